@@ -1,0 +1,26 @@
+"""The catalog: every entity rowport exports, in one embedded SQLite database.
+
+All SQL lives in this package. :class:`Catalog` is the one object the rest of rowport talks to;
+its parts are split by domain into mixins (data rows, ontologies, projects, models, tasks).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rowport.catalog._db import Database
+from rowport.catalog._models import ModelsMixin
+from rowport.catalog._tasks import TasksMixin
+
+__all__ = ["Catalog"]
+
+
+class Catalog(ModelsMixin, TasksMixin):
+    """The catalog database at ``path`` (created and migrated on first open)."""
+
+    def __init__(self, path: Path, *, user_email: str = "admin@rowport.local") -> None:
+        super().__init__(Database(path), user_email=user_email)
+
+    def close(self) -> None:
+        """Close the database connections."""
+        self.db.close()

@@ -1,0 +1,115 @@
+"""What every part of the catalog shares: the database, the organization, and small helpers."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+
+from rowport._ids import new_id
+from rowport._time import format_ts, now_ts, parse_ts
+from rowport.catalog._db import Database
+from rowport.errors import InvalidInput, NotFound
+
+__all__ = ["CatalogBase", "chunked", "dumps", "loads"]
+
+_SQL_VARS = 500  # stay well below SQLite's host-parameter limit
+
+
+def dumps(value: Any) -> str:
+    """Encode a value as compact JSON text for a TEXT column."""
+    return orjson.dumps(value).decode()
+
+
+def loads(text: str | bytes | None) -> Any:
+    """Decode a JSON column (None stays None)."""
+    return None if text is None else orjson.loads(text)
+
+
+def chunked(items: Sequence[Any], size: int = _SQL_VARS) -> Iterable[Sequence[Any]]:
+    """Slices of ``items`` small enough for one ``IN (...)`` query."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def placeholders(n: int) -> str:
+    """``?,?,?`` for ``n`` parameters."""
+    return ",".join("?" * n)
+
+
+class CatalogBase:
+    """The database, the organization and the acting user shared by the catalog's parts."""
+
+    def __init__(self, db: Database, *, user_email: str = "admin@rowport.local") -> None:
+        self.db = db
+        self.organization_id, self.user_email = self._ensure_org(user_email)
+
+    def _ensure_org(self, email: str) -> tuple[str, str]:
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT id FROM organizations ORDER BY id LIMIT 1").fetchone()
+            if row is None:
+                org = new_id()
+                conn.execute(
+                    "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
+                    (org, "rowport", now_ts()),
+                )
+            else:
+                org = row[0]
+            conn.execute(
+                "INSERT OR IGNORE INTO users (id, organization_id, email, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (new_id(), org, email, now_ts()),
+            )
+        return str(org), email
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def _one(self, sql: str, params: Sequence[Any], kind: str, id: str) -> tuple[Any, ...]:
+        row = self.conn.execute(sql, params).fetchone()
+        if row is None:
+            raise NotFound(kind, id)
+        return tuple(row)
+
+    @staticmethod
+    def _stamp() -> tuple[str, float]:
+        now = time.time()
+        return format_ts_epoch(now), now
+
+    def touch_data_rows(
+        self, conn: sqlite3.Connection, data_row_ids: Iterable[str], at: str | None = None
+    ) -> None:
+        """Bump ``last_activity_at`` of rows after an event the reference counts as activity."""
+        ts_text, ts = (at, parse_ts(at).timestamp()) if at else self._stamp()
+        ids = list(dict.fromkeys(data_row_ids))
+        for part in chunked(ids):
+            conn.execute(
+                f"UPDATE data_rows SET last_activity_at = ?, last_activity_ts = ?"
+                f" WHERE id IN ({placeholders(len(part))}) AND last_activity_ts <= ?",
+                (ts_text, ts, *part, ts),
+            )
+
+
+def format_ts_epoch(epoch: float) -> str:
+    """Format seconds since the epoch as an export timestamp."""
+    from datetime import datetime, timezone
+
+    return format_ts(datetime.fromtimestamp(epoch, tz=timezone.utc))
+
+
+def require_str(value: Any, field: str, *, allow_empty: bool = False) -> str:
+    """``value`` when it is a (non-empty) string, else an :class:`InvalidInput` naming ``field``."""
+    if not isinstance(value, str) or (not allow_empty and not value.strip()):
+        raise InvalidInput(f"{field} must be a non-empty string, got {value!r}")
+    return value
+
+
+def optional_str(value: Any, field: str) -> str | None:
+    """None, or a non-empty string; anything else is an :class:`InvalidInput`."""
+    if value is None:
+        return None
+    return require_str(value, field)

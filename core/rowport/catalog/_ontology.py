@@ -1,0 +1,446 @@
+"""Ontologies (tools and classifications with nested options) and checking labels against them.
+
+Annotations are stored as the JSON the export writes. On the way in they are walked once: every
+object, classification and answer must name a feature of the ontology (by ``feature_schema_id``
+or ``name``); missing ``feature_schema_id``, ``feature_id`` and ``value`` are filled in. Ingest
+of exported rows may instead create the features it meets (``create_missing``).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from rowport._ids import new_id
+from rowport._time import now_ts
+from rowport.catalog._base import CatalogBase, optional_str, require_str
+from rowport.errors import InvalidInput, NotFound
+
+__all__ = ["CLASSIFICATION_TYPES", "TOOL_TYPES", "AnnotationProblem", "OntologyIndex"]
+
+TOOL_TYPES = (
+    "bbox",
+    "polygon",
+    "line",
+    "point",
+    "mask",
+    "entity",
+    "relationship",
+    "segment",
+)
+CLASSIFICATION_TYPES = ("radio", "checklist", "text")
+_KIND_TO_TOOL = {
+    "BoundingBox": "bbox",
+    "Polygon": "polygon",
+    "Polyline": "line",
+    "Line": "line",
+    "Point": "point",
+    "SegmentationMask": "mask",
+    "Mask": "mask",
+    "Entity": "entity",
+    "EntityToken": "entity",
+    "Relationship": "relationship",
+}
+_ANSWER_ONE = ("radio_answer", "conversational_radio_answer")
+_ANSWER_MANY = ("checklist_answers", "conversational_checklist_answers")
+_ANSWER_TEXT = ("text_answer", "conversational_text_answer")
+
+
+def feature_value(name: str) -> str:
+    """The ``value`` the reference derives from a feature name: lower snake case."""
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_") or name
+
+
+def tool_type_of(annotation_kind: str | None) -> str:
+    """The ontology tool type behind an export ``annotation_kind`` (``ImagePolygon``...)."""
+    if not annotation_kind:
+        return "bbox"
+    for suffix, tool in _KIND_TO_TOOL.items():
+        if annotation_kind.endswith(suffix):
+            return tool
+    return "segment"
+
+
+@attrs.frozen(kw_only=True)
+class Feature:
+    """One node of an ontology: a tool, a classification or an option."""
+
+    id: str
+    parent_id: str | None
+    kind: str
+    type: str
+    name: str
+    value: str
+
+
+@attrs.frozen(kw_only=True)
+class AnnotationProblem:
+    """What is wrong with one annotation, with a JSON path to it."""
+
+    path: str
+    message: str
+
+
+@attrs.define
+class OntologyIndex:
+    """Features of an ontology keyed for lookup while walking annotations."""
+
+    ontology_id: str
+    by_id: dict[str, Feature] = attrs.field(factory=dict)
+    by_parent_name: dict[tuple[str | None, str, str], Feature] = attrs.field(factory=dict)
+    created: list[Feature] = attrs.field(factory=list)
+
+    def add(self, feature: Feature) -> None:
+        self.by_id[feature.id] = feature
+        group = "tool" if feature.kind == "tool" else feature.kind
+        self.by_parent_name.setdefault((feature.parent_id, group, feature.name), feature)
+
+    def find(
+        self, parent_id: str | None, group: str, schema_id: Any, name: Any
+    ) -> Feature | None:
+        if isinstance(schema_id, str) and schema_id in self.by_id:
+            found = self.by_id[schema_id]
+            return found if found.kind == group else None
+        if isinstance(name, str):
+            return self.by_parent_name.get((parent_id, group, name))
+        return None
+
+
+class _Walker:
+    def __init__(self, index: OntologyIndex, *, create_missing: bool) -> None:
+        self.index = index
+        self.create_missing = create_missing
+        self.problems: list[AnnotationProblem] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(AnnotationProblem(path=path, message=message))
+
+    def resolve(
+        self,
+        node: Mapping[str, Any],
+        parent_id: str | None,
+        group: str,
+        ftype: str,
+        path: str,
+        *,
+        with_feature_id: bool = True,
+    ) -> tuple[dict[str, Any], Feature | None]:
+        schema_id, name = node.get("feature_schema_id"), node.get("name")
+        feature = self.index.find(parent_id, group, schema_id, name)
+        if feature is None and self.create_missing and isinstance(name, str):
+            feature = Feature(
+                id=schema_id if isinstance(schema_id, str) else new_id(),
+                parent_id=parent_id,
+                kind=group,
+                type=ftype,
+                name=name,
+                value=node.get("value") if isinstance(node.get("value"), str) else name,
+            )
+            self.index.add(feature)
+            self.index.created.append(feature)
+        if feature is None:
+            what = {"tool": "object", "classification": "classification", "option": "answer"}
+            label = schema_id if isinstance(schema_id, str) else name
+            self.problem(path, f"{what[group]} {label!r} is not a feature of the ontology")
+            return dict(node), None
+        head: dict[str, Any] = {}
+        if with_feature_id:
+            head["feature_id"] = node.get("feature_id") or new_id()
+        head["feature_schema_id"] = feature.id
+        head["name"] = feature.name
+        head["value"] = node.get("value", feature.value)
+        return {**head, **{k: v for k, v in node.items() if k not in head}}, feature
+
+    def objects(self, items: Any, path: str) -> Any:
+        if not isinstance(items, list):
+            self.problem(path, "objects must be a list")
+            return items
+        return [self.object(o, f"{path}[{i}]") for i, o in enumerate(items)]
+
+    def object(self, node: Any, path: str, feature_id: str | None = None) -> Any:
+        if not isinstance(node, Mapping):
+            self.problem(path, "an object must be a dict")
+            return node
+        if feature_id is not None and "feature_id" not in node:
+            node = {"feature_id": feature_id, **node}
+        kind = node.get("annotation_kind")
+        out, feature = self.resolve(node, None, "tool", tool_type_of(kind), path)
+        if not self.create_missing:
+            out.setdefault("classifications", [])
+        if feature is not None and "classifications" in out:
+            out["classifications"] = self.classifications(
+                out["classifications"], f"{path}.classifications", feature.id
+            )
+        return out
+
+    def classifications(self, items: Any, path: str, parent_id: str | None = None) -> Any:
+        if not isinstance(items, list):
+            self.problem(path, "classifications must be a list")
+            return items
+        return [self.classification(c, f"{path}[{i}]", parent_id) for i, c in enumerate(items)]
+
+    def classification(self, node: Any, path: str, parent_id: str | None) -> Any:
+        if not isinstance(node, Mapping):
+            self.problem(path, "a classification must be a dict")
+            return node
+        ftype = next(
+            (t for keys, t in ((_ANSWER_ONE, "radio"), (_ANSWER_MANY, "checklist"))
+             if any(k in node for k in keys)),
+            "text",
+        )
+        out, feature = self.resolve(node, parent_id, "classification", ftype, path)
+        if feature is None:
+            return out
+        if feature.type != ftype and not self.create_missing:
+            self.problem(path, f"{feature.name!r} is a {feature.type} classification, not {ftype}")
+        for key in _ANSWER_ONE:
+            if key in out:
+                out[key] = self.answer(out[key], f"{path}.{key}", feature.id)
+        for key in _ANSWER_MANY:
+            if key in out:
+                if not isinstance(out[key], list):
+                    self.problem(f"{path}.{key}", "checklist answers must be a list")
+                else:
+                    out[key] = [
+                        self.answer(a, f"{path}.{key}[{i}]", feature.id)
+                        for i, a in enumerate(out[key])
+                    ]
+        for key in _ANSWER_TEXT:
+            if key in out and not (
+                isinstance(out[key], Mapping) and isinstance(out[key].get("content"), str)
+            ):
+                self.problem(f"{path}.{key}", "a text answer must be {\"content\": <string>}")
+        return out
+
+    def answer(self, node: Any, path: str, parent_id: str) -> Any:
+        if not isinstance(node, Mapping):
+            self.problem(path, "an answer must be a dict")
+            return node
+        out, feature = self.resolve(node, parent_id, "option", "option", path)
+        if not self.create_missing:
+            out.setdefault("classifications", [])
+        if feature is not None and "classifications" in out:
+            out["classifications"] = self.classifications(
+                out["classifications"], f"{path}.classifications", feature.id
+            )
+        return out
+
+    def annotations(self, ann: Any) -> Any:
+        if not isinstance(ann, Mapping):
+            self.problem("annotations", "annotations must be a dict")
+            return ann
+        out = dict(ann)
+        if "objects" in out:
+            out["objects"] = self.objects(out["objects"], "annotations.objects")
+        if "classifications" in out:
+            out["classifications"] = self.classifications(
+                out["classifications"], "annotations.classifications"
+            )
+        if "relationships" in out:
+            rels = out["relationships"]
+            if isinstance(rels, list):
+                out["relationships"] = [
+                    self.object(r, f"annotations.relationships[{i}]") for i, r in enumerate(rels)
+                ]
+        frames = out.get("frames")
+        if isinstance(frames, Mapping):
+            new_frames = {}
+            for number, frame in frames.items():
+                at = f"annotations.frames.{number}"
+                if not isinstance(frame, Mapping):
+                    self.problem(at, "a frame must be a dict")
+                    new_frames[number] = frame
+                    continue
+                frame = dict(frame)
+                objs = frame.get("objects")
+                if isinstance(objs, Mapping):
+                    frame["objects"] = {
+                        fid: self.object(o, f"{at}.objects.{fid}", fid) for fid, o in objs.items()
+                    }
+                if "classifications" in frame:
+                    frame["classifications"] = self.classifications(
+                        frame["classifications"], f"{at}.classifications"
+                    )
+                new_frames[number] = frame
+            out["frames"] = new_frames
+        return out
+
+
+class OntologyMixin(CatalogBase):
+    """Ontologies and their features."""
+
+    def create_ontology(
+        self,
+        name: str,
+        *,
+        tools: Sequence[Mapping[str, Any]] = (),
+        classifications: Sequence[Mapping[str, Any]] = (),
+        media_type: str | None = None,
+        id: str | None = None,
+    ) -> dict[str, Any]:
+        """Create an ontology from tool and classification specs (see the catalog guide)."""
+        require_str(name, "ontology name")
+        ontology_id = id or new_id()
+        rows: list[tuple[Any, ...]] = []
+        for i, tool in enumerate(tools):
+            self._spec_tool(tool, f"tools[{i}]", rows)
+        for i, cls in enumerate(classifications):
+            self._spec_classification(cls, None, f"classifications[{i}]", rows)
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO ontologies (id, organization_id, name, media_type, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (ontology_id, self.organization_id, name, media_type, now_ts()),
+            )
+            self._insert_features(conn, ontology_id, rows)
+        return self.get_ontology(ontology_id)
+
+    def _insert_features(
+        self, conn: sqlite3.Connection, ontology_id: str, rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        start = conn.execute(
+            "SELECT COALESCE(MAX(position) + 1, 0) FROM features WHERE ontology_id = ?",
+            (ontology_id,),
+        ).fetchone()[0]
+        conn.executemany(
+            "INSERT INTO features (id, ontology_id, parent_id, kind, type, name, value, scope,"
+            " position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r[0], ontology_id, *r[1:], start + i) for i, r in enumerate(rows)],
+        )
+
+    def _spec_tool(self, spec: Any, at: str, rows: list[tuple[Any, ...]]) -> None:
+        if not isinstance(spec, Mapping):
+            raise InvalidInput(f"{at} must be a dict with tool and name")
+        tool = spec.get("tool")
+        if tool not in TOOL_TYPES:
+            raise InvalidInput(f"{at}: unknown tool {tool!r}; allowed: {', '.join(TOOL_TYPES)}")
+        name = require_str(spec.get("name"), f"{at}.name")
+        fid = optional_str(spec.get("feature_schema_id") or spec.get("id"), f"{at}.id") or new_id()
+        value = optional_str(spec.get("value"), f"{at}.value") or feature_value(name)
+        rows.append((fid, None, "tool", tool, name, value, None))
+        for j, cls in enumerate(spec.get("classifications") or ()):
+            self._spec_classification(cls, fid, f"{at}.classifications[{j}]", rows)
+
+    def _spec_classification(
+        self, spec: Any, parent: str | None, at: str, rows: list[tuple[Any, ...]]
+    ) -> None:
+        if not isinstance(spec, Mapping):
+            raise InvalidInput(f"{at} must be a dict with type and name")
+        ctype = spec.get("type")
+        if ctype not in CLASSIFICATION_TYPES:
+            raise InvalidInput(
+                f"{at}: unknown classification type {ctype!r};"
+                f" allowed: {', '.join(CLASSIFICATION_TYPES)}"
+            )
+        name = require_str(spec.get("name"), f"{at}.name")
+        fid = optional_str(spec.get("feature_schema_id") or spec.get("id"), f"{at}.id") or new_id()
+        value = optional_str(spec.get("value"), f"{at}.value") or feature_value(name)
+        scope = spec.get("scope", "global")
+        if scope not in ("global", "index"):
+            raise InvalidInput(f"{at}.scope must be 'global' or 'index', got {scope!r}")
+        options = spec.get("options") or ()
+        if ctype != "text" and not options:
+            raise InvalidInput(f"{at}: a {ctype} classification needs options")
+        rows.append((fid, parent, "classification", ctype, name, value, scope))
+        for j, option in enumerate(options):
+            oat = f"{at}.options[{j}]"
+            if isinstance(option, str):
+                option = {"name": option}
+            if not isinstance(option, Mapping):
+                raise InvalidInput(f"{oat} must be a dict or a string")
+            oname = require_str(option.get("name") or option.get("label"), f"{oat}.name")
+            oid = optional_str(option.get("feature_schema_id") or option.get("id"), oat) or new_id()
+            ovalue = optional_str(option.get("value"), f"{oat}.value") or feature_value(oname)
+            rows.append((oid, fid, "option", "option", oname, ovalue, None))
+            for k, sub in enumerate(option.get("classifications") or ()):
+                self._spec_classification(sub, oid, f"{oat}.classifications[{k}]", rows)
+
+    def get_ontology(self, ontology_id: str) -> dict[str, Any]:
+        """An ontology with its features nested as tools and classifications."""
+        row = self._one(
+            "SELECT id, name, media_type, created_at FROM ontologies WHERE id = ?",
+            (ontology_id,),
+            "ontology",
+            ontology_id,
+        )
+        feats = self.conn.execute(
+            "SELECT id, parent_id, kind, type, name, value, scope FROM features"
+            " WHERE ontology_id = ? ORDER BY position",
+            (ontology_id,),
+        ).fetchall()
+        children: dict[str | None, list[tuple[Any, ...]]] = {}
+        for f in feats:
+            children.setdefault(f[1], []).append(tuple(f))
+
+        def node(f: tuple[Any, ...]) -> dict[str, Any]:
+            out: dict[str, Any] = {"feature_schema_id": f[0], "name": f[4], "value": f[5]}
+            subs = children.get(f[0], [])
+            if f[2] == "tool":
+                out["tool"] = f[3]
+                out["classifications"] = [node(s) for s in subs]
+            elif f[2] == "classification":
+                out["type"] = f[3]
+                out["scope"] = f[6]
+                out["options"] = [node(s) for s in subs]
+            else:
+                out["classifications"] = [node(s) for s in subs]
+            return out
+
+        top = children.get(None, [])
+        return {
+            "id": row[0],
+            "name": row[1],
+            "media_type": row[2],
+            "created_at": row[3],
+            "tools": [node(f) for f in top if f[2] == "tool"],
+            "classifications": [node(f) for f in top if f[2] == "classification"],
+        }
+
+    def ontology_index(self, ontology_id: str) -> OntologyIndex:
+        """The features of an ontology, keyed for :meth:`check_annotations`."""
+        index = OntologyIndex(ontology_id=ontology_id)
+        for f in self.conn.execute(
+            "SELECT id, parent_id, kind, type, name, value FROM features WHERE ontology_id = ?"
+            " ORDER BY position",
+            (ontology_id,),
+        ):
+            index.add(
+                Feature(id=f[0], parent_id=f[1], kind=f[2], type=f[3], name=f[4], value=f[5])
+            )
+        return index
+
+    @staticmethod
+    def check_annotations(
+        annotations: Any, index: OntologyIndex, *, create_missing: bool = False
+    ) -> tuple[Any, list[AnnotationProblem]]:
+        """Resolve every feature of ``annotations``; return the filled copy and the problems."""
+        walker = _Walker(index, create_missing=create_missing)
+        out = walker.annotations(annotations)
+        return out, walker.problems
+
+    def save_created_features(self, conn: sqlite3.Connection, index: OntologyIndex) -> None:
+        """Persist the features an ingest walk created (``create_missing``)."""
+        if not index.created:
+            return
+        existing = {
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM features WHERE ontology_id = ?", (index.ontology_id,)
+            )
+        }
+        rows = [
+            (f.id, f.parent_id, f.kind, f.type, f.name, f.value, None)
+            for f in index.created
+            if f.id not in existing
+        ]
+        self._insert_features(conn, index.ontology_id, rows)
+        index.created.clear()
+
+    def require_ontology(self, ontology_id: str) -> None:
+        """:class:`NotFound` unless the ontology exists."""
+        if not self.conn.execute("SELECT 1 FROM ontologies WHERE id = ?", (ontology_id,)).fetchone():
+            raise NotFound("ontology", ontology_id)

@@ -1,0 +1,215 @@
+"""Versioned, forward-only schema migrations of the SQLite catalog.
+
+Each migration is a script applied once, in order, inside a transaction; ``PRAGMA user_version``
+records how far a database has come. Never edit a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the whole catalog
+    """
+    CREATE TABLE organizations (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL
+    );
+    CREATE TABLE users (
+        id TEXT PRIMARY KEY, organization_id TEXT NOT NULL REFERENCES organizations(id),
+        email TEXT NOT NULL, name TEXT, created_at TEXT NOT NULL,
+        UNIQUE (organization_id, email)
+    );
+    CREATE TABLE datasets (
+        id TEXT PRIMARY KEY, organization_id TEXT NOT NULL REFERENCES organizations(id),
+        name TEXT NOT NULL, description TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+        created_by TEXT
+    );
+    CREATE TABLE data_rows (
+        rid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        dataset_id TEXT NOT NULL REFERENCES datasets(id),
+        organization_id TEXT NOT NULL,
+        global_key TEXT,
+        external_id TEXT,
+        row_data TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        media_attributes TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        last_activity_at TEXT NOT NULL,
+        last_activity_ts REAL NOT NULL,
+        created_by TEXT,
+        UNIQUE (organization_id, global_key)
+    );
+    CREATE INDEX data_rows_dataset ON data_rows (dataset_id, rid);
+    CREATE INDEX data_rows_activity ON data_rows (last_activity_ts);
+
+    CREATE TABLE metadata_schemas (
+        id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, name TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('string', 'number', 'datetime', 'enum', 'option')),
+        parent_id TEXT REFERENCES metadata_schemas(id), created_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX metadata_schemas_name ON metadata_schemas (
+        organization_id, COALESCE(parent_id, ''), name
+    );
+    CREATE TABLE metadata_values (
+        data_row_id TEXT NOT NULL REFERENCES data_rows(id), schema_id TEXT NOT NULL,
+        position INTEGER NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (data_row_id, schema_id, position)
+    );
+
+    CREATE TABLE attachments (
+        id TEXT PRIMARY KEY, data_row_id TEXT NOT NULL REFERENCES data_rows(id),
+        position INTEGER NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL, name TEXT
+    );
+    CREATE INDEX attachments_row ON attachments (data_row_id, position);
+
+    CREATE TABLE embeddings (
+        id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, name TEXT NOT NULL,
+        dimensions INTEGER NOT NULL, is_custom INTEGER NOT NULL, created_at TEXT NOT NULL
+    );
+    CREATE TABLE embedding_vectors (
+        embedding_id TEXT NOT NULL REFERENCES embeddings(id),
+        data_row_id TEXT NOT NULL REFERENCES data_rows(id),
+        position INTEGER NOT NULL, vector TEXT NOT NULL,
+        PRIMARY KEY (data_row_id, embedding_id, position)
+    );
+
+    CREATE TABLE ontologies (
+        id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, name TEXT NOT NULL,
+        media_type TEXT, created_at TEXT NOT NULL
+    );
+    CREATE TABLE features (
+        id TEXT NOT NULL,
+        ontology_id TEXT NOT NULL REFERENCES ontologies(id),
+        parent_id TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('tool', 'classification', 'option')),
+        type TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        scope TEXT,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (ontology_id, id)
+    );
+    CREATE INDEX features_ontology ON features (ontology_id, position);
+
+    CREATE TABLE projects (
+        id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, name TEXT NOT NULL,
+        media_type TEXT NOT NULL, ontology_id TEXT REFERENCES ontologies(id),
+        description TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+    );
+    CREATE TABLE project_tags (
+        id TEXT PRIMARY KEY, project_id TEXT NOT NULL REFERENCES projects(id),
+        position INTEGER NOT NULL, text TEXT NOT NULL, color TEXT
+    );
+    CREATE TABLE batches (
+        id TEXT PRIMARY KEY, project_id TEXT NOT NULL REFERENCES projects(id),
+        name TEXT NOT NULL, priority INTEGER NOT NULL, created_at TEXT NOT NULL,
+        UNIQUE (project_id, name)
+    );
+    CREATE TABLE project_data_rows (
+        project_id TEXT NOT NULL REFERENCES projects(id),
+        data_row_id TEXT NOT NULL REFERENCES data_rows(id),
+        data_row_rid INTEGER NOT NULL,
+        batch_id TEXT REFERENCES batches(id),
+        workflow_status TEXT NOT NULL
+            CHECK (workflow_status IN ('TO_LABEL', 'IN_REVIEW', 'IN_REWORK', 'DONE')),
+        task_id TEXT, task_name TEXT,
+        priority INTEGER,
+        selected_label_id TEXT,
+        consensus_expected_label_count INTEGER NOT NULL DEFAULT 1,
+        ontology_id TEXT,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (project_id, data_row_id)
+    );
+    CREATE INDEX project_data_rows_order ON project_data_rows (project_id, data_row_rid);
+    CREATE INDEX project_data_rows_row ON project_data_rows (data_row_id);
+    CREATE TABLE workflow_history (
+        seq INTEGER PRIMARY KEY,
+        project_id TEXT NOT NULL, data_row_id TEXT NOT NULL,
+        action TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT,
+        previous_task_id TEXT, previous_task_name TEXT, next_task_id TEXT, next_task_name TEXT
+    );
+    CREATE INDEX workflow_history_row ON workflow_history (data_row_id, project_id, seq);
+
+    CREATE TABLE labels (
+        rid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        project_id TEXT NOT NULL REFERENCES projects(id),
+        data_row_id TEXT NOT NULL REFERENCES data_rows(id),
+        label_kind TEXT NOT NULL,
+        version TEXT NOT NULL,
+        annotations TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_ts REAL NOT NULL,
+        updated_at TEXT NOT NULL,
+        created_by TEXT,
+        content_last_updated_at TEXT,
+        performance TEXT
+    );
+    CREATE INDEX labels_row ON labels (data_row_id, project_id, rid);
+    CREATE INDEX labels_created ON labels (project_id, created_ts);
+    CREATE TABLE reviews (
+        id TEXT PRIMARY KEY, label_id TEXT NOT NULL REFERENCES labels(id),
+        action TEXT NOT NULL CHECK (action IN ('Approve', 'Reject')),
+        created_at TEXT NOT NULL, created_by TEXT
+    );
+    CREATE INDEX reviews_label ON reviews (label_id, created_at);
+
+    CREATE TABLE models (
+        id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, name TEXT NOT NULL,
+        ontology_id TEXT, created_at TEXT NOT NULL
+    );
+    CREATE TABLE model_runs (
+        id TEXT PRIMARY KEY, model_id TEXT NOT NULL REFERENCES models(id),
+        name TEXT NOT NULL, created_at TEXT NOT NULL
+    );
+    CREATE TABLE model_run_data_rows (
+        model_run_id TEXT NOT NULL REFERENCES model_runs(id),
+        data_row_id TEXT NOT NULL REFERENCES data_rows(id),
+        data_row_rid INTEGER NOT NULL,
+        run_data_row_id TEXT NOT NULL UNIQUE,
+        split TEXT CHECK (split IS NULL OR split IN ('training', 'validation', 'test')),
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (model_run_id, data_row_id)
+    );
+    CREATE INDEX model_run_data_rows_order ON model_run_data_rows (model_run_id, data_row_rid);
+    CREATE INDEX model_run_data_rows_row ON model_run_data_rows (data_row_id);
+    CREATE TABLE model_run_annotations (
+        rid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL,
+        model_run_id TEXT NOT NULL REFERENCES model_runs(id),
+        data_row_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('label', 'prediction')),
+        label_kind TEXT NOT NULL,
+        version TEXT NOT NULL,
+        annotations TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (model_run_id, kind, id)
+    );
+    CREATE INDEX model_run_annotations_row ON model_run_annotations (data_row_id, model_run_id);
+
+    CREATE TABLE slices (
+        id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, name TEXT NOT NULL,
+        filters TEXT NOT NULL, created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE tasks (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        completion_percentage REAL NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        created_by TEXT,
+        metadata TEXT NOT NULL,
+        error TEXT,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        rows_planned INTEGER,
+        rows_done INTEGER NOT NULL DEFAULT 0,
+        heartbeat_ts REAL,
+        runner TEXT
+    );
+    CREATE INDEX tasks_created ON tasks (created_at);
+    """,
+)

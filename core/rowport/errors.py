@@ -1,0 +1,61 @@
+"""The exception tree of rowport.
+
+Every error rowport raises on purpose derives from :class:`RowportError`, so callers can catch
+one type. Bad input raises a subclass of ``ValueError`` as well, so code written against the
+reference SDK (which raises ``ValueError``) keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CatalogError",
+    "ExportTaskException",
+    "IngestError",
+    "InvalidExportRequest",
+    "InvalidInput",
+    "NotFound",
+    "PluginLoadError",
+    "RowportError",
+]
+
+
+class RowportError(Exception):
+    """Base class of every error rowport raises on purpose."""
+
+
+class InvalidInput(RowportError, ValueError):
+    """An argument or record is malformed; the message names the field and what is allowed."""
+
+
+class InvalidExportRequest(InvalidInput):
+    """Export params or filters are invalid for the export's kind."""
+
+
+class NotFound(RowportError, LookupError):
+    """An entity does not exist. ``kind`` and ``id`` name what was looked up."""
+
+    def __init__(self, kind: str, id: str) -> None:
+        super().__init__(f"{kind} not found: {id!r}")
+        self.kind = kind
+        self.id = id
+
+
+class CatalogError(RowportError):
+    """The catalog refused a change (a conflict such as a duplicate global key)."""
+
+
+class IngestError(InvalidInput):
+    """A line of an import could not be loaded. ``line`` is 1-based."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+class PluginLoadError(RowportError):
+    """A plugin could not be loaded; the message names the entry point and its distribution."""
+
+
+class ExportTaskException(RowportError):
+    """Raised by an :class:`~rowport.ExportTask` reader: "Task failed" or "Task is not ready yet"."""

@@ -1,0 +1,22 @@
+"""Append-only, crash-safe, seekable NDJSON streams: the RESULT and ERRORS of an export task.
+
+A stream is a directory of part files (``part-000000.ndjson``, ...), a line index beside each part
+(``part-000000.idx``) and a ``manifest.json`` that lists the committed parts. One
+:class:`StreamWriter` appends; any number of :class:`StreamReader` objects, in any thread or
+process, read the committed lines meanwhile. The format is described in ``docs/streams-format.md``.
+"""
+
+from __future__ import annotations
+
+from rowport.streams._manifest import PartInfo, Span, StreamManifest
+from rowport.streams._reader import StreamLine, StreamReader
+from rowport.streams._writer import StreamWriter
+
+__all__ = [
+    "PartInfo",
+    "Span",
+    "StreamLine",
+    "StreamManifest",
+    "StreamReader",
+    "StreamWriter",
+]

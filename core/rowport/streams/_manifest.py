@@ -1,0 +1,208 @@
+"""The manifest of a stream: which parts are committed, and where each starts and ends."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+
+from rowport.errors import InvalidInput
+
+__all__ = [
+    "MANIFEST_NAME",
+    "MANIFEST_VERSION",
+    "PartInfo",
+    "Span",
+    "StreamManifest",
+    "fsync_directory",
+    "index_file_name",
+    "part_file_name",
+    "read_manifest",
+    "write_manifest",
+]
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+
+
+def part_file_name(index: int) -> str:
+    """The name of part ``index``'s data file, e.g. ``part-000003.ndjson``."""
+    return f"part-{index:06d}.ndjson"
+
+
+def index_file_name(index: int) -> str:
+    """The name of part ``index``'s line index, e.g. ``part-000003.idx``."""
+    return f"part-{index:06d}.idx"
+
+
+@attrs.frozen(kw_only=True)
+class Span:
+    """A range of bytes or lines with an INCLUSIVE end (as in the reference's chunk headers)."""
+
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, int]:
+        """The JSON form ``{"start": s, "end": e}``."""
+        return {"start": self.start, "end": self.end}
+
+
+@attrs.frozen(kw_only=True)
+class PartInfo:
+    """One committed part: its files, its place in the stream and its checksum."""
+
+    index: int
+    file: str
+    index_file: str
+    offsets: Span
+    lines: Span
+    sha256: str
+    size: int
+    line_count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form stored in ``manifest.json``."""
+        return {
+            "index": self.index,
+            "file": self.file,
+            "index_file": self.index_file,
+            "offsets": self.offsets.to_dict(),
+            "lines": self.lines.to_dict(),
+            "sha256": self.sha256,
+            "size": self.size,
+            "line_count": self.line_count,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PartInfo:
+        """Build a part from its JSON form; raise :class:`InvalidInput` naming a bad key."""
+        try:
+            return cls(
+                index=_int(data["index"]),
+                file=_str(data["file"]),
+                index_file=_str(data["index_file"]),
+                offsets=Span(
+                    start=_int(data["offsets"]["start"]), end=_int(data["offsets"]["end"])
+                ),
+                lines=Span(start=_int(data["lines"]["start"]), end=_int(data["lines"]["end"])),
+                sha256=_str(data["sha256"]),
+                size=_int(data["size"]),
+                line_count=_int(data["line_count"]),
+            )
+        except KeyError as exc:
+            raise InvalidInput(f"manifest part is missing the key {exc.args[0]!r}") from None
+        except TypeError as exc:
+            raise InvalidInput(f"manifest part is malformed: {exc}") from None
+
+
+@attrs.frozen(kw_only=True)
+class StreamManifest:
+    """The committed state of a stream. Parts are contiguous and in order."""
+
+    version: int = MANIFEST_VERSION
+    complete: bool = False
+    total_size: int = 0
+    total_lines: int = 0
+    parts: tuple[PartInfo, ...] = ()
+
+    @classmethod
+    def empty(cls) -> StreamManifest:
+        """A stream with nothing committed yet."""
+        return cls()
+
+    def with_part(self, part: PartInfo) -> StreamManifest:
+        """This manifest with ``part`` appended and the totals grown by it."""
+        return attrs.evolve(
+            self,
+            parts=(*self.parts, part),
+            total_size=self.total_size + part.size,
+            total_lines=self.total_lines + part.line_count,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form stored in ``manifest.json``."""
+        return {
+            "version": self.version,
+            "complete": self.complete,
+            "total_size": self.total_size,
+            "total_lines": self.total_lines,
+            "parts": [part.to_dict() for part in self.parts],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StreamManifest:
+        """Build a manifest from its JSON form; raise :class:`InvalidInput` naming a bad key."""
+        try:
+            version = _int(data["version"])
+            if version != MANIFEST_VERSION:
+                raise InvalidInput(f"unsupported manifest version {version} (expected 1)")
+            complete = data["complete"]
+            if not isinstance(complete, bool):
+                raise TypeError(f"complete must be a bool, not {complete!r}")
+            return cls(
+                version=version,
+                complete=complete,
+                total_size=_int(data["total_size"]),
+                total_lines=_int(data["total_lines"]),
+                parts=tuple(PartInfo.from_dict(part) for part in data["parts"]),
+            )
+        except KeyError as exc:
+            raise InvalidInput(f"manifest is missing the key {exc.args[0]!r}") from None
+        except TypeError as exc:
+            raise InvalidInput(f"manifest is malformed: {exc}") from None
+
+
+def _int(value: object) -> int:
+    if type(value) is not int:
+        raise TypeError(f"expected an integer, got {value!r}")
+    return value
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
+def read_manifest(directory: Path) -> StreamManifest:
+    """The manifest in ``directory``; a missing directory or manifest is an empty stream."""
+    try:
+        raw = (directory / MANIFEST_NAME).read_bytes()
+    except FileNotFoundError:
+        return StreamManifest.empty()
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"{directory / MANIFEST_NAME} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{directory / MANIFEST_NAME} must hold a JSON object")
+    return StreamManifest.from_dict(data)
+
+
+def write_manifest(directory: Path, manifest: StreamManifest) -> None:
+    """Replace ``directory``'s manifest atomically and durably (temp file, fsync, rename)."""
+    temp = directory / f".{MANIFEST_NAME}.tmp"
+    with open(temp, "wb") as f:
+        f.write(orjson.dumps(manifest.to_dict()))
+        f.write(b"\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temp, directory / MANIFEST_NAME)
+    fsync_directory(directory)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make renames inside ``directory`` durable (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,275 @@
+"""Reading a stream: whole lines from any line or byte offset, byte ranges, and following a
+stream while its writer appends. A reader sees only parts the manifest lists, so never a torn line.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+from rowport.errors import RowportError
+from rowport.streams._index import find_line, line_offset
+from rowport.streams._manifest import MANIFEST_NAME, PartInfo, StreamManifest, read_manifest
+from rowport.streams._verify import verify_stream
+
+__all__ = ["StreamLine", "StreamReader"]
+
+_CHUNK = 1 << 20
+_new_tuple = tuple.__new__
+
+
+class StreamLine(NamedTuple):
+    """One line of a stream: its byte offset, its 0-based line number and its bytes (no newline).
+
+    When iteration starts mid-line, the first item's ``data`` is the rest of that line.
+    """
+
+    offset: int
+    line: int
+    data: bytes
+
+
+class StreamReader:
+    """Reads the committed lines of the stream in ``directory``.
+
+    The reader works on the manifest it last read (:meth:`refresh` re-reads it; :meth:`follow`
+    does so by itself). A missing directory or manifest is an empty stream. One reader belongs to
+    one thread; open as many readers as needed, in any thread or process, beside the writer.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._stamp: tuple[int, ...] | None = None
+        self._set_manifest(StreamManifest.empty())
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Re-read the manifest if it was replaced; return whether it changed."""
+        try:
+            st = os.stat(self.directory / MANIFEST_NAME)
+        except FileNotFoundError:
+            stamp = None
+        else:
+            stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        manifest = read_manifest(self.directory)
+        changed = manifest != self._manifest
+        self._set_manifest(manifest)
+        return changed
+
+    def _set_manifest(self, manifest: StreamManifest) -> None:
+        self._manifest = manifest
+        self._line_starts = [part.lines.start for part in manifest.parts]
+        self._offset_starts = [part.offsets.start for part in manifest.parts]
+
+    @property
+    def manifest(self) -> StreamManifest:
+        """The manifest as last read."""
+        return self._manifest
+
+    @property
+    def total_size(self) -> int:
+        """Committed bytes."""
+        return self._manifest.total_size
+
+    @property
+    def total_lines(self) -> int:
+        """Committed lines."""
+        return self._manifest.total_lines
+
+    @property
+    def complete(self) -> bool:
+        """Whether the writer closed the stream (no more lines will come)."""
+        return self._manifest.complete
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def iter_lines(self, start_line: int = 0) -> Iterator[StreamLine]:
+        """The lines from ``start_line`` on; the seek is one binary search and one index read.
+
+        ``start_line=0`` on an empty stream yields nothing.
+
+        :raises ValueError: ``start_line`` is negative or not below ``total_lines``.
+        """
+        if not (start_line == 0 and self.total_lines == 0):
+            self._check_line(start_line)
+        return self._iter_from_line(self._manifest.parts, start_line)
+
+    def iter_from_offset(self, offset: int) -> Iterator[StreamLine]:
+        """The lines from byte ``offset`` on. If it lands inside a line, the first item is the
+        rest of that line (its ``offset`` is ``offset``, its ``line`` the line holding it).
+
+        ``offset=0`` on an empty stream yields nothing.
+
+        :raises ValueError: ``offset`` is negative or not below ``total_size``.
+        """
+        if not (offset == 0 and self.total_size == 0):
+            self._check_offset(offset)
+        return self._iter_from_offset(self._manifest.parts, offset)
+
+    def read_range(self, start: int, end_inclusive: int) -> bytes:
+        """The stream's bytes ``start`` to ``end_inclusive`` (as an HTTP range), across parts."""
+        return b"".join(self.iter_range(start, end_inclusive))
+
+    def iter_range(
+        self, start: int, end_inclusive: int, *, chunk_size: int = _CHUNK
+    ) -> Iterator[bytes]:
+        """The stream's bytes ``start`` to ``end_inclusive`` in chunks of at most ``chunk_size``.
+
+        :raises ValueError: the range is empty or reaches outside the stream.
+        """
+        self._check_offset(start)
+        self._check_offset(end_inclusive)
+        if end_inclusive < start:
+            raise ValueError(f"range {start}-{end_inclusive} is empty: its end precedes its start")
+        return self._iter_range(self._manifest.parts, start, end_inclusive, chunk_size)
+
+    def follow(
+        self,
+        start_line: int = 0,
+        *,
+        poll_interval: float = 0.1,
+        stop: Callable[[], bool] | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[StreamLine]:
+        """The lines from ``start_line`` on, as the writer commits them.
+
+        When the committed lines are exhausted the manifest is re-read every ``poll_interval``
+        seconds. Iteration ends when the stream is complete and every line was yielded, or when
+        ``stop()`` returns true and no new lines were committed (a canceled or failed task).
+        To resume, pass the last line seen plus one.
+
+        :raises ValueError: ``start_line`` is negative, or past the end of a complete stream.
+        :raises TimeoutError: no new line was committed for ``timeout`` seconds.
+        """
+        if start_line < 0:
+            raise ValueError(f"line {start_line} is out of range: lines are counted from 0")
+        return self._follow(start_line, poll_interval, stop, timeout)
+
+    def verify(self) -> list[str]:
+        """Recompute every part's size, sha256, line count and index; return the problems
+        found (an empty list when the stream matches its manifest).
+        """
+        return verify_stream(self.directory, self._manifest)
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _check_line(self, line: int) -> None:
+        total = self.total_lines
+        if not 0 <= line < total:
+            raise ValueError(f"line {line} is out of range: {_describe(total, 'line')}")
+
+    def _check_offset(self, offset: int) -> None:
+        total = self.total_size
+        if not 0 <= offset < total:
+            raise ValueError(f"offset {offset} is out of range: {_describe(total, 'byte')}")
+
+    def _iter_from_line(self, parts: tuple[PartInfo, ...], line: int) -> Iterator[StreamLine]:
+        if not parts:
+            return iter(())
+        position = bisect.bisect_right(self._line_starts, line) - 1
+        part = parts[position]
+        relative = line_offset(self.directory / part.index_file, line - part.lines.start)
+        return self._iter_parts(parts, position, relative, line)
+
+    def _iter_from_offset(self, parts: tuple[PartInfo, ...], offset: int) -> Iterator[StreamLine]:
+        if not parts:
+            return iter(())
+        position = bisect.bisect_right(self._offset_starts, offset) - 1
+        part = parts[position]
+        relative = offset - part.offsets.start
+        line, _ = find_line(self.directory / part.index_file, relative)
+        return self._iter_parts(parts, position, relative, part.lines.start + line)
+
+    def _iter_parts(
+        self, parts: tuple[PartInfo, ...], position: int, relative: int, line: int
+    ) -> Iterator[StreamLine]:
+        """Lines from byte ``relative`` of ``parts[position]`` (the line numbered ``line``) on."""
+        for part in parts[position:]:
+            path = self.directory / part.file
+            offset = part.offsets.start + relative
+            tail = b""
+            with open(path, "rb", buffering=0) as f:
+                f.seek(relative)
+                remaining = part.size - relative
+                while remaining > 0:
+                    chunk = f.read(min(_CHUNK, remaining))
+                    if not chunk:
+                        raise RowportError(f"{path} is shorter than its {part.size} bytes")
+                    remaining -= len(chunk)
+                    pieces = (tail + chunk if tail else chunk).split(b"\n")
+                    tail = pieces.pop()
+                    for data in pieces:
+                        yield _new_tuple(StreamLine, (offset, line, data))
+                        offset += len(data) + 1
+                        line += 1
+            if tail:
+                raise RowportError(f"{path} does not end with a newline")
+            relative = 0
+
+    def _iter_range(
+        self, parts: tuple[PartInfo, ...], start: int, end_inclusive: int, chunk_size: int
+    ) -> Iterator[bytes]:
+        position = bisect.bisect_right(self._offset_starts, start) - 1
+        for part in parts[position:]:
+            if part.offsets.start > end_inclusive:
+                return
+            first = max(start, part.offsets.start) - part.offsets.start
+            remaining = min(end_inclusive, part.offsets.end) - part.offsets.start - first + 1
+            with open(self.directory / part.file, "rb", buffering=0) as f:
+                f.seek(first)
+                while remaining > 0:
+                    chunk = f.read(min(chunk_size, remaining))
+                    if not chunk:
+                        raise RowportError(f"{part.file} is shorter than its {part.size} bytes")
+                    remaining -= len(chunk)
+                    yield chunk
+
+    def _follow(
+        self,
+        next_line: int,
+        poll_interval: float,
+        stop: Callable[[], bool] | None,
+        timeout: float | None,
+    ) -> Iterator[StreamLine]:
+        last_progress = time.monotonic()
+        while True:
+            manifest = self._manifest
+            if next_line < manifest.total_lines:
+                for item in self._iter_from_line(manifest.parts, next_line):
+                    yield item
+                    next_line = item.line + 1
+                last_progress = time.monotonic()
+                continue
+            if manifest.complete:
+                if next_line > manifest.total_lines:
+                    raise ValueError(
+                        f"line {next_line} is out of range: "
+                        f"{_describe(manifest.total_lines, 'line')}"
+                    )
+                return
+            if stop is not None and stop():
+                # The writer may have committed its last lines just before stopping.
+                self.refresh()
+                if self._manifest.total_lines <= next_line:
+                    return
+                continue
+            if timeout is not None and time.monotonic() - last_progress >= timeout:
+                raise TimeoutError(
+                    f"no new line in {self.directory} for {timeout} s "
+                    f"({manifest.total_lines} lines committed)"
+                )
+            time.sleep(poll_interval)
+            self.refresh()
+
+
+def _describe(total: int, unit: str) -> str:
+    if total == 0:
+        return "the stream is empty"
+    return f"the stream has {total} {unit}s (0-{total - 1})"

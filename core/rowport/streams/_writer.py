@@ -1,0 +1,308 @@
+"""Appending to a stream: parts are written under a temporary name, fsynced, renamed, and only
+then listed in the manifest, so a crash at any moment leaves a consistent prefix of whole lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from array import array
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+import attrs
+
+from rowport.errors import InvalidInput, RowportError
+from rowport.streams._index import write_index
+from rowport.streams._manifest import (
+    MANIFEST_NAME,
+    PartInfo,
+    Span,
+    StreamManifest,
+    fsync_directory,
+    index_file_name,
+    part_file_name,
+    read_manifest,
+    write_manifest,
+)
+
+__all__ = ["PartWriter", "StreamWriter"]
+
+_BUFFER_SIZE = 1 << 20
+
+
+class PartWriter:
+    """The part being written: a temp file behind a 1 MiB buffer, its line index and its hash."""
+
+    def __init__(self, directory: Path, index: int) -> None:
+        self.index = index
+        self.path = directory / part_file_name(index)
+        self.index_path = directory / index_file_name(index)
+        self.temp_path = directory / f".{self.path.name}.tmp"
+        self.temp_index_path = directory / f".{self.index_path.name}.tmp"
+        self.size = 0
+        self.offsets: array[int] = array("Q")
+        self.started = time.monotonic()
+        self._sha256 = hashlib.sha256()
+        self._file = open(self.temp_path, "wb", buffering=_BUFFER_SIZE)  # noqa: SIM115
+
+    @property
+    def line_count(self) -> int:
+        """Lines written to this part so far."""
+        return len(self.offsets)
+
+    def write(self, lines: Sequence[bytes], data: bytes) -> None:
+        """Append ``data`` (``lines`` joined, with a newline after each) and index each line."""
+        position = self.size
+        append = self.offsets.append
+        for line in lines:
+            append(position)
+            position += len(line) + 1
+        self._file.write(data)
+        self._sha256.update(data)
+        self.size = position
+
+    def seal(self, offset_start: int, line_start: int) -> PartInfo:
+        """Make the part durable under its final name and describe it for the manifest."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self.temp_path, self.path)
+        write_index(self.temp_index_path, self.offsets)
+        os.replace(self.temp_index_path, self.index_path)
+        return PartInfo(
+            index=self.index,
+            file=self.path.name,
+            index_file=self.index_path.name,
+            offsets=Span(start=offset_start, end=offset_start + self.size - 1),
+            lines=Span(start=line_start, end=line_start + self.line_count - 1),
+            sha256=self._sha256.hexdigest(),
+            size=self.size,
+            line_count=self.line_count,
+        )
+
+    def discard(self) -> None:
+        """Close and delete the temp file; nothing of this part reaches the manifest."""
+        self._file.close()
+        for path in (self.temp_path, self.temp_index_path):
+            path.unlink(missing_ok=True)
+
+
+class StreamWriter:
+    """The one writer of a stream directory (one writer per directory; readers may be many).
+
+    Lines are buffered into a pending part; :meth:`commit` makes them visible to readers.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        part_max_bytes: int = 64 * 2**20,
+        commit_interval: float = 0.5,
+    ) -> None:
+        """Start a new stream in ``directory`` (created if missing).
+
+        :raises FileExistsError: the directory already holds a manifest; use :meth:`open`.
+        """
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        if (directory / MANIFEST_NAME).exists():
+            raise FileExistsError(
+                f"{directory} already holds a stream; use StreamWriter.open() to append to it"
+            )
+        self._setup(directory, StreamManifest.empty(), part_max_bytes, commit_interval)
+        write_manifest(directory, self._manifest)
+
+    @classmethod
+    def open(
+        cls,
+        directory: Path,
+        *,
+        part_max_bytes: int = 64 * 2**20,
+        commit_interval: float = 0.5,
+    ) -> StreamWriter:
+        """Reopen a stream to append after its last committed part (to resume an export).
+
+        Temp files and parts that the manifest does not list (left by a crash) are deleted.
+        A missing directory or manifest is an empty stream.
+
+        :raises InvalidInput: the stream is complete, or a listed part is missing or truncated.
+        """
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        manifest = read_manifest(directory)
+        if manifest.complete:
+            raise InvalidInput(f"{directory} holds a complete stream; it cannot be appended to")
+        for part in manifest.parts:
+            path = directory / part.file
+            if not path.is_file() or path.stat().st_size != part.size:
+                raise InvalidInput(f"{path} is missing or does not hold {part.size} bytes")
+        writer = cls.__new__(cls)
+        writer._setup(directory, manifest, part_max_bytes, commit_interval)
+        return writer
+
+    def _setup(
+        self,
+        directory: Path,
+        manifest: StreamManifest,
+        part_max_bytes: int,
+        commit_interval: float,
+    ) -> None:
+        if part_max_bytes <= 0:
+            raise InvalidInput(f"part_max_bytes must be positive, got {part_max_bytes}")
+        if commit_interval < 0:
+            raise InvalidInput(f"commit_interval must not be negative, got {commit_interval}")
+        self.directory = directory
+        self.part_max_bytes = part_max_bytes
+        self.commit_interval = commit_interval
+        self._manifest = manifest
+        self._next_index = manifest.parts[-1].index + 1 if manifest.parts else 0
+        self._part: PartWriter | None = None
+        self._closed = False
+        _remove_uncommitted(directory, manifest)
+
+    # -- state ---------------------------------------------------------------------------------
+
+    @property
+    def manifest(self) -> StreamManifest:
+        """The manifest as last written (committed parts only)."""
+        return self._manifest
+
+    @property
+    def total_lines(self) -> int:
+        """Lines written, committed or pending."""
+        pending = self._part.line_count if self._part is not None else 0
+        return self._manifest.total_lines + pending
+
+    @property
+    def total_size(self) -> int:
+        """Bytes written, committed or pending."""
+        pending = self._part.size if self._part is not None else 0
+        return self._manifest.total_size + pending
+
+    @property
+    def committed_lines(self) -> int:
+        """Lines that readers can see."""
+        return self._manifest.total_lines
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` or :meth:`abort` was called."""
+        return self._closed
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def write_lines(self, lines: Sequence[bytes]) -> None:
+        """Append ``lines``, each one JSON document without its trailing newline.
+
+        Nothing is visible to readers until the next commit. If the pending part would grow past
+        ``part_max_bytes``, it is committed first (checked per call, so one call's lines share a
+        part even when they alone exceed the limit).
+
+        :raises ValueError: a line is empty or contains a newline (nothing is written then).
+        """
+        if self._closed:
+            raise RowportError(f"the writer of {self.directory} is closed")
+        if not lines:
+            return
+        data = b"\n".join(lines) + b"\n"
+        if data.count(b"\n") != len(lines) or data[0] == 0x0A or b"\n\n" in data:
+            raise InvalidInput(_describe_bad_line(lines))
+        part = self._part
+        if part is not None and part.size + len(data) > self.part_max_bytes:
+            self.commit()
+            part = None
+        if part is None:
+            part = self._part = PartWriter(self.directory, self._next_index)
+        part.write(lines, data)
+
+    def commit(self) -> PartInfo | None:
+        """Make the pending lines durable and visible: seal the part, then replace the manifest.
+
+        :returns: the new part, or ``None`` when nothing was pending.
+        """
+        part = self._part
+        if part is None:
+            return None
+        self._part = None
+        info = part.seal(self._manifest.total_size, self._manifest.total_lines)
+        self._next_index = part.index + 1
+        fsync_directory(self.directory)
+        self._manifest = self._manifest.with_part(info)
+        write_manifest(self.directory, self._manifest)
+        return info
+
+    def maybe_commit(self) -> PartInfo | None:
+        """Commit if the pending part reached ``part_max_bytes`` or is older than
+        ``commit_interval`` seconds; call it after every batch so followers see rows promptly.
+        """
+        part = self._part
+        if part is None:
+            return None
+        if (
+            part.size >= self.part_max_bytes
+            or time.monotonic() - part.started >= self.commit_interval
+        ):
+            return self.commit()
+        return None
+
+    def close(self) -> StreamManifest:
+        """Commit what is pending and mark the stream complete; idempotent."""
+        if self._closed:
+            return self._manifest
+        self.commit()
+        self._manifest = attrs.evolve(self._manifest, complete=True)
+        write_manifest(self.directory, self._manifest)
+        self._closed = True
+        return self._manifest
+
+    def abort(self) -> None:
+        """Drop the pending lines and stop; the stream stays at its last commit, incomplete,
+        so it can be resumed with :meth:`open`. Idempotent.
+        """
+        if self._part is not None:
+            self._part.discard()
+            self._part = None
+        self._closed = True
+
+    def __enter__(self) -> StreamWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close on success; on an exception, :meth:`abort` (the stream stays incomplete)."""
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _describe_bad_line(lines: Sequence[bytes]) -> str:
+    for position, line in enumerate(lines):
+        if not line:
+            return f"line {position} of the batch is empty; NDJSON has no blank lines"
+        if b"\n" in line:
+            return f"line {position} of the batch contains a newline: {line[:80]!r}"
+    return "a line of the batch is empty or contains a newline"  # pragma: no cover
+
+
+def _remove_uncommitted(directory: Path, manifest: StreamManifest) -> None:
+    """Delete temp files and parts the manifest does not list: the leftovers of a crash."""
+    listed = {name for part in manifest.parts for name in (part.file, part.index_file)}
+    removed = False
+    for entry in os.scandir(directory):
+        name = entry.name
+        stale_temp = name.startswith(".") and name.endswith(".tmp")
+        stray_part = name.startswith("part-") and name.endswith((".ndjson", ".idx"))
+        if (stale_temp or stray_part) and name not in listed:
+            os.unlink(entry.path)
+            removed = True
+    if removed:
+        fsync_directory(directory)
