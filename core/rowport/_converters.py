@@ -14,7 +14,7 @@ from cattrs.gen import make_dict_unstructure_fn
 from cattrs.preconf.orjson import make_converter
 
 from rowport.errors import InvalidExportRequest
-from rowport.request._models import ExportFilters, ExportParams, ExportRequest
+from rowport.request._models import DateRange, ExportFilters, ExportParams, ExportRequest
 
 __all__ = ["converter", "structure_request", "unstructure_request"]
 
@@ -31,6 +31,17 @@ def _structure_bool(value: object, _: type) -> bool:
 converter.register_structure_hook(bool, _structure_bool)
 
 # --- export requests ---------------------------------------------------------------------------
+
+
+def _unstructure_date_range(value: DateRange) -> dict[str, str | None]:
+    # The preset leaves datetimes for orjson to encode; stored requests want plain strings.
+    return {
+        "start": None if value.start is None else value.start.isoformat(),
+        "end": None if value.end is None else value.end.isoformat(),
+    }
+
+
+converter.register_unstructure_hook(DateRange, _unstructure_date_range)
 
 for _cls in (ExportParams, ExportFilters):
     converter.register_unstructure_hook(

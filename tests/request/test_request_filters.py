@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from rowport.errors import InvalidExportRequest
 from rowport.request import ExportFilters, ExportKind, WorkflowStatus, build_request
 
@@ -49,7 +48,9 @@ def _build(kind: ExportKind, **filters: Any) -> ExportFilters:
 
 
 ACCEPTED = [(kind, name) for kind in ExportKind for name in sorted(ALLOWED[kind])]
-REJECTED = [(kind, name) for kind in ExportKind for name in ALL_FILTERS if name not in ALLOWED[kind]]
+REJECTED = [
+    (kind, name) for kind in ExportKind for name in ALL_FILTERS if name not in ALLOWED[kind]
+]
 
 
 @pytest.mark.parametrize(("kind", "name"), ACCEPTED)
@@ -73,7 +74,9 @@ def test_kinds_without_filters_accept_none_or_empty(kind: ExportKind, filters: A
 
 
 def test_unsupported_filter_message_says_kind_takes_none() -> None:
-    with pytest.raises(InvalidExportRequest, match=r"allowed: none \(a slice export takes no filters"):
+    with pytest.raises(
+        InvalidExportRequest, match=r"allowed: none \(a slice export takes no filters"
+    ):
         _build(ExportKind.SLICE, global_keys=["g"])
 
 
@@ -88,7 +91,7 @@ def test_unknown_filter_names_key_and_allowed_values() -> None:
 
 @pytest.mark.parametrize("filters", [["batch_ids"], "x", 3])
 def test_filters_must_be_a_mapping(filters: Any) -> None:
-    with pytest.raises(InvalidExportRequest, match="^filters must be a mapping"):
+    with pytest.raises(InvalidExportRequest, match=r"^filters must be a mapping"):
         build_request(ExportKind.PROJECT, scope_ids=["p1"], filters=filters)
 
 
@@ -128,14 +131,19 @@ def test_id_list_filter_must_not_be_empty(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["batch_ids", "global_keys", "data_row_ids"])
 def test_id_list_filter_takes_at_most_2000_values(name: str) -> None:
-    assert len(getattr(_build(ExportKind.PROJECT, **{name: [f"k{i}" for i in range(2000)]}), name)) == 2000
+    assert (
+        len(getattr(_build(ExportKind.PROJECT, **{name: [f"k{i}" for i in range(2000)]}), name))
+        == 2000
+    )
     with pytest.raises(InvalidExportRequest, match=f"filter '{name}' takes at most 2,000 values"):
         _build(ExportKind.PROJECT, **{name: [f"k{i}" for i in range(2001)]})
 
 
 @pytest.mark.parametrize("value", ["b1", ["b1", 2], ["b1", ""], [None], {"b1"}])
 def test_id_list_filter_must_hold_non_empty_strings(value: Any) -> None:
-    with pytest.raises(InvalidExportRequest, match="filter 'batch_ids' must be a list of non-empty"):
+    with pytest.raises(
+        InvalidExportRequest, match="filter 'batch_ids' must be a list of non-empty"
+    ):
         _build(ExportKind.PROJECT, batch_ids=value)
 
 

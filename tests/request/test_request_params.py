@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from rowport.errors import InvalidExportRequest
 from rowport.request import ExportKind, ExportParams, build_request
 
@@ -108,15 +107,15 @@ def test_unknown_param_names_key_allowed_values_and_close_match() -> None:
 
 
 def test_unknown_param_differs_from_unsupported_param() -> None:
-    with pytest.raises(InvalidExportRequest, match="^unknown param 'colour'"):
+    with pytest.raises(InvalidExportRequest, match=r"^unknown param 'colour'"):
         _build(ExportKind.MODEL_RUN, colour=True)
-    with pytest.raises(InvalidExportRequest, match="^param 'project_details' is not supported"):
+    with pytest.raises(InvalidExportRequest, match=r"^param 'project_details' is not supported"):
         _build(ExportKind.MODEL_RUN, project_details=True)
 
 
 @pytest.mark.parametrize("params", [["attachments"], "attachments", 1, ("attachments", True)])
 def test_params_must_be_a_mapping(params: Any) -> None:
-    with pytest.raises(InvalidExportRequest, match="^params must be a mapping"):
+    with pytest.raises(InvalidExportRequest, match=r"^params must be a mapping"):
         build_request(ExportKind.PROJECT, scope_ids=["p1"], params=params)
 
 
@@ -128,14 +127,20 @@ def test_boolean_param_must_be_a_bool(value: Any) -> None:
 
 @pytest.mark.parametrize("value", ["p1", [""], ["p1", 2], [None], {"p1": 1}])
 def test_id_list_param_must_be_a_list_of_non_empty_strings(value: Any) -> None:
-    with pytest.raises(InvalidExportRequest, match="param 'project_ids' must be a list of non-empty"):
+    with pytest.raises(
+        InvalidExportRequest, match="param 'project_ids' must be a list of non-empty"
+    ):
         _build(ExportKind.DATASET, project_ids=value)
 
 
 @pytest.mark.parametrize("name", ["project_ids", "model_run_ids"])
 def test_id_list_param_takes_at_most_30_ids(name: str) -> None:
-    assert len(getattr(_build(ExportKind.DATASET, **{name: [f"i{n}" for n in range(30)]}), name)) == 30
-    with pytest.raises(InvalidExportRequest, match=f"param '{name}' takes at most 30 values, got 31"):
+    assert (
+        len(getattr(_build(ExportKind.DATASET, **{name: [f"i{n}" for n in range(30)]}), name)) == 30
+    )
+    with pytest.raises(
+        InvalidExportRequest, match=f"param '{name}' takes at most 30 values, got 31"
+    ):
         _build(ExportKind.DATASET, **{name: [f"i{n}" for n in range(31)]})
 
 
@@ -155,7 +160,9 @@ def test_media_type_override_must_be_a_name(value: Any) -> None:
 
 
 def test_none_param_takes_the_default() -> None:
-    params = _build(ExportKind.DATASET, attachments=None, project_ids=None, media_type_override=None)
+    params = _build(
+        ExportKind.DATASET, attachments=None, project_ids=None, media_type_override=None
+    )
     assert params == ExportParams()
 
 

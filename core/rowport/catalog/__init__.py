@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from rowport.catalog._db import Database
-from rowport.catalog._models import ModelsMixin
+from rowport.catalog._ingest import IngestMixin, IngestReport
 from rowport.catalog._tasks import TasksMixin
 
-__all__ = ["Catalog"]
+__all__ = ["Catalog", "IngestReport"]
 
 
-class Catalog(ModelsMixin, TasksMixin):
+class Catalog(IngestMixin, TasksMixin):
     """The catalog database at ``path`` (created and migrated on first open)."""
 
     def __init__(self, path: Path, *, user_email: str = "admin@rowport.local") -> None:

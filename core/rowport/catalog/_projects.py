@@ -442,7 +442,12 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
         return [self.get_label(p["id"]) for p in prepared]
 
     def write_labels(
-        self, conn: sqlite3.Connection, project_id: str, prepared: Sequence[Mapping[str, Any]]
+        self,
+        conn: sqlite3.Connection,
+        project_id: str,
+        prepared: Sequence[Mapping[str, Any]],
+        *,
+        touch: bool = True,
     ) -> None:
         """Insert checked labels, select the first of each row, and bump activity."""
         conn.executemany(
@@ -454,7 +459,8 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
                     p["id"], project_id, p["data_row_id"], p["label_kind"], p["version"],
                     dumps(p["annotations"]), p["created_at"],
                     parse_ts(p["created_at"]).timestamp(), p.get("updated_at") or p["created_at"],
-                    p["created_by"], p.get("content_last_updated_at") or p["created_at"],
+                    p["created_by"],
+                    p.get("content_last_updated_at") or p["created_at"],
                     dumps(p["performance"]) if p["performance"] is not None else None,
                 )
                 for p in prepared
@@ -465,7 +471,8 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
             " AND data_row_id = ? AND selected_label_id IS NULL",
             [(p["id"], project_id, p["data_row_id"]) for p in prepared],
         )
-        self.touch_data_rows(conn, [p["data_row_id"] for p in prepared])
+        if touch:
+            self.touch_data_rows(conn, [p["data_row_id"] for p in prepared])
 
     def get_label(self, label_id: str) -> dict[str, Any]:
         """A label with its annotations, details and reviews."""

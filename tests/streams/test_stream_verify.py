@@ -1,0 +1,76 @@
+"""StreamReader.verify: a sound stream has no problems; damage to any file is reported."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+from rowport.errors import InvalidInput
+from rowport.streams import StreamManifest, StreamReader
+
+StreamFactory = Callable[..., tuple[Path, list[bytes]]]
+
+
+def test_verify_finds_no_problem_in_a_sound_stream(stream: StreamFactory) -> None:
+    directory, _ = stream(100)
+    assert StreamReader(directory).verify() == []
+
+
+def test_verify_catches_a_corrupted_part(stream: StreamFactory) -> None:
+    directory, _ = stream(100)
+    reader = StreamReader(directory)
+    part = reader.manifest.parts[2]
+    path = directory / part.file
+    data = bytearray(path.read_bytes())
+    data[3] ^= 0x01
+    path.write_bytes(bytes(data))
+    problems = reader.verify()
+    assert problems == [f"{part.file}: sha256 {_sha256(path)} differs from the manifest's"]
+
+
+def test_verify_catches_a_truncated_part(stream: StreamFactory) -> None:
+    directory, _ = stream(100)
+    reader = StreamReader(directory)
+    part = reader.manifest.parts[-1]
+    path = directory / part.file
+    path.write_bytes(path.read_bytes()[:-5])
+    problems = reader.verify()
+    assert any(f"holds {part.size - 5} bytes" in problem for problem in problems)
+    assert any("does not end with a newline" in problem for problem in problems)
+
+
+def test_verify_catches_a_missing_part_and_a_wrong_index(stream: StreamFactory) -> None:
+    directory, _ = stream(100)
+    reader = StreamReader(directory)
+    first, second = reader.manifest.parts[:2]
+    (directory / first.file).unlink()
+    index = directory / second.index_file
+    index.write_bytes(index.read_bytes()[:-8] + (1).to_bytes(8, "little"))
+    assert reader.verify() == [
+        f"{first.file}: missing",
+        f"{second.index_file}: does not list the start of every line of {second.file}",
+    ]
+
+
+def test_verify_catches_totals_that_disagree_with_the_parts(stream: StreamFactory) -> None:
+    directory, _ = stream(20)
+    manifest_path = directory / "manifest.json"
+    data = orjson.loads(manifest_path.read_bytes())
+    data["total_lines"] += 1
+    manifest_path.write_bytes(orjson.dumps(data))
+    problems = StreamReader(directory).verify()
+    assert problems == ["manifest total_lines is 21, its parts hold 20"]
+
+
+def test_a_manifest_missing_a_key_is_rejected_by_name() -> None:
+    data = StreamManifest.empty().to_dict()
+    del data["total_size"]
+    with pytest.raises(InvalidInput, match="missing the key 'total_size'"):
+        StreamManifest.from_dict(data)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

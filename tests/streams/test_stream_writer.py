@@ -1,0 +1,212 @@
+"""StreamWriter: totals, rotation, commits, validation and life cycle."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+from rowport.errors import InvalidInput, RowportError
+from rowport.streams import StreamReader, StreamWriter
+
+RowsFactory = Callable[..., list[bytes]]
+StreamFactory = Callable[..., tuple[Path, list[bytes]]]
+
+
+def test_totals_equal_the_bytes_and_lines_on_disk(stream: StreamFactory) -> None:
+    directory, rows = stream(100)
+    manifest = StreamReader(directory).manifest
+    on_disk = b"".join((directory / part.file).read_bytes() for part in manifest.parts)
+    assert manifest.total_size == len(on_disk) == sum(len(row) + 1 for row in rows)
+    assert manifest.total_lines == on_disk.count(b"\n") == len(rows)
+    assert on_disk == b"".join(row + b"\n" for row in rows)
+
+
+def test_parts_rotate_when_a_part_would_exceed_part_max_bytes(
+    stream: StreamFactory, make_rows: RowsFactory
+) -> None:
+    directory, _ = stream(100, part_max_bytes=512, batch=3)
+    manifest = StreamReader(directory).manifest
+    assert len(manifest.parts) > 5
+    assert [part.index for part in manifest.parts] == list(range(len(manifest.parts)))
+    batch_max = max(len(row) + 1 for row in make_rows(100)) * 3
+    assert all(part.size <= 512 or part.size <= batch_max for part in manifest.parts)
+    for part in manifest.parts:
+        assert (directory / part.file).stat().st_size == part.size
+        assert (directory / part.index_file).stat().st_size == 8 * part.line_count
+
+
+def test_part_ranges_are_contiguous_with_inclusive_ends(stream: StreamFactory) -> None:
+    directory, _ = stream(50)
+    parts = StreamReader(directory).manifest.parts
+    for before, after in itertools.pairwise(parts):
+        assert after.offsets.start == before.offsets.end + 1
+        assert after.lines.start == before.lines.end + 1
+    for part in parts:
+        assert part.offsets.end - part.offsets.start + 1 == part.size
+        assert part.lines.end - part.lines.start + 1 == part.line_count
+
+
+def test_one_batch_larger_than_part_max_bytes_stays_in_one_part(
+    tmp_path: Path, make_rows: RowsFactory
+) -> None:
+    writer = StreamWriter(tmp_path, part_max_bytes=10)
+    writer.write_lines(make_rows(5))
+    manifest = writer.close()
+    assert [part.line_count for part in manifest.parts] == [5]
+
+
+def test_writer_counts_pending_and_committed_lines(tmp_path: Path, make_rows: RowsFactory) -> None:
+    writer = StreamWriter(tmp_path, commit_interval=3600)
+    rows = make_rows(4)
+    writer.write_lines(rows)
+    assert (writer.total_lines, writer.committed_lines) == (4, 0)
+    assert writer.total_size == sum(len(row) + 1 for row in rows)
+    assert StreamReader(tmp_path).total_lines == 0
+    writer.commit()
+    assert (writer.total_lines, writer.committed_lines) == (4, 4)
+    assert StreamReader(tmp_path).total_lines == 4
+
+
+def test_commit_without_pending_lines_returns_none(tmp_path: Path) -> None:
+    writer = StreamWriter(tmp_path)
+    assert writer.commit() is None
+    writer.write_lines([b"{}"])
+    part = writer.commit()
+    assert part is not None and part.line_count == 1
+    assert writer.commit() is None
+
+
+def test_maybe_commit_waits_for_the_interval_or_the_size(tmp_path: Path) -> None:
+    writer = StreamWriter(tmp_path, part_max_bytes=1000, commit_interval=3600)
+    writer.write_lines([b"{}"])
+    assert writer.maybe_commit() is None
+    writer.write_lines([b'"' + b"x" * 1000 + b'"'])  # rotates the small part, then fills one
+    assert writer.committed_lines == 1
+    assert writer.maybe_commit() is not None
+    assert writer.committed_lines == 2
+
+
+def test_maybe_commit_commits_once_the_interval_has_passed(tmp_path: Path) -> None:
+    writer = StreamWriter(tmp_path, commit_interval=0)
+    writer.write_lines([b"{}"])
+    assert writer.maybe_commit() is not None
+    assert StreamReader(tmp_path).total_lines == 1
+
+
+def test_close_marks_the_stream_complete(tmp_path: Path) -> None:
+    writer = StreamWriter(tmp_path)
+    writer.write_lines([b"1", b"2"])
+    assert not StreamReader(tmp_path).complete
+    manifest = writer.close()
+    assert manifest.complete and manifest.total_lines == 2
+    assert StreamReader(tmp_path).complete
+
+
+def test_close_is_idempotent(tmp_path: Path) -> None:
+    writer = StreamWriter(tmp_path)
+    writer.write_lines([b"1"])
+    assert writer.close() == writer.close()
+
+
+def test_write_after_close_raises(tmp_path: Path) -> None:
+    writer = StreamWriter(tmp_path)
+    writer.close()
+    with pytest.raises(RowportError, match="closed"):
+        writer.write_lines([b"1"])
+
+
+def test_writer_rejects_lines_containing_newlines(tmp_path: Path) -> None:
+    writer = StreamWriter(tmp_path)
+    with pytest.raises(ValueError, match="line 1 of the batch contains a newline"):
+        writer.write_lines([b"{}", b'{"a":\n1}'])
+    assert writer.total_lines == 0
+
+
+def test_writer_rejects_empty_lines(tmp_path: Path) -> None:
+    writer = StreamWriter(tmp_path)
+    for batch in ([b""], [b"1", b""], [b"1", b"", b"2"]):
+        with pytest.raises(ValueError, match="empty"):
+            writer.write_lines(batch)
+    assert writer.close().total_lines == 0
+
+
+def test_writing_an_empty_batch_changes_nothing(tmp_path: Path) -> None:
+    writer = StreamWriter(tmp_path)
+    writer.write_lines([])
+    assert writer.close().parts == ()
+
+
+def test_empty_stream_has_no_parts(tmp_path: Path) -> None:
+    manifest = StreamWriter(tmp_path).close()
+    assert (manifest.parts, manifest.total_lines, manifest.total_size) == ((), 0, 0)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["manifest.json"]
+
+
+def test_new_writer_refuses_a_directory_that_holds_a_stream(tmp_path: Path) -> None:
+    StreamWriter(tmp_path).close()
+    with pytest.raises(FileExistsError, match=r"StreamWriter\.open"):
+        StreamWriter(tmp_path)
+
+
+def test_open_refuses_a_complete_stream(tmp_path: Path) -> None:
+    StreamWriter(tmp_path).close()
+    with pytest.raises(InvalidInput, match="complete"):
+        StreamWriter.open(tmp_path)
+
+
+def test_open_appends_after_the_last_committed_part(tmp_path: Path, make_rows: RowsFactory) -> None:
+    rows = make_rows(20)
+    first = StreamWriter(tmp_path, part_max_bytes=300)
+    first.write_lines(rows[:10])
+    first.commit()
+    second = StreamWriter.open(tmp_path, part_max_bytes=300)
+    assert second.total_lines == 10
+    second.write_lines(rows[10:])
+    manifest = second.close()
+    assert [item.data for item in StreamReader(tmp_path).iter_lines()] == rows
+    assert StreamReader(tmp_path).verify() == []
+    assert manifest.parts[-1].index == len(manifest.parts) - 1
+
+
+def test_abort_drops_pending_lines_and_leaves_the_stream_resumable(tmp_path: Path) -> None:
+    writer = StreamWriter(tmp_path)
+    writer.write_lines([b"1"])
+    writer.commit()
+    writer.write_lines([b"2"])
+    writer.abort()
+    reader = StreamReader(tmp_path)
+    assert (reader.total_lines, reader.complete) == (1, False)
+    assert not any(path.name.endswith(".tmp") for path in tmp_path.iterdir())
+    StreamWriter.open(tmp_path).close()
+
+
+def test_context_manager_closes_on_success_and_aborts_on_error(tmp_path: Path) -> None:
+    with StreamWriter(tmp_path / "ok") as writer:
+        writer.write_lines([b"1"])
+    assert StreamReader(tmp_path / "ok").complete
+    with pytest.raises(KeyError), StreamWriter(tmp_path / "failed") as writer:
+        writer.write_lines([b"1"])
+        raise KeyError("boom")
+    reader = StreamReader(tmp_path / "failed")
+    assert (reader.total_lines, reader.complete) == (0, False)
+
+
+def test_unicode_lines_round_trip_with_byte_offsets(tmp_path: Path) -> None:
+    rows = [orjson.dumps({"name": name}) for name in ["café", "日本語", "emoji 🎉", "plain"]]
+    writer = StreamWriter(tmp_path)
+    writer.write_lines(rows)
+    writer.close()
+    items = list(StreamReader(tmp_path).iter_lines())
+    assert [orjson.loads(item.data)["name"] for item in items] == [
+        "café",
+        "日本語",
+        "emoji 🎉",
+        "plain",
+    ]
+    assert [item.offset for item in items] == [
+        0,
+        *[sum(len(r) + 1 for r in rows[:i]) for i in (1, 2, 3)],
+    ]
