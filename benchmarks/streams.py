@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -62,7 +61,7 @@ def write_floor(path: Path, pool: list[bytes], lines: int) -> float:
     started = time.perf_counter()
     with open(path, "wb", buffering=1 << 20) as f:
         for batch in batches(pool, lines):
-            f.write(b"\n".join(batch) + b"\n")
+            f.write(b"\n".join([*batch, b""]))
         f.flush()
         os.fsync(f.fileno())
     return time.perf_counter() - started
@@ -102,8 +101,10 @@ def child_memory(directory: Path) -> dict[str, float]:
     code = (
         "import json, resource, sys, tracemalloc\n"
         "from pathlib import Path\n"
-        "sys.path.insert(0, sys.argv[2])\n"
-        "from streams import full_read\n"
+        "from rowport.streams import StreamReader\n"
+        "def full_read(d):\n"
+        "    for _ in StreamReader(d).iter_lines():\n"
+        "        pass\n"
         "d = Path(sys.argv[1])\n"
         "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "full_read(d)\n"
@@ -113,9 +114,8 @@ def child_memory(directory: Path) -> dict[str, float]:
         "peak = tracemalloc.get_traced_memory()[1]\n"
         "print(json.dumps({'rss_before_kb': before, 'rss_kb': after, 'peak': peak}))\n"
     )
-    here = str(Path(__file__).resolve().parent)
     output = subprocess.run(
-        [sys.executable, "-c", code, str(directory), here],
+        [sys.executable, "-c", code, str(directory)],
         check=True,
         capture_output=True,
         text=True,
@@ -152,9 +152,7 @@ def run(base: Path, lines: int, row_bytes: int) -> None:
     write = write_stream(big, pool, lines)
     reader = StreamReader(big)
     size_mb = reader.total_size / 2**20
-    report.append(
-        ("write floor (buffered file)", f"{floor:.2f} s", f"{lines / floor:,.0f} rows/s")
-    )
+    report.append(("write floor (buffered file)", f"{floor:.2f} s", f"{lines / floor:,.0f} rows/s"))
     report.append(
         (
             "write stream (maybe_commit/batch)",
@@ -165,14 +163,16 @@ def run(base: Path, lines: int, row_bytes: int) -> None:
     )
 
     read = timed(lambda: full_read(big), repeat=3)
-    report.append(
-        ("full read (iter_lines)", f"{read:.2f} s", f"{lines / read:,.0f} rows/s")
-    )
+    report.append(("full read (iter_lines)", f"{read:.2f} s", f"{lines / read:,.0f} rows/s"))
 
     last = lines - 1
     seek_line = timed(lambda: next(StreamReader(big).iter_lines(last)))
     report.append(
-        (f"seek to line {last:,} (first item)", f"{seek_line * 1e3:.2f} ms", _share(seek_line, read))
+        (
+            f"seek to line {last:,} (first item)",
+            f"{seek_line * 1e3:.2f} ms",
+            _share(seek_line, read),
+        )
     )
     near_end = reader.total_size - 10
     seek_offset = timed(lambda: next(StreamReader(big).iter_from_offset(near_end)))
@@ -185,17 +185,16 @@ def run(base: Path, lines: int, row_bytes: int) -> None:
     small_lines = max(1, lines // 10)
     small = base / "small"
     write_stream(small, pool, small_lines)
-    for label, directory, count in ((small_lines, small, small_lines), (lines, big, lines)):
+    for count, directory in ((small_lines, small), (lines, big)):
         memory = child_memory(directory)
         report.append(
             (
-                f"reader memory, {label:,} lines",
+                f"reader memory, {count:,} lines",
                 f"{memory['peak'] / 2**20:.2f} MiB",
                 f"tracemalloc peak; ru_maxrss {memory['rss_kb'] / 1024:.1f} MiB "
                 f"(after imports {memory['rss_before_kb'] / 1024:.1f} MiB)",
             )
         )
-        del count
 
     width = max(len(name) for name, _, _ in report)
     print()

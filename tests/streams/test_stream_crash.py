@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import orjson
+
 import rowport
 from rowport.streams import StreamReader, StreamWriter
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from rowport.streams import StreamLine, StreamReader, StreamWriter
 
 StreamFactory = Callable[..., tuple[Path, list[bytes]]]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+
 from rowport.errors import InvalidInput
 from rowport.streams import StreamManifest, StreamReader
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+
 from rowport.errors import InvalidInput, RowportError
 from rowport.streams import StreamReader, StreamWriter
 

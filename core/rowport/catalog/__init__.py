@@ -9,13 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from rowport.catalog._db import Database
+from rowport.catalog._export_reads import ExportPlan, ExportReadsMixin
 from rowport.catalog._ingest import IngestMixin, IngestReport
 from rowport.catalog._tasks import TasksMixin
 
-__all__ = ["Catalog", "IngestReport"]
+__all__ = ["Catalog", "ExportPlan", "IngestReport"]
 
 
-class Catalog(IngestMixin, TasksMixin):
+class Catalog(IngestMixin, ExportReadsMixin, TasksMixin):
     """The catalog database at ``path`` (created and migrated on first open)."""
 
     def __init__(self, path: Path, *, user_email: str = "admin@rowport.local") -> None:

@@ -9,6 +9,7 @@ import os
 import time
 from array import array
 from collections.abc import Sequence
+from itertools import accumulate
 from pathlib import Path
 from types import TracebackType
 
@@ -31,6 +32,7 @@ from rowport.streams._manifest import (
 __all__ = ["PartWriter", "StreamWriter"]
 
 _BUFFER_SIZE = 1 << 20
+_plus_one = (1).__add__
 
 
 class PartWriter:
@@ -53,16 +55,14 @@ class PartWriter:
         """Lines written to this part so far."""
         return len(self.offsets)
 
-    def write(self, lines: Sequence[bytes], data: bytes) -> None:
-        """Append ``data`` (``lines`` joined, with a newline after each) and index each line."""
-        position = self.size
-        append = self.offsets.append
-        for line in lines:
-            append(position)
-            position += len(line) + 1
+    def write(self, lengths: list[int], data: bytes) -> None:
+        """Append ``data`` (lines of ``lengths`` bytes, each followed by a newline) and index
+        each line (the running sums are computed in C: no Python loop per line).
+        """
+        self.offsets.extend(accumulate(map(_plus_one, lengths), initial=self.size))
+        self.size = self.offsets.pop()
         self._file.write(data)
         self._sha256.update(data)
-        self.size = position
 
     def seal(self, offset_start: int, line_start: int) -> PartInfo:
         """Make the part durable under its final name and describe it for the manifest."""
@@ -208,16 +208,18 @@ class StreamWriter:
             raise RowportError(f"the writer of {self.directory} is closed")
         if not lines:
             return
-        data = b"\n".join(lines) + b"\n"
-        if data.count(b"\n") != len(lines) or data[0] == 0x0A or b"\n\n" in data:
+        lengths = [len(line) for line in lines]
+        # bytes.find uses memchr: several times faster here than `b"\n" in line` or bytes.count.
+        if 0 in lengths or any([line.find(b"\n") + 1 for line in lines]):
             raise InvalidInput(_describe_bad_line(lines))
+        data = b"\n".join([*lines, b""])
         part = self._part
         if part is not None and part.size + len(data) > self.part_max_bytes:
             self.commit()
             part = None
         if part is None:
             part = self._part = PartWriter(self.directory, self._next_index)
-        part.write(lines, data)
+        part.write(lengths, data)
 
     def commit(self) -> PartInfo | None:
         """Make the pending lines durable and visible: seal the part, then replace the manifest.

@@ -1,0 +1,61 @@
+"""A progress bar (rows, rate, ETA) while waiting for an export task, shared by CLI and demo."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from rowport.tasks import ExportTask
+
+__all__ = ["format_rate", "wait_with_progress"]
+
+_FINAL = ("COMPLETE", "FAILED", "CANCELED")
+
+
+def format_rate(rows: int, seconds: float) -> str:
+    """``"12,345 rows/s"`` (or ``"-"`` before a second has passed)."""
+    return f"{rows / seconds:,.0f} rows/s" if seconds > 0 else "-"
+
+
+def wait_with_progress(
+    task: ExportTask, *, label: str | None = None, poll: float = 0.1, show: bool | None = None
+) -> str:
+    """Wait for ``task`` showing rows done, rate and ETA on stderr; returns the final status.
+
+    The bar is drawn only on a terminal (or with ``show=True``); otherwise this just waits.
+    """
+    if show is None:
+        show = sys.stderr.isatty()
+    start = time.monotonic()
+    if not show:
+        task.wait_till_done(timeout_seconds=float("inf"))
+        return task.status
+    planned = None
+    while planned is None and task.status not in _FINAL:
+        planned = task.rows_planned
+        if planned is None:
+            time.sleep(poll / 2)
+    planned = task.rows_planned or 0
+    with click.progressbar(
+        length=max(planned, 1),
+        label=label or task.name,
+        file=sys.stderr,
+        show_eta=True,
+        show_percent=True,
+        item_show_func=lambda _: format_rate(task.rows_done, time.monotonic() - start),
+    ) as bar:
+        done = 0
+        while True:
+            status = task.status
+            now_done = task.rows_done if status != "COMPLETE" else max(planned, 1)
+            if now_done > done:
+                bar.update(now_done - done, now_done)
+                done = now_done
+            if status in _FINAL:
+                break
+            time.sleep(poll)
+    return task.status

@@ -1,0 +1,303 @@
+"""The client: one object that opens a rowport home and hands out entity handles.
+
+``Client(home)`` opens ``home/catalog.db`` (created and migrated on first use) and keeps export
+tasks under ``home/tasks``. Its methods are shaped like the reference SDK's client, so code
+written for it reads the same; every one acts through :attr:`Client.catalog`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from rowport.catalog import Catalog, IngestReport
+from rowport.entities import (
+    CatalogView,
+    DataRow,
+    Dataset,
+    Model,
+    ModelRun,
+    Ontology,
+    Project,
+    Slice,
+)
+from rowport.errors import InvalidInput, RowportError
+from rowport.media_types import MediaType
+from rowport.request import ExportKind, ScopeBy, build_request
+from rowport.request._dates import resolve_zone
+
+if TYPE_CHECKING:
+    from rowport.tasks import ExportTask, TaskManager
+
+__all__ = ["DEFAULT_HOME", "Client"]
+
+DEFAULT_HOME = ".rowport"
+
+
+def default_home() -> Path:
+    """``$ROWPORT_HOME`` when set, else ``./.rowport``."""
+    return Path(os.environ.get("ROWPORT_HOME") or DEFAULT_HOME)
+
+
+class Client:
+    """A rowport home: its catalog, its export tasks, and handles on what they hold.
+
+    :param home: the directory holding ``catalog.db`` and ``tasks/``; ``$ROWPORT_HOME`` or
+        ``./.rowport`` when None.
+    :param user_email: who acts (recorded as ``created_by``); the catalog's default when None.
+    :param timezone: the IANA zone that naive dates in export filters are read in.
+    :param max_workers: how many exports run at once in this process.
+    """
+
+    def __init__(
+        self,
+        home: str | Path | None = None,
+        *,
+        user_email: str | None = None,
+        timezone: str = "UTC",
+        max_workers: int = 2,
+    ) -> None:
+        resolve_zone(timezone)
+        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
+            raise InvalidInput(f"max_workers must be a positive int, got {max_workers!r}")
+        self.home = Path(home if home is not None else default_home()).expanduser().absolute()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.timezone = timezone
+        self.max_workers = max_workers
+        path = self.home / "catalog.db"
+        self.catalog = (
+            Catalog(path) if user_email is None else Catalog(path, user_email=user_email)
+        )
+        self._task_manager: TaskManager | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<Client home={str(self.home)!r}>"
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Wait for running exports, then close the catalog. Closing twice is harmless."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            manager, self._task_manager = self._task_manager, None
+        if manager is not None:
+            manager.shutdown(wait=True)
+        self.catalog.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- datasets and data rows -------------------------------------------------------------
+
+    def create_dataset(self, name: str, description: str | None = None) -> Dataset:
+        """Create an empty dataset."""
+        return Dataset.from_record(self, self.catalog.create_dataset(name, description))
+
+    def get_dataset(self, dataset_id: str) -> Dataset:
+        """The dataset with this id; :class:`~rowport.errors.NotFound` when there is none."""
+        return Dataset.from_record(self, self.catalog.get_dataset(dataset_id))
+
+    def get_datasets(self) -> list[Dataset]:
+        """Every dataset, oldest first."""
+        return [Dataset.from_record(self, r) for r in self.catalog.list_datasets()]
+
+    def get_data_row(self, data_row_id: str) -> DataRow:
+        """The data row with this id."""
+        return DataRow.from_record(self, self.catalog.get_data_row(data_row_id))
+
+    def get_data_rows(self, data_row_ids: Sequence[str]) -> list[DataRow]:
+        """The data rows with these ids, in the order asked."""
+        return [DataRow.from_record(self, r) for r in self.catalog.get_data_rows(data_row_ids)]
+
+    def get_data_row_by_global_key(self, global_key: str) -> DataRow:
+        """The data row holding ``global_key``."""
+        return DataRow.from_record(self, self.catalog.get_data_row_by_global_key(global_key))
+
+    def get_data_row_ids_for_global_keys(self, global_keys: Sequence[str]) -> dict[str, str]:
+        """Map each global key that exists to its data row id (unknown keys are left out)."""
+        return self.catalog.resolve_global_keys(global_keys)
+
+    # -- metadata and embeddings ------------------------------------------------------------
+
+    def create_metadata_schema(
+        self, name: str, kind: str, options: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        """Create a metadata field of kind ``string``, ``number``, ``datetime`` or ``enum``
+        (an enum takes its option names); returns ``{"id", "name", "kind", "options"}``."""
+        return self.catalog.create_metadata_schema(name, kind, options)
+
+    def get_metadata_schemas(self) -> list[dict[str, Any]]:
+        """Every metadata field with its options."""
+        return self.catalog.list_metadata_schemas()
+
+    def create_embedding(self, name: str, dimensions: int, is_custom: bool = True) -> dict[str, Any]:
+        """Create an embedding (a name and a vector length); returns its record."""
+        return self.catalog.create_embedding(name, dimensions, is_custom=is_custom)
+
+    def get_embedding(self, embedding_id_or_name: str) -> dict[str, Any]:
+        """An embedding by id or name."""
+        return self.catalog.get_embedding(embedding_id_or_name)
+
+    # -- ontologies and projects ------------------------------------------------------------
+
+    def create_ontology(
+        self,
+        name: str,
+        tools: Sequence[Mapping[str, Any]] = (),
+        classifications: Sequence[Mapping[str, Any]] = (),
+        media_type: str | MediaType | None = None,
+    ) -> Ontology:
+        """Create an ontology from tool and classification specs (see the catalog guide)."""
+        media = MediaType.parse(media_type).value if media_type is not None else None
+        record = self.catalog.create_ontology(
+            name, tools=tools, classifications=classifications, media_type=media
+        )
+        return Ontology.from_record(self, record)
+
+    def get_ontology(self, ontology_id: str) -> Ontology:
+        """The ontology with this id."""
+        return Ontology.from_record(self, self.catalog.get_ontology(ontology_id))
+
+    def create_project(
+        self,
+        name: str,
+        media_type: str | MediaType,
+        ontology: Ontology | str | None = None,
+        description: str | None = None,
+    ) -> Project:
+        """Create a project labelling ``media_type`` rows, with an ontology (handle or id)."""
+        record = self.catalog.create_project(
+            name, media_type, _ontology_id(ontology), description=description
+        )
+        return Project.from_record(self, record)
+
+    def get_project(self, project_id: str) -> Project:
+        """The project with this id."""
+        return Project.from_record(self, self.catalog.get_project(project_id))
+
+    def get_projects(self) -> list[Project]:
+        """Every project, oldest first."""
+        return [Project.from_record(self, r) for r in self.catalog.list_projects()]
+
+    # -- models and slices ------------------------------------------------------------------
+
+    def create_model(self, name: str, ontology: Ontology | str | None = None) -> Model:
+        """Create a model; with an ontology, its predictions are checked against it."""
+        return Model.from_record(self, self.catalog.create_model(name, _ontology_id(ontology)))
+
+    def get_model(self, model_id: str) -> Model:
+        """The model with this id."""
+        return Model.from_record(self, self.catalog.get_model(model_id))
+
+    def get_models(self) -> list[Model]:
+        """Every model, oldest first."""
+        return [Model.from_record(self, r) for r in self.catalog.list_models()]
+
+    def get_model_run(self, model_run_id: str) -> ModelRun:
+        """The model run with this id."""
+        return ModelRun.from_record(self, self.catalog.get_model_run(model_run_id))
+
+    def create_slice(self, name: str, filters: Mapping[str, Any]) -> Slice:
+        """Save a filter over the catalog under a name (filter keys in the catalog guide)."""
+        return Slice.from_record(self, self.catalog.create_slice(name, filters))
+
+    def get_slice(self, slice_id: str) -> Slice:
+        """The slice with this id."""
+        return Slice.from_record(self, self.catalog.get_slice(slice_id))
+
+    def get_slices(self) -> list[Slice]:
+        """Every slice, oldest first."""
+        return [Slice.from_record(self, r) for r in self.catalog.list_slices()]
+
+    def get_catalog(self) -> CatalogView:
+        """The whole catalog, to export."""
+        return CatalogView(client=self)
+
+    # -- ingest -----------------------------------------------------------------------------
+
+    def import_rows(self, rows: Iterable[Any], strict: bool = False) -> IngestReport:
+        """Load rows in the export format (dicts or JSON text), keeping their ids.
+
+        A bad row is reported with its number and reason and the others load; with
+        ``strict`` nothing loads unless every row is valid. Loading twice changes nothing.
+        """
+        return self.catalog.import_rows(rows, strict=strict)
+
+    def import_file(self, path: str | Path, strict: bool = False) -> IngestReport:
+        """Load an NDJSON file in the export format (see :meth:`import_rows`)."""
+        return self.catalog.import_file(Path(path), strict=strict)
+
+    # -- export tasks -----------------------------------------------------------------------
+
+    @property
+    def _tasks(self) -> TaskManager:
+        # Made on first use: a client that never exports starts no workers.
+        with self._lock:
+            if self._closed:
+                raise RowportError("this client is closed")
+            if self._task_manager is None:
+                from rowport.tasks import TaskManager
+
+                self._task_manager = TaskManager(
+                    self.catalog, self.home / "tasks", max_workers=self.max_workers
+                )
+            return self._task_manager
+
+    def _export(
+        self,
+        kind: ExportKind,
+        scope_ids: Sequence[str] = (),
+        *,
+        scope_by: ScopeBy = "id",
+        params: Mapping[str, Any] | None = None,
+        filters: Mapping[str, Any] | None = None,
+        task_name: str | None = None,
+        legacy: bool = False,
+    ) -> ExportTask:
+        """Validate an export request and start its task (every ``export()`` comes here)."""
+        request = build_request(
+            kind,
+            scope_ids=tuple(scope_ids),
+            scope_by=scope_by,
+            params=params,
+            filters=filters,
+            task_name=task_name,
+            timezone=self.timezone,
+        )
+        return self._tasks.start(request, client=self, legacy=legacy)
+
+    def get_task(self, task_id: str) -> ExportTask:
+        """The export task with this id (from this or any other process)."""
+        return self._tasks.get(task_id, client=self)
+
+    def get_tasks(self) -> list[ExportTask]:
+        """Every export task, newest first."""
+        return self._tasks.list(client=self)
+
+    def cancel_task(self, task_id: str) -> bool:
+        """Ask a running export to stop; False when it had already finished."""
+        return self._tasks.cancel(task_id)
+
+
+def _ontology_id(ontology: Ontology | str | None) -> str | None:
+    if ontology is None or isinstance(ontology, str):
+        return ontology
+    if isinstance(ontology, Ontology):
+        return ontology.uid
+    raise InvalidInput(f"ontology must be an Ontology or an id, got {ontology!r}")

@@ -1,0 +1,256 @@
+"""Building export rows from the catalog's batch reads, in the reference's key order.
+
+Knows the row format, not SQL: every read is a :class:`~rowport.catalog.Catalog` method that
+returns tuples for a whole batch. The hot path builds plain dicts (orjson encodes them later).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from rowport.catalog import Catalog
+from rowport.request import ExportKind, ExportRequest
+
+__all__ = ["RowAssembler", "problem"]
+
+_loads = orjson.loads
+
+
+def problem(
+    code: str,
+    message: str,
+    *,
+    data_row: dict[str, Any] | None = None,
+    stage: str = "assemble",
+    plugin: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One ERRORS-stream object, in the documented key order."""
+    return {
+        "data_row": data_row,
+        "stage": stage,
+        "plugin": plugin,
+        "code": code,
+        "message": message,
+        "details": details or {},
+    }
+
+
+def _default_performance() -> dict[str, Any]:
+    return {
+        "seconds_to_create": 0,
+        "seconds_to_review": 0,
+        "skipped": False,
+        "performance_details_v2": {
+            "seconds_to_create": 0,
+            "seconds_to_review": 0,
+            "seconds_to_rework": 0,
+            "seconds_total": 0,
+        },
+    }
+
+
+class RowAssembler:
+    """Assembles the rows of one export request, batch by batch."""
+
+    def __init__(self, catalog: Catalog, request: ExportRequest) -> None:
+        self.catalog = catalog
+        self.request = request
+        p = request.params
+        self.kind = request.kind
+        self.catalog_kind = request.kind not in (ExportKind.PROJECT, ExportKind.MODEL_RUN)
+        self.projects = catalog.export_projects(request)
+        self.runs = catalog.export_runs(request)
+        self.show_projects = self.kind is ExportKind.PROJECT or (
+            self.catalog_kind and (p.all_projects or bool(p.project_ids))
+        )
+        self.show_experiments = self.kind is ExportKind.MODEL_RUN or (
+            self.catalog_kind and (p.all_model_runs or bool(p.model_run_ids))
+        )
+        self._project_info: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+
+    def _project(self, project_id: str) -> tuple[str, list[dict[str, Any]]]:
+        info = self._project_info.get(project_id)
+        if info is None:
+            info = self.catalog.project_names_and_tags([project_id]).get(project_id, ("", []))
+            self._project_info[project_id] = info
+        return info
+
+    def assemble(self, ids: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Rows for ``ids`` (in that order) and the problems met; a broken row is a problem."""
+        cat = self.catalog
+        p = self.request.params
+        base = cat.read_rows(ids)
+        attachments = metadata = embeddings = None
+        if p.attachments:
+            attachments = defaultdict(list)
+            for r in cat.read_attachments(ids):
+                attachments[r[0]].append({"id": r[1], "type": r[2], "value": r[3], "name": r[4]})
+        if p.metadata_fields:
+            metadata = defaultdict(list)
+            for r in cat.read_metadata(ids):
+                value = _loads(r[4])
+                if r[3] == "enum":
+                    value = {"schema_id": value, "schema_name": r[5]}
+                metadata[r[0]].append({"schema_id": r[1], "schema_name": r[2], "value": value})
+        if p.embeddings:
+            embeddings = defaultdict(list)
+            grouped: dict[tuple[str, str], dict[str, Any]] = {}
+            for r in cat.read_embeddings(ids):
+                key = (r[0], r[1])
+                entry = grouped.get(key)
+                if entry is None:
+                    entry = {
+                        "id": r[1],
+                        "name": r[2],
+                        "dimensions": r[3],
+                        "is_custom": bool(r[4]),
+                        "values": [],
+                    }
+                    grouped[key] = entry
+                    embeddings[r[0]].append(entry)
+                entry["values"].append({"value": _loads(r[5])})
+        projects = self._projects(ids) if self.show_projects else None
+        experiments = self._experiments(ids) if self.show_experiments else None
+
+        rows: list[dict[str, Any]] = []
+        problems: list[dict[str, Any]] = []
+        for r in base:
+            row_id = r[0]
+            try:
+                data_row: dict[str, Any] = {"id": row_id}
+                if r[1] is not None:
+                    data_row["global_key"] = r[1]
+                if r[2] is not None:
+                    data_row["external_id"] = r[2]
+                data_row["row_data"] = r[3]
+                if p.data_row_details:
+                    data_row["details"] = {
+                        "dataset_id": r[6],
+                        "dataset_name": r[7],
+                        "created_at": r[8],
+                        "updated_at": r[9],
+                        "last_activity_at": r[10],
+                        "created_by": r[11],
+                    }
+                row: dict[str, Any] = {
+                    "data_row": data_row,
+                    "media_attributes": _loads(r[5]) if r[5] else {},
+                }
+                if attachments is not None:
+                    row["attachments"] = attachments.get(row_id, [])
+                if metadata is not None:
+                    row["metadata_fields"] = metadata.get(row_id, [])
+                if embeddings is not None:
+                    row["embeddings"] = embeddings.get(row_id, [])
+                if projects is not None:
+                    row["projects"] = projects.get(row_id, {})
+                if experiments is not None:
+                    row["experiments"] = experiments.get(row_id, {})
+            except Exception as exc:  # a corrupt stored value must not stop the export
+                problems.append(
+                    problem(
+                        "ROW_ASSEMBLY_FAILED",
+                        f"could not build data row {row_id}: {exc}",
+                        data_row={"id": row_id, "global_key": r[1]},
+                    )
+                )
+                continue
+            row["_media_type"] = r[4]
+            rows.append(row)
+        return rows, problems
+
+    def _projects(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        cat = self.catalog
+        p = self.request.params
+        out: dict[str, dict[str, Any]] = defaultdict(dict)
+        labels: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        label_rows = cat.read_labels(ids, self.projects)
+        reviews: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        if p.label_details:
+            for r in cat.read_reviews([lab[2] for lab in label_rows]):
+                reviews[r[0]].append(
+                    {"id": r[1], "action": r[2], "created_at": r[3], "created_by": r[4]}
+                )
+        for r in label_rows:
+            label: dict[str, Any] = {"label_kind": r[3], "version": r[4], "id": r[2]}
+            if p.label_details:
+                label["label_details"] = {
+                    "created_at": r[6],
+                    "updated_at": r[7],
+                    "created_by": r[8],
+                    "content_last_updated_at": r[9],
+                    "reviews": reviews.get(r[2], []),
+                }
+            if p.performance_details:
+                label["performance_details"] = (
+                    _loads(r[10]) if r[10] is not None else _default_performance()
+                )
+            label["annotations"] = _loads(r[5])
+            labels[(r[0], r[1])].append(label)
+        history: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        if p.project_details:
+            for r in cat.read_history(ids, self.projects):
+                history[(r[0], r[1])].append(
+                    {
+                        "action": r[2],
+                        "created_at": r[3],
+                        "created_by": r[4],
+                        "previous_task_id": r[5],
+                        "previous_task_name": r[6],
+                        "next_task_id": r[7],
+                        "next_task_name": r[8],
+                    }
+                )
+        for q in cat.read_queue(ids, self.projects):
+            row_id, project_id = q[0], q[1]
+            name, tags = self._project(project_id)
+            section: dict[str, Any] = {
+                "name": name,
+                "labels": labels.get((row_id, project_id), []),
+            }
+            if p.project_details:
+                section["project_details"] = {
+                    "ontology_id": q[10],
+                    "task_id": q[5],
+                    "task_name": q[6],
+                    "batch_id": q[2],
+                    "batch_name": q[3],
+                    "workflow_status": q[4],
+                    "priority": q[7],
+                    "selected_label_id": q[8],
+                    "consensus_expected_label_count": q[9],
+                    "workflow_history": history.get((row_id, project_id), []),
+                }
+            section["project_tags"] = tags
+            out[row_id][project_id] = section
+        return out
+
+    def _experiments(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        cat = self.catalog
+        p = self.request.params
+        kinds = ["label", "prediction"] if p.predictions else ["label"]
+        annotations: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        for r in cat.read_run_annotations(ids, self.runs, kinds):
+            annotations[(r[0], r[1], r[2])].append(
+                {"label_kind": r[4], "version": r[5], "id": r[3], "annotations": _loads(r[6])}
+            )
+        out: dict[str, dict[str, Any]] = defaultdict(dict)
+        for r in cat.read_run_rows(ids, self.runs):
+            row_id, model_id, model_name, run_id, run_name, run_row_id, split = r
+            experiment = out[row_id].setdefault(model_id, {"name": model_name, "runs": {}})
+            run: dict[str, Any] = {
+                "name": run_name,
+                "run_data_row_id": run_row_id,
+                "labels": annotations.get((row_id, run_id, "label"), []),
+            }
+            if p.predictions:
+                run["predictions"] = annotations.get((row_id, run_id, "prediction"), [])
+            if p.model_run_details:
+                run["split"] = split
+            experiment["runs"][run_id] = run
+        return out

@@ -1,0 +1,151 @@
+"""The task manager: starts export runners on an executor and finds tasks again."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from rowport.catalog import Catalog
+from rowport.request import ExportKind, ExportRequest
+from rowport.tasks._runner import BatchStep, ExportRunner
+from rowport.tasks._task import ExportTask
+
+__all__ = ["TaskManager"]
+
+STALE_AFTER = 60.0  # seconds without a heartbeat before another process may declare a task dead
+
+
+class TaskManager:
+    """Runs exports on a thread pool (``max_workers`` at once) and keeps their streams."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        tasks_dir: Path,
+        *,
+        max_workers: int = 2,
+        steps: Sequence[BatchStep] = (),
+    ) -> None:
+        self.catalog = catalog
+        self.tasks_dir = Path(tasks_dir)
+        self.steps = list(steps)
+        self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="rowport-export")
+        self._done: dict[str, threading.Event] = {}
+        self._cancel: dict[str, threading.Event] = {}
+        self._futures: dict[str, Future[str]] = {}
+        self.recovered = self.recover_orphans()
+
+    def recover_orphans(self) -> list[str]:
+        """Fail tasks whose runner is gone (its process died); returns their ids."""
+        failed = []
+        for rec in self.catalog.orphaned_tasks(STALE_AFTER):
+            message = (
+                f"the process running this task ({rec['runner']}) stopped before it finished;"
+                f" {rec['rows_done']} of {rec['rows_planned']} rows had been exported"
+            )
+            if rec["status"] == "CANCELLING":
+                self.catalog.set_task_status(rec["id"], "CANCELED")
+            else:
+                self.catalog.set_task_status(rec["id"], "FAILED", error=message)
+            failed.append(rec["id"])
+        return failed
+
+    def task_dir(self, task_id: str) -> Path:
+        """Where a task's streams live."""
+        return self.tasks_dir / task_id
+
+    def stream_dir(self, task_id: str, name: str) -> Path:
+        """A task's ``result`` or ``errors`` stream directory."""
+        return self.tasks_dir / task_id / name
+
+    def check_scope(self, request: ExportRequest) -> None:
+        """Raise NotFound before a task exists when the export's scope does not exist."""
+        kind = request.kind
+        if kind is ExportKind.PROJECT:
+            self.catalog.get_project(request.scope_ids[0])
+        elif kind is ExportKind.DATASET:
+            self.catalog.get_dataset(request.scope_ids[0])
+        elif kind is ExportKind.SLICE:
+            self.catalog.get_slice(request.scope_ids[0])
+        elif kind is ExportKind.MODEL_RUN:
+            self.catalog.get_model_run(request.scope_ids[0])
+        for project_id in request.params.project_ids:
+            self.catalog.get_project(project_id)
+        for run_id in request.params.model_run_ids:
+            self.catalog.get_model_run(run_id)
+
+    def start(
+        self,
+        request: ExportRequest,
+        *,
+        client: Any = None,
+        legacy: bool = False,
+        steps: Sequence[BatchStep] | None = None,
+    ) -> ExportTask:
+        """Persist a task for ``request`` and start its runner; returns at once."""
+        self.check_scope(request)
+        name = request.task_name or _default_name(request)
+        record = self.catalog.create_task(
+            name, {"request": request.to_dict(), "legacy": legacy}
+        )
+        task_id = record["id"]
+        self._done[task_id] = threading.Event()
+        self._cancel[task_id] = threading.Event()
+        runner = ExportRunner(
+            self.catalog,
+            task_id,
+            request,
+            self.task_dir(task_id),
+            steps=self.steps if steps is None else steps,
+            cancel_event=self._cancel[task_id],
+        )
+        future = self._executor.submit(self._run, runner)
+        self._futures[task_id] = future
+        return ExportTask(self, task_id, client=client)
+
+    def _run(self, runner: ExportRunner) -> str:
+        try:
+            return runner.run()
+        finally:
+            self._done[runner.task_id].set()
+
+    def done_event(self, task_id: str) -> threading.Event | None:
+        """The in-process event set when the task's runner ends (None for other processes)."""
+        return self._done.get(task_id)
+
+    def get(self, task_id: str, *, client: Any = None) -> ExportTask:
+        """A handle on an existing task (NotFound if there is none)."""
+        return ExportTask(self, task_id, client=client)
+
+    def list(self, *, client: Any = None) -> list[ExportTask]:
+        """Every task, newest first."""
+        return [
+            ExportTask(self, rec["id"], client=client)
+            for rec in self.catalog.list_task_records()
+        ]
+
+    def cancel(self, task_id: str) -> bool:
+        """Ask a running task to stop; False when it had already finished."""
+        self.catalog.get_task_record(task_id)
+        event = self._cancel.get(task_id)
+        accepted = self.catalog.set_task_status(task_id, "CANCELLING")
+        if event is not None:
+            event.set()
+        # A runner in another process sees CANCELLING at its next batch.
+        return accepted
+
+    def shutdown(self, *, wait: bool = True, cancel_running: bool = False) -> None:
+        """Stop the executor (optionally canceling what still runs)."""
+        if cancel_running:
+            for task_id, future in self._futures.items():
+                if not future.done():
+                    self.cancel(task_id)
+        self._executor.shutdown(wait=wait)
+
+
+def _default_name(request: ExportRequest) -> str:
+    scope = ",".join(request.scope_ids[:3]) + ("..." if len(request.scope_ids) > 3 else "")
+    return f"export {request.kind.noun}" + (f" {scope}" if scope else "")

@@ -1,0 +1,283 @@
+"""``ExportTask``: the handle users hold, with the reference SDK's surface and more."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from rowport.errors import ExportTaskException
+from rowport.streams import StreamReader
+from rowport.tasks._converters import (
+    BufferedJsonConverterOutput,
+    Converter,
+    JsonConverter,
+    JsonConverterOutput,
+    StreamType,
+    _BufferedConverter,
+)
+from rowport.tasks._stream import Stream
+
+if TYPE_CHECKING:
+    from rowport.tasks._manager import TaskManager
+
+__all__ = ["ExportTask"]
+
+_FINAL = ("COMPLETE", "FAILED", "CANCELED")
+
+
+class ExportTask:
+    """A running or finished export. Properties read the task's current record.
+
+    Reading streams (``get_stream``, ``get_buffered_stream``, totals) needs a finished task:
+    ``ExportTaskException("Task failed")`` for a FAILED one and ``("Task is not ready yet")``
+    while it runs. A CANCELED task's streams hold the rows written before the cancel and can be
+    read like a complete one. :meth:`stream` reads while the task runs.
+    """
+
+    ExportTaskException = ExportTaskException
+
+    def __init__(self, manager: TaskManager, task_id: str, *, client: Any = None) -> None:
+        self._manager = manager
+        self._client = client
+        self._uid = task_id
+        self._record = manager.catalog.get_task_record(task_id)
+
+    # -- the reference's Task surface -------------------------------------------------------
+
+    @staticmethod
+    def get_task(client: Any, task_id: str) -> ExportTask:
+        """The task ``task_id`` of ``client`` (from any process using the same home)."""
+        task: ExportTask = client.get_task(task_id)
+        return task
+
+    def _fresh(self) -> dict[str, Any]:
+        if self._record["status"] not in _FINAL:
+            self._record = self._manager.catalog.get_task_record(self._uid)
+        return self._record
+
+    def refresh(self) -> None:
+        """Re-read the task's record."""
+        self._record = self._manager.catalog.get_task_record(self._uid)
+
+    @property
+    def uid(self) -> str:
+        return self._uid
+
+    @property
+    def name(self) -> str:
+        return str(self._record["name"])
+
+    @property
+    def type(self) -> str:
+        return str(self._record["type"])
+
+    @property
+    def status(self) -> str:
+        return str(self._fresh()["status"])
+
+    @property
+    def completion_percentage(self) -> float:
+        return float(self._fresh()["completion_percentage"])
+
+    @property
+    def created_at(self) -> str:
+        return str(self._record["created_at"])
+
+    @property
+    def updated_at(self) -> str:
+        return str(self._fresh()["updated_at"])
+
+    @property
+    def created_by(self) -> str | None:
+        value = self._record["created_by"]
+        return None if value is None else str(value)
+
+    @property
+    def organization(self) -> str:
+        return str(self._record["organization_id"])
+
+    @property
+    def deleted(self) -> bool:
+        return bool(self._fresh()["deleted"])
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The request (kind, scope, params, filters) the task was started with."""
+        data: dict[str, Any] = self._record["metadata"]
+        return data
+
+    @property
+    def errors_message(self) -> str | None:
+        """Why the task failed (None unless FAILED)."""
+        value = self._fresh()["error"]
+        return None if value is None else str(value)
+
+    @property
+    def rows_done(self) -> int:
+        return int(self._fresh()["rows_done"])
+
+    @property
+    def rows_planned(self) -> int | None:
+        value = self._fresh()["rows_planned"]
+        return None if value is None else int(value)
+
+    def wait_till_done(self, timeout_seconds: float = 300, check_frequency: float = 2) -> None:
+        """Block until the task is COMPLETE, FAILED or CANCELED, or ``timeout_seconds`` pass."""
+        deadline = time.monotonic() + timeout_seconds
+        event = self._manager.done_event(self._uid)
+        interval = 0.02
+        while self.status not in _FINAL:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            wait = min(interval, remaining, check_frequency)
+            if event is not None:
+                event.wait(wait)
+            else:
+                time.sleep(wait)
+            interval = min(interval * 2, 0.5)
+
+    def wait_until_done(self, timeout_seconds: float = 300) -> None:
+        """Alias of :meth:`wait_till_done`."""
+        self.wait_till_done(timeout_seconds)
+
+    def cancel(self) -> bool:
+        """Ask the runner to stop between batches; the task ends CANCELED."""
+        accepted = self._manager.cancel(self._uid)
+        self.refresh()
+        return accepted
+
+    # -- streams ----------------------------------------------------------------------------
+
+    def _directory(self, stream_type: StreamType) -> Path:
+        if not isinstance(stream_type, StreamType):
+            raise ValueError(f"stream_type must be StreamType.RESULT or StreamType.ERRORS, got {stream_type!r}")
+        return self._manager.stream_dir(self._uid, stream_type.value.lower())
+
+    def _require_readable(self) -> None:
+        status = self.status
+        if status == "FAILED":
+            raise ExportTaskException("Task failed")
+        if status not in ("COMPLETE", "CANCELED"):
+            raise ExportTaskException("Task is not ready yet")
+
+    def get_total_file_size(self, stream_type: StreamType) -> int | None:
+        """Bytes in the stream, or None when it is empty."""
+        self._require_readable()
+        total = StreamReader(self._directory(stream_type)).total_size
+        return total or None
+
+    def get_total_lines(self, stream_type: StreamType) -> int | None:
+        """Lines in the stream, or None when it is empty."""
+        self._require_readable()
+        total = StreamReader(self._directory(stream_type)).total_lines
+        return total or None
+
+    def has_result(self) -> bool:
+        """Whether the RESULT stream holds anything."""
+        return bool(self.get_total_file_size(StreamType.RESULT))
+
+    def has_errors(self) -> bool:
+        """Whether the ERRORS stream holds anything."""
+        return bool(self.get_total_file_size(StreamType.ERRORS))
+
+    def get_stream(
+        self,
+        converter: Converter | None = None,
+        stream_type: StreamType = StreamType.RESULT,
+    ) -> Stream[Any]:
+        """A reader of the stream through ``converter`` (default :class:`JsonConverter`)."""
+        self._require_readable()
+        return Stream(self._directory(stream_type), converter or JsonConverter())
+
+    def get_buffered_stream(
+        self, stream_type: StreamType = StreamType.RESULT
+    ) -> Stream[BufferedJsonConverterOutput]:
+        """A reader yielding each line parsed, as :class:`BufferedJsonConverterOutput`."""
+        self._require_readable()
+        return Stream(self._directory(stream_type), _BufferedConverter())
+
+    def stream(
+        self,
+        stream_type: StreamType = StreamType.RESULT,
+        *,
+        follow: bool = True,
+        start_line: int = 0,
+        poll_interval: float = 0.1,
+        timeout: float | None = None,
+    ) -> Iterator[JsonConverterOutput]:
+        """Lines as they are committed, while the task runs (rowport's extension).
+
+        Ends when the task has finished and every line was read. To resume after a break, pass
+        the last ``current_line`` seen plus one. With ``follow=False`` it reads what is
+        committed now and stops.
+        """
+        reader = StreamReader(self._directory(stream_type))
+        if follow:
+            lines = reader.follow(
+                start_line,
+                poll_interval=poll_interval,
+                stop=lambda: self.status in _FINAL,
+                timeout=timeout,
+            )
+        elif reader.total_lines == 0 or start_line >= reader.total_lines:
+            if start_line and start_line > reader.total_lines:
+                raise ValueError(
+                    f"line {start_line} is out of range: {reader.total_lines} lines are committed"
+                )
+            return iter(())
+        else:
+            lines = reader.iter_lines(start_line)
+        return JsonConverter().convert(lines, total_size=0, total_lines=0)
+
+    # -- export_v2 (deprecated) -------------------------------------------------------------
+
+    @property
+    def _legacy(self) -> bool:
+        return bool(self._record["metadata"].get("legacy"))
+
+    def _legacy_lines(self, stream_type: StreamType) -> list[Any]:
+        if not self._legacy:
+            raise ExportTaskException(
+                "result, errors, result_url and errors_url belong to export_v2 tasks;"
+                " read an export() task with get_stream() or get_buffered_stream()"
+            )
+        warnings.warn(
+            "export_v2 is deprecated: use export() and get_buffered_stream()",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        self._require_readable()
+        reader = StreamReader(self._directory(stream_type))
+        return [orjson.loads(line.data) for line in reader.iter_lines(0)]
+
+    @property
+    def result(self) -> list[dict[str, Any]]:
+        """export_v2: every row as a list (deprecated)."""
+        return self._legacy_lines(StreamType.RESULT)
+
+    @property
+    def errors(self) -> list[dict[str, Any]] | None:
+        """export_v2: every error object, or None when there were none (deprecated)."""
+        lines = self._legacy_lines(StreamType.ERRORS)
+        return lines or None
+
+    @property
+    def result_url(self) -> str:
+        """export_v2: a file URL of the RESULT stream's directory (deprecated)."""
+        self._legacy_lines(StreamType.RESULT)
+        return self._directory(StreamType.RESULT).resolve().as_uri()
+
+    @property
+    def errors_url(self) -> str:
+        """export_v2: a file URL of the ERRORS stream's directory (deprecated)."""
+        self._legacy_lines(StreamType.ERRORS)
+        return self._directory(StreamType.ERRORS).resolve().as_uri()
+
+    def __repr__(self) -> str:
+        return f"<ExportTask {self._uid} {self._record['status']}>"
