@@ -16,8 +16,8 @@ from rowport.client import Client
 from rowport.entities import (
     Batch,
     CatalogView,
-    Dataset,
     DataRow,
+    Dataset,
     Label,
     Model,
     ModelRun,

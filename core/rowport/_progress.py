@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -40,6 +40,7 @@ def wait_with_progress(
         if planned is None:
             time.sleep(poll / 2)
     planned = task.rows_planned or 0
+    bar: Any
     with click.progressbar(
         length=max(planned, 1),
         label=label or task.name,
@@ -53,7 +54,7 @@ def wait_with_progress(
             status = task.status
             now_done = task.rows_done if status != "COMPLETE" else max(planned, 1)
             if now_done > done:
-                bar.update(now_done - done, now_done)
+                bar.update(now_done - done)
                 done = now_done
             if status in _FINAL:
                 break

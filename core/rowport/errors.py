@@ -58,4 +58,4 @@ class PluginLoadError(RowportError):
 
 
 class ExportTaskException(RowportError):
-    """Raised by an :class:`~rowport.ExportTask` reader: "Task failed" or "Task is not ready yet"."""
+    """Raised by :class:`~rowport.ExportTask` readers: "Task failed", "Task is not ready yet"."""

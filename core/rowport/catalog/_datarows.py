@@ -112,7 +112,9 @@ class DataRowsMixin(CatalogBase):
             raise InvalidInput("data rows must be a list of dicts (or row_data strings)")
         prepared = [self._prepare_row(spec, i) for i, spec in enumerate(specs)]
         keys = [p["global_key"] for p in prepared if p["global_key"] is not None]
-        dupes = sorted({k for k in keys if keys.count(k) > 1}) if len(set(keys)) != len(keys) else []
+        dupes = (
+            sorted({k for k in keys if keys.count(k) > 1}) if len(set(keys)) != len(keys) else []
+        )
         if dupes:
             raise CatalogError(f"duplicate global keys in the request: {', '.join(dupes)}")
         ts = now_ts()
@@ -166,7 +168,7 @@ class DataRowsMixin(CatalogBase):
         row_data = spec.get("row_data")
         if isinstance(row_data, (dict, list)):
             row_data = dumps(row_data)
-        require_str(row_data, f"{where}: row_data")
+        row_data = require_str(row_data, f"{where}: row_data")
         attrs = spec.get("media_attributes")
         if attrs is not None and not isinstance(attrs, Mapping):
             raise InvalidInput(f"{where}: media_attributes must be a dict")
@@ -205,7 +207,7 @@ class DataRowsMixin(CatalogBase):
         return taken
 
     def get_data_rows(self, ids: Sequence[str]) -> list[dict[str, Any]]:
-        """Records of the given data rows, in the order asked; :class:`NotFound` for a missing one."""
+        """Records of the given rows, in the order asked; :class:`NotFound` for a missing one."""
         found: dict[str, dict[str, Any]] = {}
         for part in chunked(list(ids)):
             for row in self.conn.execute(
@@ -418,9 +420,11 @@ class DataRowsMixin(CatalogBase):
                     ) from None
                 return value
             raise InvalidInput(f"{at}: field {name!r} is a datetime field, got {value!r}")
-        option_key = value.get("schema_id") or value.get("schema_name") if isinstance(
-            value, Mapping
-        ) else value
+        option_key = (
+            value.get("schema_id") or value.get("schema_name")
+            if isinstance(value, Mapping)
+            else value
+        )
         for option in schema["options"]:
             if option_key in (option["id"], option["name"]):
                 return option["id"]
@@ -477,7 +481,8 @@ class DataRowsMixin(CatalogBase):
             kind = item.get("type")
             if kind not in ATTACHMENT_TYPES:
                 raise InvalidInput(
-                    f"{at}: unknown attachment type {kind!r}; allowed: {', '.join(ATTACHMENT_TYPES)}"
+                    f"{at}: unknown attachment type {kind!r};"
+                    f" allowed: {', '.join(ATTACHMENT_TYPES)}"
                 )
             value = require_str(item.get("value"), f"{at}.value")
             out.append(

@@ -11,8 +11,8 @@ from typing import Any
 
 import attrs
 
-from rowport.catalog._models import ModelsMixin
 from rowport.catalog._base import placeholders
+from rowport.catalog._models import ModelsMixin
 from rowport.request import ExportFilters, ExportKind, ExportRequest
 
 __all__ = ["ExportPlan", "ExportReadsMixin"]
@@ -274,7 +274,9 @@ class ExportReadsMixin(ModelsMixin):
             tuple(label_ids),
         ).fetchall()
 
-    def read_run_rows(self, ids: Sequence[str], runs: Sequence[str] | None) -> list[tuple[Any, ...]]:
+    def read_run_rows(
+        self, ids: Sequence[str], runs: Sequence[str] | None
+    ) -> list[tuple[Any, ...]]:
         """``(data_row_id, model_id, model_name, run_id, run_name, run_data_row_id, split)``."""
         sql = (
             "SELECT m.data_row_id, r.model_id, md.name, m.model_run_id, r.name,"

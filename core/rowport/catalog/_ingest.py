@@ -193,7 +193,9 @@ class IngestMixin(ModelsMixin):
             conn.execute("COMMIT")
         return report
 
-    def import_file(self, path: Path, *, strict: bool = False, batch_size: int = 1000) -> IngestReport:
+    def import_file(
+        self, path: Path, *, strict: bool = False, batch_size: int = 1000
+    ) -> IngestReport:
         """Load an NDJSON file (or one pretty-printed JSON row) in constant memory."""
         return self.import_rows(iter_ndjson(path), strict=strict, batch_size=batch_size)
 
@@ -267,21 +269,27 @@ class IngestMixin(ModelsMixin):
             dataset_id = self._ingest_dataset(conn, details, state)
             ts = now_ts()
             created_at = _ts(details.get("created_at"), "details.created_at") or ts
-            activity = _ts(details.get("last_activity_at"), "details.last_activity_at") or created_at
+            activity = (
+                _ts(details.get("last_activity_at"), "details.last_activity_at") or created_at
+            )
             conn.execute(
                 "INSERT INTO data_rows (id, dataset_id, organization_id, global_key, external_id,"
                 " row_data, media_type, media_attributes, created_at, updated_at,"
                 " last_activity_at, last_activity_ts, created_by)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    row_id, dataset_id, self.organization_id,
+                    row_id,
+                    dataset_id,
+                    self.organization_id,
                     _opt_str(dr, "global_key", "data_row"),
                     _opt_str(dr, "external_id", "data_row"),
-                    row_data, media,
+                    row_data,
+                    media,
                     dumps(attrs_) if attrs_ is not None else None,
                     created_at,
                     _ts(details.get("updated_at"), "details.updated_at") or created_at,
-                    activity, parse_ts(activity).timestamp(),
+                    activity,
+                    parse_ts(activity).timestamp(),
                     _opt_str(details, "created_by", "details") or self.user_email,
                 ),
             )
@@ -339,8 +347,14 @@ class IngestMixin(ModelsMixin):
                     conn.execute(
                         "INSERT INTO datasets (id, organization_id, name, created_at, updated_at,"
                         " created_by) VALUES (?, ?, ?, ?, ?, ?)",
-                        (state.default_dataset, self.organization_id, IMPORT_DATASET_NAME,
-                         ts, ts, self.user_email),
+                        (
+                            state.default_dataset,
+                            self.organization_id,
+                            IMPORT_DATASET_NAME,
+                            ts,
+                            ts,
+                            self.user_email,
+                        ),
                     )
             return state.default_dataset
         if dataset_id not in state.datasets:
@@ -363,8 +377,14 @@ class IngestMixin(ModelsMixin):
             conn.execute(
                 "INSERT OR IGNORE INTO attachments (id, data_row_id, position, type, value, name)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (_opt_str(item, "id", at) or new_id(), row_id, i, item["type"], item["value"],
-                 item.get("name")),
+                (
+                    _opt_str(item, "id", at) or new_id(),
+                    row_id,
+                    i,
+                    item["type"],
+                    item["value"],
+                    item.get("name"),
+                ),
             )
 
     def _ingest_metadata(
@@ -414,9 +434,13 @@ class IngestMixin(ModelsMixin):
                 conn.execute(
                     "INSERT OR IGNORE INTO metadata_schemas (id, organization_id, name, kind,"
                     " parent_id, created_at) VALUES (?, ?, ?, 'option', ?, ?)",
-                    (option_id, self.organization_id,
-                     _opt_str(value, "schema_name", f"{at}.value") or option_id, schema_id,
-                     now_ts()),
+                    (
+                        option_id,
+                        self.organization_id,
+                        _opt_str(value, "schema_name", f"{at}.value") or option_id,
+                        schema_id,
+                        now_ts(),
+                    ),
                 )
                 value = option_id
             conn.execute(
@@ -442,8 +466,14 @@ class IngestMixin(ModelsMixin):
                 conn.execute(
                     "INSERT OR IGNORE INTO embeddings (id, organization_id, name, dimensions,"
                     " is_custom, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (emb_id, self.organization_id, _opt_str(item, "name", at) or emb_id, dims,
-                     int(bool(item.get("is_custom", True))), now_ts()),
+                    (
+                        emb_id,
+                        self.organization_id,
+                        _opt_str(item, "name", at) or emb_id,
+                        dims,
+                        int(bool(item.get("is_custom", True))),
+                        now_ts(),
+                    ),
                 )
                 state.embeddings.add(emb_id)
             for j, vec in enumerate(vectors):
@@ -515,7 +545,11 @@ class IngestMixin(ModelsMixin):
         labels = _list(section.get("labels") or [], f"{at}.labels")
         for i, label in enumerate(labels):
             created |= self._ingest_label(
-                conn, row_id, project_id, project, _dict(label, f"{at}.labels[{i}]"),
+                conn,
+                row_id,
+                project_id,
+                project,
+                _dict(label, f"{at}.labels[{i}]"),
                 f"{at}.labels[{i}]",
             )
         self.save_created_features(conn, project.index)
@@ -554,10 +588,14 @@ class IngestMixin(ModelsMixin):
             (batch_id, project_id, batch_name, priority, ts),
         )
         labels = section.get("labels") or []
-        status = workflow_status(details.get("workflow_status") or ("DONE" if labels else "TO_LABEL"))
+        status = workflow_status(
+            details.get("workflow_status") or ("DONE" if labels else "TO_LABEL")
+        )
         consensus = details.get("consensus_expected_label_count", 1)
         if isinstance(consensus, bool) or not isinstance(consensus, int):
-            raise InvalidInput(f"{at}.project_details.consensus_expected_label_count must be an int")
+            raise InvalidInput(
+                f"{at}.project_details.consensus_expected_label_count must be an int"
+            )
         rid = conn.execute("SELECT rid FROM data_rows WHERE id = ?", (row_id,)).fetchone()[0]
         conn.execute(
             "INSERT INTO project_data_rows (project_id, data_row_id, data_row_rid, batch_id,"
@@ -565,11 +603,18 @@ class IngestMixin(ModelsMixin):
             " consensus_expected_label_count, ontology_id, added_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                project_id, row_id, rid, batch_id, status,
+                project_id,
+                row_id,
+                rid,
+                batch_id,
+                status,
                 _opt_str(details, "task_id", at) or workflow_task_id(project_id, status),
                 _opt_str(details, "task_name", at) or WORKFLOW_TASK_NAMES[status],
-                priority, _opt_str(details, "selected_label_id", at), consensus,
-                _opt_str(details, "ontology_id", at), ts,
+                priority,
+                _opt_str(details, "selected_label_id", at),
+                consensus,
+                _opt_str(details, "ontology_id", at),
+                ts,
             ),
         )
         for i, event in enumerate(_list(details.get("workflow_history") or [], f"{at}.history")):
@@ -579,10 +624,14 @@ class IngestMixin(ModelsMixin):
                 " created_by, previous_task_id, previous_task_name, next_task_id, next_task_name)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    project_id, row_id, _req_str(event, "action", at),
+                    project_id,
+                    row_id,
+                    _req_str(event, "action", at),
                     _ts(event.get("created_at"), f"{at}.workflow_history.created_at") or ts,
-                    event.get("created_by"), event.get("previous_task_id"),
-                    event.get("previous_task_name"), event.get("next_task_id"),
+                    event.get("created_by"),
+                    event.get("previous_task_id"),
+                    event.get("previous_task_name"),
+                    event.get("next_task_id"),
                     event.get("next_task_name"),
                 ),
             )
@@ -639,9 +688,13 @@ class IngestMixin(ModelsMixin):
             conn.execute(
                 "INSERT OR IGNORE INTO reviews (id, label_id, action, created_at, created_by)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (_opt_str(review, "id", at) or new_id(), label_id, action,
-                 _ts(review.get("created_at"), f"{at}.reviews.created_at") or created_at,
-                 review.get("created_by")),
+                (
+                    _opt_str(review, "id", at) or new_id(),
+                    label_id,
+                    action,
+                    _ts(review.get("created_at"), f"{at}.reviews.created_at") or created_at,
+                    review.get("created_by"),
+                ),
             )
         return True
 
@@ -654,8 +707,12 @@ class IngestMixin(ModelsMixin):
             conn.execute(
                 "INSERT OR IGNORE INTO models (id, organization_id, name, created_at)"
                 " VALUES (?, ?, ?, ?)",
-                (model_id, self.organization_id, _opt_str(section, "name", at) or model_id,
-                 now_ts()),
+                (
+                    model_id,
+                    self.organization_id,
+                    _opt_str(section, "name", at) or model_id,
+                    now_ts(),
+                ),
             )
             state.models.add(model_id)
         created = False
@@ -676,8 +733,14 @@ class IngestMixin(ModelsMixin):
             cur = conn.execute(
                 "INSERT OR IGNORE INTO model_run_data_rows (model_run_id, data_row_id,"
                 " data_row_rid, run_data_row_id, split, added_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (run_id, row_id, rid, _opt_str(run, "run_data_row_id", rat) or new_id(),
-                 split.lower() if isinstance(split, str) else None, now_ts()),
+                (
+                    run_id,
+                    row_id,
+                    rid,
+                    _opt_str(run, "run_data_row_id", rat) or new_id(),
+                    split.lower() if isinstance(split, str) else None,
+                    now_ts(),
+                ),
             )
             created |= cur.rowcount > 0
             for kind, key in (("label", "labels"), ("prediction", "predictions")):
@@ -688,8 +751,12 @@ class IngestMixin(ModelsMixin):
                         " data_row_id, kind, label_kind, version, annotations, created_at)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (
-                            _req_str(item, "id", f"{rat}.{key}[{i}]"), run_id, row_id, kind,
-                            item.get("label_kind") or "Default", item.get("version") or "1.0.0",
+                            _req_str(item, "id", f"{rat}.{key}[{i}]"),
+                            run_id,
+                            row_id,
+                            kind,
+                            item.get("label_kind") or "Default",
+                            item.get("version") or "1.0.0",
                             dumps(_dict(item.get("annotations", {}), f"{rat}.{key}[{i}]")),
                             now_ts(),
                         ),

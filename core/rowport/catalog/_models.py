@@ -59,7 +59,9 @@ class ModelsMixin(ProjectsMixin):
 
     def list_models(self) -> list[dict[str, Any]]:
         """Every model, oldest first."""
-        return [self.get_model(r[0]) for r in self.conn.execute("SELECT id FROM models ORDER BY id")]
+        return [
+            self.get_model(r[0]) for r in self.conn.execute("SELECT id FROM models ORDER BY id")
+        ]
 
     def create_model_run(
         self, model_id: str, name: str, *, id: str | None = None
@@ -130,8 +132,7 @@ class ModelsMixin(ProjectsMixin):
                 "INSERT OR IGNORE INTO model_run_data_rows (model_run_id, data_row_id,"
                 " data_row_rid, run_data_row_id, split, added_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (run_id, i, rids[i], run_row_ids.get(i) or new_id(),
-                     (splits or {}).get(i), ts)
+                    (run_id, i, rids[i], run_row_ids.get(i) or new_id(), (splits or {}).get(i), ts)
                     for i in part
                 ],
             )
@@ -158,13 +159,13 @@ class ModelsMixin(ProjectsMixin):
         by_key = self.resolve_global_keys(
             [p["global_key"] for p in predictions if isinstance(p, Mapping) and p.get("global_key")]
         )
-        prepared = []
+        prepared: list[dict[str, Any]] = []
         for i, spec in enumerate(predictions):
             at = f"predictions[{i}]"
             if not isinstance(spec, Mapping):
                 raise InvalidInput(f"{at} must be a dict with data_row_id and annotations")
             row_id = spec.get("data_row_id") or by_key.get(spec.get("global_key") or "")
-            require_str(row_id, f"{at}.data_row_id (or a known global_key)")
+            row_id = require_str(row_id, f"{at}.data_row_id (or a known global_key)")
             row = self.get_data_row(row_id)
             annotations = spec.get("annotations")
             if annotations is None:
@@ -200,8 +201,16 @@ class ModelsMixin(ProjectsMixin):
             "INSERT OR IGNORE INTO model_run_annotations (id, model_run_id, data_row_id, kind,"
             " label_kind, version, annotations, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (it["id"], run_id, it["data_row_id"], kind, it["label_kind"], it["version"],
-                 dumps(it["annotations"]), ts)
+                (
+                    it["id"],
+                    run_id,
+                    it["data_row_id"],
+                    kind,
+                    it["label_kind"],
+                    it["version"],
+                    dumps(it["annotations"]),
+                    ts,
+                )
                 for it in items
             ],
         )
@@ -227,15 +236,21 @@ class ModelsMixin(ProjectsMixin):
             if missing:
                 raise InvalidInput(f"data rows not in model run {run_id}: {', '.join(missing[:5])}")
             conn.executemany(
-                "UPDATE model_run_data_rows SET split = ? WHERE model_run_id = ? AND data_row_id = ?",
+                "UPDATE model_run_data_rows SET split = ?"
+                " WHERE model_run_id = ? AND data_row_id = ?",
                 [(value, run_id, i) for i in ids],
             )
 
     def run_annotations(self, run_id: str, kind: str) -> list[dict[str, Any]]:
         """A model run's ground-truth labels (``label``) or predictions (``prediction``)."""
         return [
-            {"id": r[0], "data_row_id": r[1], "label_kind": r[2], "version": r[3],
-             "annotations": loads(r[4])}
+            {
+                "id": r[0],
+                "data_row_id": r[1],
+                "label_kind": r[2],
+                "version": r[3],
+                "annotations": loads(r[4]),
+            }
             for r in self.conn.execute(
                 "SELECT id, data_row_id, label_kind, version, annotations FROM"
                 " model_run_annotations WHERE model_run_id = ? AND kind = ? ORDER BY rid",
@@ -264,7 +279,8 @@ class ModelsMixin(ProjectsMixin):
     def _check_slice_filters(filters: Any) -> dict[str, Any]:
         if not isinstance(filters, Mapping) or not filters:
             raise InvalidInput(
-                f"slice filters must be a non-empty dict with keys from {', '.join(SLICE_FILTER_KEYS)}"
+                "slice filters must be a non-empty dict with keys from"
+                f" {', '.join(SLICE_FILTER_KEYS)}"
             )
         out: dict[str, Any] = {}
         for key, value in filters.items():
@@ -289,8 +305,10 @@ class ModelsMixin(ProjectsMixin):
                             ) from None
                 out[key] = list(value)
             else:
-                if not isinstance(value, (list, tuple)) or not value or not all(
-                    isinstance(v, str) and v for v in value
+                if (
+                    not isinstance(value, (list, tuple))
+                    or not value
+                    or not all(isinstance(v, str) and v for v in value)
                 ):
                     raise InvalidInput(f"slice filter {key} must be a non-empty list of strings")
                 if key == "media_types":
@@ -310,7 +328,9 @@ class ModelsMixin(ProjectsMixin):
 
     def list_slices(self) -> list[dict[str, Any]]:
         """Every slice, oldest first."""
-        return [self.get_slice(r[0]) for r in self.conn.execute("SELECT id FROM slices ORDER BY id")]
+        return [
+            self.get_slice(r[0]) for r in self.conn.execute("SELECT id FROM slices ORDER BY id")
+        ]
 
     def slice_where(self, filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
         """SQL condition on ``data_rows d`` for a slice's saved filters."""

@@ -99,9 +99,7 @@ class OntologyIndex:
         group = "tool" if feature.kind == "tool" else feature.kind
         self.by_parent_name.setdefault((feature.parent_id, group, feature.name), feature)
 
-    def find(
-        self, parent_id: str | None, group: str, schema_id: Any, name: Any
-    ) -> Feature | None:
+    def find(self, parent_id: str | None, group: str, schema_id: Any, name: Any) -> Feature | None:
         if isinstance(schema_id, str) and schema_id in self.by_id:
             found = self.by_id[schema_id]
             return found if found.kind == group else None
@@ -138,7 +136,7 @@ class _Walker:
                 kind=group,
                 type=ftype,
                 name=name,
-                value=node.get("value") if isinstance(node.get("value"), str) else name,
+                value=str(node["value"]) if isinstance(node.get("value"), str) else name,
             )
             self.index.add(feature)
             self.index.created.append(feature)
@@ -147,6 +145,9 @@ class _Walker:
             label = schema_id if isinstance(schema_id, str) else name
             self.problem(path, f"{what[group]} {label!r} is not a feature of the ontology")
             return dict(node), None
+        if self.create_missing:
+            # ingest keeps what the file says, byte for byte: nothing is added or reordered
+            return dict(node), feature
         head: dict[str, Any] = {}
         if with_feature_id:
             head["feature_id"] = node.get("feature_id") or new_id()
@@ -188,8 +189,11 @@ class _Walker:
             self.problem(path, "a classification must be a dict")
             return node
         ftype = next(
-            (t for keys, t in ((_ANSWER_ONE, "radio"), (_ANSWER_MANY, "checklist"))
-             if any(k in node for k in keys)),
+            (
+                t
+                for keys, t in ((_ANSWER_ONE, "radio"), (_ANSWER_MANY, "checklist"))
+                if any(k in node for k in keys)
+            ),
             "text",
         )
         out, feature = self.resolve(node, parent_id, "classification", ftype, path)
@@ -213,7 +217,7 @@ class _Walker:
             if key in out and not (
                 isinstance(out[key], Mapping) and isinstance(out[key].get("content"), str)
             ):
-                self.problem(f"{path}.{key}", "a text answer must be {\"content\": <string>}")
+                self.problem(f"{path}.{key}", 'a text answer must be {"content": <string>}')
         return out
 
     def answer(self, node: Any, path: str, parent_id: str) -> Any:
@@ -408,9 +412,7 @@ class OntologyMixin(CatalogBase):
             " ORDER BY position",
             (ontology_id,),
         ):
-            index.add(
-                Feature(id=f[0], parent_id=f[1], kind=f[2], type=f[3], name=f[4], value=f[5])
-            )
+            index.add(Feature(id=f[0], parent_id=f[1], kind=f[2], type=f[3], name=f[4], value=f[5]))
         return index
 
     @staticmethod
@@ -442,5 +444,7 @@ class OntologyMixin(CatalogBase):
 
     def require_ontology(self, ontology_id: str) -> None:
         """:class:`NotFound` unless the ontology exists."""
-        if not self.conn.execute("SELECT 1 FROM ontologies WHERE id = ?", (ontology_id,)).fetchone():
+        if not self.conn.execute(
+            "SELECT 1 FROM ontologies WHERE id = ?", (ontology_id,)
+        ).fetchone():
             raise NotFound("ontology", ontology_id)

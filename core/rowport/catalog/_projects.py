@@ -132,8 +132,16 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
             conn.execute(
                 "INSERT INTO projects (id, organization_id, name, media_type, ontology_id,"
                 " description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (project_id, self.organization_id, name, media.value, ontology_id, description,
-                 ts, ts),
+                (
+                    project_id,
+                    self.organization_id,
+                    name,
+                    media.value,
+                    ontology_id,
+                    description,
+                    ts,
+                    ts,
+                ),
             )
         return self.get_project(project_id)
 
@@ -159,7 +167,9 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
         self.get_project(project_id)
         self.require_ontology(ontology_id)
         with self.db.transaction() as conn:
-            conn.execute("UPDATE projects SET ontology_id = ? WHERE id = ?", (ontology_id, project_id))
+            conn.execute(
+                "UPDATE projects SET ontology_id = ? WHERE id = ?", (ontology_id, project_id)
+            )
 
     def add_project_tags(
         self, project_id: str, tags: Sequence[Mapping[str, Any] | str]
@@ -216,7 +226,9 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
         project = self.get_project(project_id)
         require_str(name, "batch name")
         if isinstance(priority, bool) or not isinstance(priority, int) or not 1 <= priority <= 5:
-            raise InvalidInput(f"batch priority must be an int from 1 (highest) to 5, got {priority!r}")
+            raise InvalidInput(
+                f"batch priority must be an int from 1 (highest) to 5, got {priority!r}"
+            )
         ids = list(dict.fromkeys(data_row_ids))
         if not ids:
             raise InvalidInput("a batch needs at least one data row")
@@ -254,16 +266,27 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
                 " workflow_status, task_id, task_name, priority, ontology_id, added_at)"
                 " VALUES (?, ?, ?, ?, 'TO_LABEL', ?, ?, ?, ?, ?)",
                 [
-                    (project_id, i, rids[i], batch_id, task, WORKFLOW_TASK_NAMES["TO_LABEL"],
-                     priority, project["ontology_id"], ts)
+                    (
+                        project_id,
+                        i,
+                        rids[i],
+                        batch_id,
+                        task,
+                        WORKFLOW_TASK_NAMES["TO_LABEL"],
+                        priority,
+                        project["ontology_id"],
+                        ts,
+                    )
                     for i in ids
                 ],
             )
             conn.executemany(
                 "INSERT INTO workflow_history (project_id, data_row_id, action, created_at,"
                 " created_by, next_task_id, next_task_name) VALUES (?, ?, 'CREATED', ?, ?, ?, ?)",
-                [(project_id, i, ts, self.user_email, task, WORKFLOW_TASK_NAMES["TO_LABEL"])
-                 for i in ids],
+                [
+                    (project_id, i, ts, self.user_email, task, WORKFLOW_TASK_NAMES["TO_LABEL"])
+                    for i in ids
+                ],
             )
             self.touch_data_rows(conn, ids, ts)
         return self.get_batch(batch_id)
@@ -306,9 +329,7 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
         ]
         return [self.get_batch(i) for i in ids]
 
-    def move_to_status(
-        self, project_id: str, data_row_ids: Sequence[str], status: str
-    ) -> None:
+    def move_to_status(self, project_id: str, data_row_ids: Sequence[str], status: str) -> None:
         """Move rows of a project to another workflow status, recording history."""
         self.get_project(project_id)
         target = workflow_status(status)
@@ -358,12 +379,32 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
             "data row in project",
             data_row_id,
         )
-        keys = ("workflow_status", "task_id", "task_name", "batch_id", "priority",
-                "selected_label_id", "consensus_expected_label_count")
+        keys = (
+            "workflow_status",
+            "task_id",
+            "task_name",
+            "batch_id",
+            "priority",
+            "selected_label_id",
+            "consensus_expected_label_count",
+        )
         out = dict(zip(keys, row, strict=True))
         out["workflow_history"] = [
-            dict(zip(("action", "created_at", "created_by", "previous_task_id",
-                      "previous_task_name", "next_task_id", "next_task_name"), r, strict=True))
+            dict(
+                zip(
+                    (
+                        "action",
+                        "created_at",
+                        "created_by",
+                        "previous_task_id",
+                        "previous_task_name",
+                        "next_task_id",
+                        "next_task_name",
+                    ),
+                    r,
+                    strict=True,
+                )
+            )
             for r in self.conn.execute(
                 "SELECT action, created_at, created_by, previous_task_id, previous_task_name,"
                 " next_task_id, next_task_name FROM workflow_history"
@@ -456,9 +497,15 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
             " performance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    p["id"], project_id, p["data_row_id"], p["label_kind"], p["version"],
-                    dumps(p["annotations"]), p["created_at"],
-                    parse_ts(p["created_at"]).timestamp(), p.get("updated_at") or p["created_at"],
+                    p["id"],
+                    project_id,
+                    p["data_row_id"],
+                    p["label_kind"],
+                    p["version"],
+                    dumps(p["annotations"]),
+                    p["created_at"],
+                    parse_ts(p["created_at"]).timestamp(),
+                    p.get("updated_at") or p["created_at"],
                     p["created_by"],
                     p.get("content_last_updated_at") or p["created_at"],
                     dumps(p["performance"]) if p["performance"] is not None else None,
@@ -484,9 +531,19 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
             "label",
             label_id,
         )
-        keys = ("id", "project_id", "data_row_id", "label_kind", "version", "annotations",
-                "created_at", "updated_at", "created_by", "content_last_updated_at",
-                "performance_details")
+        keys = (
+            "id",
+            "project_id",
+            "data_row_id",
+            "label_kind",
+            "version",
+            "annotations",
+            "created_at",
+            "updated_at",
+            "created_by",
+            "content_last_updated_at",
+            "performance_details",
+        )
         out = dict(zip(keys, row, strict=True))
         out["annotations"] = loads(out["annotations"])
         out["performance_details"] = loads(out["performance_details"])

@@ -48,8 +48,18 @@ class TasksMixin(CatalogBase):
                 "INSERT INTO tasks (id, organization_id, name, type, status, created_at,"
                 " updated_at, created_by, metadata, heartbeat_ts, runner)"
                 " VALUES (?, ?, ?, ?, 'IN_PROGRESS', ?, ?, ?, ?, ?, ?)",
-                (task_id, self.organization_id, name, type, ts, ts, self.user_email,
-                 dumps(dict(metadata)), time.time(), runner_identity()),
+                (
+                    task_id,
+                    self.organization_id,
+                    name,
+                    type,
+                    ts,
+                    ts,
+                    self.user_email,
+                    dumps(dict(metadata)),
+                    time.time(),
+                    runner_identity(),
+                ),
             )
         return self.get_task_record(task_id)
 
@@ -96,7 +106,9 @@ class TasksMixin(CatalogBase):
     ) -> bool:
         """Move a task forward; returns False (and changes nothing) for a backward move."""
         if status not in TASK_STATUSES:
-            raise InvalidInput(f"unknown task status {status!r}; allowed: {', '.join(TASK_STATUSES)}")
+            raise InvalidInput(
+                f"unknown task status {status!r}; allowed: {', '.join(TASK_STATUSES)}"
+            )
         with self.db.transaction() as conn:
             row = conn.execute("SELECT status FROM tasks WHERE id = ?", (task_id,)).fetchone()
             if row is None or status not in _NEXT.get(row[0], set()):
@@ -118,8 +130,9 @@ class TasksMixin(CatalogBase):
         """Mark a task deleted (its streams are removed by the caller)."""
         self.get_task_record(task_id)
         with self.db.transaction() as conn:
-            conn.execute("UPDATE tasks SET deleted = 1, updated_at = ? WHERE id = ?",
-                         (now_ts(), task_id))
+            conn.execute(
+                "UPDATE tasks SET deleted = 1, updated_at = ? WHERE id = ?", (now_ts(), task_id)
+            )
 
     def orphaned_tasks(self, stale_after: float) -> list[dict[str, Any]]:
         """Unfinished tasks whose heartbeat is older than ``stale_after`` seconds, or whose

@@ -88,9 +88,7 @@ class TaskManager:
         """Persist a task for ``request`` and start its runner; returns at once."""
         self.check_scope(request)
         name = request.task_name or _default_name(request)
-        record = self.catalog.create_task(
-            name, {"request": request.to_dict(), "legacy": legacy}
-        )
+        record = self.catalog.create_task(name, {"request": request.to_dict(), "legacy": legacy})
         task_id = record["id"]
         self._done[task_id] = threading.Event()
         self._cancel[task_id] = threading.Event()
@@ -123,8 +121,7 @@ class TaskManager:
     def list(self, *, client: Any = None) -> list[ExportTask]:
         """Every task, newest first."""
         return [
-            ExportTask(self, rec["id"], client=client)
-            for rec in self.catalog.list_task_records()
+            ExportTask(self, rec["id"], client=client) for rec in self.catalog.list_task_records()
         ]
 
     def cancel(self, task_id: str) -> bool:

@@ -156,7 +156,9 @@ class ExportTask:
 
     def _directory(self, stream_type: StreamType) -> Path:
         if not isinstance(stream_type, StreamType):
-            raise ValueError(f"stream_type must be StreamType.RESULT or StreamType.ERRORS, got {stream_type!r}")
+            raise ValueError(
+                f"stream_type must be StreamType.RESULT or StreamType.ERRORS, got {stream_type!r}"
+            )
         return self._manager.stream_dir(self._uid, stream_type.value.lower())
 
     def _require_readable(self) -> None:
