@@ -27,6 +27,7 @@ class ExportPlan:
     params: list[Any]
     total: int
     max_rid: int
+    order_column: str = "d.rid"
     missing: list[str] = attrs.field(factory=list)
 
 
@@ -39,6 +40,7 @@ class ExportReadsMixin(ModelsMixin):
         """Resolve the request's scope and filters into a counted, bounded plan."""
         kind = request.kind
         scope = request.scope_ids
+        order = "d.rid"
         where: list[str] = []
         params: list[Any] = []
         missing: list[str] = []
@@ -47,11 +49,13 @@ class ExportReadsMixin(ModelsMixin):
             from_sql = "project_data_rows p JOIN data_rows d ON d.rid = p.data_row_rid"
             where.append("p.project_id = ?")
             params.append(scope[0])
+            order = "p.data_row_rid"
         elif kind is ExportKind.MODEL_RUN:
             self.get_model_run(scope[0])
             from_sql = "model_run_data_rows m JOIN data_rows d ON d.rid = m.data_row_rid"
             where.append("m.model_run_id = ?")
             params.append(scope[0])
+            order = "m.data_row_rid"
         elif kind is ExportKind.DATASET:
             self.get_dataset(scope[0])
             from_sql = "data_rows d"
@@ -90,6 +94,7 @@ class ExportReadsMixin(ModelsMixin):
             params=params,
             total=int(total),
             max_rid=int(max_rid),
+            order_column=order,
             missing=missing,
         )
 
@@ -135,9 +140,10 @@ class ExportReadsMixin(ModelsMixin):
     def iter_plan(self, plan: ExportPlan, batch_size: int) -> Iterator[list[str]]:
         """The plan's data row ids, ``batch_size`` at a time, by keyset pagination on ``rid``."""
         last = 0
+        col = plan.order_column  # the indexed column of the scope table, so pages are seeks
         sql = (
-            f"SELECT d.rid, d.id FROM {plan.from_sql} WHERE {' AND '.join(plan.where) or '1'}"
-            f" AND d.rid > ? AND d.rid <= ? ORDER BY d.rid LIMIT ?"
+            f"SELECT {col}, d.id FROM {plan.from_sql} WHERE {' AND '.join(plan.where) or '1'}"
+            f" AND {col} > ? AND {col} <= ? ORDER BY {col} LIMIT ?"
         )
         while True:
             rows = self.conn.execute(sql, (*plan.params, last, plan.max_rid, batch_size)).fetchall()

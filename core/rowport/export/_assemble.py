@@ -57,9 +57,13 @@ def _default_performance() -> dict[str, Any]:
 class RowAssembler:
     """Assembles the rows of one export request, batch by batch."""
 
-    def __init__(self, catalog: Catalog, request: ExportRequest) -> None:
+    def __init__(
+        self, catalog: Catalog, request: ExportRequest, *, parse_json: bool = True
+    ) -> None:
         self.catalog = catalog
         self.request = request
+        # Without pipeline steps nobody looks inside stored JSON: pass it through unparsed.
+        self._json = _loads if parse_json else orjson.Fragment
         p = request.params
         self.kind = request.kind
         self.catalog_kind = request.kind not in (ExportKind.PROJECT, ExportKind.MODEL_RUN)
@@ -139,7 +143,7 @@ class RowAssembler:
                     }
                 row: dict[str, Any] = {
                     "data_row": data_row,
-                    "media_attributes": _loads(r[5]) if r[5] else {},
+                    "media_attributes": self._json(r[5]) if r[5] else {},
                 }
                 if attachments is not None:
                     row["attachments"] = attachments.get(row_id, [])
@@ -188,9 +192,9 @@ class RowAssembler:
                 }
             if p.performance_details:
                 label["performance_details"] = (
-                    _loads(r[10]) if r[10] is not None else _default_performance()
+                    self._json(r[10]) if r[10] is not None else _default_performance()
                 )
-            label["annotations"] = _loads(r[5])
+            label["annotations"] = self._json(r[5])
             labels[(r[0], r[1])].append(label)
         history: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         if p.project_details:
@@ -237,7 +241,12 @@ class RowAssembler:
         annotations: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
         for r in cat.read_run_annotations(ids, self.runs, kinds):
             annotations[(r[0], r[1], r[2])].append(
-                {"label_kind": r[4], "version": r[5], "id": r[3], "annotations": _loads(r[6])}
+                {
+                    "label_kind": r[4],
+                    "version": r[5],
+                    "id": r[3],
+                    "annotations": self._json(r[6]),
+                }
             )
         out: dict[str, dict[str, Any]] = defaultdict(dict)
         for r in cat.read_run_rows(ids, self.runs):

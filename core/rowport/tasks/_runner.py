@@ -136,7 +136,7 @@ class ExportRunner:
         catalog = self.catalog
         plan = catalog.plan_export(self.request)
         self.rows_planned = plan.total
-        assembler = RowAssembler(catalog, self.request)
+        assembler = RowAssembler(catalog, self.request, parse_json=bool(self.steps))
         context = StepContext(task_id=self.task_id, request=self.request, catalog=catalog)
         dumps = orjson.dumps
         if plan.missing:
