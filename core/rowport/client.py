@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rowport.catalog import Catalog, IngestReport
 from rowport.entities import (
@@ -29,9 +29,7 @@ from rowport.errors import InvalidInput, RowportError
 from rowport.media_types import MediaType
 from rowport.request import ExportKind, ScopeBy, build_request
 from rowport.request._dates import resolve_zone
-
-if TYPE_CHECKING:
-    from rowport.tasks import ExportTask, TaskManager
+from rowport.tasks import ExportTask, TaskManager
 
 __all__ = ["DEFAULT_HOME", "Client"]
 
@@ -69,10 +67,12 @@ class Client:
         self.timezone = timezone
         self.max_workers = max_workers
         path = self.home / "catalog.db"
-        self.catalog = (
-            Catalog(path) if user_email is None else Catalog(path, user_email=user_email)
-        )
-        self._task_manager: TaskManager | None = None
+        self.catalog = Catalog(path) if user_email is None else Catalog(path, user_email=user_email)
+        try:
+            self._tasks = TaskManager(self.catalog, self.home / "tasks", max_workers=max_workers)
+        except BaseException:
+            self.catalog.close()
+            raise
         self._lock = threading.Lock()
         self._closed = False
 
@@ -87,9 +87,7 @@ class Client:
             if self._closed:
                 return
             self._closed = True
-            manager, self._task_manager = self._task_manager, None
-        if manager is not None:
-            manager.shutdown(wait=True)
+        self._tasks.shutdown(wait=True)
         self.catalog.close()
 
     def __enter__(self) -> Client:
@@ -146,7 +144,9 @@ class Client:
         """Every metadata field with its options."""
         return self.catalog.list_metadata_schemas()
 
-    def create_embedding(self, name: str, dimensions: int, is_custom: bool = True) -> dict[str, Any]:
+    def create_embedding(
+        self, name: str, dimensions: int, is_custom: bool = True
+    ) -> dict[str, Any]:
         """Create an embedding (a name and a vector length); returns its record."""
         return self.catalog.create_embedding(name, dimensions, is_custom=is_custom)
 
@@ -245,20 +245,6 @@ class Client:
 
     # -- export tasks -----------------------------------------------------------------------
 
-    @property
-    def _tasks(self) -> TaskManager:
-        # Made on first use: a client that never exports starts no workers.
-        with self._lock:
-            if self._closed:
-                raise RowportError("this client is closed")
-            if self._task_manager is None:
-                from rowport.tasks import TaskManager
-
-                self._task_manager = TaskManager(
-                    self.catalog, self.home / "tasks", max_workers=self.max_workers
-                )
-            return self._task_manager
-
     def _export(
         self,
         kind: ExportKind,
@@ -270,7 +256,12 @@ class Client:
         task_name: str | None = None,
         legacy: bool = False,
     ) -> ExportTask:
-        """Validate an export request and start its task (every ``export()`` comes here)."""
+        """Validate an export request and start its task (every ``export()`` comes here).
+
+        :raises InvalidExportRequest: before any task exists, naming the bad key.
+        """
+        if self._closed:
+            raise RowportError("this client is closed")
         request = build_request(
             kind,
             scope_ids=tuple(scope_ids),

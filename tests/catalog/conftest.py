@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from rowport.client import Client
 from rowport.entities import DataRow, Dataset, Ontology, Project
 
@@ -83,10 +84,7 @@ def dataset(client: Client) -> Dataset:
 def rows(dataset: Dataset) -> list[DataRow]:
     """Three image rows with global keys ``img-0`` .. ``img-2``."""
     return dataset.create_data_rows(
-        [
-            {"row_data": f"https://example.com/{i}.jpg", "global_key": f"img-{i}"}
-            for i in range(3)
-        ]
+        [{"row_data": f"https://example.com/{i}.jpg", "global_key": f"img-{i}"} for i in range(3)]
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from rowport._time import parse_ts
 from rowport.client import Client
 from rowport.entities import DataRow, Project
@@ -68,9 +69,7 @@ def test_last_activity_at_is_not_bumped_by_reading(client: Client, rows: list[Da
     assert after == before
 
 
-def test_last_activity_at_of_other_rows_stays(
-    client: Client, rows: list[DataRow]
-) -> None:
+def test_last_activity_at_of_other_rows_stays(client: Client, rows: list[DataRow]) -> None:
     before, after = _later(client, rows[1], lambda: rows[0].update(external_id="x"))
     assert after == before
 

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from rowport.catalog import Catalog
 from rowport.client import Client
 from rowport.errors import InvalidExportRequest, InvalidInput

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+
 from rowport.client import Client
 from rowport.entities import DataRow, Dataset
 from rowport.errors import CatalogError, InvalidInput
@@ -83,7 +84,10 @@ def test_unknown_media_type_is_refused_and_changes_nothing(
     before = counts()
     with pytest.raises(InvalidInput, match="unknown media type 'hologram'"):
         dataset.create_data_rows(
-            [{"row_data": "https://example.com/ok.jpg"}, {"row_data": "x", "media_type": "hologram"}]
+            [
+                {"row_data": "https://example.com/ok.jpg"},
+                {"row_data": "x", "media_type": "hologram"},
+            ]
         )
     assert counts() == before
 
@@ -125,9 +129,7 @@ def test_global_key_of_an_existing_row_is_refused(
     assert counts() == before
 
 
-def test_unknown_row_key_is_refused(
-    dataset: Dataset, counts: Callable[[], dict[str, int]]
-) -> None:
+def test_unknown_row_key_is_refused(dataset: Dataset, counts: Callable[[], dict[str, int]]) -> None:
     before = counts()
     with pytest.raises(InvalidInput, match="unknown keys colour"):
         dataset.create_data_rows([{"row_data": "https://example.com/a.jpg", "colour": "red"}])

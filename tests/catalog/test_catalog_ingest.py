@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
+
 from rowport._ids import new_id
 from rowport.client import Client
 
@@ -82,7 +83,9 @@ def test_sample_without_labels_imports_with_its_ids(client: Client, samples: Pat
 
 
 def test_samples_import_together(client: Client, samples: Path) -> None:
-    rows = [orjson.loads((samples / n).read_bytes()) for n in ("image.json", "image_unlabeled.json")]
+    rows = [
+        orjson.loads((samples / n).read_bytes()) for n in ("image.json", "image_unlabeled.json")
+    ]
     report = client.import_rows(rows)
     assert (report.lines, report.loaded, report.failed) == (2, 2, 0)
     assert len(client.get_projects()) == 2
@@ -133,9 +136,7 @@ def test_invalid_row_is_reported_with_its_reason(client: Client, tmp_path: Path)
     assert "unknown top-level keys colour" in error.reason
 
 
-def test_loading_a_file_twice_changes_nothing(
-    client: Client, ndjson: Path, counts: Counts
-) -> None:
+def test_loading_a_file_twice_changes_nothing(client: Client, ndjson: Path, counts: Counts) -> None:
     client.import_file(ndjson)
     after_first = counts()
     second = client.import_file(ndjson)

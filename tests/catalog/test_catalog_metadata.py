@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+
 from rowport.client import Client
 from rowport.entities import DataRow, Dataset
 from rowport.errors import CatalogError, InvalidInput
@@ -70,7 +71,12 @@ def test_metadata_on_new_rows_is_stored(
     dataset: Dataset, schemas: dict[str, dict[str, object]]
 ) -> None:
     (row,) = dataset.create_data_rows(
-        [{"row_data": "https://example.com/a.jpg", "metadata_fields": [{"name": "camera", "value": "rear"}]}]
+        [
+            {
+                "row_data": "https://example.com/a.jpg",
+                "metadata_fields": [{"name": "camera", "value": "rear"}],
+            }
+        ]
     )
     assert [f["value"] for f in row.metadata_fields()] == ["rear"]
 
@@ -106,9 +112,14 @@ def test_new_row_with_a_number_in_a_string_field_is_refused(
     dataset: Dataset, schemas: dict[str, dict[str, object]], counts: Callable[[], dict[str, int]]
 ) -> None:
     before = counts()
-    with pytest.raises(InvalidInput, match="data row 0: metadata_fields\\[0\\].*string field"):
+    with pytest.raises(InvalidInput, match=r"data row 0: metadata_fields\[0\].*string field"):
         dataset.create_data_rows(
-            [{"row_data": "https://example.com/a.jpg", "metadata_fields": [{"name": "camera", "value": 1}]}]
+            [
+                {
+                    "row_data": "https://example.com/a.jpg",
+                    "metadata_fields": [{"name": "camera", "value": 1}],
+                }
+            ]
         )
     assert counts() == before
 
@@ -117,7 +128,9 @@ def test_enum_field_refuses_an_unknown_option(
     rows: list[DataRow], schemas: dict[str, dict[str, object]], counts: Callable[[], dict[str, int]]
 ) -> None:
     before = counts()
-    with pytest.raises(InvalidInput, match="'snow' is not an option of enum field 'weather': sunny, rain"):
+    with pytest.raises(
+        InvalidInput, match="'snow' is not an option of enum field 'weather': sunny, rain"
+    ):
         rows[0].set_metadata([{"name": "weather", "value": "snow"}])
     assert counts() == before
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from rowport.client import Client
 from rowport.entities import DataRow, Ontology, Project
 from rowport.errors import InvalidInput
@@ -59,7 +60,10 @@ def test_run_labels_copy_project_labels(
 
 
 def test_predictions_read_back(
-    client: Client, ontology: Ontology, rows: list[DataRow], box_label: Callable[..., dict[str, Any]]
+    client: Client,
+    ontology: Ontology,
+    rows: list[DataRow],
+    box_label: Callable[..., dict[str, Any]],
 ) -> None:
     run = client.create_model("m", ontology=ontology).create_model_run("r")
     (pred_id,) = run.add_predictions([box_label(rows[0])])
@@ -79,7 +83,7 @@ def test_prediction_naming_an_unknown_feature_is_refused(
     spec = box_label(rows[0])
     spec["annotations"]["objects"][0]["name"] = "unicorn"
     before = counts()
-    with pytest.raises(InvalidInput, match="predictions\\[0\\].*'unicorn' is not a feature"):
+    with pytest.raises(InvalidInput, match=r"predictions\[0\].*'unicorn' is not a feature"):
         run.add_predictions([spec])
     assert counts() == before
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from rowport.client import Client
 from rowport.entities import DataRow, Ontology, Project
 from rowport.errors import CatalogError, InvalidInput, NotFound
@@ -37,7 +38,7 @@ def test_ontology_keeps_given_feature_ids(client: Client) -> None:
 
 def test_ontology_refuses_unknown_tool(client: Client, counts: Counts) -> None:
     before = counts()
-    with pytest.raises(InvalidInput, match="tools\\[0\\]: unknown tool 'cube'; allowed: bbox"):
+    with pytest.raises(InvalidInput, match=r"tools\[0\]: unknown tool 'cube'; allowed: bbox"):
         client.create_ontology("o", tools=[{"tool": "cube", "name": "c"}])
     assert counts() == before
 
@@ -215,7 +216,9 @@ def test_label_by_global_key(queued: Project, rows: list[DataRow], box_label: La
     assert label.data_row_id == rows[1].uid
 
 
-def test_label_keeps_a_given_id(queued: Project, rows: list[DataRow], box_label: LabelFactory) -> None:
+def test_label_keeps_a_given_id(
+    queued: Project, rows: list[DataRow], box_label: LabelFactory
+) -> None:
     label_id = "c" + "2" * 24
     (label,) = queued.import_labels([box_label(rows[0], id=label_id)])
     assert label.uid == label_id
@@ -224,7 +227,7 @@ def test_label_keeps_a_given_id(queued: Project, rows: list[DataRow], box_label:
 def test_first_label_of_a_row_is_selected(
     queued: Project, rows: list[DataRow], box_label: LabelFactory
 ) -> None:
-    first, second = queued.import_labels([box_label(rows[0]), box_label(rows[0])])
+    first, _ = queued.import_labels([box_label(rows[0]), box_label(rows[0])])
     assert queued.workflow_state(rows[0])["selected_label_id"] == first.uid
 
 
@@ -245,7 +248,7 @@ def test_annotation_naming_an_unknown_feature_is_refused(
     before = counts()
     with pytest.raises(
         InvalidInput,
-        match="labels\\[0\\]: annotations.objects\\[0\\]: object 'unicorn' is not a feature",
+        match=r"labels\[0\]: annotations\.objects\[0\]: object 'unicorn' is not a feature",
     ):
         queued.import_labels([spec])
     assert counts() == before
@@ -273,7 +276,9 @@ def test_labels_need_an_ontology(
     assert counts() == before
 
 
-def test_review_reads_back(client: Client, queued: Project, rows: list[DataRow], box_label: LabelFactory) -> None:
+def test_review_reads_back(
+    client: Client, queued: Project, rows: list[DataRow], box_label: LabelFactory
+) -> None:
     (label,) = queued.import_labels([box_label(rows[0])])
     review = label.add_review("Approve")
     assert review["action"] == "Approve"
@@ -302,5 +307,5 @@ def test_tags_read_back(project: Project) -> None:
 def test_tags_must_be_a_list(project: Project, counts: Counts) -> None:
     before = counts()
     with pytest.raises(InvalidInput, match="tags must be a list"):
-        project.add_tags("urgent")  # type: ignore[arg-type]
+        project.add_tags("urgent")
     assert counts() == before

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from rowport.catalog._schema import MIGRATIONS
 from rowport.client import Client
 from rowport.entities import DataRow, Dataset

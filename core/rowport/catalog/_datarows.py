@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -112,9 +113,7 @@ class DataRowsMixin(CatalogBase):
             raise InvalidInput("data rows must be a list of dicts (or row_data strings)")
         prepared = [self._prepare_row(spec, i) for i, spec in enumerate(specs)]
         keys = [p["global_key"] for p in prepared if p["global_key"] is not None]
-        dupes = (
-            sorted({k for k in keys if keys.count(k) > 1}) if len(set(keys)) != len(keys) else []
-        )
+        dupes = sorted(k for k, n in Counter(keys).items() if n > 1)
         if dupes:
             raise CatalogError(f"duplicate global keys in the request: {', '.join(dupes)}")
         ts = now_ts()

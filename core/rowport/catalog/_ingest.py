@@ -266,6 +266,16 @@ class IngestMixin(ModelsMixin):
         ).fetchone()
         created = existing is None
         if created:
+            global_key = _opt_str(dr, "global_key", "data_row")
+            if global_key is not None:
+                other = conn.execute(
+                    "SELECT id FROM data_rows WHERE organization_id = ? AND global_key = ?",
+                    (self.organization_id, global_key),
+                ).fetchone()
+                if other is not None:
+                    raise InvalidInput(
+                        f"data_row.global_key {global_key!r} is already used by data row {other[0]}"
+                    )
             dataset_id = self._ingest_dataset(conn, details, state)
             ts = now_ts()
             created_at = _ts(details.get("created_at"), "details.created_at") or ts

@@ -294,6 +294,7 @@ class OntologyMixin(CatalogBase):
             self._spec_tool(tool, f"tools[{i}]", rows)
         for i, cls in enumerate(classifications):
             self._spec_classification(cls, None, f"classifications[{i}]", rows)
+        _check_unique_features(rows)
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO ontologies (id, organization_id, name, media_type, created_at)"
@@ -448,3 +449,18 @@ class OntologyMixin(CatalogBase):
             "SELECT 1 FROM ontologies WHERE id = ?", (ontology_id,)
         ).fetchone():
             raise NotFound("ontology", ontology_id)
+
+
+def _check_unique_features(rows: Sequence[tuple[Any, ...]]) -> None:
+    """Refuse repeated feature ids, and repeated names among siblings of the same kind."""
+    ids: set[str] = set()
+    names: set[tuple[Any, str, str]] = set()
+    for fid, parent, kind, _type, name, _value, _scope in rows:
+        if fid in ids:
+            raise InvalidInput(f"feature id {fid!r} is used twice in the ontology")
+        ids.add(fid)
+        group = "tool" if kind == "tool" else kind
+        if (parent, group, name) in names:
+            where = "at the top level" if parent is None else f"under {parent!r}"
+            raise InvalidInput(f"two {group} features are named {name!r} {where}")
+        names.add((parent, group, name))

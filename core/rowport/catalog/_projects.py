@@ -457,17 +457,24 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
             if problems:
                 p = problems[0]
                 raise InvalidInput(f"{at}: {p.path}: {p.message}")
-            created_at = spec.get("created_at") or now_ts()
+            created_at = optional_str(spec.get("created_at"), f"{at}.created_at") or now_ts()
+            try:
+                parse_ts(created_at)
+            except ValueError:
+                raise InvalidInput(
+                    f"{at}.created_at: {created_at!r} is not an ISO 8601 timestamp"
+                ) from None
             prepared.append(
                 {
                     "id": optional_str(spec.get("id"), f"{at}.id") or new_id(),
                     "data_row_id": row_id,
-                    "label_kind": spec.get("label_kind")
+                    "label_kind": optional_str(spec.get("label_kind"), f"{at}.label_kind")
                     or ("Video" if project["media_type"] == "video" else "Default"),
-                    "version": spec.get("version") or "1.0.0",
+                    "version": optional_str(spec.get("version"), f"{at}.version") or "1.0.0",
                     "annotations": annotations,
                     "created_at": created_at,
-                    "created_by": spec.get("created_by") or self.user_email,
+                    "created_by": optional_str(spec.get("created_by"), f"{at}.created_by")
+                    or self.user_email,
                     "performance": _performance(spec, at),
                 }
             )

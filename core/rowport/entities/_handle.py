@@ -27,7 +27,7 @@ class Handle:
     uid: str
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.uid == self.uid  # type: ignore[attr-defined]
+        return isinstance(other, Handle) and type(other) is type(self) and other.uid == self.uid
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.uid))
