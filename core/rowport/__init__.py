@@ -31,6 +31,7 @@ from rowport.errors import (
     NotFound,
     RowportError,
 )
+from rowport.hookspecs import hookimpl
 from rowport.media_types import MediaType
 from rowport.request import ExportKind, WorkflowStatus
 from rowport.tasks import (
@@ -71,4 +72,5 @@ __all__ = [
     "Slice",
     "StreamType",
     "WorkflowStatus",
+    "hookimpl",
 ]

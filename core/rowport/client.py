@@ -14,6 +14,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import attrs
+import orjson
+
 from rowport.catalog import Catalog, IngestReport
 from rowport.entities import (
     CatalogView,
@@ -25,8 +28,9 @@ from rowport.entities import (
     Project,
     Slice,
 )
-from rowport.errors import InvalidInput, RowportError
+from rowport.errors import InvalidExportRequest, InvalidInput, RowportError
 from rowport.media_types import MediaType
+from rowport.plugins import ErrorPolicy, PluginHost
 from rowport.request import ExportKind, ScopeBy, build_request
 from rowport.request._dates import resolve_zone
 from rowport.tasks import ExportTask, TaskManager
@@ -49,6 +53,8 @@ class Client:
     :param user_email: who acts (recorded as ``created_by``); the catalog's default when None.
     :param timezone: the IANA zone that naive dates in export filters are read in.
     :param max_workers: how many exports run at once in this process.
+    :param plugins: the plugins exports run (default: built-ins and installed packages, see
+        :func:`rowport.plugins.load`).
     """
 
     def __init__(
@@ -58,6 +64,7 @@ class Client:
         user_email: str | None = None,
         timezone: str = "UTC",
         max_workers: int = 2,
+        plugins: PluginHost | None = None,
     ) -> None:
         resolve_zone(timezone)
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
@@ -69,7 +76,10 @@ class Client:
         path = self.home / "catalog.db"
         self.catalog = Catalog(path) if user_email is None else Catalog(path, user_email=user_email)
         try:
-            self._tasks = TaskManager(self.catalog, self.home / "tasks", max_workers=max_workers)
+            self.plugins = plugins if plugins is not None else PluginHost.load()
+            self._tasks = TaskManager(
+                self.catalog, self.home / "tasks", max_workers=max_workers, host=self.plugins
+            )
         except BaseException:
             self.catalog.close()
             raise
@@ -255,9 +265,21 @@ class Client:
         filters: Mapping[str, Any] | None = None,
         task_name: str | None = None,
         legacy: bool = False,
+        sinks: Sequence[Any] | None = None,
+        on_row_error: str | None = None,
+        max_error_ratio: float | None = None,
+        plugin_options: Mapping[str, Any] | None = None,
     ) -> ExportTask:
         """Validate an export request and start its task (every ``export()`` comes here).
 
+        Beyond the reference's arguments every ``export()`` takes:
+
+        :param sinks: where rows go besides the RESULT stream: sink names or
+            ``{"name": ..., "options": {...}}`` (see ``docs/sinks.md``).
+        :param on_row_error: what a row with problems does: ``keep`` (default), ``skip``,
+            ``fail``.
+        :param max_error_ratio: fail the task once more than this share of rows had problems.
+        :param plugin_options: options for plugins, as ``context.options``.
         :raises InvalidExportRequest: before any task exists, naming the bad key.
         """
         if self._closed:
@@ -271,7 +293,45 @@ class Client:
             task_name=task_name,
             timezone=self.timezone,
         )
+        options = self._export_options(sinks, on_row_error, max_error_ratio, plugin_options)
+        if options:
+            request = attrs.evolve(request, options=options)
         return self._tasks.start(request, client=self, legacy=legacy)
+
+    def _export_options(
+        self,
+        sinks: Sequence[Any] | None,
+        on_row_error: str | None,
+        max_error_ratio: float | None,
+        plugin_options: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        options: dict[str, Any] = {}
+        if on_row_error is not None:
+            options["on_row_error"] = on_row_error
+        if max_error_ratio is not None:
+            options["max_error_ratio"] = max_error_ratio
+        try:
+            ErrorPolicy.from_options(options)
+        except InvalidInput as exc:
+            raise InvalidExportRequest(str(exc)) from None
+        if plugin_options is not None:
+            if not isinstance(plugin_options, Mapping):
+                raise InvalidExportRequest("plugin_options must be a dict")
+            try:
+                orjson.dumps(plugin_options)
+            except TypeError as exc:
+                raise InvalidExportRequest(f"plugin_options must be JSON values: {exc}") from None
+            options["plugin_options"] = dict(plugin_options)
+        if sinks:
+            from rowport.sinks import check_sinks, parse_sink_specs
+
+            try:
+                specs = parse_sink_specs(sinks)
+                check_sinks(self.plugins, specs)
+            except InvalidInput as exc:
+                raise InvalidExportRequest(str(exc)) from None
+            options["sinks"] = [{"name": s.name, "options": dict(s.options)} for s in specs]
+        return options
 
     def get_task(self, task_id: str) -> ExportTask:
         """The export task with this id (from this or any other process)."""

@@ -1,0 +1,11 @@
+"""rowport's built-in plugins: ordinary modules that use only the public hooks.
+
+Each is registered by its module name, so any of them can be blocked like a third-party plugin
+(``ROWPORT_BLOCK_PLUGINS=rowport_plugins.sinks``).
+"""
+
+from __future__ import annotations
+
+BUILTIN_PLUGINS: tuple[str, ...] = ("rowport_plugins.sinks",)
+
+__all__ = ["BUILTIN_PLUGINS"]

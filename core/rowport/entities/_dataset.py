@@ -122,6 +122,7 @@ class DataRow(Handle):
         global_keys: Sequence[str] | None = None,
         task_name: str | None = None,
         params: Mapping[str, Any] | None = None,
+        **options: Any,
     ) -> ExportTask:
         """Export the given data rows (ids or handles) or the rows holding ``global_keys``.
 
@@ -129,7 +130,12 @@ class DataRow(Handle):
         """
         scope, scope_by = _data_rows_scope(data_rows, global_keys)
         return client._export(
-            ExportKind.DATA_ROWS, scope, scope_by=scope_by, params=params, task_name=task_name
+            ExportKind.DATA_ROWS,
+            scope,
+            scope_by=scope_by,
+            params=params,
+            task_name=task_name,
+            **options,
         )
 
     @staticmethod
@@ -221,10 +227,16 @@ class Dataset(Handle):
         task_name: str | None = None,
         filters: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
+        **options: Any,
     ) -> ExportTask:
         """Export this dataset's rows as a streaming task."""
         return self.client._export(
-            ExportKind.DATASET, [self.uid], params=params, filters=filters, task_name=task_name
+            ExportKind.DATASET,
+            [self.uid],
+            params=params,
+            filters=filters,
+            task_name=task_name,
+            **options,
         )
 
     def export_v2(

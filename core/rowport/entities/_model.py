@@ -80,10 +80,16 @@ class ModelRun(Handle):
         task_name: str | None = None,
         params: Mapping[str, Any] | None = None,
         filters: Mapping[str, Any] | None = None,
+        **options: Any,
     ) -> ExportTask:
         """Export the run's rows with their labels and predictions as a streaming task."""
         return self.client._export(
-            ExportKind.MODEL_RUN, [self.uid], params=params, filters=filters, task_name=task_name
+            ExportKind.MODEL_RUN,
+            [self.uid],
+            params=params,
+            filters=filters,
+            task_name=task_name,
+            **options,
         )
 
     def export_v2(

@@ -198,10 +198,16 @@ class Project(Handle):
         task_name: str | None = None,
         filters: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
+        **options: Any,
     ) -> ExportTask:
         """Export the rows queued in this project as a streaming task."""
         return self.client._export(
-            ExportKind.PROJECT, [self.uid], params=params, filters=filters, task_name=task_name
+            ExportKind.PROJECT,
+            [self.uid],
+            params=params,
+            filters=filters,
+            task_name=task_name,
+            **options,
         )
 
     def export_v2(

@@ -41,10 +41,16 @@ class Slice(Handle):
         task_name: str | None = None,
         params: Mapping[str, Any] | None = None,
         filters: Mapping[str, Any] | None = None,
+        **options: Any,
     ) -> ExportTask:
         """Export the rows the slice's filters select now, as a streaming task."""
         return self.client._export(
-            ExportKind.SLICE, [self.uid], params=params, filters=filters, task_name=task_name
+            ExportKind.SLICE,
+            [self.uid],
+            params=params,
+            filters=filters,
+            task_name=task_name,
+            **options,
         )
 
     def export_v2(
@@ -75,10 +81,16 @@ class CatalogView:
         task_name: str | None = None,
         filters: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
+        **options: Any,
     ) -> ExportTask:
         """Export the whole catalog (narrowed by ``filters``) as a streaming task."""
         return self.client._export(
-            ExportKind.CATALOG, (), params=params, filters=filters, task_name=task_name
+            ExportKind.CATALOG,
+            (),
+            params=params,
+            filters=filters,
+            task_name=task_name,
+            **options,
         )
 
     def export_v2(

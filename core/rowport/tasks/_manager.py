@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from rowport.catalog import Catalog
+from rowport.plugins import ErrorPolicy, PluginHost, PluginStep
 from rowport.request import ExportKind, ExportRequest
-from rowport.tasks._runner import BatchStep, ExportRunner
+from rowport.tasks._runner import BatchStep, Delivery, ExportRunner
 from rowport.tasks._task import ExportTask
 
 __all__ = ["TaskManager"]
@@ -28,10 +29,12 @@ class TaskManager:
         *,
         max_workers: int = 2,
         steps: Sequence[BatchStep] = (),
+        host: PluginHost | None = None,
     ) -> None:
         self.catalog = catalog
         self.tasks_dir = Path(tasks_dir)
         self.steps = list(steps)
+        self.host = host
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="rowport-export")
         self._done: dict[str, threading.Event] = {}
         self._cancel: dict[str, threading.Event] = {}
@@ -97,12 +100,32 @@ class TaskManager:
             task_id,
             request,
             self.task_dir(task_id),
-            steps=self.steps if steps is None else steps,
+            steps=self.steps_for(request) if steps is None else steps,
             cancel_event=self._cancel[task_id],
+            host=self.host,
+            delivery=self.delivery_for(request),
         )
         future = self._executor.submit(self._run, runner)
         self._futures[task_id] = future
         return ExportTask(self, task_id, client=client)
+
+    def steps_for(self, request: ExportRequest) -> list[BatchStep]:
+        """The pipeline of an export: fixed steps, then plugins under the error policy."""
+        steps: list[BatchStep] = list(self.steps)
+        if self.host is not None:
+            steps.append(PluginStep(self.host, ErrorPolicy.from_options(request.options)))
+        return steps
+
+    def delivery_for(self, request: ExportRequest) -> Delivery | None:
+        """Sink delivery for the sinks the request names (None without sinks)."""
+        specs = request.options.get("sinks") or ()
+        if not specs:
+            return None
+        from rowport.sinks import SinkDelivery
+
+        if self.host is None:
+            raise ValueError("sinks need plugins: this task manager has no plugin host")
+        return SinkDelivery.from_specs(self.host, specs)
 
     def _run(self, runner: ExportRunner) -> str:
         try:

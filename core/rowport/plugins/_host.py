@@ -1,0 +1,280 @@
+"""The typed facade: the only code that calls plugin hooks.
+
+Row hooks are dispatched by media type: a batch of ``image`` rows reaches the plugins that
+declared ``image`` plus the media-agnostic ones, from a per-media-type list of implementations
+built once, so eight built-ins cost one call per batch, not eight. Each implementation is called
+on its own, so every problem and every exception is attributed to the plugin that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import attrs
+import pluggy
+
+from rowport.errors import InvalidInput, PluginLoadError, RowportError
+from rowport.media_types import MediaType
+from rowport.plugins._manager import LoadedPlugins, PluginSource, load
+from rowport.plugins._model import ExportContext, Problem
+
+__all__ = ["PluginHost", "PluginInfo", "RaisedProblem"]
+
+_ROW_HOOKS = ("rowport_validate_rows", "rowport_transform_rows")
+
+
+@attrs.frozen(kw_only=True)
+class PluginInfo:
+    """A registered plugin, for ``rowport plugins``."""
+
+    name: str
+    builtin: bool
+    distribution: str | None
+    version: str | None
+    hooks: tuple[str, ...]
+    media_types: tuple[str, ...] | None  # None: media-agnostic
+
+
+@attrs.frozen(kw_only=True)
+class RaisedProblem:
+    """A problem with the plugin and stage it came from."""
+
+    plugin: str
+    stage: str
+    problem: Problem
+
+
+class PluginHost:
+    """Plugins of one rowport process, behind typed methods."""
+
+    def __init__(self, loaded: LoadedPlugins) -> None:
+        self.pm = loaded.pm
+        self.sources = loaded.sources
+        self.load_errors = loaded.load_errors
+        self._media: dict[str, tuple[str, ...] | None] = self._declared_media_types()
+        self._row_impls: dict[tuple[str, str], list[pluggy.HookImpl]] = {}
+        self._sinks: dict[str, tuple[str, Callable[..., Any]]] | None = None
+
+    @classmethod
+    def load(cls, **kwargs: Any) -> PluginHost:
+        """Load plugins (see :func:`rowport.plugins.load` for the arguments)."""
+        return cls(load(**kwargs))
+
+    # -- declarations -----------------------------------------------------------------------
+
+    def _declared_media_types(self) -> dict[str, tuple[str, ...] | None]:
+        out: dict[str, tuple[str, ...] | None] = {}
+        for impl in self.pm.hook.rowport_declare_media_types.get_hookimpls():
+            name = self.pm.get_name(impl.plugin) or repr(impl.plugin)
+            try:
+                declared = impl.function()
+                if isinstance(declared, str) or not isinstance(declared, Iterable):
+                    raise InvalidInput("rowport_declare_media_types must return a list of names")
+                out[name] = tuple(MediaType.parse(m).value for m in declared)
+            except Exception as exc:
+                raise PluginLoadError(
+                    f"plugin {name!r} declared media types wrongly: {exc}"
+                ) from exc
+        return out
+
+    def plugin_name(self, plugin: object) -> str:
+        """The registered name of a plugin object."""
+        return self.pm.get_name(plugin) or repr(plugin)
+
+    def media_types_of(self, name: str) -> tuple[str, ...] | None:
+        """The media types a plugin declared (None: media-agnostic)."""
+        return self._media.get(name)
+
+    def _impls(self, hook: str, media_type: str) -> list[pluggy.HookImpl]:
+        key = (hook, media_type)
+        impls = self._row_impls.get(key)
+        if impls is None:
+            caller = getattr(self.pm.hook, hook)
+            impls = []
+            # pluggy calls the last of get_hookimpls() first (tryfirst last, trylast first)
+            for impl in reversed(caller.get_hookimpls()):
+                if impl.wrapper or impl.hookwrapper:
+                    continue  # row hooks call implementations one by one; wrappers do not apply
+                declared = self._media.get(self.plugin_name(impl.plugin))
+                if declared is None or media_type in declared:
+                    impls.append(impl)
+            self._row_impls[key] = impls
+        return impls
+
+    def row_hook_count(self, media_type: str) -> int:
+        """How many implementations a batch of ``media_type`` reaches (validate + transform)."""
+        return sum(len(self._impls(h, media_type)) for h in _ROW_HOOKS)
+
+    def has_row_hooks(self, media_type: str) -> bool:
+        """Whether any plugin looks at rows of ``media_type``."""
+        return self.row_hook_count(media_type) > 0
+
+    # -- rows -------------------------------------------------------------------------------
+
+    def _call_rows(
+        self,
+        hook: str,
+        stage: str,
+        rows: list[dict[str, Any]],
+        context: ExportContext,
+        media_type: str,
+    ) -> list[RaisedProblem]:
+        out: list[RaisedProblem] = []
+        for impl in self._impls(hook, media_type):
+            name = self.plugin_name(impl.plugin)
+            try:
+                found = impl.function(
+                    *[{"rows": rows, "context": context}[a] for a in impl.argnames]
+                )
+                out.extend(self._checked(name, stage, found, len(rows)))
+            except Exception:
+                out.extend(self._isolate(impl, name, stage, rows, context))
+        return out
+
+    @staticmethod
+    def _checked(name: str, stage: str, found: Any, size: int) -> list[RaisedProblem]:
+        if found is None:
+            return []
+        out = []
+        for problem in found:
+            if not isinstance(problem, Problem) or not 0 <= problem.index < size:
+                raise RowportError(
+                    f"plugin {name!r} returned {problem!r} from {stage}; expected Problem objects"
+                    f" with an index from 0 to {size - 1}"
+                )
+            out.append(RaisedProblem(plugin=name, stage=stage, problem=problem))
+        return out
+
+    def _isolate(
+        self,
+        impl: pluggy.HookImpl,
+        name: str,
+        stage: str,
+        rows: list[dict[str, Any]],
+        context: ExportContext,
+    ) -> list[RaisedProblem]:
+        """A plugin raised on a batch: call it row by row to name the rows it fails on."""
+        out: list[RaisedProblem] = []
+        for index, row in enumerate(rows):
+            try:
+                found = impl.function(
+                    *[{"rows": [row], "context": context}[a] for a in impl.argnames]
+                )
+                for raised in self._checked(name, stage, found, 1):
+                    out.append(
+                        attrs.evolve(raised, problem=attrs.evolve(raised.problem, index=index))
+                    )
+            except Exception as exc:
+                out.append(
+                    RaisedProblem(
+                        plugin=name,
+                        stage=stage,
+                        problem=Problem(
+                            index=index,
+                            code="PLUGIN_RAISED",
+                            message=f"plugin {name!r} raised in {stage}:"
+                            f" {type(exc).__name__}: {exc}",
+                            details={"exception": type(exc).__name__},
+                        ),
+                    )
+                )
+        return out
+
+    def validate(
+        self, media_type: str, rows: list[dict[str, Any]], context: ExportContext
+    ) -> list[RaisedProblem]:
+        """Run the validate hooks for a batch of one media type."""
+        return self._call_rows("rowport_validate_rows", "validate", rows, context, media_type)
+
+    def transform(
+        self, media_type: str, rows: list[dict[str, Any]], context: ExportContext
+    ) -> list[RaisedProblem]:
+        """Run the transform hooks for a batch of one media type (rows change in place)."""
+        return self._call_rows("rowport_transform_rows", "transform", rows, context, media_type)
+
+    # -- sinks ------------------------------------------------------------------------------
+
+    def sink_factories(self) -> dict[str, tuple[str, Callable[..., Any]]]:
+        """``{sink name: (plugin name, factory)}`` from every ``rowport_register_sinks``."""
+        if self._sinks is not None:
+            return self._sinks
+        sinks: dict[str, tuple[str, Callable[..., Any]]] = {}
+        defaults: set[str] = set()  # names registered by trylast (default) implementations
+        for impl in reversed(self.pm.hook.rowport_register_sinks.get_hookimpls()):
+            plugin = self.plugin_name(impl.plugin)
+
+            def register(
+                name: str,
+                factory: Callable[..., Any],
+                _plugin: str = plugin,
+                _default: bool = impl.trylast,
+            ) -> None:
+                if not isinstance(name, str) or not name:
+                    raise PluginLoadError(f"plugin {_plugin!r} registered a sink with no name")
+                if not callable(factory):
+                    raise PluginLoadError(f"plugin {_plugin!r}: sink {name!r} is not callable")
+                if name in sinks:
+                    if _default:
+                        return  # a default (trylast) yields to a plugin that registered first
+                    raise PluginLoadError(
+                        f"plugin {_plugin!r} registered sink {name!r}, already registered by"
+                        f" {sinks[name][0]!r}"
+                    )
+                sinks[name] = (_plugin, factory)
+                if _default:
+                    defaults.add(name)
+
+            impl.function(register)
+        self._sinks = sinks
+        return sinks
+
+    # -- lifecycle and CLI ------------------------------------------------------------------
+
+    def notify(self, event: str, **kwargs: Any) -> list[str]:
+        """Call a lifecycle hook (``started``, ``progress``, ``part_ready``, ``completed``,
+        ``failed``, ``canceled``); a listener that raises is reported, never fatal."""
+        failures = []
+        caller = getattr(self.pm.hook, f"rowport_export_{event}", None) or getattr(
+            self.pm.hook, f"rowport_{event}"
+        )
+        for impl in reversed(caller.get_hookimpls()):
+            try:
+                impl.function(*[kwargs[a] for a in impl.argnames])
+            except Exception as exc:
+                failures.append(f"{self.plugin_name(impl.plugin)}: {type(exc).__name__}: {exc}")
+        return failures
+
+    def register_commands(self, cli: Any) -> None:
+        """Let plugins add subcommands to the CLI group."""
+        self.pm.hook.rowport_register_commands(cli=cli)
+
+    def describe(self) -> list[PluginInfo]:
+        """Every registered plugin with its source, hooks and media types."""
+        out = []
+        for name, plugin in self.pm.list_name_plugin():
+            if plugin is None:
+                continue
+            source = self.sources.get(name) or PluginSource(name=name, builtin=False)
+            hooks = tuple(sorted(h.name for h in self.pm.get_hookcallers(plugin) or []))
+            out.append(
+                PluginInfo(
+                    name=name,
+                    builtin=source.builtin,
+                    distribution=source.distribution,
+                    version=source.version,
+                    hooks=hooks,
+                    media_types=self._media.get(name),
+                )
+            )
+        return sorted(out, key=lambda p: (p.builtin, p.name))
+
+    def plugins_for(self, media_type: str) -> Sequence[str]:
+        """Names of the plugins a batch of ``media_type`` reaches, in call order."""
+        seen: list[str] = []
+        for hook in _ROW_HOOKS:
+            for impl in self._impls(hook, media_type):
+                name = self.plugin_name(impl.plugin)
+                if name not in seen:
+                    seen.append(name)
+        return seen

@@ -1,0 +1,110 @@
+"""The runner step that runs plugins on each batch and applies the export's error policy."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from rowport.errors import RowportError
+from rowport.media_types import MediaType
+from rowport.plugins._host import PluginHost, RaisedProblem
+from rowport.plugins._model import ErrorPolicy, ExportContext
+
+__all__ = ["ErrorPolicyExceeded", "PluginStep"]
+
+_MIN_ROWS_FOR_RATIO = 100  # judge max_error_ratio only once this many rows were seen
+
+
+class ErrorPolicyExceeded(RowportError):
+    """The export's error policy says stop: the task fails with this message."""
+
+
+class PluginStep:
+    """Validate, apply the error policy, then transform, per media type of a batch."""
+
+    def __init__(self, host: PluginHost, policy: ErrorPolicy) -> None:
+        self.host = host
+        self.policy = policy
+        self.rows_seen = 0
+        self.rows_with_problems = 0
+        # stored JSON must be parsed only when some plugin looks at rows
+        self.needs_json = any(host.has_row_hooks(m.value) for m in MediaType)
+
+    def __call__(
+        self, rows: list[dict[str, Any]], context: ExportContext
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, row in enumerate(rows):
+            groups[row.get("_media_type", "")].append(i)
+        dropped: set[int] = set()
+        bad: set[int] = set()
+        out_problems: list[dict[str, Any]] = []
+        for media_type, positions in groups.items():
+            if not self.host.has_row_hooks(media_type):
+                continue
+            batch = [rows[i] for i in positions]
+            found = self.host.validate(media_type, batch, context)
+            for raised in found:
+                out_problems.append(_problem_line(raised, batch))
+                bad.add(positions[raised.problem.index])
+            if found and self.policy.on_row_error == "fail":
+                first = found[0]
+                raise ErrorPolicyExceeded(
+                    f"on_row_error=fail: {first.plugin} found {first.problem.code} in data row"
+                    f" {batch[first.problem.index]['data_row']['id']}: {first.problem.message}"
+                )
+            if self.policy.on_row_error == "skip":
+                dropped.update(positions[r.problem.index] for r in found)
+            kept = [rows[i] for i in positions if i not in dropped]
+            kept_positions = [i for i in positions if i not in dropped]
+            if not kept:
+                continue
+            changed = self.host.transform(media_type, kept, context)
+            for raised in changed:
+                out_problems.append(_problem_line(raised, kept))
+                bad.add(kept_positions[raised.problem.index])
+                if self.policy.on_row_error == "skip":
+                    dropped.add(kept_positions[raised.problem.index])
+            if changed and self.policy.on_row_error == "fail":
+                first = changed[0]
+                raise ErrorPolicyExceeded(
+                    f"on_row_error=fail: {first.plugin} raised {first.problem.code} in data row"
+                    f" {kept[first.problem.index]['data_row']['id']}: {first.problem.message}"
+                )
+        self.rows_seen += len(rows)
+        self.rows_with_problems += len(bad)
+        ratio_limit = self.policy.max_error_ratio
+        if ratio_limit is not None and self.rows_seen >= _MIN_ROWS_FOR_RATIO:
+            ratio = self.rows_with_problems / self.rows_seen
+            if ratio > ratio_limit:
+                raise ErrorPolicyExceeded(
+                    f"{self.rows_with_problems} of {self.rows_seen} rows had problems"
+                    f" ({ratio:.1%}), above max_error_ratio {ratio_limit:.1%}"
+                )
+        kept_rows = [row for i, row in enumerate(rows) if i not in dropped] if dropped else rows
+        return kept_rows, out_problems
+
+    def finish(self) -> None:
+        """Judge ``max_error_ratio`` on small exports too, once every row was seen."""
+        limit = self.policy.max_error_ratio
+        if (
+            limit is not None
+            and self.rows_seen
+            and self.rows_with_problems / self.rows_seen > limit
+        ):
+            raise ErrorPolicyExceeded(
+                f"{self.rows_with_problems} of {self.rows_seen} rows had problems,"
+                f" above max_error_ratio {limit:.1%}"
+            )
+
+
+def _problem_line(raised: RaisedProblem, batch: list[dict[str, Any]]) -> dict[str, Any]:
+    row = batch[raised.problem.index]["data_row"]
+    return {
+        "data_row": {"id": row["id"], "global_key": row.get("global_key")},
+        "stage": raised.stage,
+        "plugin": raised.plugin,
+        "code": raised.problem.code,
+        "message": raised.problem.message,
+        "details": dict(raised.problem.details),
+    }
