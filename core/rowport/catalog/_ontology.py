@@ -83,6 +83,7 @@ class AnnotationProblem:
 
     path: str
     message: str
+    code: str = "MALFORMED_ANNOTATION"
 
 
 @attrs.define
@@ -102,7 +103,11 @@ class OntologyIndex:
     def find(self, parent_id: str | None, group: str, schema_id: Any, name: Any) -> Feature | None:
         if isinstance(schema_id, str) and schema_id in self.by_id:
             found = self.by_id[schema_id]
-            return found if found.kind == group else None
+            if found.kind != group:
+                return None
+            if group != "tool" and found.parent_id != parent_id:
+                return None  # nested under another parent
+            return found
         if isinstance(name, str):
             return self.by_parent_name.get((parent_id, group, name))
         return None
@@ -114,8 +119,8 @@ class _Walker:
         self.create_missing = create_missing
         self.problems: list[AnnotationProblem] = []
 
-    def problem(self, path: str, message: str) -> None:
-        self.problems.append(AnnotationProblem(path=path, message=message))
+    def problem(self, path: str, message: str, code: str = "MALFORMED_ANNOTATION") -> None:
+        self.problems.append(AnnotationProblem(path=path, message=message, code=code))
 
     def resolve(
         self,
@@ -129,6 +134,8 @@ class _Walker:
     ) -> tuple[dict[str, Any], Feature | None]:
         schema_id, name = node.get("feature_schema_id"), node.get("name")
         feature = self.index.find(parent_id, group, schema_id, name)
+        if feature is None and self.create_missing and isinstance(schema_id, str):
+            feature = self.index.by_id.get(schema_id)  # ingest trusts the file's ids
         if feature is None and self.create_missing and isinstance(name, str):
             feature = Feature(
                 id=schema_id if isinstance(schema_id, str) else new_id(),
@@ -143,7 +150,20 @@ class _Walker:
         if feature is None:
             what = {"tool": "object", "classification": "classification", "option": "answer"}
             label = schema_id if isinstance(schema_id, str) else name
-            self.problem(path, f"{what[group]} {label!r} is not a feature of the ontology")
+            wrong_place = self.index.by_id.get(schema_id) if isinstance(schema_id, str) else None
+            if wrong_place is not None:
+                self.problem(
+                    path,
+                    f"{what[group]} {label!r} ({wrong_place.name!r}) is a {wrong_place.kind} of"
+                    " the ontology, not in this place",
+                    "FEATURE_IN_WRONG_PLACE",
+                )
+            else:
+                self.problem(
+                    path,
+                    f"{what[group]} {label!r} is not a feature of the ontology",
+                    "UNKNOWN_FEATURE",
+                )
             return dict(node), None
         if self.create_missing:
             # ingest keeps what the file says, byte for byte: nothing is added or reordered
@@ -200,7 +220,11 @@ class _Walker:
         if feature is None:
             return out
         if feature.type != ftype and not self.create_missing:
-            self.problem(path, f"{feature.name!r} is a {feature.type} classification, not {ftype}")
+            self.problem(
+                path,
+                f"{feature.name!r} is a {feature.type} classification, not {ftype}",
+                "WRONG_CLASSIFICATION_TYPE",
+            )
         for key in _ANSWER_ONE:
             if key in out:
                 out[key] = self.answer(out[key], f"{path}.{key}", feature.id)
