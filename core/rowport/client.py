@@ -249,9 +249,11 @@ class Client:
         """
         return self.catalog.import_rows(rows, strict=strict)
 
-    def import_file(self, path: str | Path, strict: bool = False) -> IngestReport:
+    def import_file(
+        self, path: str | Path, strict: bool = False, *, batch_size: int = 1000
+    ) -> IngestReport:
         """Load an NDJSON file in the export format (see :meth:`import_rows`)."""
-        return self.catalog.import_file(Path(path), strict=strict)
+        return self.catalog.import_file(Path(path), strict=strict, batch_size=batch_size)
 
     # -- export tasks -----------------------------------------------------------------------
 

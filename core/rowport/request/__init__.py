@@ -10,7 +10,10 @@ from __future__ import annotations
 from rowport.request._build import build_request
 from rowport.request._dates import DATE_FORMATS
 from rowport.request._kinds import (
+    DATE_FILTERS,
     FILTERS_BY_KIND,
+    ID_LIST_FILTERS,
+    ID_LIST_PARAMS,
     MAX_DATA_ROWS_PER_EXPORT,
     MAX_IDS_PER_FILTER,
     MAX_IDS_PER_PARAM,
@@ -27,8 +30,11 @@ from rowport.request._models import (
 )
 
 __all__ = [
+    "DATE_FILTERS",
     "DATE_FORMATS",
     "FILTERS_BY_KIND",
+    "ID_LIST_FILTERS",
+    "ID_LIST_PARAMS",
     "MAX_DATA_ROWS_PER_EXPORT",
     "MAX_IDS_PER_FILTER",
     "MAX_IDS_PER_PARAM",

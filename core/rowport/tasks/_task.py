@@ -25,6 +25,8 @@ from rowport.tasks._stream import Stream
 if TYPE_CHECKING:
     from rowport.tasks._manager import TaskManager
 
+STALE_AFTER = 60.0  # seconds between checks for a dead runner while waiting on another process
+
 __all__ = ["ExportTask"]
 
 _FINAL = ("COMPLETE", "FAILED", "CANCELED")
@@ -131,7 +133,12 @@ class ExportTask:
         deadline = time.monotonic() + timeout_seconds
         event = self._manager.done_event(self._uid)
         interval = 0.02
+        next_orphan_check = time.monotonic() + STALE_AFTER
         while self.status not in _FINAL:
+            if event is None and time.monotonic() >= next_orphan_check:
+                # the runner lives in another process: notice if that process died
+                self._manager.recover_orphans()
+                next_orphan_check = time.monotonic() + STALE_AFTER
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
@@ -215,27 +222,32 @@ class ExportTask:
     ) -> Iterator[JsonConverterOutput]:
         """Lines as they are committed, while the task runs (rowport's extension).
 
-        Ends when the task has finished and every line was read. To resume after a break, pass
-        the last ``current_line`` seen plus one. With ``follow=False`` it reads what is
-        committed now and stops.
+        Ends when the task has finished (its status is final by then) and every line was read.
+        To resume after a break, pass the last ``current_line`` seen plus one. With
+        ``follow=False`` it reads what is committed now and stops; a line past the committed
+        ones is a ``ValueError``. Unlike the reference readers this works on any task, FAILED
+        ones included (their ERRORS stream says why).
         """
         reader = StreamReader(self._directory(stream_type))
         if follow:
-            lines = reader.follow(
-                start_line,
-                poll_interval=poll_interval,
-                stop=lambda: self.status in _FINAL,
-                timeout=timeout,
-            )
-        elif reader.total_lines == 0 or start_line >= reader.total_lines:
-            if start_line and start_line > reader.total_lines:
-                raise ValueError(
-                    f"line {start_line} is out of range: {reader.total_lines} lines are committed"
-                )
+            return self._follow(reader, start_line, poll_interval, timeout)
+        if reader.total_lines == 0 and start_line == 0:
             return iter(())
-        else:
-            lines = reader.iter_lines(start_line)
+        lines = reader.iter_lines(start_line)  # ValueError when start_line is out of range
         return JsonConverter().convert(lines, total_size=0, total_lines=0)
+
+    def _follow(
+        self, reader: StreamReader, start_line: int, poll_interval: float, timeout: float | None
+    ) -> Iterator[JsonConverterOutput]:
+        lines = reader.follow(
+            start_line,
+            poll_interval=poll_interval,
+            stop=lambda: self.status in _FINAL,
+            timeout=timeout,
+        )
+        yield from JsonConverter().convert(lines, total_size=0, total_lines=0)
+        # the streams close a moment before the task's final status is written
+        self.wait_till_done(timeout_seconds=timeout if timeout is not None else 60.0)
 
     # -- export_v2 (deprecated) -------------------------------------------------------------
 

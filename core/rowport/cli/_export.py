@@ -1,0 +1,248 @@
+"""``rowport export KIND ...``: start an export task, wait for it, write its streams."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+import click
+
+from rowport.cli._context import CliState, pass_state
+from rowport.cli._options import parse_filters, parse_params
+from rowport.cli._waiting import deliver, summarize, wait_for
+from rowport.client import Client
+from rowport.entities import DataRow
+from rowport.errors import InvalidExportRequest
+from rowport.request import ExportKind, ScopeBy, build_request
+from rowport.tasks import ExportTask
+
+__all__ = ["ExportOptions", "export", "run_export"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+Starter = Callable[[Client, Mapping[str, Any], Mapping[str, Any], "str | None"], ExportTask]
+
+
+@attrs.frozen(kw_only=True)
+class ExportOptions:
+    """The options every ``export`` subcommand takes."""
+
+    params: tuple[str, ...]
+    filters: tuple[str, ...]
+    name: str | None
+    output: Path | None
+    errors_file: Path | None
+    no_wait: bool
+
+
+def export_options(func: F) -> F:
+    """Add the shared options; :func:`_bundle` gathers them into one :class:`ExportOptions`."""
+    options = [
+        click.option(
+            "--param",
+            "params",
+            multiple=True,
+            metavar="NAME[=VALUE]",
+            help="Include a section or set a param: label_details, label_details=false,"
+            " project_ids=a,b, media_type_override=image. Repeatable.",
+        ),
+        click.option(
+            "--filter",
+            "filters",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Narrow the rows: workflow_status=InReview, batch_ids=a,b,"
+            " last_activity_at=START,END (either end may be empty). Repeatable.",
+        ),
+        click.option("--name", default=None, help="The task's name (default: 'export KIND ID')."),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write the RESULT stream (NDJSON) here instead of to stdout.",
+        ),
+        click.option(
+            "--errors-file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write the ERRORS stream (NDJSON) here.",
+        ),
+        click.option(
+            "--no-wait",
+            is_flag=True,
+            help="Print the task id at once and write no streams.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _bundle(values: dict[str, Any]) -> ExportOptions:
+    return ExportOptions(
+        params=tuple(values["params"]),
+        filters=tuple(values["filters"]),
+        name=values["name"],
+        output=values["output"],
+        errors_file=values["errors_file"],
+        no_wait=values["no_wait"],
+    )
+
+
+def run_export(
+    state: CliState,
+    options: ExportOptions,
+    kind: ExportKind,
+    scope_ids: tuple[str, ...],
+    start: Starter,
+    *,
+    scope_by: ScopeBy = "id",
+) -> None:
+    """Check the request, start the task, then wait and deliver (or print its id)."""
+    ctx = click.get_current_context()
+    if options.no_wait and (options.output or options.errors_file):
+        raise click.UsageError(
+            "--no-wait returns before the streams are written: drop -o/--errors-file and read"
+            " them later with `rowport tasks stream ID`",
+            ctx,
+        )
+    try:
+        params = parse_params(options.params)
+        filters = parse_filters(options.filters)
+        # the check export() makes, made here before a catalog is opened or a task started
+        build_request(
+            kind,
+            scope_ids=scope_ids,
+            scope_by=scope_by,
+            params=params,
+            filters=filters,
+            task_name=options.name,
+            timezone=state.timezone,
+        )
+    except InvalidExportRequest as exc:
+        raise click.UsageError(str(exc), ctx) from None
+    began = time.monotonic()
+    task = start(state.client, params, filters, options.name)
+    if options.no_wait:
+        click.echo(task.uid)
+        click.echo(f"started task {task.uid}; this process exits when it ends", err=True)
+        return
+    status = wait_for(task, state, cancel_on_interrupt=True)
+    elapsed = time.monotonic() - began
+    deliver(task, status, output=options.output, errors_file=options.errors_file)
+    ctx.exit(summarize(task, status, elapsed=elapsed))
+
+
+@click.group()
+def export() -> None:
+    """Export rows as NDJSON: start a task, show its progress, write its streams.
+
+    Exit codes: 0 COMPLETE, 1 FAILED or CANCELED (or an error), 2 invalid usage (such as an
+    unknown param or filter; no task is started), 130 interrupted (the task is canceled).
+    """
+
+
+@export.command("project")
+@click.argument("project_id")
+@export_options
+@pass_state
+def export_project(state: CliState, /, project_id: str, **values: Any) -> None:
+    """Export the rows queued in project PROJECT_ID."""
+    run_export(
+        state,
+        _bundle(values),
+        ExportKind.PROJECT,
+        (project_id,),
+        lambda c, p, f, n: c.get_project(project_id).export(task_name=n, filters=f, params=p),
+    )
+
+
+@export.command("dataset")
+@click.argument("dataset_id")
+@export_options
+@pass_state
+def export_dataset(state: CliState, /, dataset_id: str, **values: Any) -> None:
+    """Export the rows of dataset DATASET_ID."""
+    run_export(
+        state,
+        _bundle(values),
+        ExportKind.DATASET,
+        (dataset_id,),
+        lambda c, p, f, n: c.get_dataset(dataset_id).export(task_name=n, filters=f, params=p),
+    )
+
+
+@export.command("slice")
+@click.argument("slice_id")
+@export_options
+@pass_state
+def export_slice(state: CliState, /, slice_id: str, **values: Any) -> None:
+    """Export the rows slice SLICE_ID selects now."""
+    run_export(
+        state,
+        _bundle(values),
+        ExportKind.SLICE,
+        (slice_id,),
+        lambda c, p, f, n: c.get_slice(slice_id).export(task_name=n, filters=f, params=p),
+    )
+
+
+@export.command("model-run")
+@click.argument("model_run_id")
+@export_options
+@pass_state
+def export_model_run(state: CliState, /, model_run_id: str, **values: Any) -> None:
+    """Export the rows of model run MODEL_RUN_ID with their labels and predictions."""
+    run_export(
+        state,
+        _bundle(values),
+        ExportKind.MODEL_RUN,
+        (model_run_id,),
+        lambda c, p, f, n: c.get_model_run(model_run_id).export(task_name=n, filters=f, params=p),
+    )
+
+
+@export.command("data-rows")
+@click.argument("keys", nargs=-1, required=True, metavar="ID...")
+@click.option(
+    "--global-keys", is_flag=True, help="The arguments are global keys, not data row ids."
+)
+@export_options
+@pass_state
+def export_data_rows(
+    state: CliState, /, keys: tuple[str, ...], global_keys: bool, **values: Any
+) -> None:
+    """Export the data rows with these ids (or, with --global-keys, these global keys).
+
+    An id or key that matches no row becomes a DATA_ROW_NOT_FOUND line in the ERRORS stream.
+    """
+
+    def start(c: Client, p: Mapping[str, Any], f: Mapping[str, Any], n: str | None) -> ExportTask:
+        # a data rows export takes no filters: build_request has refused any by now
+        if global_keys:
+            return DataRow.export(c, global_keys=list(keys), task_name=n, params=p)
+        return DataRow.export(c, data_rows=list(keys), task_name=n, params=p)
+
+    run_export(
+        state,
+        _bundle(values),
+        ExportKind.DATA_ROWS,
+        keys,
+        start,
+        scope_by="global_key" if global_keys else "id",
+    )
+
+
+@export.command("catalog")
+@export_options
+@pass_state
+def export_catalog(state: CliState, /, **values: Any) -> None:
+    """Export every data row of the catalog (narrowed by --filter)."""
+    run_export(
+        state,
+        _bundle(values),
+        ExportKind.CATALOG,
+        (),
+        lambda c, p, f, n: c.get_catalog().export(task_name=n, filters=f, params=p),
+    )

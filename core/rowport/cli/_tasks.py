@@ -1,0 +1,275 @@
+"""``rowport tasks ...``: list, show, wait for, cancel and read export tasks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from rowport.cli._context import CliState, pass_state
+from rowport.cli._output import format_bytes, format_ts, open_sink, write_outputs
+from rowport.cli._waiting import READABLE, summarize, wait_for
+from rowport.tasks import ExportTask, FileConverter, JsonConverter, StreamType
+
+__all__ = ["tasks"]
+
+_FINAL = ("COMPLETE", "FAILED", "CANCELED")
+_NAME_WIDTH = 32
+
+
+@click.group()
+def tasks() -> None:
+    """List, inspect, wait for, cancel and read export tasks."""
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+
+
+def _stream_totals(task: ExportTask, status: str) -> dict[str, dict[str, int]] | None:
+    if status not in READABLE:
+        return None
+    return {
+        stream.value.lower(): {
+            "lines": task.get_total_lines(stream) or 0,
+            "bytes": task.get_total_file_size(stream) or 0,
+        }
+        for stream in StreamType
+    }
+
+
+def task_record(task: ExportTask, *, totals: bool) -> dict[str, Any]:
+    """A task as JSON-ready data; with ``totals``, its streams' lines and bytes when readable."""
+    status = task.status
+    record: dict[str, Any] = {
+        "id": task.uid,
+        "name": task.name,
+        "type": task.type,
+        "status": status,
+        "completion_percentage": task.completion_percentage,
+        "rows_done": task.rows_done,
+        "rows_planned": task.rows_planned,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+        "created_by": task.created_by,
+        "errors_message": task.errors_message,
+    }
+    if totals:
+        record["metadata"] = task.metadata
+        record["streams"] = _stream_totals(task, status)
+    return record
+
+
+@tasks.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+@pass_state
+def list_tasks(state: CliState, as_json: bool) -> None:
+    """List every export task, newest first."""
+    records = [task_record(task, totals=False) for task in state.client.get_tasks()]
+    if as_json:
+        _echo_json(records)
+        return
+    if not records:
+        click.echo("no tasks", err=True)
+        return
+    header = ("ID", "NAME", "STATUS", "%", "ROWS", "CREATED")
+    rows = [header] + [
+        (
+            r["id"],
+            _clip(r["name"]),
+            r["status"],
+            f"{r['completion_percentage']:.0f}",
+            f"{r['rows_done']:,}/"
+            + ("?" if r["rows_planned"] is None else f"{r['rows_planned']:,}"),
+            format_ts(r["created_at"]),
+        )
+        for r in records
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _NAME_WIDTH else text[: _NAME_WIDTH - 3] + "..."
+
+
+@tasks.command("show")
+@click.argument("task_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the task as a JSON object.")
+@pass_state
+def show_task(state: CliState, task_id: str, as_json: bool) -> None:
+    """Show every field of task TASK_ID, the request it runs, and its streams' sizes."""
+    record = task_record(state.client.get_task(task_id), totals=True)
+    if as_json:
+        _echo_json(record)
+        return
+    planned = record["rows_planned"]
+    lines = [
+        ("id", record["id"]),
+        ("name", record["name"]),
+        ("type", record["type"]),
+        ("status", record["status"]),
+        ("progress", f"{record['completion_percentage']:.1f} %"),
+        ("rows", f"{record['rows_done']:,} of " + ("?" if planned is None else f"{planned:,}")),
+        ("created", record["created_at"]),
+        ("updated", record["updated_at"]),
+        ("created by", record["created_by"] or "-"),
+    ]
+    if record["errors_message"]:
+        lines.append(("error", record["errors_message"]))
+    lines.extend(_request_lines(record["metadata"]))
+    streams = record["streams"]
+    for name in ("result", "errors"):
+        if streams is None:
+            lines.append((name, "not readable until the task ends"))
+        else:
+            totals = streams[name]
+            lines.append((name, f"{totals['lines']:,} lines, {format_bytes(totals['bytes'])}"))
+    width = max(len(key) for key, _ in lines)
+    for key, value in lines:
+        click.echo(f"{key.ljust(width)}  {value}")
+
+
+def _request_lines(metadata: dict[str, Any]) -> list[tuple[str, str]]:
+    request = metadata.get("request") or {}
+    scope = request.get("scope_ids") or []
+    lines = [
+        ("kind", str(request.get("kind", "-"))),
+        ("scope", ", ".join(scope) if scope else "-"),
+    ]
+    if request.get("scope_by", "id") != "id":
+        lines.append(("scope by", str(request["scope_by"])))
+    for key in ("params", "filters"):
+        values = request.get(key) or {}
+        lines.append((key, orjson.dumps(values).decode() if values else "-"))
+    if metadata.get("legacy"):
+        lines.append(("legacy", "export_v2"))
+    return lines
+
+
+@tasks.command("wait")
+@click.argument("task_id")
+@pass_state
+def wait_task(state: CliState, task_id: str) -> None:
+    """Wait for task TASK_ID to end, with a progress bar on a terminal.
+
+    Exit codes: 0 COMPLETE, 1 FAILED or CANCELED, 130 interrupted (the task keeps running).
+    """
+    task = state.client.get_task(task_id)
+    status = wait_for(task, state, cancel_on_interrupt=False)
+    click.get_current_context().exit(summarize(task, status))
+
+
+@tasks.command("cancel")
+@click.argument("task_id")
+@pass_state
+def cancel_task(state: CliState, task_id: str) -> None:
+    """Ask task TASK_ID to stop; it ends CANCELED after its current batch.
+
+    Exit code 1 when the task had already ended.
+    """
+    task = state.client.get_task(task_id)
+    if state.client.cancel_task(task_id):
+        click.echo(f"cancel requested for task {task_id}")
+        return
+    task.refresh()
+    raise click.ClickException(f"task {task_id} has already ended ({task.status})")
+
+
+@tasks.command("stream")
+@click.argument("task_id")
+@click.option("--errors", is_flag=True, help="Read the ERRORS stream instead of RESULT.")
+@click.option(
+    "--offset",
+    type=click.IntRange(min=0),
+    help="Start at this byte (a mid-line offset yields the rest of that line first).",
+)
+@click.option("--line", type=click.IntRange(min=0), help="Start at this 0-based line.")
+@click.option(
+    "--follow", is_flag=True, help="Read lines as they are committed until the task ends."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the lines here instead of to stdout.",
+)
+@pass_state
+def stream_task(
+    state: CliState,
+    task_id: str,
+    errors: bool,
+    offset: int | None,
+    line: int | None,
+    follow: bool,
+    output: Path | None,
+) -> None:
+    """Print the lines of task TASK_ID's RESULT (or ERRORS) stream, or write them to a file.
+
+    Exit codes: 0 done, 1 the task failed or is not finished (use --follow), 2 an offset or
+    line out of range.
+    """
+    ctx = click.get_current_context()
+    if offset is not None and line is not None:
+        raise click.UsageError("give --offset or --line, not both", ctx)
+    if follow and offset is not None:
+        raise click.UsageError("--follow starts at a line: use --line instead of --offset", ctx)
+    task = state.client.get_task(task_id)
+    stream_type = StreamType.ERRORS if errors else StreamType.RESULT
+    if follow:
+        ctx.exit(_follow(task, stream_type, line or 0, output))
+    status = task.status
+    if status == "FAILED" and not errors:
+        raise click.ClickException(
+            f"task {task_id} failed, so its RESULT cannot be read: {task.errors_message}"
+        )
+    if status not in _FINAL:
+        raise click.ClickException(
+            f"task {task_id} is {status}: its streams can be read once it ends;"
+            " use --follow to read lines as they are committed"
+        )
+    if status == "FAILED" and offset is not None:
+        raise click.UsageError(f"task {task_id} failed: read its ERRORS by --line", ctx)
+    try:
+        if status == "FAILED":
+            # get_stream() refuses a failed task; its ERRORS stream holds why it failed
+            with open_sink(output) as sink:
+                write_outputs(task.stream(stream_type, follow=False, start_line=line or 0), sink)
+            return
+        converter = JsonConverter() if output is None else FileConverter(output)
+        stream = task.get_stream(converter, stream_type)
+        if offset is not None:
+            stream.with_offset(offset)
+        elif line is not None:
+            stream.with_line(line)
+    except ValueError as exc:
+        raise click.UsageError(str(exc), ctx) from None
+    if output is not None:
+        stream.start()
+        return
+    with open_sink(None) as sink:
+        write_outputs(stream, sink)
+
+
+def _follow(task: ExportTask, stream_type: StreamType, start_line: int, output: Path | None) -> int:
+    """Write lines as they are committed; returns the exit code for how the task ended."""
+    try:
+        lines = task.stream(stream_type, follow=True, start_line=start_line)
+        with open_sink(output) as sink:
+            for item in lines:
+                sink.write(item.json_str.encode("utf-8"))
+                sink.write(b"\n")
+                sink.flush()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    # the writer closes the stream just before the runner records the final status
+    task.wait_till_done(timeout_seconds=float("inf"))
+    status = task.status
+    if status == "FAILED":
+        click.echo(f"Error: task {task.uid} failed: {task.errors_message}", err=True)
+    return 0 if status == "COMPLETE" else 1
