@@ -42,13 +42,15 @@ def builtin_commands() -> list[click.Command]:
     from rowport.cli._demo import demo
     from rowport.cli._export import export
     from rowport.cli._import import import_rows
+    from rowport.cli._plugins import plugins
     from rowport.cli._tasks import tasks
 
-    return [import_rows, export, tasks, demo]
+    return [import_rows, export, tasks, plugins, demo]
 
 
 def register_commands(group: click.Group) -> None:
-    """Add the built-in commands to ``group`` (plugins will register theirs here too)."""
+    """Add the built-in commands to ``group``; plugins add theirs when the group first lists
+    or looks up a command (``rowport_register_commands``)."""
     for command in builtin_commands():
         group.add_command(command)
 

@@ -45,7 +45,33 @@ pass_state = click.make_pass_decorator(CliState)
 
 
 class RowportGroup(click.Group):
-    """The top-level group: a :class:`RowportError` becomes one ``Error: ...`` line, exit 1."""
+    """The top-level group: a :class:`RowportError` becomes one ``Error: ...`` line, exit 1.
+
+    Plugin commands (``rowport_register_commands``) are added the first time the group lists
+    or looks up its commands, so importing the CLI loads no plugin.
+    """
+
+    _plugins_added = False
+
+    def _add_plugin_commands(self) -> None:
+        if self._plugins_added:
+            return
+        self._plugins_added = True
+        from rowport.plugins import PluginHost
+
+        try:
+            PluginHost.load().register_commands(self)
+        except Exception as exc:  # a broken plugin must not take the CLI down
+            click.echo(f"warning: plugin commands not loaded: {exc}", err=True)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._add_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            self._add_plugin_commands()
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
