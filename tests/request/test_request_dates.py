@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from rowport.errors import InvalidExportRequest
 from rowport.request import DateRange, ExportKind, build_request
 

@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 import orjson
 import pytest
+
 from rowport.errors import InvalidExportRequest
 from rowport.request import ExportKind, ExportRequest, WorkflowStatus, build_request
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from rowport.errors import InvalidExportRequest, InvalidInput
 from rowport.request import ExportKind, build_request
 

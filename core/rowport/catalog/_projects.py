@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -58,6 +59,7 @@ def workflow_status(value: Any) -> str:
     raise InvalidInput(f"unknown workflow status {value!r}; allowed: {allowed}")
 
 
+@functools.lru_cache(maxsize=4096)
 def workflow_task_id(project_id: str, status: str) -> str:
     """The id of a project's workflow task queue for ``status`` (stable, 25 characters)."""
     digest = hashlib.sha256(f"{project_id}/{status}".encode()).digest()
