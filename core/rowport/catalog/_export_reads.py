@@ -17,6 +17,12 @@ from rowport.request import ExportFilters, ExportKind, ExportRequest
 
 __all__ = ["ExportPlan", "ExportReadsMixin"]
 
+_ROW_COLUMNS = (
+    "d.rid, d.id, d.global_key, d.external_id, d.row_data, d.media_type, d.media_attributes,"
+    " d.dataset_id, d.created_at, d.updated_at, d.last_activity_at, d.created_by,"
+    " json_valid(COALESCE(d.media_attributes, '{}'))"
+)
+
 
 @attrs.define
 class ExportPlan:
@@ -137,6 +143,42 @@ class ExportReadsMixin(ModelsMixin):
             where.append(f"d.id IN ({placeholders(len(filters.data_row_ids))})")
             params.extend(filters.data_row_ids)
 
+    def iter_plan_rows(
+        self, plan: ExportPlan, batch_size: int, *, with_queue: bool = False
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """The plan's rows, ``batch_size`` at a time, with every data row column the export
+        writes, in the layout of :meth:`read_rows`; with ``with_queue`` (project exports) the
+        project queue columns follow (batch id and name, workflow status, task id and name,
+        priority, selected label, consensus count, the row's ontology id)."""
+        last = 0
+        col = plan.order_column
+        queue = (
+            ", p.batch_id, b.name, p.workflow_status, p.task_id, p.task_name, p.priority,"
+            " p.selected_label_id, p.consensus_expected_label_count, p.ontology_id"
+            if with_queue
+            else ""
+        )
+        joins = " LEFT JOIN batches b ON b.id = p.batch_id" if with_queue else ""
+        sql = (
+            f"SELECT {_ROW_COLUMNS}{queue} FROM {plan.from_sql}{joins}"
+            f" WHERE {' AND '.join(plan.where) or '1'}"
+            f" AND {col} > ? AND {col} <= ? ORDER BY {col} LIMIT ?"
+        )
+        while True:
+            rows = self.conn.execute(sql, (*plan.params, last, plan.max_rid, batch_size)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield rows
+
+    def dataset_names(self) -> dict[str, str]:
+        """``{dataset id: name}`` of the organization."""
+        return dict(
+            self.conn.execute(
+                "SELECT id, name FROM datasets WHERE organization_id = ?", (self.organization_id,)
+            ).fetchall()
+        )
+
     def iter_plan(self, plan: ExportPlan, batch_size: int) -> Iterator[list[str]]:
         """The plan's data row ids, ``batch_size`` at a time, by keyset pagination on ``rid``."""
         last = 0
@@ -155,17 +197,15 @@ class ExportReadsMixin(ModelsMixin):
     # -- sections ---------------------------------------------------------------------------
 
     def read_rows(self, ids: Sequence[str]) -> list[tuple[Any, ...]]:
-        """``(id, global_key, external_id, row_data, media_type, media_attributes, dataset_id,
-        dataset_name, created_at, updated_at, last_activity_at, created_by)`` in ``ids`` order."""
+        """``(rid, id, global_key, external_id, row_data, media_type, media_attributes,
+        dataset_id, created_at, updated_at, last_activity_at, created_by, attributes_valid)``
+        in ``ids`` order; ``attributes_valid`` is 0 when the stored JSON is corrupt."""
         rows = self.conn.execute(
-            "SELECT d.id, d.global_key, d.external_id, d.row_data, d.media_type,"
-            " d.media_attributes, d.dataset_id, s.name, d.created_at, d.updated_at,"
-            " d.last_activity_at, d.created_by FROM data_rows d JOIN datasets s"
-            f" ON s.id = d.dataset_id WHERE d.id IN ({placeholders(len(ids))})",
+            f"SELECT {_ROW_COLUMNS} FROM data_rows d WHERE d.id IN ({placeholders(len(ids))})",
             tuple(ids),
         ).fetchall()
         order = {i: n for n, i in enumerate(ids)}
-        return sorted(rows, key=lambda r: order[r[0]])
+        return sorted(rows, key=lambda r: order[r[1]])
 
     def read_attachments(self, ids: Sequence[str]) -> list[tuple[Any, ...]]:
         """``(data_row_id, id, type, value, name)`` in position order."""
@@ -258,17 +298,19 @@ class ExportReadsMixin(ModelsMixin):
         self, ids: Sequence[str], projects: Sequence[str] | None
     ) -> list[tuple[Any, ...]]:
         """``(data_row_id, project_id, id, label_kind, version, annotations_json, created_at,
-        updated_at, created_by, content_last_updated_at, performance_json)`` in creation order."""
+        updated_at, created_by, content_last_updated_at, performance_json, json_valid)``, in
+        creation order for each row and project (the index's order: no sort)."""
         sql = (
             "SELECT data_row_id, project_id, id, label_kind, version, annotations, created_at,"
-            " updated_at, created_by, content_last_updated_at, performance FROM labels"
+            " updated_at, created_by, content_last_updated_at, performance,"
+            " json_valid(annotations) AND json_valid(COALESCE(performance, '{}')) FROM labels"
             f" WHERE data_row_id IN ({placeholders(len(ids))})"
         )
         args: list[Any] = list(ids)
         if projects is not None:
             sql += f" AND project_id IN ({placeholders(len(projects))})"
             args.extend(projects)
-        return self.conn.execute(sql + " ORDER BY rid", args).fetchall()
+        return self.conn.execute(sql + " ORDER BY data_row_id, project_id, rid", args).fetchall()
 
     def read_reviews(self, label_ids: Sequence[str]) -> list[tuple[Any, ...]]:
         """``(label_id, id, action, created_at, created_by)`` in time order."""
@@ -299,9 +341,10 @@ class ExportReadsMixin(ModelsMixin):
     def read_run_annotations(
         self, ids: Sequence[str], runs: Sequence[str] | None, kinds: Sequence[str]
     ) -> list[tuple[Any, ...]]:
-        """``(data_row_id, run_id, kind, id, label_kind, version, annotations_json)``."""
+        """``(data_row_id, run_id, kind, id, label_kind, version, annotations_json, valid)``."""
         sql = (
-            "SELECT data_row_id, model_run_id, kind, id, label_kind, version, annotations"
+            "SELECT data_row_id, model_run_id, kind, id, label_kind, version, annotations,"
+            " json_valid(annotations)"
             f" FROM model_run_annotations WHERE data_row_id IN ({placeholders(len(ids))})"
             f" AND kind IN ({placeholders(len(kinds))})"
         )

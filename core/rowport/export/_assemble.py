@@ -76,6 +76,8 @@ class RowAssembler:
             self.catalog_kind and (p.all_model_runs or bool(p.model_run_ids))
         )
         self._project_info: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+        self._dataset_names: dict[str, str] = {}
+        self._ontologies: dict[str, str | None] = {}
 
     def _project(self, project_id: str) -> tuple[str, list[dict[str, Any]]]:
         info = self._project_info.get(project_id)
@@ -86,9 +88,21 @@ class RowAssembler:
 
     def assemble(self, ids: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Rows for ``ids`` (in that order) and the problems met; a broken row is a problem."""
+        return self.assemble_rows(self.catalog.read_rows(ids))
+
+    def assemble_rows(
+        self, base: Sequence[tuple[Any, ...]], queue_columns: bool = False
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Rows from a batch of plan rows (``Catalog.iter_plan_rows`` / ``read_rows`` layout)
+        and the problems met. With ``queue_columns`` the project queue state rides along in
+        each base row (project exports) and is not read again."""
         cat = self.catalog
         p = self.request.params
-        base = cat.read_rows(ids)
+        ids = [r[1] for r in base]
+        broken: dict[str, str] = {}
+        for r in base:
+            if r[12] == 0:
+                broken[r[1]] = "its stored media_attributes are not valid JSON"
         attachments = metadata = embeddings = None
         if p.attachments:
             attachments = defaultdict(list)
@@ -118,24 +132,35 @@ class RowAssembler:
                     grouped[key] = entry
                     embeddings[r[0]].append(entry)
                 entry["values"].append({"value": _loads(r[5])})
-        projects = self._projects(ids) if self.show_projects else None
-        experiments = self._experiments(ids) if self.show_experiments else None
+        projects = (
+            self._projects(ids, base if queue_columns else None, broken)
+            if self.show_projects
+            else None
+        )
+        experiments = self._experiments(ids, broken) if self.show_experiments else None
+        names = self._dataset_names
 
         rows: list[dict[str, Any]] = []
         problems: list[dict[str, Any]] = []
         for r in base:
-            row_id = r[0]
+            row_id = r[1]
             try:
+                if row_id in broken:
+                    raise ValueError(broken[row_id])
                 data_row: dict[str, Any] = {"id": row_id}
-                if r[1] is not None:
-                    data_row["global_key"] = r[1]
                 if r[2] is not None:
-                    data_row["external_id"] = r[2]
-                data_row["row_data"] = r[3]
+                    data_row["global_key"] = r[2]
+                if r[3] is not None:
+                    data_row["external_id"] = r[3]
+                data_row["row_data"] = r[4]
                 if p.data_row_details:
+                    name = names.get(r[7])
+                    if name is None:
+                        self._dataset_names = names = cat.dataset_names()
+                        name = names.get(r[7])
                     data_row["details"] = {
-                        "dataset_id": r[6],
-                        "dataset_name": r[7],
+                        "dataset_id": r[7],
+                        "dataset_name": name,
                         "created_at": r[8],
                         "updated_at": r[9],
                         "last_activity_at": r[10],
@@ -143,7 +168,7 @@ class RowAssembler:
                     }
                 row: dict[str, Any] = {
                     "data_row": data_row,
-                    "media_attributes": self._json(r[5]) if r[5] else {},
+                    "media_attributes": self._json(r[6]) if r[6] else {},
                 }
                 if attachments is not None:
                     row["attachments"] = attachments.get(row_id, [])
@@ -160,15 +185,45 @@ class RowAssembler:
                     problem(
                         "ROW_ASSEMBLY_FAILED",
                         f"could not build data row {row_id}: {exc}",
-                        data_row={"id": row_id, "global_key": r[1]},
+                        data_row={"id": row_id, "global_key": r[2]},
                     )
                 )
                 continue
-            row["_media_type"] = r[4]
+            row["_media_type"] = r[5]
             rows.append(row)
         return rows, problems
 
-    def _projects(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    def _queue(
+        self, ids: Sequence[str], base: Sequence[tuple[Any, ...]] | None
+    ) -> list[tuple[Any, ...]]:
+        """Queue rows in :meth:`Catalog.read_queue`'s layout, from the plan rows when the plan
+        carried them (a project export), else read."""
+        if base is None:
+            return self.catalog.read_queue(ids, self.projects)
+        project_id = self.request.scope_ids[0]
+        if project_id not in self._ontologies:
+            self._ontologies[project_id] = self.catalog.get_project(project_id)["ontology_id"]
+        default = self._ontologies[project_id]
+        return [
+            (
+                r[1],
+                project_id,
+                r[13],
+                r[14],
+                r[15],
+                r[16],
+                r[17],
+                r[18],
+                r[19],
+                r[20],
+                r[21] or default,
+            )
+            for r in base
+        ]
+
+    def _projects(
+        self, ids: Sequence[str], base: Sequence[tuple[Any, ...]] | None, broken: dict[str, str]
+    ) -> dict[str, dict[str, Any]]:
         cat = self.catalog
         p = self.request.params
         out: dict[str, dict[str, Any]] = defaultdict(dict)
@@ -181,6 +236,9 @@ class RowAssembler:
                     {"id": r[1], "action": r[2], "created_at": r[3], "created_by": r[4]}
                 )
         for r in label_rows:
+            if not r[11]:
+                broken[r[0]] = f"label {r[2]} has stored JSON that is not valid"
+                continue
             label: dict[str, Any] = {"label_kind": r[3], "version": r[4], "id": r[2]}
             if p.label_details:
                 label["label_details"] = {
@@ -210,7 +268,7 @@ class RowAssembler:
                         "next_task_name": r[8],
                     }
                 )
-        for q in cat.read_queue(ids, self.projects):
+        for q in self._queue(ids, base):
             row_id, project_id = q[0], q[1]
             name, tags = self._project(project_id)
             section: dict[str, Any] = {
@@ -234,12 +292,15 @@ class RowAssembler:
             out[row_id][project_id] = section
         return out
 
-    def _experiments(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    def _experiments(self, ids: Sequence[str], broken: dict[str, str]) -> dict[str, dict[str, Any]]:
         cat = self.catalog
         p = self.request.params
         kinds = ["label", "prediction"] if p.predictions else ["label"]
         annotations: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
         for r in cat.read_run_annotations(ids, self.runs, kinds):
+            if not r[7]:
+                broken[r[0]] = f"model run {r[2]} {r[3]} has stored JSON that is not valid"
+                continue
             annotations[(r[0], r[1], r[2])].append(
                 {
                     "label_kind": r[4],

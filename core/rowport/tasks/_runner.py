@@ -20,7 +20,7 @@ import orjson
 from rowport.catalog import Catalog
 from rowport.export import RowAssembler, problem
 from rowport.plugins import ExportContext
-from rowport.request import ExportRequest
+from rowport.request import ExportKind, ExportRequest
 from rowport.streams import PartInfo, StreamWriter
 
 if TYPE_CHECKING:
@@ -221,10 +221,11 @@ class ExportRunner:
                 ]
             )
         last_progress = 0.0
-        for ids in catalog.iter_plan(plan, self.batch_size):
+        project_kind = self.request.kind is ExportKind.PROJECT
+        for base in catalog.iter_plan_rows(plan, self.batch_size, with_queue=project_kind):
             if self._canceled():
                 raise _Canceled
-            rows, problems = assembler.assemble(ids)
+            rows, problems = assembler.assemble_rows(base, queue_columns=project_kind)
             for step in self.steps:
                 rows, more = step(rows, context)
                 problems.extend(more)
@@ -239,7 +240,7 @@ class ExportRunner:
             self._committed("errors", errors.maybe_commit())
             if self.on_batch is not None:
                 self.on_batch(encoded)
-            self.rows_done += len(ids)
+            self.rows_done += len(base)
             now = time.monotonic()
             if now - last_progress >= _PROGRESS_EVERY:
                 last_progress = now

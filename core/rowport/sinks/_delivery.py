@@ -1,0 +1,335 @@
+"""Delivering committed RESULT parts to sinks: one worker thread per sink, bounded queues,
+retries with exponential backoff, and an ERRORS line for a sink that gave up.
+
+A sink never sees a row the RESULT stream does not hold, so a failed sink loses nothing: the
+rows can be re-delivered from the stream (:func:`rowport.sinks.redeliver`).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from rowport.errors import RowportError
+from rowport.export import problem
+from rowport.plugins import ExportContext
+from rowport.sinks._contract import SinkFatalError, build_sink
+from rowport.sinks._specs import RetryPolicy, SinkSpec, parse_sink_specs
+from rowport.streams import PartInfo
+
+if TYPE_CHECKING:
+    from rowport.plugins import PluginHost
+
+__all__ = ["BATCH_LINES", "MAX_PENDING_PARTS", "DeliveryReport", "SinkDelivery"]
+
+BATCH_LINES = 500  # lines per sink.write()
+MAX_PENDING_PARTS = 4  # parts a sink may lag behind before deliver() blocks
+_READ_BUFFER = 1 << 20
+
+
+@attrs.frozen(kw_only=True)
+class DeliveryReport:
+    """What one sink got: lines and parts delivered, and the error it failed with, if any."""
+
+    sink: str
+    plugin: str | None
+    lines_delivered: int
+    parts_delivered: int
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the sink took every row and closed."""
+        return self.error is None
+
+
+def redeliver_hint(task_id: str, sink: str) -> str:
+    """The sentence that tells a user how to re-drive a sink."""
+    return (
+        f"the rows are safe in the RESULT stream and can be re-delivered with"
+        f" `rowport tasks deliver {task_id} --sink {sink}`"
+    )
+
+
+class _SinkWorker:
+    """One sink behind a bounded queue, driven by its own thread."""
+
+    def __init__(
+        self,
+        spec: SinkSpec,
+        plugin: str | None,
+        sink: Any,
+        *,
+        max_pending: int,
+        batch_lines: int,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.plugin = plugin
+        self.sink = sink
+        self.retry: RetryPolicy = spec.retry
+        self.batch_lines = batch_lines
+        self.sleep = sleep
+        self.queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max_pending)
+        self.thread = threading.Thread(
+            target=self._run, name=f"rowport-sink-{spec.name}", daemon=True
+        )
+        self.aborting = threading.Event()
+        self.result_dir: Path | None = None
+        self.task_id = ""
+        self.lines_delivered = 0
+        self.parts_delivered = 0
+        self.error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    def report(self) -> DeliveryReport:
+        return DeliveryReport(
+            sink=self.name,
+            plugin=self.plugin,
+            lines_delivered=self.lines_delivered,
+            parts_delivered=self.parts_delivered,
+            error=self.error,
+        )
+
+    # -- the worker thread ------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            kind, payload = self.queue.get()
+            try:
+                if self.failed or (self.aborting.is_set() and kind != "abort"):
+                    if kind in ("close", "abort"):
+                        return
+                    continue
+                if kind == "open":
+                    self._call("open", partial(self.sink.open, payload))
+                elif kind == "part":
+                    self._deliver_part(payload)
+                elif kind == "close":
+                    summary = {**payload, "lines_delivered": self.lines_delivered}
+                    self._call("close", partial(self.sink.close, summary))
+                    return
+                elif kind == "abort":
+                    self._abort(payload)
+                    return
+            except BaseException as exc:  # a bug here must not hang the export
+                if not self.failed:
+                    self._fail(kind, exc, 1)
+                if kind in ("close", "abort"):
+                    return
+
+    def _batches(self, part: PartInfo) -> Iterator[list[bytes]]:
+        assert self.result_dir is not None
+        batch: list[bytes] = []
+        with open(self.result_dir / part.file, "rb", buffering=_READ_BUFFER) as f:
+            for line in f:
+                batch.append(line[:-1] if line.endswith(b"\n") else line)
+                if len(batch) >= self.batch_lines:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    def _deliver_part(self, part: PartInfo) -> None:
+        for batch in self._batches(part):
+            if self.aborting.is_set() or not self._call("write", partial(self.sink.write, batch)):
+                return
+            self.lines_delivered += len(batch)
+        self.parts_delivered += 1
+
+    def _call(self, step: str, fn: Callable[[], Any]) -> bool:
+        """Call ``fn`` with retries and backoff; on the last failure the sink has failed."""
+        attempts = self.retry.attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                fn()
+                return True
+            except SinkFatalError as exc:
+                self._fail(step, exc, attempt)
+                return False
+            except Exception as exc:
+                if attempt == attempts or self.aborting.is_set():
+                    self._fail(step, exc, attempt)
+                    return False
+                self.sleep(self.retry.delay(attempt))
+        return False  # pragma: no cover - the loop always returns
+
+    def _fail(self, step: str, exc: BaseException, attempts: int) -> None:
+        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+        self.error = (
+            f"sink {self.name!r} failed in {step}() after {tries}:"
+            f" {type(exc).__name__}: {exc}; {self.lines_delivered} lines had been delivered;"
+            f" {redeliver_hint(self.task_id or 'TASK_ID', self.name)}"
+        )
+        self._abort(self.error)
+
+    def _abort(self, error: str) -> None:
+        try:
+            self.sink.abort(error)
+        except Exception:
+            pass  # the sink is being given up on; its own cleanup failing changes nothing
+
+
+class SinkDelivery:
+    """Hands committed RESULT parts to the sinks of one export (the runner's ``Delivery``).
+
+    Each sink gets a worker thread fed through a queue of at most ``max_pending_parts`` parts:
+    :meth:`deliver` blocks while a sink is that far behind, so a slow sink slows the export
+    down instead of filling memory. The worker reads each part's lines from disk and calls
+    ``sink.write`` with batches of ``batch_lines`` lines. A failing call is retried
+    (``retries``, ``backoff`` in the sink's options); then the sink is aborted, the others go
+    on, and :meth:`close` returns a ``SINK_FAILED`` line for the ERRORS stream.
+
+    :param host: the plugins, to find each sink's factory.
+    :param specs: the export's sinks.
+    :param result_dir: the RESULT stream's directory; when None, ``context.state["result_dir"]``
+        at :meth:`open`, else ``<home>/tasks/<task id>/result`` next to the catalog.
+    """
+
+    def __init__(
+        self,
+        host: PluginHost,
+        specs: Sequence[SinkSpec],
+        *,
+        result_dir: Path | None = None,
+        max_pending_parts: int = MAX_PENDING_PARTS,
+        batch_lines: int = BATCH_LINES,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if max_pending_parts < 1 or batch_lines < 1:
+            raise ValueError("max_pending_parts and batch_lines must be at least 1")
+        self.host = host
+        self.specs = list(specs)
+        self.result_dir = Path(result_dir) if result_dir is not None else None
+        self.max_pending_parts = max_pending_parts
+        self.batch_lines = batch_lines
+        self.sleep = sleep
+        self.workers: list[_SinkWorker] = []
+        self._opened = False
+        self._finished = False
+
+    @classmethod
+    def from_specs(
+        cls,
+        host: PluginHost,
+        specs: Sequence[SinkSpec | Mapping[str, Any] | str | tuple[str, Mapping[str, Any]]],
+        *,
+        result_dir: Path | None = None,
+        **kwargs: Any,
+    ) -> SinkDelivery:
+        """Build a delivery from sink specs in any form :func:`parse_sink_specs` reads (the
+        request's ``options["sinks"]`` keeps ``{"name": ..., "options": {...}}`` dicts)."""
+        return cls(host, parse_sink_specs(specs), result_dir=result_dir, **kwargs)
+
+    # -- the runner's Delivery protocol -----------------------------------------------------
+
+    def open(self, context: ExportContext) -> None:
+        """Build and open every sink (each in its own thread) before the first row."""
+        if self._opened:
+            raise RowportError("this delivery was already opened")
+        self._opened = True
+        result_dir = self._result_dir(context)
+        factories = self.host.sink_factories()
+        for spec in self.specs:
+            plugin: str | None = None
+            sink: Any = None
+            error: str | None = None
+            try:
+                if spec.name not in factories:
+                    raise RowportError(f"no sink is registered as {spec.name!r}")
+                plugin, factory = factories[spec.name]
+                sink = build_sink(spec.name, plugin, factory, spec.options_for(factory))
+            except Exception as exc:
+                error = f"sink {spec.name!r} could not be built: {exc}"
+            worker = _SinkWorker(
+                spec,
+                plugin,
+                sink,
+                max_pending=self.max_pending_parts,
+                batch_lines=self.batch_lines,
+                sleep=self.sleep,
+            )
+            worker.result_dir = result_dir
+            worker.task_id = context.task_id
+            if error is not None:
+                worker.error = f"{error}; {redeliver_hint(context.task_id, spec.name)}"
+            self.workers.append(worker)
+        for worker in self.workers:
+            if not worker.failed:
+                worker.queue.put(("open", context))
+                worker.thread.start()
+
+    def _result_dir(self, context: ExportContext) -> Path:
+        if self.result_dir is not None:
+            return self.result_dir
+        given = context.state.get("result_dir")
+        if given is not None:
+            return Path(given)
+        # The client's layout: <home>/catalog.db beside <home>/tasks/<task id>/result.
+        db_path = getattr(getattr(context.catalog, "db", None), "path", None)
+        if db_path is None:
+            raise RowportError("SinkDelivery needs result_dir: where the RESULT stream is")
+        return Path(db_path).parent / "tasks" / context.task_id / "result"
+
+    def deliver(self, part: PartInfo) -> None:
+        """A RESULT part was committed: queue it for every sink still working (blocks while a
+        sink is ``max_pending_parts`` parts behind)."""
+        for worker in self._live():
+            if not worker.failed:
+                worker.queue.put(("part", part))
+
+    def close(self, summary: dict[str, Any]) -> list[dict[str, Any]]:
+        """Wait for every sink to take its rows and close; return a ``SINK_FAILED`` ERRORS line
+        for each sink that failed."""
+        if self._finished:
+            return []
+        self._finished = True
+        for worker in self._live():
+            worker.queue.put(("close", dict(summary)))
+        self._join()
+        return [self._error_line(w) for w in self.workers if w.failed]
+
+    def abort(self, error: str) -> None:
+        """The export ended early: drop the parts still queued and abort every sink."""
+        if self._finished:
+            return
+        self._finished = True
+        for worker in self._live():
+            worker.aborting.set()
+            worker.queue.put(("abort", error))
+        self._join()
+
+    def reports(self) -> list[DeliveryReport]:
+        """What each sink got so far (final after :meth:`close` or :meth:`abort`)."""
+        return [worker.report() for worker in self.workers]
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _live(self) -> list[_SinkWorker]:
+        return [w for w in self.workers if w.thread.is_alive()]
+
+    def _join(self) -> None:
+        for worker in self.workers:
+            if worker.thread.ident is not None:
+                worker.thread.join()
+
+    @staticmethod
+    def _error_line(worker: _SinkWorker) -> dict[str, Any]:
+        return problem(
+            "SINK_FAILED",
+            worker.error or f"sink {worker.name!r} failed",
+            stage="sink",
+            plugin=worker.plugin,
+            details={"sink": worker.name, "lines_delivered": worker.lines_delivered},
+        )

@@ -1,0 +1,86 @@
+"""Re-driving a sink from a finished task's RESULT stream (after a sink failed, or to send an
+old export somewhere new)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from rowport.errors import InvalidInput
+from rowport.plugins import ExportContext, PluginHost
+from rowport.request import ExportRequest
+from rowport.sinks._delivery import DeliveryReport, SinkDelivery
+from rowport.sinks._specs import SinkSpec, check_sinks, parse_sink_specs
+from rowport.streams import StreamReader
+
+__all__ = ["redeliver"]
+
+_READABLE = ("COMPLETE", "CANCELED")
+
+
+def _parts(client_or_manager: Any) -> tuple[Any, PluginHost]:
+    """The task manager and plugin host of a :class:`~rowport.Client` or a ``TaskManager``."""
+    manager = getattr(client_or_manager, "_tasks", client_or_manager)
+    host = getattr(client_or_manager, "plugins", None) or getattr(manager, "host", None)
+    if host is None:
+        raise InvalidInput("redeliver needs plugins: this task manager has no plugin host")
+    return manager, host
+
+
+def redeliver(
+    client_or_manager: Any,
+    task_id: str,
+    sink: str,
+    options: Mapping[str, Any] | None = None,
+    **delivery_kwargs: Any,
+) -> DeliveryReport:
+    """Deliver every row of a finished task's RESULT stream to ``sink``, in stream order.
+
+    :param client_or_manager: a :class:`~rowport.Client` (or its ``TaskManager``).
+    :param task_id: a COMPLETE (or CANCELED) export task.
+    :param sink: a registered sink name.
+    :param options: the sink's options (and the delivery's ``retries`` / ``backoff``).
+    :param delivery_kwargs: passed to :class:`SinkDelivery` (``batch_lines``...).
+    :return: what the sink got; ``report.ok`` is False, with the error, when it failed.
+    :raises NotFound: there is no such task.
+    :raises InvalidInput: the task is not finished, or the sink or its options are wrong.
+    """
+    manager, host = _parts(client_or_manager)
+    record = manager.catalog.get_task_record(task_id)
+    if record["status"] not in _READABLE:
+        raise InvalidInput(
+            f"task {task_id} is {record['status']}; rows can be re-delivered from COMPLETE or"
+            f" CANCELED tasks only"
+        )
+    specs: list[SinkSpec] = parse_sink_specs([{"name": sink, "options": dict(options or {})}])
+    check_sinks(host, specs)
+    request = ExportRequest.from_dict(record["metadata"]["request"])
+    context = ExportContext(
+        task_id=task_id,
+        request=request,
+        catalog=manager.catalog,
+        options=dict(request.options.get("plugin_options") or {}),
+    )
+    result_dir = manager.stream_dir(task_id, "result")
+    reader = StreamReader(result_dir)
+    errors = StreamReader(manager.stream_dir(task_id, "errors"))
+    delivery = SinkDelivery(host, specs, result_dir=result_dir, **delivery_kwargs)
+    started = time.monotonic()
+    delivery.open(context)
+    try:
+        for part in reader.manifest.parts:
+            delivery.deliver(part)
+    except BaseException:
+        delivery.abort("re-delivery was interrupted")
+        raise
+    delivery.close(
+        {
+            "rows": reader.total_lines,
+            "errors": errors.total_lines,
+            "result_bytes": reader.total_size,
+            "seconds": round(time.monotonic() - started, 3),
+            "redelivery": True,
+        }
+    )
+    return delivery.reports()[0]

@@ -1,0 +1,331 @@
+"""Helpers for testing rowport plugins (rowport's own tests use them too).
+
+::
+
+    from rowport.testing import make_row, run_plugin
+
+    def test_tags_rows():
+        run = run_plugin(my_plugin, [make_row(global_key="a")])
+        assert run.rows[0]["data_row"]["tag"] == "x"
+        assert run.problems == []
+
+:func:`make_client` and :func:`build_catalog` give a real catalog in a temporary directory;
+:func:`collecting_sink` is an in-memory sink to pass to ``export(sinks=...)`` or
+:class:`~rowport.sinks.SinkDelivery`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import attrs
+import pluggy
+
+from rowport._ids import new_id
+from rowport.catalog import Catalog
+from rowport.client import Client
+from rowport.errors import RowportError
+from rowport.media_types import MediaType
+from rowport.plugins import ExportContext, PluginHost, RaisedProblem, load
+from rowport.request import ExportRequest, build_request
+from rowport.sinks import BaseSink, SinkFatalError
+
+__all__ = [
+    "CollectingSink",
+    "PluginRun",
+    "build_catalog",
+    "collecting_sink",
+    "make_client",
+    "make_context",
+    "make_row",
+    "run_plugin",
+]
+
+_ROW_DATA = {
+    "image": "https://example.com/images/{n}.jpg",
+    "video": "https://example.com/videos/{n}.mp4",
+    "text": "text row number {n}",
+    "geospatial": "https://example.com/tiles/{n}/{{z}}/{{x}}/{{y}}.png",
+    "document": "https://example.com/documents/{n}.pdf",
+    "audio": "https://example.com/audio/{n}.mp3",
+    "conversational": "https://example.com/conversations/{n}.json",
+    "html": "https://example.com/pages/{n}.html",
+}
+_counter = itertools.count()
+
+
+# -- a real catalog ----------------------------------------------------------------------------
+
+
+def make_client(
+    tmp_path: Path,
+    *,
+    plugins: PluginHost | Sequence[object] | None = None,
+    autoload: bool = False,
+    **kwargs: Any,
+) -> Client:
+    """A client on a new home in ``tmp_path / "home"``.
+
+    :param plugins: a :class:`PluginHost`, or plugin objects registered beside the built-ins;
+        default: the built-ins only.
+    :param autoload: also load installed third-party plugins (entry points).
+    :param kwargs: passed to :class:`~rowport.Client`.
+    """
+    if not isinstance(plugins, PluginHost):
+        loaded = load(autoload=autoload, block=())
+        for plugin in plugins or ():
+            loaded.pm.register(plugin, name=_plugin_name(loaded.pm, plugin))
+        loaded.pm.check_pending()
+        plugins = PluginHost(loaded)
+    return Client(Path(tmp_path) / "home", plugins=plugins, **kwargs)
+
+
+def _plugin_name(pm: pluggy.PluginManager, plugin: object) -> str:
+    """A module's name, else the class name (``-2``, ``-3``... when taken): readable in
+    ERRORS lines, where pluggy's default would be a number."""
+    base = getattr(plugin, "__name__", None) or type(plugin).__name__
+    name, n = base, 1
+    while pm.has_plugin(name):
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def build_catalog(
+    client: Client, media_type: str = "image", rows: int = 3, labels: bool = True
+) -> dict[str, Any]:
+    """A dataset of ``rows`` data rows queued in a project, most of them labelled.
+
+    The ontology has a ``box`` bounding-box tool and a ``quality`` radio classification; with
+    ``labels`` every row but the last gets a label (a box on images, a radio answer always).
+
+    :return: ``{"dataset", "ontology", "project", "batch"}`` ids, ``"data_rows"`` (ids) and
+        ``"global_keys"``, in creation order.
+    """
+    media = MediaType.parse(media_type).value
+    n = next(_counter)
+    dataset = client.create_dataset(f"{media} rows {n}")
+    specs = [
+        {
+            "row_data": _ROW_DATA[media].format(n=i),
+            "global_key": f"{media}-{n}-{i}",
+            "external_id": f"{media}-{i}",
+            "media_type": media,
+        }
+        for i in range(rows)
+    ]
+    data_rows = dataset.create_data_rows(specs)
+    ontology = client.create_ontology(
+        f"ontology {n}",
+        tools=[{"tool": "bbox", "name": "box"}],
+        classifications=[
+            {"type": "radio", "name": "quality", "options": [{"name": "good"}, {"name": "bad"}]}
+        ],
+    )
+    project = client.create_project(f"{media} project {n}", media, ontology)
+    batch = project.create_batch(f"batch {n}", data_rows=data_rows)
+    if labels and rows > 1:
+        project.import_labels([_label(row.uid, media) for row in data_rows[:-1]])
+    return {
+        "dataset": dataset.uid,
+        "ontology": ontology.uid,
+        "project": project.uid,
+        "batch": batch.uid,
+        "data_rows": [row.uid for row in data_rows],
+        "global_keys": [spec["global_key"] for spec in specs],
+    }
+
+
+def _label(data_row_id: str, media: str) -> dict[str, Any]:
+    annotations: dict[str, Any] = {
+        "classifications": [{"name": "quality", "radio_answer": {"name": "good"}}]
+    }
+    if media == "image":
+        annotations["objects"] = [
+            {
+                "name": "box",
+                "annotation_kind": "ImageBoundingBox",
+                "bounding_box": {"top": 1.0, "left": 2.0, "height": 3.0, "width": 4.0},
+            }
+        ]
+    return {"data_row_id": data_row_id, "annotations": annotations}
+
+
+# -- rows and contexts without a catalog -------------------------------------------------------
+
+
+def make_row(media_type: str = "image", **overrides: Any) -> dict[str, Any]:
+    """A row in the export format, as row hooks get it (with ``_media_type``).
+
+    Keyword arguments replace top-level keys; ``data_row={...}``, ``global_key=``,
+    ``row_data=`` and ``external_id=`` change the ``data_row`` section.
+    """
+    media = MediaType.parse(media_type).value
+    n = next(_counter)
+    data_row: dict[str, Any] = {
+        "id": new_id(),
+        "global_key": f"{media}-row-{n}",
+        "row_data": _ROW_DATA[media].format(n=n),
+        "external_id": f"{media}-row-{n}",
+    }
+    for key in ("id", "global_key", "row_data", "external_id"):
+        if key in overrides:
+            data_row[key] = overrides.pop(key)
+    data_row.update(overrides.pop("data_row", {}))
+    row: dict[str, Any] = {
+        "data_row": data_row,
+        "media_attributes": {},
+        "attachments": [],
+        "metadata_fields": [],
+        "embeddings": [],
+        "projects": {},
+    }
+    row.update(overrides)
+    row["_media_type"] = media
+    return row
+
+
+def make_context(
+    request: ExportRequest | None = None, catalog: Catalog | None = None, **options: Any
+) -> ExportContext:
+    """An :class:`ExportContext` for calling hooks directly.
+
+    :param request: default: a catalog export with default params.
+    :param catalog: default: an empty in-memory catalog.
+    :param options: the plugin options (``context.options``).
+    """
+    return ExportContext(
+        task_id=f"test-{new_id()}",
+        request=request if request is not None else build_request("catalog"),
+        catalog=catalog if catalog is not None else Catalog(Path(":memory:")),
+        options=dict(options),
+    )
+
+
+@attrs.frozen(kw_only=True)
+class PluginRun:
+    """What :func:`run_plugin` saw: the rows after the hooks and every problem raised."""
+
+    rows: list[dict[str, Any]]
+    problems: list[RaisedProblem]
+
+    @property
+    def codes(self) -> list[str]:
+        """The problem codes, in order."""
+        return [raised.problem.code for raised in self.problems]
+
+
+def run_plugin(
+    plugin: object,
+    rows: Iterable[dict[str, Any]],
+    *,
+    media_types: Iterable[str] | None = None,
+    context: ExportContext | None = None,
+) -> PluginRun:
+    """Run ONE plugin's validate then transform hooks over ``rows``, as an export would.
+
+    Only ``plugin`` is registered (no built-ins, no installed packages). Rows are batched by
+    their ``_media_type`` (``image`` when missing), so media-type dispatch applies: a plugin
+    that declared ``video`` does not see ``image`` rows. ``media_types`` limits the run to
+    those media types (other rows pass through untouched). Rows change in place and are
+    returned in their order.
+    """
+    loaded = load(builtins=False, autoload=False, block=())
+    loaded.pm.register(plugin, name=_plugin_name(loaded.pm, plugin))
+    loaded.pm.check_pending()
+    host = PluginHost(loaded)
+    context = context if context is not None else make_context()
+    rows = list(rows)
+    wanted = {MediaType.parse(m).value for m in media_types} if media_types is not None else None
+    groups: dict[str, list[int]] = {}
+    for index, row in enumerate(rows):
+        media = MediaType.parse(row.get("_media_type") or "image").value
+        if wanted is None or media in wanted:
+            groups.setdefault(media, []).append(index)
+    problems: list[RaisedProblem] = []
+    for media, indexes in groups.items():
+        batch = [rows[i] for i in indexes]
+        for stage in (host.validate, host.transform):
+            for raised in stage(media, batch, context):
+                # report the index in ``rows``, not in the media type's batch
+                problem = attrs.evolve(raised.problem, index=indexes[raised.problem.index])
+                problems.append(attrs.evolve(raised, problem=problem))
+    return PluginRun(rows=rows, problems=problems)
+
+
+# -- an in-memory sink -------------------------------------------------------------------------
+
+
+@attrs.define
+class CollectingSink(BaseSink):
+    """A sink that keeps what it is given, for tests; each :func:`collecting_sink` factory
+    lists the instances it built in ``instances``.
+
+    :param fail_writes: the first this many ``write`` calls raise (to test retries).
+    :param fail_open: ``open`` raises (every time).
+    :param fatal: failures raise :class:`~rowport.sinks.SinkFatalError` (no retries).
+    :param delay: seconds each ``write`` takes (to test backpressure).
+    """
+
+    instances: ClassVar[list[CollectingSink]] = []
+
+    fail_writes: int = 0
+    fail_open: bool = False
+    fatal: bool = False
+    delay: float = 0.0
+    batches: list[list[bytes]] = attrs.field(factory=list, init=False, repr=False)
+    events: list[str] = attrs.field(factory=list, init=False, repr=False)
+    context: ExportContext | None = attrs.field(default=None, init=False, repr=False)
+    summary: dict[str, Any] | None = attrs.field(default=None, init=False, repr=False)
+    error: str | None = attrs.field(default=None, init=False)
+    write_calls: int = attrs.field(default=0, init=False)
+    _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        type(self).instances.append(self)
+
+    @property
+    def lines(self) -> list[bytes]:
+        """Every line written, in order."""
+        return [line for batch in self.batches for line in batch]
+
+    def _failure(self, message: str) -> Exception:
+        return SinkFatalError(message) if self.fatal else RowportError(message)
+
+    def open(self, context: ExportContext) -> None:
+        self.events.append("open")
+        if self.fail_open:
+            raise self._failure("open failed on purpose")
+        self.context = context
+
+    def write(self, batch: list[bytes]) -> None:
+        with self._lock:
+            self.write_calls += 1
+            calls = self.write_calls
+        if self.delay:
+            time.sleep(self.delay)
+        if calls <= self.fail_writes:
+            self.events.append("write-failed")
+            raise self._failure(f"write {calls} failed on purpose")
+        self.events.append("write")
+        self.batches.append(list(batch))
+
+    def close(self, summary: dict[str, Any]) -> None:
+        self.events.append("close")
+        self.summary = summary
+
+    def abort(self, error: str) -> None:
+        self.events.append("abort")
+        self.error = error
+
+
+def collecting_sink() -> type[CollectingSink]:
+    """A new sink factory (a subclass of :class:`CollectingSink` with its own ``instances``
+    list), to register with ``register("collect", factory)``."""
+    factory: type[CollectingSink] = type("CollectingSink", (CollectingSink,), {"instances": []})
+    return factory

@@ -1,0 +1,67 @@
+"""Fixtures for the export tests: real catalogs in ``tmp_path``, real export tasks.
+
+The builders and helpers live in ``export_support`` (a uniquely named module, so test modules
+can import it); this file only turns them into fixtures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from export_support import (
+    SAMPLES,
+    TIMED_ROWS,
+    ExportCache,
+    RichCatalog,
+    TimedCatalog,
+    build_rich_catalog,
+    result_rows,
+)
+
+import rowport
+
+
+@pytest.fixture(scope="session")
+def rich(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RichCatalog]:
+    """The rich catalog, shared read-only by the tests of the session."""
+    with rowport.Client(tmp_path_factory.mktemp("rich") / "home") as client:
+        yield build_rich_catalog(client)
+
+
+@pytest.fixture(scope="session")
+def exported(rich: RichCatalog) -> ExportCache:
+    """``exported(kind, params)``: the rows of that export of :func:`rich`, run once per session.
+
+    The rich catalog does not change after it is built, so equal requests give equal rows.
+    """
+    cache: dict[bytes, list[dict[str, Any]]] = {}
+
+    def run(kind: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        key = orjson.dumps([kind, params or {}], option=orjson.OPT_SORT_KEYS)
+        if key not in cache:
+            cache[key] = result_rows(rich.export(kind, params))
+        return cache[key]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def timed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TimedCatalog]:
+    """The timed catalog, loaded once and shared read-only."""
+    home = tmp_path_factory.mktemp("timed") / "home"
+    with rowport.Client(home) as client:
+        report = client.import_rows(TIMED_ROWS, strict=True)
+        assert report.ok, report.errors
+        yield TimedCatalog(home=home, client=client)
+
+
+@pytest.fixture
+def samples() -> Path:
+    """The reference's sample rows; the test is skipped when they are not beside the repo."""
+    if not SAMPLES.is_dir():
+        pytest.skip(f"reference samples not found at {SAMPLES}")
+    return SAMPLES
