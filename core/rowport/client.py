@@ -335,6 +335,17 @@ class Client:
             options["sinks"] = [{"name": s.name, "options": dict(s.options)} for s in specs]
         return options
 
+    def deliver(
+        self, task_id: str, sink: str, options: Mapping[str, Any] | None = None
+    ) -> Any:
+        """Re-drive ``sink`` from a finished task's RESULT stream (see ``docs/sinks.md``).
+
+        :return: a :class:`rowport.sinks.DeliveryReport`.
+        """
+        from rowport.sinks import redeliver
+
+        return redeliver(self, task_id, sink, options)
+
     def get_task(self, task_id: str) -> ExportTask:
         """The export task with this id (from this or any other process)."""
         return self._tasks.get(task_id, client=self)

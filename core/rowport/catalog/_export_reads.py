@@ -17,6 +17,46 @@ from rowport.request import ExportFilters, ExportKind, ExportRequest
 
 __all__ = ["ExportPlan", "ExportReadsMixin"]
 
+# Small per-row lists built as JSON inside SQLite, one correlated subquery each, so a batch
+# needs no query per section: the assembler passes the text through (or parses it for plugins).
+SECTION_SQL = {
+    "attachments": (
+        "(SELECT json_group_array(json_object('id', a.id, 'type', a.type, 'value', a.value,"
+        " 'name', a.name)) FROM (SELECT * FROM attachments a0 WHERE a0.data_row_id = d.id"
+        " ORDER BY a0.position) a)"
+    ),
+    "metadata_fields": (
+        "(SELECT json_group_array(json_object('schema_id', m.schema_id, 'schema_name', m.sname,"
+        " 'value', CASE WHEN m.kind = 'enum' THEN json_object('schema_id', m.oid,"
+        " 'schema_name', m.oname) ELSE json(m.value) END)) FROM (SELECT v.schema_id,"
+        " s.name AS sname, s.kind, v.value, o.id AS oid, o.name AS oname FROM metadata_values v"
+        " JOIN metadata_schemas s ON s.id = v.schema_id LEFT JOIN metadata_schemas o"
+        " ON s.kind = 'enum' AND o.id = json_extract(v.value, '$') WHERE v.data_row_id = d.id"
+        " ORDER BY v.position) m)"
+    ),
+    "embeddings": (
+        "(SELECT json_group_array(json_object('id', e.id, 'name', e.name, 'dimensions',"
+        " e.dimensions, 'is_custom', json(CASE WHEN e.is_custom THEN 'true' ELSE 'false' END),"
+        " 'values', (SELECT json_group_array(json_object('value', json(x.vector))) FROM"
+        " (SELECT vector FROM embedding_vectors x0 WHERE x0.data_row_id = d.id"
+        " AND x0.embedding_id = e.id ORDER BY x0.position) x))) FROM (SELECT * FROM embeddings e0"
+        " WHERE e0.id IN (SELECT embedding_id FROM embedding_vectors WHERE data_row_id = d.id)"
+        " ORDER BY e0.id) e)"
+    ),
+    "workflow_history": (
+        "(SELECT json_group_array(json_object('action', h.action, 'created_at', h.created_at,"
+        " 'created_by', h.created_by, 'previous_task_id', h.previous_task_id,"
+        " 'previous_task_name', h.previous_task_name, 'next_task_id', h.next_task_id,"
+        " 'next_task_name', h.next_task_name)) FROM (SELECT * FROM workflow_history h0"
+        " WHERE h0.data_row_id = d.id AND h0.project_id = p.project_id ORDER BY h0.seq) h)"
+    ),
+}
+_REVIEWS_SQL = (
+    "(SELECT json_group_array(json_object('id', r.id, 'action', r.action, 'created_at',"
+    " r.created_at, 'created_by', r.created_by)) FROM (SELECT * FROM reviews r0"
+    " WHERE r0.label_id = labels.id ORDER BY r0.created_at, r0.rowid) r)"
+)
+
 _ROW_COLUMNS = (
     "d.rid, d.id, d.global_key, d.external_id, d.row_data, d.media_type, d.media_attributes,"
     " d.dataset_id, d.created_at, d.updated_at, d.last_activity_at, d.created_by,"
@@ -144,12 +184,19 @@ class ExportReadsMixin(ModelsMixin):
             params.extend(filters.data_row_ids)
 
     def iter_plan_rows(
-        self, plan: ExportPlan, batch_size: int, *, with_queue: bool = False
+        self,
+        plan: ExportPlan,
+        batch_size: int,
+        *,
+        with_queue: bool = False,
+        sections: Sequence[str] = (),
     ) -> Iterator[list[tuple[Any, ...]]]:
         """The plan's rows, ``batch_size`` at a time, with every data row column the export
         writes, in the layout of :meth:`read_rows`; with ``with_queue`` (project exports) the
         project queue columns follow (batch id and name, workflow status, task id and name,
-        priority, selected label, consensus count, the row's ontology id)."""
+        priority, selected label, consensus count, the row's ontology id); then one JSON array
+        text per name in ``sections`` (keys of :data:`SECTION_SQL`; ``workflow_history`` needs
+        ``with_queue``)."""
         last = 0
         col = plan.order_column
         queue = (
@@ -159,6 +206,7 @@ class ExportReadsMixin(ModelsMixin):
             else ""
         )
         joins = " LEFT JOIN batches b ON b.id = p.batch_id" if with_queue else ""
+        queue += "".join(f", {SECTION_SQL[name]}" for name in sections)
         sql = (
             f"SELECT {_ROW_COLUMNS}{queue} FROM {plan.from_sql}{joins}"
             f" WHERE {' AND '.join(plan.where) or '1'}"
@@ -196,12 +244,15 @@ class ExportReadsMixin(ModelsMixin):
 
     # -- sections ---------------------------------------------------------------------------
 
-    def read_rows(self, ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    def read_rows(self, ids: Sequence[str], sections: Sequence[str] = ()) -> list[tuple[Any, ...]]:
         """``(rid, id, global_key, external_id, row_data, media_type, media_attributes,
         dataset_id, created_at, updated_at, last_activity_at, created_by, attributes_valid)``
-        in ``ids`` order; ``attributes_valid`` is 0 when the stored JSON is corrupt."""
+        in ``ids`` order, then one JSON array text per name in ``sections``;
+        ``attributes_valid`` is 0 when the stored JSON is corrupt."""
+        extra = "".join(f", {SECTION_SQL[name]}" for name in sections)
         rows = self.conn.execute(
-            f"SELECT {_ROW_COLUMNS} FROM data_rows d WHERE d.id IN ({placeholders(len(ids))})",
+            f"SELECT {_ROW_COLUMNS}{extra} FROM data_rows d"
+            f" WHERE d.id IN ({placeholders(len(ids))})",
             tuple(ids),
         ).fetchall()
         order = {i: n for n, i in enumerate(ids)}
@@ -295,16 +346,18 @@ class ExportReadsMixin(ModelsMixin):
         return self.conn.execute(sql + " ORDER BY seq", args).fetchall()
 
     def read_labels(
-        self, ids: Sequence[str], projects: Sequence[str] | None
+        self, ids: Sequence[str], projects: Sequence[str] | None, *, reviews: bool = False
     ) -> list[tuple[Any, ...]]:
         """``(data_row_id, project_id, id, label_kind, version, annotations_json, created_at,
         updated_at, created_by, content_last_updated_at, performance_json, json_valid)``, in
-        creation order for each row and project (the index's order: no sort)."""
+        creation order for each row and project (the index's order: no sort); with ``reviews``
+        a JSON array of the label's reviews follows."""
         sql = (
             "SELECT data_row_id, project_id, id, label_kind, version, annotations, created_at,"
             " updated_at, created_by, content_last_updated_at, performance,"
-            " json_valid(annotations) AND json_valid(COALESCE(performance, '{}')) FROM labels"
-            f" WHERE data_row_id IN ({placeholders(len(ids))})"
+            " json_valid(annotations) AND json_valid(COALESCE(performance, '{}'))"
+            + (f", {_REVIEWS_SQL}" if reviews else "")
+            + f" FROM labels WHERE data_row_id IN ({placeholders(len(ids))})"
         )
         args: list[Any] = list(ids)
         if projects is not None:

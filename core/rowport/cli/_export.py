@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import attrs
 import click
+import orjson
 
 from rowport.cli._context import CliState, pass_state
 from rowport.cli._options import parse_filters, parse_params
@@ -22,7 +23,9 @@ from rowport.tasks import ExportTask
 __all__ = ["ExportOptions", "export", "run_export"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-Starter = Callable[[Client, Mapping[str, Any], Mapping[str, Any], "str | None"], ExportTask]
+Starter = Callable[
+    [Client, Mapping[str, Any], Mapping[str, Any], "str | None", dict[str, Any]], ExportTask
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -35,6 +38,11 @@ class ExportOptions:
     output: Path | None
     errors_file: Path | None
     no_wait: bool
+    sinks: tuple[str, ...] = ()
+    sink_options: tuple[str, ...] = ()
+    on_row_error: str | None = None
+    max_error_ratio: float | None = None
+    plugin_options: tuple[str, ...] = ()
 
 
 def export_options(func: F) -> F:
@@ -73,6 +81,40 @@ def export_options(func: F) -> F:
             is_flag=True,
             help="Print the task id at once and write no streams.",
         ),
+        click.option(
+            "--sink",
+            "sinks",
+            multiple=True,
+            metavar="NAME",
+            help="Also deliver rows to this sink (see `rowport plugins`). Repeatable.",
+        ),
+        click.option(
+            "--sink-option",
+            "sink_options",
+            multiple=True,
+            metavar="[SINK.]KEY=VALUE",
+            help="An option of the sink (prefix with the sink's name when there are several);"
+            " VALUE is JSON when it parses as JSON, else a string. Repeatable.",
+        ),
+        click.option(
+            "--on-row-error",
+            type=click.Choice(["keep", "skip", "fail"]),
+            default=None,
+            help="What a row with plugin problems does (default keep).",
+        ),
+        click.option(
+            "--max-error-ratio",
+            type=float,
+            default=None,
+            help="Fail the task once more than this share of rows had problems.",
+        ),
+        click.option(
+            "--plugin-option",
+            "plugin_options",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="An option for plugins (context.options); VALUE as for --sink-option.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -87,7 +129,57 @@ def _bundle(values: dict[str, Any]) -> ExportOptions:
         output=values["output"],
         errors_file=values["errors_file"],
         no_wait=values["no_wait"],
+        sinks=tuple(values["sinks"]),
+        sink_options=tuple(values["sink_options"]),
+        on_row_error=values["on_row_error"],
+        max_error_ratio=values["max_error_ratio"],
+        plugin_options=tuple(values["plugin_options"]),
     )
+
+
+def _json_or_text(value: str) -> Any:
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value
+
+
+def _key_values(items: tuple[str, ...], what: str) -> list[tuple[str, Any]]:
+    pairs = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"{what} {item!r} must look like KEY=VALUE")
+        pairs.append((key.strip(), _json_or_text(value)))
+    return pairs
+
+
+def export_extras(options: ExportOptions) -> dict[str, Any]:
+    """The keyword arguments beyond params and filters: sinks, error policy, plugin options."""
+    extra: dict[str, Any] = {}
+    if options.sinks:
+        specs: dict[str, dict[str, Any]] = {name: {} for name in options.sinks}
+        for key, value in _key_values(options.sink_options, "--sink-option"):
+            sink, dot, option = key.partition(".")
+            if dot and sink in specs:
+                specs[sink][option] = value
+            elif len(specs) == 1:
+                next(iter(specs.values()))[key] = value
+            else:
+                raise click.UsageError(
+                    f"--sink-option {key!r}: with several sinks, name the sink: SINK.KEY=VALUE"
+                    f" (sinks: {', '.join(specs)})"
+                )
+        extra["sinks"] = [{"name": name, "options": opts} for name, opts in specs.items()]
+    elif options.sink_options:
+        raise click.UsageError("--sink-option needs a --sink")
+    if options.on_row_error is not None:
+        extra["on_row_error"] = options.on_row_error
+    if options.max_error_ratio is not None:
+        extra["max_error_ratio"] = options.max_error_ratio
+    if options.plugin_options:
+        extra["plugin_options"] = dict(_key_values(options.plugin_options, "--plugin-option"))
+    return extra
 
 
 def run_export(
@@ -122,8 +214,12 @@ def run_export(
         )
     except InvalidExportRequest as exc:
         raise click.UsageError(str(exc), ctx) from None
+    extra = export_extras(options)
     began = time.monotonic()
-    task = start(state.client, params, filters, options.name)
+    try:
+        task = start(state.client, params, filters, options.name, extra)
+    except InvalidExportRequest as exc:
+        raise click.UsageError(str(exc), ctx) from None
     if options.no_wait:
         click.echo(task.uid)
         click.echo(f"started task {task.uid}; this process exits when it ends", err=True)
@@ -154,7 +250,9 @@ def export_project(state: CliState, /, project_id: str, **values: Any) -> None:
         _bundle(values),
         ExportKind.PROJECT,
         (project_id,),
-        lambda c, p, f, n: c.get_project(project_id).export(task_name=n, filters=f, params=p),
+        lambda c, p, f, n, x: c.get_project(project_id).export(
+            task_name=n, filters=f, params=p, **x
+        ),
     )
 
 
@@ -169,7 +267,9 @@ def export_dataset(state: CliState, /, dataset_id: str, **values: Any) -> None:
         _bundle(values),
         ExportKind.DATASET,
         (dataset_id,),
-        lambda c, p, f, n: c.get_dataset(dataset_id).export(task_name=n, filters=f, params=p),
+        lambda c, p, f, n, x: c.get_dataset(dataset_id).export(
+            task_name=n, filters=f, params=p, **x
+        ),
     )
 
 
@@ -184,7 +284,7 @@ def export_slice(state: CliState, /, slice_id: str, **values: Any) -> None:
         _bundle(values),
         ExportKind.SLICE,
         (slice_id,),
-        lambda c, p, f, n: c.get_slice(slice_id).export(task_name=n, filters=f, params=p),
+        lambda c, p, f, n, x: c.get_slice(slice_id).export(task_name=n, filters=f, params=p, **x),
     )
 
 
@@ -199,7 +299,9 @@ def export_model_run(state: CliState, /, model_run_id: str, **values: Any) -> No
         _bundle(values),
         ExportKind.MODEL_RUN,
         (model_run_id,),
-        lambda c, p, f, n: c.get_model_run(model_run_id).export(task_name=n, filters=f, params=p),
+        lambda c, p, f, n, x: c.get_model_run(model_run_id).export(
+            task_name=n, filters=f, params=p, **x
+        ),
     )
 
 
@@ -218,11 +320,17 @@ def export_data_rows(
     An id or key that matches no row becomes a DATA_ROW_NOT_FOUND line in the ERRORS stream.
     """
 
-    def start(c: Client, p: Mapping[str, Any], f: Mapping[str, Any], n: str | None) -> ExportTask:
+    def start(
+        c: Client,
+        p: Mapping[str, Any],
+        f: Mapping[str, Any],
+        n: str | None,
+        x: dict[str, Any],
+    ) -> ExportTask:
         # a data rows export takes no filters: build_request has refused any by now
         if global_keys:
-            return DataRow.export(c, global_keys=list(keys), task_name=n, params=p)
-        return DataRow.export(c, data_rows=list(keys), task_name=n, params=p)
+            return DataRow.export(c, global_keys=list(keys), task_name=n, params=p, **x)
+        return DataRow.export(c, data_rows=list(keys), task_name=n, params=p, **x)
 
     run_export(
         state,
@@ -244,5 +352,5 @@ def export_catalog(state: CliState, /, **values: Any) -> None:
         _bundle(values),
         ExportKind.CATALOG,
         (),
-        lambda c, p, f, n: c.get_catalog().export(task_name=n, filters=f, params=p),
+        lambda c, p, f, n, x: c.get_catalog().export(task_name=n, filters=f, params=p, **x),
     )

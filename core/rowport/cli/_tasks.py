@@ -273,3 +273,12 @@ def _follow(task: ExportTask, stream_type: StreamType, start_line: int, output: 
     if status == "FAILED":
         click.echo(f"Error: task {task.uid} failed: {task.errors_message}", err=True)
     return 0 if status == "COMPLETE" else 1
+
+
+def _attach_deliver() -> None:
+    from rowport.sinks._cli import deliver_command
+
+    tasks.add_command(deliver_command)
+
+
+_attach_deliver()

@@ -86,54 +86,44 @@ class RowAssembler:
             self._project_info[project_id] = info
         return info
 
+    def row_sections(self, queue_columns: bool) -> list[str]:
+        """The per-row lists the catalog builds as JSON in the plan query, in column order."""
+        p = self.request.params
+        names = [
+            name
+            for name, wanted in (
+                ("attachments", p.attachments),
+                ("metadata_fields", p.metadata_fields),
+                ("embeddings", p.embeddings),
+            )
+            if wanted
+        ]
+        if queue_columns and p.project_details:
+            names.append("workflow_history")
+        return names
+
     def assemble(self, ids: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Rows for ``ids`` (in that order) and the problems met; a broken row is a problem."""
-        return self.assemble_rows(self.catalog.read_rows(ids))
+        return self.assemble_rows(self.catalog.read_rows(ids, self.row_sections(False)))
 
     def assemble_rows(
         self, base: Sequence[tuple[Any, ...]], queue_columns: bool = False
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Rows from a batch of plan rows (``Catalog.iter_plan_rows`` / ``read_rows`` layout)
-        and the problems met. With ``queue_columns`` the project queue state rides along in
-        each base row (project exports) and is not read again."""
-        cat = self.catalog
+        """Rows from a batch of plan rows (``Catalog.iter_plan_rows`` / ``read_rows`` layout,
+        with the :meth:`row_sections` columns) and the problems met. With ``queue_columns`` the
+        project queue state rides along in each base row (project exports)."""
         p = self.request.params
         ids = [r[1] for r in base]
         broken: dict[str, str] = {}
         for r in base:
             if r[12] == 0:
                 broken[r[1]] = "its stored media_attributes are not valid JSON"
-        attachments = metadata = embeddings = None
-        if p.attachments:
-            attachments = defaultdict(list)
-            for r in cat.read_attachments(ids):
-                attachments[r[0]].append({"id": r[1], "type": r[2], "value": r[3], "name": r[4]})
-        if p.metadata_fields:
-            metadata = defaultdict(list)
-            for r in cat.read_metadata(ids):
-                value = _loads(r[4])
-                if r[3] == "enum":
-                    value = {"schema_id": value, "schema_name": r[5]}
-                metadata[r[0]].append({"schema_id": r[1], "schema_name": r[2], "value": value})
-        if p.embeddings:
-            embeddings = defaultdict(list)
-            grouped: dict[tuple[str, str], dict[str, Any]] = {}
-            for r in cat.read_embeddings(ids):
-                key = (r[0], r[1])
-                entry = grouped.get(key)
-                if entry is None:
-                    entry = {
-                        "id": r[1],
-                        "name": r[2],
-                        "dimensions": r[3],
-                        "is_custom": bool(r[4]),
-                        "values": [],
-                    }
-                    grouped[key] = entry
-                    embeddings[r[0]].append(entry)
-                entry["values"].append({"value": _loads(r[5])})
+        first = 22 if queue_columns else 13
+        sections = {name: first + i for i, name in enumerate(self.row_sections(queue_columns))}
+        lists = [(name, col) for name, col in sections.items() if name != "workflow_history"]
+        history_col = sections.get("workflow_history")
         projects = (
-            self._projects(ids, base if queue_columns else None, broken)
+            self._projects(ids, base if queue_columns else None, broken, history_col)
             if self.show_projects
             else None
         )
@@ -156,7 +146,7 @@ class RowAssembler:
                 if p.data_row_details:
                     name = names.get(r[7])
                     if name is None:
-                        self._dataset_names = names = cat.dataset_names()
+                        self._dataset_names = names = self.catalog.dataset_names()
                         name = names.get(r[7])
                     data_row["details"] = {
                         "dataset_id": r[7],
@@ -170,12 +160,8 @@ class RowAssembler:
                     "data_row": data_row,
                     "media_attributes": self._json(r[6]) if r[6] else {},
                 }
-                if attachments is not None:
-                    row["attachments"] = attachments.get(row_id, [])
-                if metadata is not None:
-                    row["metadata_fields"] = metadata.get(row_id, [])
-                if embeddings is not None:
-                    row["embeddings"] = embeddings.get(row_id, [])
+                for name, col in lists:
+                    row[name] = self._json(r[col])
                 if projects is not None:
                     row["projects"] = projects.get(row_id, {})
                 if experiments is not None:
@@ -222,19 +208,17 @@ class RowAssembler:
         ]
 
     def _projects(
-        self, ids: Sequence[str], base: Sequence[tuple[Any, ...]] | None, broken: dict[str, str]
+        self,
+        ids: Sequence[str],
+        base: Sequence[tuple[Any, ...]] | None,
+        broken: dict[str, str],
+        history_col: int | None,
     ) -> dict[str, dict[str, Any]]:
         cat = self.catalog
         p = self.request.params
         out: dict[str, dict[str, Any]] = defaultdict(dict)
         labels: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        label_rows = cat.read_labels(ids, self.projects)
-        reviews: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        if p.label_details:
-            for r in cat.read_reviews([lab[2] for lab in label_rows]):
-                reviews[r[0]].append(
-                    {"id": r[1], "action": r[2], "created_at": r[3], "created_by": r[4]}
-                )
+        label_rows = cat.read_labels(ids, self.projects, reviews=p.label_details)
         for r in label_rows:
             if not r[11]:
                 broken[r[0]] = f"label {r[2]} has stored JSON that is not valid"
@@ -246,7 +230,7 @@ class RowAssembler:
                     "updated_at": r[7],
                     "created_by": r[8],
                     "content_last_updated_at": r[9],
-                    "reviews": reviews.get(r[2], []),
+                    "reviews": self._json(r[12]),
                 }
             if p.performance_details:
                 label["performance_details"] = (
@@ -254,8 +238,12 @@ class RowAssembler:
                 )
             label["annotations"] = self._json(r[5])
             labels[(r[0], r[1])].append(label)
-        history: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        if p.project_details:
+        history: dict[tuple[str, str], Any] = defaultdict(list)
+        if base is not None and history_col is not None:
+            project_id = self.request.scope_ids[0]
+            for r in base:
+                history[(r[1], project_id)] = self._json(r[history_col])
+        elif p.project_details:
             for r in cat.read_history(ids, self.projects):
                 history[(r[0], r[1])].append(
                     {

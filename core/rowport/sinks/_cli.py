@@ -65,6 +65,6 @@ def deliver_command(task_id: str, sink: str, sink_options: tuple[str, ...]) -> N
         raise click.ClickException(report.error or f"sink {sink!r} failed")
     click.echo(
         f"delivered {report.lines_delivered} rows of task {task_id} to sink {sink!r}"
-        f" ({report.parts_delivered} parts)",
+        f" ({report.parts_delivered} part{'' if report.parts_delivered == 1 else 's'})",
         err=True,
     )

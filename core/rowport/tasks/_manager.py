@@ -103,7 +103,7 @@ class TaskManager:
             steps=self.steps_for(request) if steps is None else steps,
             cancel_event=self._cancel[task_id],
             host=self.host,
-            delivery=self.delivery_for(request),
+            delivery=self.delivery_for(request, self.stream_dir(task_id, "result")),
         )
         future = self._executor.submit(self._run, runner)
         self._futures[task_id] = future
@@ -116,7 +116,7 @@ class TaskManager:
             steps.append(PluginStep(self.host, ErrorPolicy.from_options(request.options)))
         return steps
 
-    def delivery_for(self, request: ExportRequest) -> Delivery | None:
+    def delivery_for(self, request: ExportRequest, result_dir: Path) -> Delivery | None:
         """Sink delivery for the sinks the request names (None without sinks)."""
         specs = request.options.get("sinks") or ()
         if not specs:
@@ -125,7 +125,8 @@ class TaskManager:
 
         if self.host is None:
             raise ValueError("sinks need plugins: this task manager has no plugin host")
-        return SinkDelivery.from_specs(self.host, specs)
+        delivery: Delivery = SinkDelivery.from_specs(self.host, specs, result_dir=result_dir)
+        return delivery
 
     def _run(self, runner: ExportRunner) -> str:
         try:

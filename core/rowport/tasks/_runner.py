@@ -222,7 +222,10 @@ class ExportRunner:
             )
         last_progress = 0.0
         project_kind = self.request.kind is ExportKind.PROJECT
-        for base in catalog.iter_plan_rows(plan, self.batch_size, with_queue=project_kind):
+        sections = assembler.row_sections(project_kind)
+        for base in catalog.iter_plan_rows(
+            plan, self.batch_size, with_queue=project_kind, sections=sections
+        ):
             if self._canceled():
                 raise _Canceled
             rows, problems = assembler.assemble_rows(base, queue_columns=project_kind)
