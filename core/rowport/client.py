@@ -335,9 +335,7 @@ class Client:
             options["sinks"] = [{"name": s.name, "options": dict(s.options)} for s in specs]
         return options
 
-    def deliver(
-        self, task_id: str, sink: str, options: Mapping[str, Any] | None = None
-    ) -> Any:
+    def deliver(self, task_id: str, sink: str, options: Mapping[str, Any] | None = None) -> Any:
         """Re-drive ``sink`` from a finished task's RESULT stream (see ``docs/sinks.md``).
 
         :return: a :class:`rowport.sinks.DeliveryReport`.
