@@ -20,41 +20,42 @@ __all__ = ["ExportPlan", "ExportReadsMixin"]
 # Small per-row lists built as JSON inside SQLite, one correlated subquery each, so a batch
 # needs no query per section: the assembler passes the text through (or parses it for plugins).
 SECTION_SQL = {
+    # INDEXED BY pins each list to an index whose order is the list's order, so no sort runs
+    # and json_group_array sees the rows in that order.
     "attachments": (
         "(SELECT json_group_array(json_object('id', a.id, 'type', a.type, 'value', a.value,"
-        " 'name', a.name)) FROM (SELECT * FROM attachments a0 WHERE a0.data_row_id = d.id"
-        " ORDER BY a0.position) a)"
+        " 'name', a.name)) FROM attachments a INDEXED BY attachments_row"
+        " WHERE a.data_row_id = d.id)"
     ),
     "metadata_fields": (
-        "(SELECT json_group_array(json_object('schema_id', m.schema_id, 'schema_name', m.sname,"
-        " 'value', CASE WHEN m.kind = 'enum' THEN json_object('schema_id', m.oid,"
-        " 'schema_name', m.oname) ELSE json(m.value) END)) FROM (SELECT v.schema_id,"
-        " s.name AS sname, s.kind, v.value, o.id AS oid, o.name AS oname FROM metadata_values v"
+        "(SELECT json_group_array(json_object('schema_id', v.schema_id, 'schema_name', s.name,"
+        " 'value', CASE WHEN s.kind = 'enum' THEN json_object('schema_id', o.id,"
+        " 'schema_name', o.name) ELSE json(v.value) END))"
+        " FROM metadata_values v INDEXED BY metadata_values_order"
         " JOIN metadata_schemas s ON s.id = v.schema_id LEFT JOIN metadata_schemas o"
-        " ON s.kind = 'enum' AND o.id = json_extract(v.value, '$') WHERE v.data_row_id = d.id"
-        " ORDER BY v.position) m)"
+        " ON s.kind = 'enum' AND o.id = json_extract(v.value, '$') WHERE v.data_row_id = d.id)"
     ),
     "embeddings": (
         "(SELECT json_group_array(json_object('id', e.id, 'name', e.name, 'dimensions',"
         " e.dimensions, 'is_custom', json(CASE WHEN e.is_custom THEN 'true' ELSE 'false' END),"
-        " 'values', (SELECT json_group_array(json_object('value', json(x.vector))) FROM"
-        " (SELECT vector FROM embedding_vectors x0 WHERE x0.data_row_id = d.id"
-        " AND x0.embedding_id = e.id ORDER BY x0.position) x))) FROM (SELECT * FROM embeddings e0"
-        " WHERE e0.id IN (SELECT embedding_id FROM embedding_vectors WHERE data_row_id = d.id)"
-        " ORDER BY e0.id) e)"
+        " 'values', (SELECT json_group_array(json_object('value', json(x.vector)))"
+        " FROM embedding_vectors x WHERE x.data_row_id = d.id AND x.embedding_id = e.id)))"
+        " FROM (SELECT DISTINCT embedding_id FROM embedding_vectors"
+        " WHERE data_row_id = d.id) k JOIN embeddings e ON e.id = k.embedding_id)"
     ),
     "workflow_history": (
         "(SELECT json_group_array(json_object('action', h.action, 'created_at', h.created_at,"
         " 'created_by', h.created_by, 'previous_task_id', h.previous_task_id,"
         " 'previous_task_name', h.previous_task_name, 'next_task_id', h.next_task_id,"
-        " 'next_task_name', h.next_task_name)) FROM (SELECT * FROM workflow_history h0"
-        " WHERE h0.data_row_id = d.id AND h0.project_id = p.project_id ORDER BY h0.seq) h)"
+        " 'next_task_name', h.next_task_name)) FROM workflow_history h"
+        " INDEXED BY workflow_history_row"
+        " WHERE h.data_row_id = d.id AND h.project_id = p.project_id)"
     ),
 }
 _REVIEWS_SQL = (
     "(SELECT json_group_array(json_object('id', r.id, 'action', r.action, 'created_at',"
-    " r.created_at, 'created_by', r.created_by)) FROM (SELECT * FROM reviews r0"
-    " WHERE r0.label_id = labels.id ORDER BY r0.created_at, r0.rowid) r)"
+    " r.created_at, 'created_by', r.created_by)) FROM reviews r INDEXED BY reviews_label"
+    " WHERE r.label_id = labels.id)"
 )
 
 _ROW_COLUMNS = (

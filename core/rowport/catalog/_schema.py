@@ -212,4 +212,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX tasks_created ON tasks (created_at);
     """,
+    # 2: metadata values in list order, for building a row's list in one index scan
+    """
+    CREATE INDEX metadata_values_order ON metadata_values (data_row_id, position);
+    """,
 )

@@ -239,8 +239,13 @@ class ExportRunner:
             result.write_lines(encoded)
             if problems:
                 errors.write_lines([dumps(p) for p in problems])
-            self._committed("result", result.maybe_commit())
-            self._committed("errors", errors.maybe_commit())
+            if self.rows_done == 0:
+                # the first rows are readable at once; later parts commit every half second
+                self._committed("result", result.commit())
+                self._committed("errors", errors.commit())
+            else:
+                self._committed("result", result.maybe_commit())
+                self._committed("errors", errors.maybe_commit())
             if self.on_batch is not None:
                 self.on_batch(encoded)
             self.rows_done += len(base)
