@@ -11,9 +11,10 @@ from pathlib import Path
 from rowport.catalog._db import Database
 from rowport.catalog._export_reads import ExportPlan, ExportReadsMixin
 from rowport.catalog._ingest import IngestMixin, IngestReport
+from rowport.catalog._ontology import AnnotationProblem, OntologyIndex
 from rowport.catalog._tasks import TasksMixin
 
-__all__ = ["Catalog", "ExportPlan", "IngestReport"]
+__all__ = ["AnnotationProblem", "Catalog", "ExportPlan", "IngestReport", "OntologyIndex"]
 
 
 class Catalog(IngestMixin, ExportReadsMixin, TasksMixin):

@@ -1,0 +1,123 @@
+"""What the media-type plugins share: one fetcher per export, filling in media attributes,
+walking a row's labels, and reading their per-plugin options.
+
+Plugin options live under the plugin's short name in the export's ``plugin_options``:
+``export(plugin_options={"image": {"clip": True}, "media": {"fetch": False}})``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from rowport.plugins import ExportContext, Problem
+from rowport_plugins._fetch import MediaError, MediaFetcher
+
+__all__ = [
+    "fetcher",
+    "fill_media_attributes",
+    "iter_labels",
+    "plugin_options",
+]
+
+_FETCHER_KEY = "rowport_plugins.fetcher"
+
+
+def plugin_options(context: ExportContext, name: str) -> Mapping[str, Any]:
+    """The options the export gives plugin ``name`` (``plugin_options[name]``), or ``{}``."""
+    value = context.options.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def fetcher(context: ExportContext) -> MediaFetcher:
+    """The export's shared :class:`MediaFetcher` (one HTTP session for every plugin), set up
+    from ``plugin_options["media"]``: ``timeout`` (s), ``max_bytes``."""
+    found = context.state.get(_FETCHER_KEY)
+    if isinstance(found, MediaFetcher):
+        return found
+    options = plugin_options(context, "media")
+    made = MediaFetcher(
+        timeout=float(options.get("timeout", 10.0)),
+        max_bytes=int(options.get("max_bytes", 64 * 2**20)),
+    )
+    context.state[_FETCHER_KEY] = made
+    return made
+
+
+def fill_media_attributes(
+    rows: list[dict[str, Any]],
+    context: ExportContext,
+    compute: Callable[[dict[str, Any], MediaFetcher], dict[str, Any]],
+    *,
+    required: Iterable[str],
+) -> list[Problem]:
+    """Compute media attributes for rows that lack any of ``required``, from the real media.
+
+    ``compute(row, fetcher)`` returns the attributes (it may raise :class:`MediaError`; any
+    other exception is reported as ``MEDIA_UNREADABLE``). Computed keys are added after the
+    stored ones (stored values win) and cached back into the catalog, so the next export reads
+    them without touching the media. ``plugin_options["media"]["fetch"] = False`` turns this
+    off; ``["cache"] = False`` keeps the catalog as it is.
+    """
+    options = plugin_options(context, "media")
+    if options.get("fetch") is False:
+        return []
+    wanted = tuple(required)
+    problems: list[Problem] = []
+    computed: dict[str, dict[str, Any]] = {}
+    media = fetcher(context)
+    for index, row in enumerate(rows):
+        stored = row.get("media_attributes") or {}
+        if all(key in stored for key in wanted):
+            continue
+        source = row["data_row"]["row_data"]
+        try:
+            found = compute(row, media)
+        except MediaError as exc:
+            problems.append(
+                Problem(
+                    index=index,
+                    code=exc.code,
+                    message=exc.message,
+                    details={"source": _cut(source)},
+                )
+            )
+            continue
+        except Exception as exc:
+            problems.append(
+                Problem(
+                    index=index,
+                    code="MEDIA_UNREADABLE",
+                    message=f"cannot read the media's attributes: {type(exc).__name__}: {exc}",
+                    details={"source": _cut(source)},
+                )
+            )
+            continue
+        merged = {**found, **stored} if stored else dict(found)
+        ordered = {**{k: merged[k] for k in found if k in merged}, **stored}
+        row["media_attributes"] = ordered
+        computed[row["data_row"]["id"]] = ordered
+    if computed and options.get("cache") is not False:
+        context.catalog.set_media_attributes(computed)
+    return problems
+
+
+def iter_labels(row: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Mapping[str, Any]]]:
+    """Every label and prediction of an export row: ``(kind, owner_id, path, label)``.
+
+    ``kind`` is ``"project"`` (owner: the project id) or ``"model_run"`` (owner: the run id);
+    ``path`` locates the label in the row (``projects.<id>.labels[0]``) for messages.
+    """
+    for project_id, section in (row.get("projects") or {}).items():
+        for i, label in enumerate(section.get("labels") or ()):
+            yield "project", project_id, f"projects.{project_id}.labels[{i}]", label
+    for model_id, experiment in (row.get("experiments") or {}).items():
+        for run_id, run in (experiment.get("runs") or {}).items():
+            for key in ("labels", "predictions"):
+                for i, label in enumerate(run.get(key) or ()):
+                    path = f"experiments.{model_id}.runs.{run_id}.{key}[{i}]"
+                    yield "model_run", run_id, path, label
+
+
+def _cut(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
