@@ -149,13 +149,15 @@ class _Walker:
             self.index.created.append(feature)
         if feature is None:
             what = {"tool": "object", "classification": "classification", "option": "answer"}
-            label = schema_id if isinstance(schema_id, str) else name
+            label = name if isinstance(name, str) else schema_id
+            if isinstance(name, str) and isinstance(schema_id, str):
+                label = f"{name} ({schema_id})"
             wrong_place = self.index.by_id.get(schema_id) if isinstance(schema_id, str) else None
             if wrong_place is not None:
                 self.problem(
                     path,
-                    f"{what[group]} {label!r} ({wrong_place.name!r}) is a {wrong_place.kind} of"
-                    " the ontology, not in this place",
+                    f"{what[group]} {label!r} is the {wrong_place.kind} {wrong_place.name!r}"
+                    " of the ontology, which does not belong here",
                     "FEATURE_IN_WRONG_PLACE",
                 )
             else:
