@@ -47,6 +47,7 @@ from typing import Any
 import orjson
 
 import rowport
+from rowport.plugins import PluginHost
 
 PROJECT_ID = "cbenchexportproject000001"
 DATASET_ID = "cbenchexportdataset000001"
@@ -349,9 +350,21 @@ def run_floor(home: Path) -> tuple[float, int, int, bytes]:
 # -- the export -------------------------------------------------------------------------------
 
 
-def run_export(home: Path, follow: bool) -> dict[str, Any]:
-    """Export the project with every param and wait; with ``follow``, time its first row too."""
-    with rowport.Client(home) as client:
+def core_plugins() -> PluginHost:
+    """Built-ins without the row plugins (validation and media): the core export's cost."""
+    from rowport_plugins import BUILTIN_PLUGINS
+
+    return PluginHost.load(
+        autoload=False, block=[n for n in BUILTIN_PLUGINS if n != "rowport_plugins.sinks"]
+    )
+
+
+def run_export(home: Path, follow: bool, plugins: PluginHost | None = None) -> dict[str, Any]:
+    """Export the project with every param and wait; with ``follow``, time its first row too.
+
+    ``plugins`` defaults to :func:`core_plugins`; pass ``PluginHost.load()`` for every plugin.
+    """
+    with rowport.Client(home, plugins=plugins or core_plugins()) as client:
         project = client.get_project(PROJECT_ID)
         started = time.perf_counter()
         task = project.export(params=ALL_PARAMS)
@@ -524,6 +537,22 @@ def run(home: Path, rows: int, sizes: list[int], always_profile: bool) -> None:
                 f"{sizes[0]:,} -> {sizes[1]:,} rows; target within {TARGET_RSS_GROWTH:.0%}",
             )
         )
+    with_plugins = min(
+        (run_export(home, follow=False, plugins=PluginHost.load()) for _ in range(REPEAT)),
+        key=lambda e: float(e["seconds"]),
+    )
+    plugin_rate = with_plugins["rows"] / with_plugins["seconds"]
+    names = ", ".join(
+        n for n in PluginHost.load().plugins_for("image") if n.startswith("rowport_plugins")
+    )
+    table.append(
+        (
+            "with row plugins rows/s",
+            f"{plugin_rate:,.0f}",
+            f"{plugin_rate / rate:.2f} of the export without them ({names or 'none'});"
+            f" {with_plugins['errors']} error lines",
+        )
+    )
     width = max(len(name) for name, _, _ in table)
     for name, figure, note in table:
         print(f"{name:<{width}}  {figure:>12}  {note}")

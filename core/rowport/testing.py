@@ -71,14 +71,16 @@ def make_client(
 ) -> Client:
     """A client on a new home in ``tmp_path / "home"``.
 
-    :param plugins: a :class:`PluginHost`, or plugin objects registered beside the built-ins;
-        default: the built-ins only.
+    :param plugins: a :class:`PluginHost`, or plugin objects registered beside the built-ins
+        (a built-in named again is left as it is); default: the built-ins only.
     :param autoload: also load installed third-party plugins (entry points).
     :param kwargs: passed to :class:`~rowport.Client`.
     """
     if not isinstance(plugins, PluginHost):
         loaded = load(autoload=autoload, block=())
         for plugin in plugins or ():
+            if loaded.pm.is_registered(plugin):
+                continue  # a built-in is already there
             loaded.pm.register(plugin, name=_plugin_name(loaded.pm, plugin))
         loaded.pm.check_pending()
         plugins = PluginHost(loaded)

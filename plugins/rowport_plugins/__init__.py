@@ -6,6 +6,6 @@ Each is registered by its module name, so any of them can be blocked like a thir
 
 from __future__ import annotations
 
-BUILTIN_PLUGINS: tuple[str, ...] = ("rowport_plugins.sinks",)
+BUILTIN_PLUGINS: tuple[str, ...] = ("rowport_plugins.sinks", "rowport_plugins.ontology")
 
 __all__ = ["BUILTIN_PLUGINS"]
