@@ -48,7 +48,9 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
             ontology = _index(context, kind, owner)
             if ontology is None:
                 continue
-            _, found = context.catalog.check_annotations(label.get("annotations"), ontology)
+            _, found = context.catalog.check_annotations(
+                label.get("annotations"), ontology, fill=False
+            )
             for p in found:
                 problems.append(
                     Problem(

@@ -113,8 +113,13 @@ class OntologyIndex:
         return None
 
 
+def _is_map(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)  # dict first: ABC checks are slow
+
+
 class _Walker:
-    def __init__(self, index: OntologyIndex, *, create_missing: bool) -> None:
+    def __init__(self, index: OntologyIndex, *, create_missing: bool, fill: bool = True) -> None:
+        self.fill = fill
         self.index = index
         self.create_missing = create_missing
         self.problems: list[AnnotationProblem] = []
@@ -134,6 +139,8 @@ class _Walker:
     ) -> tuple[dict[str, Any], Feature | None]:
         schema_id, name = node.get("feature_schema_id"), node.get("name")
         feature = self.index.find(parent_id, group, schema_id, name)
+        if feature is not None and not self.fill and not self.create_missing:
+            return node if type(node) is dict else dict(node), feature  # the common case
         if feature is None and self.create_missing and isinstance(schema_id, str):
             feature = self.index.by_id.get(schema_id)  # ingest trusts the file's ids
         if feature is None and self.create_missing and isinstance(name, str):
@@ -170,6 +177,9 @@ class _Walker:
         if self.create_missing:
             # ingest keeps what the file says, byte for byte: nothing is added or reordered
             return dict(node), feature
+        if not self.fill:
+            # checking only: the caller's dicts are not copied
+            return node if isinstance(node, dict) else dict(node), feature
         head: dict[str, Any] = {}
         if with_feature_id:
             head["feature_id"] = node.get("feature_id") or new_id()
@@ -185,14 +195,14 @@ class _Walker:
         return [self.object(o, f"{path}[{i}]") for i, o in enumerate(items)]
 
     def object(self, node: Any, path: str, feature_id: str | None = None) -> Any:
-        if not isinstance(node, Mapping):
+        if type(node) is not dict and not isinstance(node, Mapping):
             self.problem(path, "an object must be a dict")
             return node
         if feature_id is not None and "feature_id" not in node:
             node = {"feature_id": feature_id, **node}
         kind = node.get("annotation_kind")
         out, feature = self.resolve(node, None, "tool", tool_type_of(kind), path)
-        if not self.create_missing:
+        if self.fill and not self.create_missing:
             out.setdefault("classifications", [])
         if feature is not None and "classifications" in out:
             out["classifications"] = self.classifications(
@@ -207,17 +217,15 @@ class _Walker:
         return [self.classification(c, f"{path}[{i}]", parent_id) for i, c in enumerate(items)]
 
     def classification(self, node: Any, path: str, parent_id: str | None) -> Any:
-        if not isinstance(node, Mapping):
+        if type(node) is not dict and not isinstance(node, Mapping):
             self.problem(path, "a classification must be a dict")
             return node
-        ftype = next(
-            (
-                t
-                for keys, t in ((_ANSWER_ONE, "radio"), (_ANSWER_MANY, "checklist"))
-                if any(k in node for k in keys)
-            ),
-            "text",
-        )
+        if "radio_answer" in node or "conversational_radio_answer" in node:
+            ftype = "radio"
+        elif "checklist_answers" in node or "conversational_checklist_answers" in node:
+            ftype = "checklist"
+        else:
+            ftype = "text"
         out, feature = self.resolve(node, parent_id, "classification", ftype, path)
         if feature is None:
             return out
@@ -240,18 +248,16 @@ class _Walker:
                         for i, a in enumerate(out[key])
                     ]
         for key in _ANSWER_TEXT:
-            if key in out and not (
-                isinstance(out[key], Mapping) and isinstance(out[key].get("content"), str)
-            ):
+            if key in out and not (_is_map(out[key]) and isinstance(out[key].get("content"), str)):
                 self.problem(f"{path}.{key}", 'a text answer must be {"content": <string>}')
         return out
 
     def answer(self, node: Any, path: str, parent_id: str) -> Any:
-        if not isinstance(node, Mapping):
+        if type(node) is not dict and not isinstance(node, Mapping):
             self.problem(path, "an answer must be a dict")
             return node
         out, feature = self.resolve(node, parent_id, "option", "option", path)
-        if not self.create_missing:
+        if self.fill and not self.create_missing:
             out.setdefault("classifications", [])
         if feature is not None and "classifications" in out:
             out["classifications"] = self.classifications(
@@ -444,10 +450,14 @@ class OntologyMixin(CatalogBase):
 
     @staticmethod
     def check_annotations(
-        annotations: Any, index: OntologyIndex, *, create_missing: bool = False
+        annotations: Any,
+        index: OntologyIndex,
+        *,
+        create_missing: bool = False,
+        fill: bool = True,
     ) -> tuple[Any, list[AnnotationProblem]]:
         """Resolve every feature of ``annotations``; return the filled copy and the problems."""
-        walker = _Walker(index, create_missing=create_missing)
+        walker = _Walker(index, create_missing=create_missing, fill=fill)
         out = walker.annotations(annotations)
         return out, walker.problems
 
