@@ -6,6 +6,11 @@ Each is registered by its module name, so any of them can be blocked like a thir
 
 from __future__ import annotations
 
-BUILTIN_PLUGINS: tuple[str, ...] = ("rowport_plugins.sinks", "rowport_plugins.ontology")
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "rowport_plugins.sinks",
+    "rowport_plugins.ontology",
+    "rowport_plugins.text",
+    "rowport_plugins.conversational",
+)
 
 __all__ = ["BUILTIN_PLUGINS"]

@@ -1,0 +1,122 @@
+"""Helpers for the text and conversational plugin tests: real catalogs, real exports, a real
+HTTP server on 127.0.0.1 that counts the requests it answers."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import rowport
+from rowport import StreamType
+
+SHARED = next(
+    (p / "shared" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()),
+    None,
+)
+SAMPLES = SHARED / "reference" / "labelbox-samples" / "partial" if SHARED else None
+
+ENTITY_TOOLS = [{"tool": "entity", "name": "person"}, {"tool": "entity", "name": "place"}]
+CLASSIFICATIONS = [
+    {"type": "radio", "name": "tone", "options": [{"name": "calm"}, {"name": "angry"}]},
+    {"type": "checklist", "name": "topics", "options": [{"name": "travel"}, {"name": "food"}]},
+    {"type": "text", "name": "note"},
+]
+
+
+class Server:
+    """A threaded ``http.server`` serving ``root``; ``hits[path]`` counts GET requests."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.hits: Counter[str] = Counter()
+        hits = self.hits
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def do_GET(self) -> None:
+                hits[self.path] += 1
+                super().do_GET()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        handler = functools.partial(Handler, directory=str(root))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def url(self, name: str) -> str:
+        return f"{self.base}/{name}"
+
+
+@contextmanager
+def serving(root: Path) -> Iterator[Server]:
+    server = Server(root)
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+        server.thread.join(timeout=5)
+
+
+def make_project(
+    client: rowport.Client,
+    media_type: str,
+    specs: Sequence[Mapping[str, Any]],
+    *,
+    tools: Sequence[Mapping[str, Any]] = ENTITY_TOOLS,
+    classifications: Sequence[Mapping[str, Any]] = CLASSIFICATIONS,
+) -> tuple[Any, list[Any]]:
+    """A dataset holding ``specs`` (media type added), queued in a new project."""
+    dataset = client.create_dataset(f"{media_type} rows")
+    rows = dataset.create_data_rows([{"media_type": media_type, **spec} for spec in specs])
+    ontology = client.create_ontology(
+        f"{media_type} ontology", tools=list(tools), classifications=list(classifications)
+    )
+    project = client.create_project(f"{media_type} project", media_type, ontology)
+    project.create_batch("batch", data_rows=rows)
+    return project, rows
+
+
+def entity(name: str, start: Any, end: Any, token: Any = None, **extra: Any) -> dict[str, Any]:
+    """A TextEntity; ``token`` left out when None."""
+    location: dict[str, Any] = {"start": start, "end": end}
+    if token is not None:
+        location["token"] = token
+    return {"name": name, "annotation_kind": "TextEntity", "location": location, **extra}
+
+
+def run_export(project: Any, **options: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Export ``project``; return (RESULT rows by order, ERRORS lines)."""
+    task = project.export(**options)
+    task.wait_till_done(timeout_seconds=60)
+    assert task.status == "COMPLETE", task.status
+    rows = [o.json for o in task.get_buffered_stream()] if task.has_result() else []
+    errors = (
+        [o.json for o in task.get_buffered_stream(StreamType.ERRORS)] if task.has_errors() else []
+    )
+    return rows, errors
+
+
+def by_key(rows: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    return {row["data_row"]["global_key"]: row for row in rows}
+
+
+def labels_of(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    (section,) = row["projects"].values()
+    return list(section["labels"])
+
+
+def objects_of(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [obj for label in labels_of(row) for obj in label["annotations"].get("objects", [])]
