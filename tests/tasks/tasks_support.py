@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
+import rowport
+from rowport import ExportTask
+from rowport.export import problem
+from rowport.streams import StreamReader
+
 ROWS = 450  # five batches of 100
+BATCH = 100  # the runner's assembly batch
 
 
 class Gate:
@@ -24,6 +31,11 @@ class Gate:
             self.release.acquire(timeout=30)
         return rows, []
 
+    def wait_entered(self, batches: int = 1) -> None:
+        """Block until ``batches`` more batches have reached the gate."""
+        for _ in range(batches):
+            assert self.entered.acquire(timeout=20), "no batch reached the gate"
+
     def let_through(self, batches: int = 1) -> None:
         for _ in range(batches):
             self.release.release()
@@ -31,3 +43,41 @@ class Gate:
     def open_all(self) -> None:
         self.open = True
         self.let_through(100)
+
+
+class FlagEveryRow:
+    """A pipeline step that keeps every row and reports one problem per row."""
+
+    needs_json = False
+
+    def __call__(self, rows: list[dict[str, Any]], context: Any) -> tuple[list[Any], list[Any]]:
+        problems = [
+            problem(
+                "FLAGGED",
+                "flagged by the test",
+                data_row={"id": row["data_row"]["id"], "global_key": None},
+                stage="validate",
+                plugin="test",
+            )
+            for row in rows
+        ]
+        return rows, problems
+
+
+def finished(client: rowport.Client, project: str, **kwargs: Any) -> ExportTask:
+    """A project export run to COMPLETE."""
+    task = client.get_project(project).export(**kwargs)
+    task.wait_till_done(timeout_seconds=60)
+    assert task.status == "COMPLETE", task.errors_message
+    return task
+
+
+def stream_dir(client: rowport.Client, task: ExportTask, stream: str) -> Path:
+    return client.home / "tasks" / task.uid / stream
+
+
+def disk_bytes(client: rowport.Client, task: ExportTask, stream: str) -> bytes:
+    """The bytes of every part file the stream's manifest lists, in order."""
+    directory = stream_dir(client, task, stream)
+    reader = StreamReader(directory)
+    return b"".join((directory / p.file).read_bytes() for p in reader.manifest.parts)

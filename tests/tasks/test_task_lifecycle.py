@@ -1,157 +1,212 @@
-"""Cancel, failure, forward-only status, following a running task, and a killed runner."""
+"""Cancel, failure, forward-only status, progress, and following a running task."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from typing import Any
 
 import orjson
 import pytest
-from tasks_support import ROWS
+from tasks_support import BATCH, ROWS, finished, stream_dir
 
-import rowport
 from rowport import StreamType
+from rowport.errors import InvalidInput
 from rowport.streams import StreamReader
 
+# -- cancel ------------------------------------------------------------------------------------
 
-def test_cancel_during_a_run_ends_canceled_with_a_consistent_partial_stream(client, home, gate):
+
+def test_a_canceled_task_is_cancelling_until_its_runner_stops(client, home, gate):
     task = client.get_project(home["project"]).export()
-    gate.entered.acquire(timeout=10)
-    gate.let_through(2)
-    gate.entered.acquire(timeout=10)
-    gate.entered.acquire(timeout=10)
+    gate.wait_entered()
     assert task.cancel() is True
+    assert task.status == "CANCELLING"
     gate.open_all()
     task.wait_till_done(timeout_seconds=30)
     assert task.status == "CANCELED"
-    for stream in ("result", "errors"):
-        reader = StreamReader(client.home / "tasks" / task.uid / stream)
-        assert reader.complete and reader.verify() == []
-    rows = [o.json for o in task.get_buffered_stream()]
-    assert 0 < len(rows) < ROWS
-    assert len(rows) % 100 == 0  # whole batches only
 
 
-def test_client_cancel_task_cancels_and_a_finished_task_cannot_be(client, home, gate):
+def test_cancel_during_a_run_leaves_both_streams_complete_and_consistent(client, home, gate):
     task = client.get_project(home["project"]).export()
-    gate.entered.acquire(timeout=10)
+    gate.wait_entered()
+    task.cancel()
+    gate.open_all()
+    task.wait_till_done(timeout_seconds=30)
+    for stream in ("result", "errors"):
+        reader = StreamReader(stream_dir(client, task, stream))
+        assert reader.complete and reader.verify() == []
+
+
+def test_a_canceled_task_keeps_the_whole_rows_of_the_batches_before_the_cancel(client, home, gate):
+    task = client.get_project(home["project"]).export()
+    gate.wait_entered()
+    gate.let_through(2)
+    gate.wait_entered(2)  # batches 2 and 3 have reached the gate, 3 waits there
+    task.cancel()
+    gate.open_all()  # batch 3 is written; the runner stops before batch 4
+    task.wait_till_done(timeout_seconds=30)
+    assert task.status == "CANCELED"
+    raw = StreamReader(stream_dir(client, task, "result")).iter_lines()
+    rows = [orjson.loads(line.data) for line in raw]
+    assert len(rows) == 3 * BATCH
+    assert [o.json for o in task.get_buffered_stream()] == rows
+
+
+def test_stream_without_follow_reads_a_canceled_tasks_partial_rows(client, home, gate):
+    task = client.get_project(home["project"]).export()
+    gate.wait_entered()
+    task.cancel()
+    gate.open_all()
+    task.wait_till_done(timeout_seconds=30)
+    lines = list(task.stream(follow=False))
+    assert [o.current_line for o in lines] == list(range(BATCH))
+    assert task.get_total_lines(StreamType.RESULT) == BATCH
+
+
+def test_client_cancel_task_cancels_a_running_task(client, home, gate):
+    task = client.get_project(home["project"]).export()
+    gate.wait_entered()
     assert client.cancel_task(task.uid) is True
     gate.open_all()
     task.wait_till_done(timeout_seconds=30)
     assert task.status == "CANCELED"
+
+
+def test_cancel_of_a_finished_task_returns_false(client, home):
+    task = finished(client, home["project"])
+    assert task.cancel() is False
+    assert client.cancel_task(task.uid) is False
+    assert task.status == "COMPLETE"
+
+
+def test_cancel_of_a_canceled_task_returns_false(client, home, gate):
+    task = client.get_project(home["project"]).export()
+    gate.wait_entered()
+    task.cancel()
+    gate.open_all()
+    task.wait_till_done(timeout_seconds=30)
     assert client.cancel_task(task.uid) is False
 
 
-def test_a_failing_step_ends_failed_with_its_message(client, home):
-    def explode(rows: list[Any], context: Any) -> tuple[list[Any], list[Any]]:
-        raise RuntimeError("the disk is on fire")
+# -- failure -----------------------------------------------------------------------------------
 
-    client._tasks.steps = [explode]
+
+def _explode(rows: list[Any], context: Any) -> tuple[list[Any], list[Any]]:
+    raise RuntimeError("the disk is on fire")
+
+
+@pytest.fixture
+def failed(client, home):
+    client._tasks.steps = [_explode]
     task = client.get_project(home["project"]).export()
     task.wait_till_done(timeout_seconds=30)
-    assert task.status == "FAILED"
-    assert task.errors_message == "RuntimeError: the disk is on fire"
-    with pytest.raises(task.ExportTaskException, match="Task failed"):
-        task.get_stream()
-    (line,) = [orjson.loads(o.json_str) for o in task.stream(StreamType.ERRORS, follow=False)]
+    return task
+
+
+def test_a_failing_step_ends_the_task_failed_with_its_message(failed):
+    assert failed.status == "FAILED"
+    assert failed.errors_message == "RuntimeError: the disk is on fire"
+
+
+def test_a_failed_task_has_a_task_failed_line_in_its_errors_stream(client, failed):
+    (line,) = [orjson.loads(o.json_str) for o in failed.stream(StreamType.ERRORS, follow=False)]
     assert (line["code"], line["stage"], line["message"]) == (
         "TASK_FAILED",
         "task",
         "RuntimeError: the disk is on fire",
     )
+    reader = StreamReader(stream_dir(client, failed, "errors"))
+    assert reader.complete and reader.verify() == []
 
 
-def test_status_only_moves_forward(client, home):
-    task = client.get_project(home["project"]).export()
-    task.wait_till_done(timeout_seconds=30)
-    assert client.catalog.set_task_status(task.uid, "IN_PROGRESS") is False
-    assert client.catalog.set_task_status(task.uid, "FAILED") is False
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda t: t.get_stream(),
+        lambda t: t.get_buffered_stream(),
+        lambda t: t.get_total_lines(StreamType.RESULT),
+        lambda t: t.get_total_file_size(StreamType.RESULT),
+        lambda t: t.has_result(),
+        lambda t: t.has_errors(),
+    ],
+    ids=["get_stream", "buffered", "lines", "size", "has_result", "has_errors"],
+)
+def test_reading_a_failed_task_raises_task_failed(failed, read):
+    with pytest.raises(failed.ExportTaskException, match="Task failed"):
+        read(failed)
+
+
+# -- status and progress -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backward", ["IN_PROGRESS", "CANCELLING", "FAILED", "CANCELED"])
+def test_a_complete_task_does_not_move_back(client, home, backward):
+    task = finished(client, home["project"])
+    assert client.catalog.set_task_status(task.uid, backward) is False
     task.refresh()
     assert task.status == "COMPLETE"
 
 
+def test_a_canceled_task_cannot_become_complete(client, home, gate):
+    task = client.get_project(home["project"]).export()
+    gate.wait_entered()
+    task.cancel()
+    gate.open_all()
+    task.wait_till_done(timeout_seconds=30)
+    assert client.catalog.set_task_status(task.uid, "COMPLETE") is False
+
+
+def test_an_unknown_status_is_refused(client, home):
+    task = finished(client, home["project"])
+    with pytest.raises(InvalidInput, match="unknown task status"):
+        client.catalog.set_task_status(task.uid, "DONE")
+
+
 def test_progress_is_recorded_while_running(client, home, gate):
     task = client.get_project(home["project"]).export()
-    for _ in range(3):
-        gate.entered.acquire(timeout=10)
-        gate.let_through()
-    time.sleep(0.4)  # progress is written at most every quarter second
-    gate.entered.acquire(timeout=10)
+    gate.wait_entered()
+    gate.let_through()
+    gate.wait_entered()  # batch 1 is written and its progress recorded
+    assert task.status == "IN_PROGRESS"
     assert 0 < task.completion_percentage < 100
-    assert task.rows_planned == ROWS
-    gate.open_all()
+    assert (task.rows_done, task.rows_planned) == (BATCH, ROWS)
+
+
+# -- follow and resume ---------------------------------------------------------------------------
 
 
 def test_follow_yields_rows_while_the_task_runs(client, home, gate):
     task = client.get_project(home["project"]).export()
     gate.let_through(1)
     lines = task.stream(follow=True, poll_interval=0.01)
-    first = next(lines)
-    assert first.current_line == 0
-    assert task.status == "IN_PROGRESS"  # rows arrive before the task ends
+    first = [next(lines) for _ in range(BATCH)]  # the first batch is committed at once
+    assert [o.current_line for o in first] == list(range(BATCH))
+    gate.wait_entered(2)  # batch 2 is held at the gate
+    assert task.status == "IN_PROGRESS"
     gate.open_all()
     rest = list(lines)
-    assert len(rest) == ROWS - 1
+    assert [o.current_line for o in rest] == list(range(BATCH, ROWS))
     assert task.status == "COMPLETE"
+
+
+def test_follow_ends_with_a_canceled_task(client, home, gate):
+    task = client.get_project(home["project"]).export()
+    gate.wait_entered()
+    task.cancel()
+    gate.open_all()
+    assert len(list(task.stream(follow=True, poll_interval=0.01))) == BATCH
+    assert task.status == "CANCELED"
 
 
 def test_a_reader_resumes_from_the_line_after_the_last_it_saw(client, home, gate):
     task = client.get_project(home["project"]).export()
-    gate.let_through(2)
+    gate.let_through(1)
     seen = []
     for output in task.stream(follow=True, poll_interval=0.01):
         seen.append(output)
-        if len(seen) == 150:
+        if len(seen) == 60:
             break
     gate.open_all()
     rest = list(task.stream(follow=True, start_line=seen[-1].current_line + 1))
-    lines = [o.current_line for o in seen + rest]
-    assert lines == list(range(ROWS))
-
-
-KILLED_EXPORT = """
-import sys, time, rowport
-client = rowport.Client(sys.argv[1])
-def slow(rows, context):
-    time.sleep(0.5)
-    return rows, []
-slow.needs_json = False
-client._tasks.steps = [slow]
-task = client.get_project(sys.argv[2]).export()
-print(task.uid, flush=True)
-time.sleep(60)
-"""
-
-
-def test_a_killed_runner_leaves_whole_lines_and_is_failed_at_next_start(home):
-    proc = subprocess.Popen(
-        [sys.executable, "-c", KILLED_EXPORT, str(home["home"]), home["project"]],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        task_id = proc.stdout.readline().strip()
-        result = home["home"] / "tasks" / task_id / "result"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not StreamReader(result).manifest.parts:
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    reader = StreamReader(result)
-    assert reader.manifest.parts and not reader.complete
-    assert reader.verify() == []
-    lines = [orjson.loads(line.data) for line in reader.iter_lines()]
-    assert len(lines) == reader.total_lines > 0
-    with rowport.Client(home["home"]) as client:
-        task = client.get_task(task_id)
-        assert task.status == "FAILED"
-        assert str(proc.pid) in (task.errors_message or "")
-        assert "stopped before it finished" in (task.errors_message or "")
+    assert [o.current_line for o in seen + rest] == list(range(ROWS))
+    expected = StreamReader(stream_dir(client, task, "result")).iter_lines()
+    assert [o.json_str.encode() for o in seen + rest] == [line.data for line in expected]

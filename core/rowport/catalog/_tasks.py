@@ -135,8 +135,9 @@ class TasksMixin(CatalogBase):
             )
 
     def orphaned_tasks(self, stale_after: float) -> list[dict[str, Any]]:
-        """Unfinished tasks whose heartbeat is older than ``stale_after`` seconds, or whose
-        runner was a process on this host that no longer exists."""
+        """Unfinished tasks whose runner is gone: a process on this host that no longer exists,
+        or, for a runner on another host, one whose heartbeat is older than ``stale_after``
+        seconds. A live runner on this host is never declared dead, however slow its batch."""
         out = []
         now = time.time()
         host = socket.gethostname()
@@ -144,13 +145,11 @@ class TasksMixin(CatalogBase):
             if rec["status"] not in ("IN_PROGRESS", "CANCELLING"):
                 continue
             runner = rec["runner"] or ""
-            dead = False
             if runner.startswith(host + ":"):
                 pid = int(runner.rsplit(":", 1)[1])
-                if pid != os.getpid():
-                    dead = not _pid_alive(pid)
-            stale = (now - (rec["heartbeat_ts"] or 0)) > stale_after
-            if dead or (stale and not runner.endswith(f":{os.getpid()}")):
+                if pid != os.getpid() and not _pid_alive(pid):
+                    out.append(rec)
+            elif (now - (rec["heartbeat_ts"] or 0)) > stale_after:
                 out.append(rec)
         return out
 

@@ -38,6 +38,10 @@ class _Canceled(Exception):
     pass
 
 
+class _Superseded(Exception):
+    """The task was ended by someone else (declared FAILED): stop without touching its status."""
+
+
 class BatchStep(Protocol):
     """One step of the pipeline: takes a batch of rows, returns the rows to keep and problems.
 
@@ -121,9 +125,12 @@ class ExportRunner:
     def _canceled(self) -> bool:
         if self.cancel_event.is_set():
             return True
-        if self.catalog.task_status(self.task_id) == "CANCELLING":
+        status = self.catalog.task_status(self.task_id)
+        if status == "CANCELLING":
             self.cancel_event.set()
             return True
+        if status != "IN_PROGRESS":
+            raise _Superseded(status)
         return False
 
     def run(self) -> str:
@@ -136,6 +143,12 @@ class ExportRunner:
             if self.delivery is not None:
                 self.delivery.open(self.context)
             self._export(result, errors)
+        except _Superseded as ended:
+            self._close_result(result)
+            self._close_errors(errors, [])
+            if self.delivery is not None:
+                self.delivery.abort(f"the task was ended elsewhere ({ended})")
+            return str(ended)
         except _Canceled:
             self._close_result(result)
             self._close_errors(errors, [])
@@ -177,10 +190,8 @@ class ExportRunner:
             self.task_id, rows_done=self.rows_done, rows_planned=self.rows_planned, percentage=100.0
         )
         if not self.catalog.set_task_status(self.task_id, "COMPLETE", percentage=100.0):
-            # cancel arrived after the last batch: the export is whole, but honour the request
-            self.catalog.set_task_status(self.task_id, "CANCELED")
-            self._notify("canceled")
-            return "CANCELED"
+            # someone else ended the task meanwhile (declared it FAILED): leave it as it is
+            return self.catalog.task_status(self.task_id)
         self._notify("completed", summary=summary)
         return "COMPLETE"
 
