@@ -1,0 +1,382 @@
+"""Built-in plugin for ``audio`` rows: reads the duration, sample rate and channels of WAV files
+from their header, and checks temporal classifications against the duration.
+
+The media attributes come from the real file when a row has no ``duration_ms``: only the RIFF
+header is read (the first ``plugin_options["audio"]["head_bytes"]`` bytes, 64 KiB by default;
+an HTTP Range request where the server honours it), the ``fmt `` chunk and the size of the
+``data`` chunk are enough, the samples are never read. Other formats (MP3, Ogg, FLAC, M4A...)
+are ``MEDIA_UNSUPPORTED_FORMAT`` unless their attributes are stored. Each file is read once per
+export (kept in ``context.state``).
+
+Temporal classifications live under a label's ``annotations.timestamp``:
+``{feature_id: [{start_ms, end_ms, ...answer}]}``. Each entry must have numbers with
+``0 <= start_ms <= end_ms <= duration_ms``. Global classifications are the ontology plugin's.
+
+Codes: ``TIMESTAMP_INVALID`` (not numbers, or start after end), ``TIMESTAMP_OUT_OF_RANGE``
+(negative start, or end past the audio), ``MEDIA_UNSUPPORTED_FORMAT``, ``MEDIA_UNREADABLE``
+(a broken WAV header) and the fetcher's ``MEDIA_*`` codes. One problem per bad timestamp entry,
+one per row for media problems. See ``docs/media/audio.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from rowport import hookimpl
+from rowport.plugins import ExportContext, Problem
+from rowport_plugins._fetch import MediaError, MediaFetcher
+from rowport_plugins._media import fetcher, fill_media_attributes, iter_labels, plugin_options
+
+__all__ = [
+    "NeedMore",
+    "WavInfo",
+    "parse_wav",
+    "read_wav",
+    "rowport_declare_media_types",
+    "rowport_transform_rows",
+    "rowport_validate_rows",
+    "timestamp_problem",
+]
+
+NAME = "audio"
+DEFAULT_HEAD_BYTES = 64 * 1024
+MAX_HEADER_READS = 4
+_CACHE_KEY = "rowport_plugins.audio.probed"
+_CACHE_ENTRIES = 4096
+
+# format tags whose block_align is one sample frame: PCM, IEEE float, A-law, mu-law, extensible
+_FRAME_FORMATS = frozenset({0x0001, 0x0003, 0x0006, 0x0007, 0xFFFE})
+_UNKNOWN_SIZES = (0, 0xFFFFFFFF)
+
+
+@attrs.frozen(kw_only=True)
+class WavInfo:
+    """What a WAV header says."""
+
+    sample_rate: int
+    channels: int
+    frames: int
+
+    @property
+    def duration_ms(self) -> int:
+        return round(self.frames * 1000 / self.sample_rate)
+
+    def attributes(self) -> dict[str, Any]:
+        return {
+            "asset_type": "audio",
+            "mime_type": "audio/wav",
+            "duration_ms": self.duration_ms,
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+        }
+
+
+class NeedMore(Exception):
+    """The header goes on past the bytes read: read at least ``until`` bytes."""
+
+    def __init__(self, until: int) -> None:
+        super().__init__(until)
+        self.until = until
+
+
+def sniff_format(data: bytes) -> str | None:
+    """A short name of a known non-WAV audio format from its magic bytes, else None."""
+    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+        return "MP3"
+    if data.startswith(b"OggS"):
+        return "Ogg"
+    if data.startswith(b"fLaC"):
+        return "FLAC"
+    if data[4:8] == b"ftyp":
+        return "MP4/M4A"
+    if data.startswith(b"FORM") and data[8:12] in (b"AIFF", b"AIFC"):
+        return "AIFF"
+    if data.startswith(b"RF64"):
+        return "RF64"
+    return None
+
+
+def parse_wav(data: bytes, size: int | None) -> WavInfo:
+    """Parse a WAV header from the first bytes of a file (``size``: the whole file's, if known).
+
+    :raises NeedMore: a needed chunk header lies past ``data``.
+    :raises MediaError: ``MEDIA_UNSUPPORTED_FORMAT`` (not a WAV, or a compressed WAV without a
+        ``fact`` chunk) or ``MEDIA_UNREADABLE`` (a broken header).
+    """
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        if len(data) < 12 and size is not None and size >= 12:
+            raise NeedMore(12)
+        found = sniff_format(data)
+        what = f"{found} audio" if found else "not a WAV file (no RIFF/WAVE header)"
+        raise MediaError(
+            "MEDIA_UNSUPPORTED_FORMAT",
+            f"{what}: only WAV is read; store duration_ms, sample_rate and channels in the"
+            " row's media attributes for other formats",
+        )
+    fmt: tuple[int, int, int, int] | None = None  # format tag, channels, rate, block align
+    fact_frames: int | None = None
+    offset = 12
+    while True:
+        if offset + 8 > len(data):
+            if size is not None and offset + 8 > size:
+                raise MediaError("MEDIA_UNREADABLE", "the WAV file has no data chunk")
+            raise NeedMore(offset + 8)
+        chunk_id = data[offset : offset + 4]
+        (chunk_size,) = struct.unpack_from("<I", data, offset + 4)
+        body = offset + 8
+        if chunk_id in (b"fmt ", b"fact"):
+            needed = 16 if chunk_id == b"fmt " else 4
+            if chunk_size < needed:
+                raise MediaError("MEDIA_UNREADABLE", f"the WAV {chunk_id!r} chunk is too short")
+            if body + needed > len(data):
+                raise NeedMore(body + needed)
+            if chunk_id == b"fmt ":
+                tag, channels, rate, _byte_rate, align = struct.unpack_from("<HHII H", data, body)
+                fmt = (tag, channels, rate, align)
+            else:
+                (fact_frames,) = struct.unpack_from("<I", data, body)
+        elif chunk_id == b"data":
+            if fmt is None:
+                raise MediaError("MEDIA_UNREADABLE", "the WAV data chunk comes before fmt")
+            return _info(fmt, fact_frames, chunk_size, body, size)
+        offset = body + chunk_size + (chunk_size & 1)
+
+
+def _info(
+    fmt: tuple[int, int, int, int],
+    fact_frames: int | None,
+    data_size: int,
+    data_at: int,
+    size: int | None,
+) -> WavInfo:
+    tag, channels, rate, align = fmt
+    if channels <= 0 or rate <= 0 or align <= 0:
+        raise MediaError(
+            "MEDIA_UNREADABLE",
+            f"the WAV fmt chunk is invalid: {channels} channels, {rate} Hz, block align {align}",
+        )
+    if size is not None:
+        available = max(0, size - data_at)
+        if data_size in _UNKNOWN_SIZES or data_size > available:
+            data_size = available  # streamed (size unset) or truncated file
+    elif data_size in _UNKNOWN_SIZES:
+        raise MediaError("MEDIA_UNREADABLE", "the WAV data size is unset and the file size unknown")
+    if tag in _FRAME_FORMATS:
+        frames = data_size // align
+    elif fact_frames is not None:
+        frames = fact_frames
+    else:
+        raise MediaError(
+            "MEDIA_UNSUPPORTED_FORMAT",
+            f"compressed WAV (format tag 0x{tag:04x}) without a fact chunk: its duration is"
+            " unknown; store the media attributes",
+        )
+    return WavInfo(sample_rate=rate, channels=channels, frames=frames)
+
+
+def read_wav(media: MediaFetcher, source: str, head: int) -> WavInfo:
+    """The header of the WAV at ``source``, reading its first ``head`` bytes (more if needed)."""
+    want = max(12, head)
+    for _ in range(MAX_HEADER_READS):
+        got = media.read(source, head=want)
+        try:
+            return parse_wav(got.data, got.size)
+        except NeedMore as more:
+            if not got.partial or len(got.data) < want or more.until > media.max_bytes:
+                raise MediaError(
+                    "MEDIA_UNREADABLE", "the WAV header is truncated or runs past the size cap"
+                ) from None
+            want = min(media.max_bytes, max(more.until, want * 2))
+    raise MediaError("MEDIA_UNREADABLE", f"no WAV data chunk within the first {want} bytes")
+
+
+# -- per-export probing ------------------------------------------------------------------------
+
+
+def _head_bytes(context: ExportContext) -> int:
+    value = plugin_options(context, NAME).get("head_bytes", DEFAULT_HEAD_BYTES)
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 12
+    return value if ok else DEFAULT_HEAD_BYTES
+
+
+def _fetch_enabled(context: ExportContext) -> bool:
+    return plugin_options(context, "media").get("fetch") is not False
+
+
+def _stored_duration(row: Mapping[str, Any]) -> float | None:
+    value: Any = (row.get("media_attributes") or {}).get("duration_ms")
+    return float(value) if _is_number(value) and value >= 0 else None
+
+
+def _probe(row: Mapping[str, Any], context: ExportContext) -> dict[str, Any] | MediaError:
+    """The row's audio attributes read from the file (once per export per source)."""
+    cache: dict[str, dict[str, Any] | MediaError] = context.state.setdefault(_CACHE_KEY, {})
+    source = row["data_row"]["row_data"]
+    if not isinstance(source, str):
+        return MediaError("MEDIA_UNREADABLE", "row_data is not a string")
+    if source in cache:
+        return cache[source]
+    found: dict[str, Any] | MediaError
+    try:
+        found = read_wav(fetcher(context), source, _head_bytes(context)).attributes()
+    except MediaError as exc:
+        found = exc
+    if len(cache) >= _CACHE_ENTRIES:
+        cache.pop(next(iter(cache)))
+    cache[source] = found
+    return found
+
+
+# -- checking timestamps -----------------------------------------------------------------------
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def timestamp_problem(start: Any, end: Any, duration_ms: float | None) -> tuple[str, str] | None:
+    """``(code, reason)`` when ``[start, end]`` is not a valid range of an audio of
+    ``duration_ms`` (None: unknown, only the shape is checked), else None."""
+    if not _is_number(start) or not _is_number(end):
+        return (
+            "TIMESTAMP_INVALID",
+            f"start_ms and end_ms must be numbers, got {start!r} and {end!r}",
+        )
+    if start > end:
+        return "TIMESTAMP_INVALID", f"start_ms {start} is after end_ms {end}"
+    if start < 0:
+        return "TIMESTAMP_OUT_OF_RANGE", f"start_ms {start} is negative"
+    if duration_ms is not None and end > duration_ms:
+        return (
+            "TIMESTAMP_OUT_OF_RANGE",
+            f"end_ms {end} is past the end of the audio ({_num(duration_ms)} ms)",
+        )
+    return None
+
+
+def _num(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def _check_label(
+    index: int, label: Mapping[str, Any], where: str, duration_ms: float | None
+) -> list[Problem]:
+    annotations = label.get("annotations")
+    timestamp = annotations.get("timestamp") if isinstance(annotations, Mapping) else None
+    if timestamp is None:
+        return []
+    base = {"label_id": label.get("id"), "duration_ms": duration_ms}
+    at = f"{where}.annotations.timestamp"
+    if not isinstance(timestamp, Mapping):
+        return [
+            Problem(
+                index=index,
+                code="TIMESTAMP_INVALID",
+                message=f"{at}: must be an object {{feature_id: [entries]}}",
+                details={**base, "feature_id": None, "start_ms": None, "end_ms": None, "path": at},
+            )
+        ]
+    problems: list[Problem] = []
+    for feature_id, entries in timestamp.items():
+        if not isinstance(entries, list):
+            entries = [entries]  # reported below as an entry that is not an object
+        for i, entry in enumerate(entries):
+            path = f"{at}.{feature_id}[{i}]"
+            obj = entry if isinstance(entry, Mapping) else {}
+            start, end = obj.get("start_ms"), obj.get("end_ms")
+            name = obj.get("name")
+            found = (
+                timestamp_problem(start, end, duration_ms)
+                if isinstance(entry, Mapping)
+                else ("TIMESTAMP_INVALID", "an entry must be an object {start_ms, end_ms, ...}")
+            )
+            if found is None:
+                continue
+            code, reason = found
+            shown = f"{path} ({name})" if name else path
+            problems.append(
+                Problem(
+                    index=index,
+                    code=code,
+                    message=f"{shown}: {reason}",
+                    details={
+                        **base,
+                        "feature_id": feature_id,
+                        "feature_schema_id": obj.get("feature_schema_id"),
+                        "name": name,
+                        "start_ms": start,
+                        "end_ms": end,
+                        "path": path,
+                    },
+                )
+            )
+    return problems
+
+
+# -- hooks -------------------------------------------------------------------------------------
+
+
+@hookimpl(trylast=True)
+def rowport_declare_media_types() -> Sequence[str]:
+    """This plugin's row hooks see ``audio`` batches only."""
+    return ["audio"]
+
+
+@hookimpl(trylast=True)
+def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
+    """Read the duration of rows that do not store it, and check every timestamp entry."""
+    problems: list[Problem] = []
+    fetch = _fetch_enabled(context)
+    for index, row in enumerate(rows):
+        duration = _stored_duration(row)
+        if duration is None and fetch:
+            probed = _probe(row, context)
+            if isinstance(probed, MediaError):
+                source = str(row["data_row"]["row_data"])
+                problems.append(
+                    Problem(
+                        index=index,
+                        code=probed.code,
+                        message=f"cannot read the audio's attributes: {probed.message}",
+                        details={"source": source if len(source) <= 200 else source[:200] + "..."},
+                    )
+                )
+            else:
+                duration = float(probed["duration_ms"])
+        for _, _, where, label in iter_labels(row):
+            problems.extend(_check_label(index, label, where, duration))
+    return problems
+
+
+def _attributes(row: dict[str, Any], context: ExportContext) -> dict[str, Any]:
+    probed = _probe(row, context)
+    if isinstance(probed, MediaError):
+        raise probed
+    return dict(probed)
+
+
+@hookimpl(trylast=True)
+def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
+    """Add ``{asset_type, mime_type, duration_ms, sample_rate, channels}`` to rows without a
+    ``duration_ms`` (stored values win). Unreadable media was reported by validation."""
+    if not _fetch_enabled(context):
+        return []
+    readable = [
+        row
+        for row in rows
+        if "duration_ms" in (row.get("media_attributes") or {})
+        or not isinstance(_probe(row, context), MediaError)
+    ]
+    position = {id(row): i for i, row in enumerate(rows)}
+    found = fill_media_attributes(
+        readable,
+        context,
+        lambda row, _media: _attributes(row, context),
+        required=["duration_ms"],
+    )
+    return [attrs.evolve(p, index=position[id(readable[p.index])]) for p in found]

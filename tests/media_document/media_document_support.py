@@ -1,0 +1,150 @@
+"""Helpers for the document plugin tests: PDFs written with pypdf, document annotations, a
+project, exports and a local HTTP server counting its requests."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfWriter
+
+import rowport
+from rowport import StreamType
+
+PLUGIN = "rowport_plugins.document"
+# (width, height) in points: US Letter portrait, A4 landscape
+PAGES: tuple[tuple[float, float], ...] = ((612.0, 792.0), (842.0, 595.0))
+PDF_ATTRIBUTES = {"asset_type": "pdf", "mime_type": "application/pdf", "page_count": 2}
+TOOLS = [
+    {"tool": "bbox", "name": "table"},
+    {"tool": "bbox", "name": "title block"},
+    {"tool": "entity", "name": "invoice number"},
+]
+CLASSIFICATIONS = [
+    {"type": "radio", "name": "language", "options": [{"name": "english"}, {"name": "french"}]},
+]
+
+
+def write_pdf(path: Path, pages: Sequence[tuple[float, float]]) -> Path:
+    writer = PdfWriter()
+    for width, height in pages:
+        writer.add_blank_page(width=width, height=height)
+    with path.open("wb") as out:
+        writer.write(out)
+    return path
+
+
+def box(
+    page: Any,
+    top: float,
+    left: float,
+    height: float,
+    width: float,
+    *,
+    name: str = "table",
+    dims: tuple[float, float] | None = None,
+) -> dict[str, Any]:
+    """A DocumentBoundingBox; ``dims`` (width, height) gives its page_dimensions."""
+    obj: dict[str, Any] = {
+        "name": name,
+        "annotation_kind": "DocumentBoundingBox",
+        "page_number": page,
+        "bounding_box": {"top": top, "left": left, "height": height, "width": width},
+    }
+    if dims is not None:
+        obj["page_dimensions"] = {"height": dims[1], "width": dims[0]}
+    return obj
+
+
+def entity(*pages: Any) -> dict[str, Any]:
+    """A DocumentEntityToken with one group per page number."""
+    return {
+        "name": "invoice number",
+        "annotation_kind": "DocumentEntityToken",
+        "location": {
+            "groups": [
+                {"id": f"group-{i}", "page_number": page, "tokens": [f"t{i}"], "text": "2024"}
+                for i, page in enumerate(pages)
+            ]
+        },
+    }
+
+
+def make_project(
+    client: rowport.Client, specs: Sequence[Mapping[str, Any]]
+) -> tuple[Any, list[Any]]:
+    dataset = client.create_dataset("documents")
+    rows = dataset.create_data_rows([{"media_type": "document", **spec} for spec in specs])
+    ontology = client.create_ontology("doc", tools=TOOLS, classifications=CLASSIFICATIONS)
+    project = client.create_project("doc project", "document", ontology)
+    project.create_batch("batch", data_rows=rows)
+    return project, rows
+
+
+def label(data_row: Any, *objects: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "data_row_id": data_row.uid,
+        "annotations": {"objects": list(objects), "classifications": [], "relationships": []},
+    }
+
+
+def run_export(project: Any, **options: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    task = project.export(**options)
+    task.wait_till_done(timeout_seconds=60)
+    assert task.status == "COMPLETE", task.status
+    rows = [o.json for o in task.get_buffered_stream()] if task.has_result() else []
+    errors = (
+        [o.json for o in task.get_buffered_stream(StreamType.ERRORS)] if task.has_errors() else []
+    )
+    return rows, errors
+
+
+def by_key(rows: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    return {row["data_row"]["global_key"]: row for row in rows}
+
+
+def objects_of(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    (section,) = row["projects"].values()
+    return [obj for lab in section["labels"] for obj in lab["annotations"].get("objects", [])]
+
+
+class Server:
+    """A threaded ``http.server`` serving ``root``; ``hits[path]`` counts GET requests."""
+
+    def __init__(self, root: Path) -> None:
+        self.hits: Counter[str] = Counter()
+        hits = self.hits
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def do_GET(self) -> None:
+                hits[self.path] += 1
+                super().do_GET()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        handler = functools.partial(Handler, directory=str(root))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, name: str) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}/{name}"
+
+
+@contextmanager
+def serving(root: Path) -> Iterator[Server]:
+    server = Server(root)
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+        server.thread.join(timeout=5)
