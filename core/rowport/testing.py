@@ -56,6 +56,43 @@ _ROW_DATA = {
     "conversational": "https://example.com/conversations/{n}.json",
     "html": "https://example.com/pages/{n}.html",
 }
+# Stored attributes, so the media-type plugins have nothing to fetch for these made-up URLs.
+_ATTRIBUTES: dict[str, dict[str, Any]] = {
+    "image": {
+        "height": 480,
+        "width": 640,
+        "asset_type": "image",
+        "mime_type": "image/jpeg",
+        "exif_rotation": "1",
+    },
+    "video": {
+        "mime_type": "video/mp4",
+        "frame_rate": 30,
+        "frame_count": 300,
+        "width": 640,
+        "height": 480,
+        "duration": 10.0,
+        "codec": "avc1",
+        "asset_type": "video",
+    },
+    "text": {"mime_type": "text/plain"},
+    "geospatial": {"mime_type": "application/x-tms-geo"},
+    "document": {"asset_type": "pdf", "mime_type": "application/pdf", "page_count": 2},
+    "audio": {
+        "asset_type": "audio",
+        "mime_type": "audio/mpeg",
+        "duration_ms": 10000,
+        "sample_rate": 44100,
+        "channels": 2,
+    },
+    "conversational": {
+        "asset_type": "conversational",
+        "mime_type": "application/vnd.labelbox.conversational",
+        "labelable_ids": [],
+        "message_count": 0,
+    },
+    "html": {"asset_type": "html", "mime_type": "text/html", "size": 0},
+}
 _counter = itertools.count()
 
 
@@ -118,6 +155,7 @@ def build_catalog(
             "global_key": f"{media}-{n}-{i}",
             "external_id": f"{media}-{i}",
             "media_type": media,
+            "media_attributes": _ATTRIBUTES[media],
         }
         for i in range(rows)
     ]

@@ -11,6 +11,12 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "rowport_plugins.ontology",
     "rowport_plugins.text",
     "rowport_plugins.conversational",
+    "rowport_plugins.image",
+    "rowport_plugins.video",
+    "rowport_plugins.geospatial",
+    "rowport_plugins.document",
+    "rowport_plugins.audio",
+    "rowport_plugins.html",
 )
 
 __all__ = ["BUILTIN_PLUGINS"]

@@ -50,6 +50,25 @@ class Media:
     used_range: bool = False
 
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def offline() -> bool:
+    """``ROWPORT_OFFLINE=1``: media on hosts other than this machine's loopback is not fetched."""
+    return os.environ.get("ROWPORT_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def blocked(source: str) -> bool:
+    """Whether ``source`` is a remote URL that offline mode keeps rowport from fetching."""
+    if not offline():
+        return False
+    parsed = urlparse(source)
+    if parsed.scheme.lower() not in ("http", "https"):
+        return False
+    host = (parsed.hostname or "").lower()
+    return not (host in _LOOPBACK or host.startswith("127."))
+
+
 def local_path(source: str) -> Path | None:
     """The filesystem path of a local path or ``file://`` URL, else None."""
     if source.startswith("file://"):
@@ -86,6 +105,10 @@ class MediaFetcher:
         if path is not None:
             return self._read_file(path, head)
         scheme = urlparse(source).scheme.lower()
+        if blocked(source):
+            raise MediaError(
+                "MEDIA_OFFLINE", f"not fetching {source[:120]!r}: ROWPORT_OFFLINE is set"
+            )
         if scheme in ("http", "https"):
             return self._read_http(source, head)
         raise MediaError(

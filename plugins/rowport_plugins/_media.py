@@ -74,6 +74,8 @@ def fill_media_attributes(
         try:
             found = compute(row, media)
         except MediaError as exc:
+            if exc.code == "MEDIA_OFFLINE":
+                continue  # offline: remote media is left alone, not reported
             problems.append(
                 Problem(
                     index=index,

@@ -48,6 +48,7 @@ def test_a_broken_demo_row_is_reported_by_its_media_plugin(
         pytest.skip(f"{plugin} is not a built-in plugin yet")
     lines = [e for e in _errors(client, broken.project_id) if e["plugin"] == plugin]
     mine = [e for e in lines if e["data_row"]["id"] == broken.data_row_id]
-    assert len(mine) == 1, mine
-    assert mine[0]["code"] in EXPECTED[problem]
-    assert mine[0]["stage"] == "validate"
+    assert mine, lines
+    # a keyframe past the end is both a frame out of range and outside its segment
+    assert len(mine) <= 2 and all(e["code"] in EXPECTED[problem] for e in mine), mine
+    assert all(e["stage"] == "validate" for e in mine)
