@@ -16,10 +16,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -37,13 +38,17 @@ from rowport.sinks import BaseSink, SinkFatalError
 
 __all__ = [
     "CollectingSink",
+    "MediaServer",
     "PluginRun",
     "build_catalog",
+    "by_global_key",
     "collecting_sink",
+    "export_rows",
     "make_client",
     "make_context",
     "make_row",
     "run_plugin",
+    "serve_media",
 ]
 
 _ROW_DATA = {
@@ -369,3 +374,112 @@ def collecting_sink() -> type[CollectingSink]:
     list), to register with ``register("collect", factory)``."""
     factory: type[CollectingSink] = type("CollectingSink", (CollectingSink,), {"instances": []})
     return factory
+
+
+# -- media over HTTP and reading an export -----------------------------------------------------
+
+
+class MediaServer:
+    """A threaded HTTP server on 127.0.0.1 serving the files under ``root``, for media tests.
+
+    With ``honour_range`` it answers ``Range: bytes=a-b`` with 206 and the slice; without, it
+    sends the whole file (200) whatever the request asks. ``requests`` lists ``(path, Range)``
+    of every GET, ``hits`` counts them by path, ``ranges`` lists the Range headers alone.
+    Use it through :func:`serve_media`.
+    """
+
+    def __init__(self, root: Path, *, honour_range: bool = True) -> None:
+        import functools
+        import http.server
+        import re
+        from collections import Counter
+
+        self.root = Path(root)
+        self.requests: list[tuple[str, str | None]] = []
+        self.hits: Counter[str] = Counter()
+        seen, hits = self.requests, self.hits
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def do_GET(self) -> None:
+                wanted = self.headers.get("Range")
+                seen.append((self.path, wanted))
+                hits[self.path] += 1
+                match = re.fullmatch(r"bytes=(\d+)-(\d*)", wanted or "")
+                if not honour_range or match is None:
+                    super().do_GET()
+                    return
+                path = Path(self.translate_path(self.path))
+                if not path.is_file():
+                    self.send_error(404)
+                    return
+                data = path.read_bytes()
+                start = int(match[1])
+                end = min(int(match[2]) if match[2] else len(data) - 1, len(data) - 1)
+                body = data[start : end + 1]
+                self.send_response(206)
+                self.send_header("Content-Type", self.guess_type(str(path)))
+                self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        class Quiet(http.server.ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a client that stops reading after the head it needs
+
+        handler = functools.partial(Handler, directory=str(self.root))
+        self.httpd = Quiet(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def ranges(self) -> list[str | None]:
+        """The Range header of every GET, in order (None when there was none)."""
+        return [wanted for _, wanted in self.requests]
+
+    @property
+    def base(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def url(self, name: str) -> str:
+        """The URL of file ``name`` under the root."""
+        return f"{self.base}/{name}"
+
+
+@contextlib.contextmanager
+def serve_media(root: Path, *, honour_range: bool = True) -> Iterator[MediaServer]:
+    """A running :class:`MediaServer` on ``root``, stopped when the block ends."""
+    server = MediaServer(root, honour_range=honour_range)
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+        server.thread.join(timeout=5)
+
+
+def export_rows(
+    exportable: Any, **options: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run ``exportable.export(**options)`` to COMPLETE; return (RESULT rows, ERRORS lines)."""
+    from rowport.tasks import StreamType
+
+    task = exportable.export(**options)
+    task.wait_till_done(timeout_seconds=60)
+    if task.status != "COMPLETE":
+        raise AssertionError(f"export ended {task.status}: {task.errors_message}")
+    rows = [o.json for o in task.get_buffered_stream()] if task.has_result() else []
+    errors = (
+        [o.json for o in task.get_buffered_stream(StreamType.ERRORS)] if task.has_errors() else []
+    )
+    return rows, errors
+
+
+def by_global_key(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Export rows keyed by their data row's global key."""
+    return {row["data_row"]["global_key"]: row for row in rows}

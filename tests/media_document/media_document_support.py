@@ -3,19 +3,17 @@ project, exports and a local HTTP server counting its requests."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pypdf import PdfWriter
 
 import rowport
-from rowport import StreamType
+from rowport.testing import MediaServer as Server
+from rowport.testing import by_global_key as by_key  # noqa: F401 (re-exported)
+from rowport.testing import export_rows as run_export  # noqa: F401 (re-exported)
+from rowport.testing import serve_media
 
 PLUGIN = "rowport_plugins.document"
 # (width, height) in points: US Letter portrait, A4 landscape
@@ -94,57 +92,11 @@ def label(data_row: Any, *objects: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_export(project: Any, **options: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    task = project.export(**options)
-    task.wait_till_done(timeout_seconds=60)
-    assert task.status == "COMPLETE", task.status
-    rows = [o.json for o in task.get_buffered_stream()] if task.has_result() else []
-    errors = (
-        [o.json for o in task.get_buffered_stream(StreamType.ERRORS)] if task.has_errors() else []
-    )
-    return rows, errors
-
-
-def by_key(rows: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    return {row["data_row"]["global_key"]: row for row in rows}
-
-
 def objects_of(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     (section,) = row["projects"].values()
     return [obj for lab in section["labels"] for obj in lab["annotations"].get("objects", [])]
 
 
-class Server:
-    """A threaded ``http.server`` serving ``root``; ``hits[path]`` counts GET requests."""
-
-    def __init__(self, root: Path) -> None:
-        self.hits: Counter[str] = Counter()
-        hits = self.hits
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def do_GET(self) -> None:
-                hits[self.path] += 1
-                super().do_GET()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        handler = functools.partial(Handler, directory=str(root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def url(self, name: str) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}/{name}"
-
-
-@contextmanager
 def serving(root: Path) -> Iterator[Server]:
-    server = Server(root)
-    server.thread.start()
-    try:
-        yield server
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
-        server.thread.join(timeout=5)
+    """The files under ``root`` over HTTP, whole (no Range support)."""
+    return serve_media(root, honour_range=False)

@@ -8,7 +8,8 @@ from typing import Any
 import orjson
 
 import rowport
-from rowport import StreamType
+from rowport.testing import by_global_key as by_key  # noqa: F401 (re-exported)
+from rowport.testing import export_rows as run_export  # noqa: F401 (re-exported)
 
 PLUGIN = "rowport_plugins.geospatial"
 BOUNDS = [[-122.4310, 37.7620], [-122.4100, 37.7790]]
@@ -95,22 +96,6 @@ def label(data_row: Any, *objects: Mapping[str, Any]) -> dict[str, Any]:
         "data_row_id": data_row.uid,
         "annotations": {"objects": list(objects), "classifications": [], "relationships": []},
     }
-
-
-def run_export(project: Any, **options: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Export ``project``; return (RESULT rows, ERRORS lines)."""
-    task = project.export(**options)
-    task.wait_till_done(timeout_seconds=60)
-    assert task.status == "COMPLETE", task.status
-    rows = [o.json for o in task.get_buffered_stream()] if task.has_result() else []
-    errors = (
-        [o.json for o in task.get_buffered_stream(StreamType.ERRORS)] if task.has_errors() else []
-    )
-    return rows, errors
-
-
-def by_key(rows: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    return {row["data_row"]["global_key"]: row for row in rows}
 
 
 def objects_of(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:

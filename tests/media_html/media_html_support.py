@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import rowport
-from rowport import StreamType
+from rowport.testing import MediaServer as Server
+from rowport.testing import by_global_key as by_key  # noqa: F401 (re-exported)
+from rowport.testing import export_rows as run_export  # noqa: F401 (re-exported)
+from rowport.testing import serve_media
 
 PLUGIN = "rowport_plugins.html"
 
@@ -54,42 +52,6 @@ GOOD_ANNOTATIONS: dict[str, Any] = {
 }
 
 
-class Server:
-    """A threaded ``http.server`` serving ``root``; ``hits[path]`` counts GET requests."""
-
-    def __init__(self, root: Path) -> None:
-        self.hits: Counter[str] = Counter()
-        hits = self.hits
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def do_GET(self) -> None:
-                hits[self.path] += 1
-                super().do_GET()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        handler = functools.partial(Handler, directory=str(root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def url(self, name: str) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}/{name}"
-
-
-@contextmanager
-def serving(root: Path) -> Iterator[Server]:
-    server = Server(root)
-    server.thread.start()
-    try:
-        yield server
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
-        server.thread.join(timeout=5)
-
-
 def make_project(
     client: rowport.Client, specs: Sequence[Mapping[str, Any]], *, labelled: bool = True
 ) -> tuple[Any, list[Any]]:
@@ -108,21 +70,10 @@ def make_project(
     return project, rows
 
 
-def run_export(project: Any, **options: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Export ``project``; return (RESULT rows, ERRORS lines)."""
-    task = project.export(**options)
-    task.wait_till_done(timeout_seconds=60)
-    assert task.status == "COMPLETE", task.status
-    rows = [o.json for o in task.get_buffered_stream()] if task.has_result() else []
-    errors = (
-        [o.json for o in task.get_buffered_stream(StreamType.ERRORS)] if task.has_errors() else []
-    )
-    return rows, errors
-
-
-def by_key(rows: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    return {row["data_row"]["global_key"]: row for row in rows}
-
-
 def html_attributes(size: int) -> dict[str, Any]:
     return {"asset_type": "html", "mime_type": "text/html", "size": size}
+
+
+def serving(root: Path) -> Iterator[Server]:
+    """The files under ``root`` over HTTP, whole (no Range support)."""
+    return serve_media(root, honour_range=False)

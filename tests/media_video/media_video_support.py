@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import rowport
-from rowport import StreamType
+from rowport.testing import export_rows as run_export  # noqa: F401 (re-exported)
 
 PLUGIN = "rowport_plugins.video"
 CAR = "car-feature-0000000000001"
@@ -84,18 +84,6 @@ def video_label(
             "classifications": [],
         },
     }
-
-
-def run_export(project: Any, **options: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Export ``project``; return (RESULT rows, ERRORS lines)."""
-    task = project.export(**options)
-    task.wait_till_done(timeout_seconds=60)
-    assert task.status == "COMPLETE", task.status
-    rows = [o.json for o in task.get_buffered_stream()] if task.has_result() else []
-    errors = (
-        [o.json for o in task.get_buffered_stream(StreamType.ERRORS)] if task.has_errors() else []
-    )
-    return rows, errors
 
 
 def annotations_of(row: Mapping[str, Any]) -> Mapping[str, Any]:
