@@ -7,18 +7,27 @@ Plugin options live under the plugin's short name in the export's ``plugin_optio
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
 
 __all__ = [
+    "fetch_enabled",
     "fetcher",
     "fill_media_attributes",
+    "is_int",
+    "is_number",
     "iter_labels",
+    "iter_objects",
     "plugin_options",
+    "read_once",
 ]
+
+T = TypeVar("T")
+_READ_CACHE_ENTRIES = 4096
 
 _FETCHER_KEY = "rowport_plugins.fetcher"
 
@@ -119,6 +128,59 @@ def iter_labels(row: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Mapping
                 for i, label in enumerate(run.get(key) or ()):
                     path = f"experiments.{model_id}.runs.{run_id}.{key}[{i}]"
                     yield "model_run", run_id, path, label
+
+
+def iter_objects(
+    row: Mapping[str, Any], accept: Callable[[dict[str, Any]], bool]
+) -> list[tuple[Mapping[str, Any], str, dict[str, Any]]]:
+    """``(label, path, object)`` for every object of a row's labels and predictions that
+    ``accept`` takes (``path`` locates it, ``projects.<id>.labels[0].annotations.objects[2]``)."""
+    found = []
+    for _, _, path, label in iter_labels(row):
+        annotations = label.get("annotations")
+        objects = annotations.get("objects") if isinstance(annotations, Mapping) else None
+        if not isinstance(objects, list):
+            continue
+        for i, obj in enumerate(objects):
+            if isinstance(obj, dict) and accept(obj):
+                found.append((label, f"{path}.annotations.objects[{i}]", obj))
+    return found
+
+
+def fetch_enabled(context: ExportContext) -> bool:
+    """False when the export turned media reading off (``plugin_options["media"]["fetch"]``)."""
+    return plugin_options(context, "media").get("fetch") is not False
+
+
+def read_once(
+    context: ExportContext, key: str, source: Any, read: Callable[[str], T]
+) -> T | MediaError:
+    """``read(source)`` once per export and source, kept in ``context.state[key]`` (bounded,
+    oldest dropped first); a :class:`MediaError` is kept and returned like a result."""
+    cache: dict[str, T | MediaError] = context.state.setdefault(key, {})
+    if not isinstance(source, str):
+        return MediaError("MEDIA_UNREADABLE", "row_data is not a string")
+    if source in cache:
+        return cache[source]
+    found: T | MediaError
+    try:
+        found = read(source)
+    except MediaError as exc:
+        found = exc
+    if len(cache) >= _READ_CACHE_ENTRIES:
+        cache.pop(next(iter(cache)))
+    cache[source] = found
+    return found
+
+
+def is_number(value: Any) -> bool:
+    """A finite int or float (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def is_int(value: Any) -> bool:
+    """An int (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _cut(text: str, limit: int = 200) -> str:

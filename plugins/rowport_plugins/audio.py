@@ -20,7 +20,6 @@ one per row for media problems. See ``docs/media/audio.md``.
 
 from __future__ import annotations
 
-import math
 import struct
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -30,7 +29,15 @@ import attrs
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
-from rowport_plugins._media import fetcher, fill_media_attributes, iter_labels, plugin_options
+from rowport_plugins._media import fetch_enabled as _fetch_enabled
+from rowport_plugins._media import (
+    fetcher,
+    fill_media_attributes,
+    iter_labels,
+    plugin_options,
+    read_once,
+)
+from rowport_plugins._media import is_number as _is_number
 
 __all__ = [
     "NeedMore",
@@ -47,7 +54,6 @@ NAME = "audio"
 DEFAULT_HEAD_BYTES = 64 * 1024
 MAX_HEADER_READS = 4
 _CACHE_KEY = "rowport_plugins.audio.probed"
-_CACHE_ENTRIES = 4096
 
 # format tags whose block_align is one sample frame: PCM, IEEE float, A-law, mu-law, extensible
 _FRAME_FORMATS = frozenset({0x0001, 0x0003, 0x0006, 0x0007, 0xFFFE})
@@ -204,10 +210,6 @@ def _head_bytes(context: ExportContext) -> int:
     return value if ok else DEFAULT_HEAD_BYTES
 
 
-def _fetch_enabled(context: ExportContext) -> bool:
-    return plugin_options(context, "media").get("fetch") is not False
-
-
 def _stored_duration(row: Mapping[str, Any]) -> float | None:
     value: Any = (row.get("media_attributes") or {}).get("duration_ms")
     return float(value) if _is_number(value) and value >= 0 else None
@@ -215,28 +217,15 @@ def _stored_duration(row: Mapping[str, Any]) -> float | None:
 
 def _probe(row: Mapping[str, Any], context: ExportContext) -> dict[str, Any] | MediaError:
     """The row's audio attributes read from the file (once per export per source)."""
-    cache: dict[str, dict[str, Any] | MediaError] = context.state.setdefault(_CACHE_KEY, {})
-    source = row["data_row"]["row_data"]
-    if not isinstance(source, str):
-        return MediaError("MEDIA_UNREADABLE", "row_data is not a string")
-    if source in cache:
-        return cache[source]
-    found: dict[str, Any] | MediaError
-    try:
-        found = read_wav(fetcher(context), source, _head_bytes(context)).attributes()
-    except MediaError as exc:
-        found = exc
-    if len(cache) >= _CACHE_ENTRIES:
-        cache.pop(next(iter(cache)))
-    cache[source] = found
-    return found
+    return read_once(
+        context,
+        _CACHE_KEY,
+        row["data_row"]["row_data"],
+        lambda source: read_wav(fetcher(context), source, _head_bytes(context)).attributes(),
+    )
 
 
 # -- checking timestamps -----------------------------------------------------------------------
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def timestamp_problem(start: Any, end: Any, duration_ms: float | None) -> tuple[str, str] | None:

@@ -22,7 +22,6 @@ with a non-negative size), ``BBOX_OUT_OF_BOUNDS`` (a box past its page's edges, 
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,7 +31,16 @@ from pypdf import PdfReader
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
-from rowport_plugins._media import fetcher, fill_media_attributes, iter_labels, plugin_options
+from rowport_plugins._media import fetch_enabled as _fetch_enabled
+from rowport_plugins._media import (
+    fetcher,
+    fill_media_attributes,
+    iter_objects,
+    plugin_options,
+    read_once,
+)
+from rowport_plugins._media import is_int as _is_int
+from rowport_plugins._media import is_number as _is_number
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -46,7 +54,6 @@ __all__ = [
 NAME = "document"
 DEFAULT_TOLERANCE = 0.5
 _CACHE_KEY = "rowport_plugins.document.pages"
-_CACHE_ENTRIES = 4096
 _KINDS = ("DocumentBoundingBox", "DocumentEntityToken")
 
 Pages = list[tuple[float, float]]
@@ -84,35 +91,14 @@ def read_pdf_pages(media: MediaFetcher, source: str) -> Pages:
     return page_sizes(media.read(source).data)
 
 
-def _fetch_enabled(context: ExportContext) -> bool:
-    return plugin_options(context, "media").get("fetch") is not False
-
-
 def _pages(row: Mapping[str, Any], context: ExportContext) -> Pages | MediaError:
     """The row's page sizes (read once per export per source)."""
-    cache: dict[str, Pages | MediaError] = context.state.setdefault(_CACHE_KEY, {})
-    source = row["data_row"]["row_data"]
-    if not isinstance(source, str):
-        return MediaError("MEDIA_UNREADABLE", "row_data is not a string")
-    if source in cache:
-        return cache[source]
-    found: Pages | MediaError
-    try:
-        found = read_pdf_pages(fetcher(context), source)
-    except MediaError as exc:
-        found = exc
-    if len(cache) >= _CACHE_ENTRIES:
-        cache.pop(next(iter(cache)))
-    cache[source] = found
-    return found
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return read_once(
+        context,
+        _CACHE_KEY,
+        row["data_row"]["row_data"],
+        lambda source: read_pdf_pages(fetcher(context), source),
+    )
 
 
 def _tolerance(context: ExportContext) -> float:
@@ -121,16 +107,7 @@ def _tolerance(context: ExportContext) -> float:
 
 
 def _doc_objects(row: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], str, dict[str, Any]]]:
-    found = []
-    for _, _, path, label in iter_labels(row):
-        annotations = label.get("annotations")
-        objects = annotations.get("objects") if isinstance(annotations, Mapping) else None
-        if not isinstance(objects, list):
-            continue
-        for i, obj in enumerate(objects):
-            if isinstance(obj, dict) and obj.get("annotation_kind") in _KINDS:
-                found.append((label, f"{path}.annotations.objects[{i}]", obj))
-    return found
+    return iter_objects(row, lambda obj: obj.get("annotation_kind") in _KINDS)
 
 
 @attrs.frozen

@@ -22,7 +22,6 @@ Exactly one problem per bad annotation (the first check it fails, in that order)
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -35,7 +34,9 @@ from shapely.validation import explain_validity  # type: ignore[import-untyped]
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaFetcher
-from rowport_plugins._media import fill_media_attributes, iter_labels, plugin_options
+from rowport_plugins._media import fill_media_attributes, iter_objects, plugin_options
+from rowport_plugins._media import is_int as _is_int
+from rowport_plugins._media import is_number as _is_number
 
 __all__ = [
     "GEO_KINDS",
@@ -92,14 +93,6 @@ class TileLayer:
         if self.max_zoom is not None:
             out["max_zoom"] = self.max_zoom
         return out
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _pick(layer: Mapping[str, Any], *keys: str) -> Any:
@@ -385,21 +378,13 @@ def _check_bbox_ring(rings: list[list[Position]]) -> None:
 
 
 def _geo_objects(row: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], str, dict[str, Any]]]:
-    found = []
-    for _, _, path, label in iter_labels(row):
-        annotations = label.get("annotations")
-        objects = annotations.get("objects") if isinstance(annotations, Mapping) else None
-        if not isinstance(objects, list):
-            continue
-        for i, obj in enumerate(objects):
-            if not isinstance(obj, dict):
-                continue
-            kind = obj.get("annotation_kind")
-            if (isinstance(kind, str) and kind.startswith("Geo")) or (
-                kind is None and "geojson" in obj
-            ):
-                found.append((label, f"{path}.annotations.objects[{i}]", obj))
-    return found
+    def geo(obj: dict[str, Any]) -> bool:
+        kind = obj.get("annotation_kind")
+        return (isinstance(kind, str) and kind.startswith("Geo")) or (
+            kind is None and "geojson" in obj
+        )
+
+    return iter_objects(row, geo)
 
 
 def _layer(row: Mapping[str, Any]) -> TileLayer | LayerError:

@@ -25,7 +25,6 @@ the attributes are filled, so an annotation never yields two outcomes. See
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +34,7 @@ from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
 from rowport_plugins._media import fill_media_attributes, iter_labels, plugin_options
+from rowport_plugins._media import is_number as _is_number
 
 __all__ = [
     "Bounds",
@@ -171,14 +171,6 @@ def _num(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _is_number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
 
 
 def _kind(obj: Mapping[str, Any]) -> str | None:

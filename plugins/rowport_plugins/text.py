@@ -29,7 +29,13 @@ import attrs
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
-from rowport_plugins._media import fetcher, fill_media_attributes, iter_labels, plugin_options
+from rowport_plugins._media import (
+    fetcher,
+    fill_media_attributes,
+    iter_objects,
+    plugin_options,
+)
+from rowport_plugins._media import is_int as _is_int
 
 __all__ = [
     "TEXT_EXTENSIONS",
@@ -180,10 +186,6 @@ def entity_span_problem(start: Any, end: Any, length: int) -> tuple[str, str] | 
     return None
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _int(value: Any, default: int) -> int:
     return value if _is_int(value) and value >= 0 else default
 
@@ -248,19 +250,12 @@ def _entities(
     row: Mapping[str, Any],
 ) -> list[tuple[Mapping[str, Any], str, Mapping[str, Any]]]:
     """``(label, path, object)`` of every text entity of a row's labels and predictions."""
-    found = []
-    for _, _, path, label in iter_labels(row):
-        annotations = label.get("annotations")
-        objects = annotations.get("objects") if isinstance(annotations, Mapping) else None
-        if not isinstance(objects, list):
-            continue
-        for i, obj in enumerate(objects):
-            if not isinstance(obj, Mapping):
-                continue
-            kind = obj.get("annotation_kind")
-            if kind == "TextEntity" or (kind is None and "location" in obj):
-                found.append((label, f"{path}.annotations.objects[{i}]", obj))
-    return found
+
+    def entity(obj: dict[str, Any]) -> bool:
+        kind = obj.get("annotation_kind")
+        return kind == "TextEntity" or (kind is None and "location" in obj)
+
+    return list(iter_objects(row, entity))
 
 
 def _check_entity(

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import math
 import struct
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -41,6 +40,8 @@ from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher, local_path
 from rowport_plugins._media import fill_media_attributes, iter_labels, plugin_options
+from rowport_plugins._media import is_int as _is_int
+from rowport_plugins._media import is_number as _is_number
 
 __all__ = [
     "Finding",
@@ -284,18 +285,6 @@ class Finding:
     value: Any
     feature_id: str | None = None
     name: str | None = None
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
 
 
 def _frame_number(key: Any) -> int | None:
