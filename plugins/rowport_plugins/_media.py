@@ -15,6 +15,7 @@ from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
 
 __all__ = [
+    "cut",
     "fetch_enabled",
     "fetcher",
     "fill_media_attributes",
@@ -90,7 +91,7 @@ def fill_media_attributes(
                     index=index,
                     code=exc.code,
                     message=exc.message,
-                    details={"source": _cut(source)},
+                    details={"source": cut(source)},
                 )
             )
             continue
@@ -100,7 +101,7 @@ def fill_media_attributes(
                     index=index,
                     code="MEDIA_UNREADABLE",
                     message=f"cannot read the media's attributes: {type(exc).__name__}: {exc}",
-                    details={"source": _cut(source)},
+                    details={"source": cut(source)},
                 )
             )
             continue
@@ -183,5 +184,6 @@ def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _cut(text: str, limit: int = 200) -> str:
+def cut(text: str, limit: int = 200) -> str:
+    """``text`` shortened to ``limit`` characters for messages."""
     return text if len(text) <= limit else text[:limit] + "..."

@@ -26,6 +26,7 @@ import orjson
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
+from rowport_plugins._media import cut as _cut
 from rowport_plugins._media import fetcher, fill_media_attributes, iter_labels
 from rowport_plugins.text import (
     BoundedCache,
@@ -145,10 +146,6 @@ def _conversation(row: Mapping[str, Any], context: ExportContext) -> Conversatio
 
 def _size(value: Any) -> int:
     return value.size if isinstance(value, Conversation) else 1
-
-
-def _cut(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 # -- checking annotations ----------------------------------------------------------------------

@@ -37,6 +37,8 @@ import attrs
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError
+from rowport_plugins._media import cut as _cut
+from rowport_plugins._media import fetch_enabled as _fetch_enabled
 from rowport_plugins._media import fetcher, fill_media_attributes, plugin_options
 from rowport_plugins.text import is_reference
 
@@ -176,10 +178,6 @@ def _source_option(context: ExportContext) -> str:
     return value if value in SOURCES else "auto"
 
 
-def _fetch_enabled(context: ExportContext) -> bool:
-    return plugin_options(context, "media").get("fetch") is not False
-
-
 def _fetches(row_data: str, context: ExportContext) -> bool:
     """Whether ``row_data`` is read from a file (else it is the HTML)."""
     return _source_option(context) != "inline" and is_reference(row_data)
@@ -206,10 +204,6 @@ def _check_row(row: Mapping[str, Any], context: ExportContext) -> HtmlCheck | No
             cache.pop(next(iter(cache)))
         cache[row_data] = found
     return found
-
-
-def _cut(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 # -- hooks -------------------------------------------------------------------------------------

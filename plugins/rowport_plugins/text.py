@@ -29,6 +29,7 @@ import attrs
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
+from rowport_plugins._media import cut as _cut
 from rowport_plugins._media import (
     fetcher,
     fill_media_attributes,
@@ -188,10 +189,6 @@ def entity_span_problem(start: Any, end: Any, length: int) -> tuple[str, str] | 
 
 def _int(value: Any, default: int) -> int:
     return value if _is_int(value) and value >= 0 else default
-
-
-def _cut(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 # -- reading a row's text ----------------------------------------------------------------------
