@@ -4,6 +4,7 @@ and small readers of command output."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from rowport import Client
 
 ROWS = 30
 LABELLED = 4
+READY_TIMEOUT = 120.0  # generous: a loaded machine takes seconds to start a process
+HOLD_LIMIT = 600.0  # seconds a Gate holds an export at most (owner fixtures release it)
 
 Run = Callable[..., Result]
 
@@ -96,9 +99,9 @@ class Gate:
 
     def __call__(self, rows: list[dict[str, Any]], context: Any) -> tuple[list[Any], list[Any]]:
         self.entered.set()
-        for _ in range(1000):
-            if self.release.wait(0.01):
-                break
+        # held until released or canceled; the deadline only stops a forgotten gate hanging
+        deadline = time.monotonic() + HOLD_LIMIT
+        while not self.release.wait(0.01) and time.monotonic() < deadline:
             if context.catalog.task_status(context.task_id) == "CANCELLING":
                 break
         return rows, []

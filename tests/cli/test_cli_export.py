@@ -166,7 +166,7 @@ def test_an_unknown_scope_id_is_a_clean_error(sample: Sample, run: Run) -> None:
 def test_ctrl_c_while_waiting_cancels_the_task_and_exits_130(
     sample: Sample, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clitools import Gate, add_step
+    from clitools import READY_TIMEOUT, Gate, add_step
 
     from rowport.cli import _context, _waiting
 
@@ -178,7 +178,7 @@ def test_ctrl_c_while_waiting_cancels_the_task_and_exits_130(
         return client
 
     def interrupted(task: object, **kwargs: object) -> str:
-        gate.entered.wait(5)
+        assert gate.entered.wait(READY_TIMEOUT)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(_context, "Client", gated_client)

@@ -6,12 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import orjson
 import pytest
-from clitools import ROWS, Gate, Sample, add_step
+from clitools import READY_TIMEOUT, ROWS, Gate, Sample, add_step
 
 from rowport import Client, StreamType
 
@@ -87,30 +86,44 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert "COMPLETE" in done.stdout
 
 
+# ``rowport`` as the console script runs it, but announcing on stdout the moment the command
+# starts waiting (inside its Ctrl-C handling): the readiness signal, where a clock would race
+# the child's imports on a loaded machine.
+ANNOUNCING_ROWPORT = """
+import sys
+from rowport.cli import _waiting, main
+original = _waiting.wait_with_progress
+def announced(*args, **kwargs):
+    print("waiting", flush=True)
+    return original(*args, **kwargs)
+_waiting.wait_with_progress = announced
+main(sys.argv[1:], prog_name="rowport")
+"""
+
+
 def test_ctrl_c_stops_tasks_wait_with_exit_130(sample: Sample, owner: Client, gate: Gate) -> None:
     add_step(owner, gate)
     task = owner.get_dataset(sample.dataset_id).export()
-    assert gate.entered.wait(5)
+    assert gate.entered.wait(READY_TIMEOUT)
+    command = ["--home", str(sample.home), "tasks", "wait", task.uid]
     waiter = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rowport.cli",
-            "--home",
-            str(sample.home),
-            "tasks",
-            "wait",
-            task.uid,
-        ],
+        [sys.executable, "-c", ANNOUNCING_ROWPORT, *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         # a child of a background job may inherit SIGINT ignored; give it the default
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    time.sleep(2)  # let it start and settle into waiting
-    waiter.send_signal(signal.SIGINT)
-    _, err = waiter.communicate(timeout=30)
+    try:
+        assert waiter.stdout is not None
+        ready = waiter.stdout.readline()  # blocks until the command waits (or it exited)
+        assert ready == "waiting\n", waiter.communicate(timeout=READY_TIMEOUT)[1]
+        waiter.send_signal(signal.SIGINT)
+        _, err = waiter.communicate(timeout=READY_TIMEOUT)
+    finally:
+        if waiter.poll() is None:
+            waiter.kill()
+            waiter.wait()
     assert waiter.returncode == 130, err
     assert f"stopped waiting; task {task.uid} is IN_PROGRESS" in err
     assert task.status == "IN_PROGRESS"

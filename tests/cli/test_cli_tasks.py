@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
-from clitools import ROWS, Boom, Gate, Run, Sample, add_step, lines, read_lines
+from clitools import READY_TIMEOUT, ROWS, Boom, Gate, Run, Sample, add_step, lines, read_lines
 
 from rowport import Client, ExportTask, StreamType
 
@@ -26,7 +26,7 @@ def running(sample: Sample, owner: Client, gate: Gate) -> ExportTask:
     """An export held in its first batch by :func:`gate` (released when the test ends)."""
     add_step(owner, gate)
     task = owner.get_dataset(sample.dataset_id).export(task_name="held")
-    assert gate.entered.wait(5)
+    assert gate.entered.wait(READY_TIMEOUT)
     return task
 
 
@@ -91,8 +91,23 @@ def test_show_of_a_running_task_has_no_totals(running: ExportTask, run: Run) -> 
     assert (record["status"], record["streams"]) == ("IN_PROGRESS", None)
 
 
-def test_wait_returns_0_when_the_task_completes(running: ExportTask, gate: Gate, run: Run) -> None:
-    threading.Timer(0.2, gate.release.set).start()
+def _release_on_call(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, gate: Gate) -> None:
+    """Open ``gate`` when ``owner.name`` is first called: the command has started waiting."""
+    original = getattr(owner, name)
+
+    def released(*args: Any, **kwargs: Any) -> Any:
+        gate.release.set()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, released)
+
+
+def test_wait_returns_0_when_the_task_completes(
+    running: ExportTask, gate: Gate, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rowport.cli import _waiting
+
+    _release_on_call(monkeypatch, _waiting, "wait_with_progress", gate)
     result = run("tasks", "wait", running.uid)
     assert result.exit_code == 0
     assert f"COMPLETE: {ROWS} rows" in result.stderr
@@ -188,9 +203,9 @@ def test_stream_of_a_running_task_names_its_status_and_suggests_follow(
 
 
 def test_follow_streams_a_running_task_to_its_end(
-    running: ExportTask, gate: Gate, run: Run
+    running: ExportTask, gate: Gate, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    threading.Timer(0.2, gate.release.set).start()
+    _release_on_call(monkeypatch, ExportTask, "stream", gate)
     result = run("tasks", "stream", running.uid, "--follow", "--line", "5")
     assert result.exit_code == 0
     assert lines(result.stdout) == _result_lines(running)[5:]

@@ -186,7 +186,7 @@ def test_more_than_2000_ids_in_a_filter_are_refused(small: Small, name: str) -> 
 
 def test_exactly_2000_ids_in_a_filter_are_accepted(small: Small) -> None:
     task = small.project.export(filters={"data_row_ids": [*_ids(1999), small.row.uid]})
-    task.wait_till_done(timeout_seconds=30)
+    task.wait_till_done(timeout_seconds=120)
     assert task.status == "COMPLETE"
 
 

@@ -183,7 +183,7 @@ def test_slice_export_follows_the_saved_filters(
 
 def test_export_v2_gives_the_same_rows_as_a_list(rich: RichCatalog, exported: ExportCache) -> None:
     task = rich.project.export_v2(params={"label_details": True})
-    task.wait_till_done(timeout_seconds=30)
+    task.wait_till_done(timeout_seconds=120)
     with pytest.warns(DeprecationWarning):
         rows = task.result
     assert rows == exported("project", {"label_details": True})

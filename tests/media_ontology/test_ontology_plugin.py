@@ -63,7 +63,7 @@ def labelled(tmp_path):
 
 
 def _errors(task: Any) -> list[dict[str, Any]]:
-    task.wait_till_done(timeout_seconds=30)
+    task.wait_till_done(timeout_seconds=120)
     assert task.status == "COMPLETE"
     if not task.has_errors():
         return []

@@ -45,7 +45,7 @@ class FlagOddRows:
 
 def _export(client: Any, project: str, **options: Any) -> Any:
     task = client.get_project(project).export(**options)
-    task.wait_till_done(timeout_seconds=30)
+    task.wait_till_done(timeout_seconds=120)
     return task
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sink_support import FAST, Exported, finish
+from sink_support import FAST, TIMEOUT, Exported, finish
 
 from rowport.errors import InvalidInput
 from rowport.sinks import SinkDelivery, redeliver
@@ -147,22 +147,42 @@ def _many_parts(directory: Path, parts: int, lines: int) -> list[Any]:
 
 def test_deliver_blocks_while_a_slow_sink_is_behind(exported: Exported, tmp_path: Path):
     parts = _many_parts(tmp_path / "stream", parts=8, lines=3)
+    release = threading.Event()
+    original = exported.collect.factory.write
+
+    def held(self: Any, batch: list[bytes]) -> None:
+        release.wait(TIMEOUT)  # the sink is stuck on its first part until the test lets go
+        original(self, batch)
+
+    exported.collect.factory.write = held  # type: ignore[method-assign]
     delivery = SinkDelivery.from_specs(
         exported.client.plugins,
-        [("collect", {"delay": 0.05})],
+        ["collect"],
         result_dir=tmp_path / "stream",
         max_pending_parts=2,
     )
     delivery.open(make_context())
     worker = delivery.workers[0]
-    waits, depths = [], []
-    for part in parts:
-        started = time.monotonic()
-        delivery.deliver(part)
-        waits.append(time.monotonic() - started)
-        depths.append(worker.queue.qsize())
+    delivered, depths = [], []
+
+    def produce() -> None:
+        for part in parts:
+            delivery.deliver(part)
+            delivered.append(part)
+            depths.append(worker.queue.qsize())
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    deadline = time.monotonic() + TIMEOUT
+    while not worker.queue.full():
+        assert time.monotonic() < deadline, "the queue never filled"
+        time.sleep(0.01)
+    # one part in the sink, two queued: deliver() of the fourth part cannot have returned
+    assert len(delivered) <= 3 and producer.is_alive()
+    release.set()
+    producer.join(TIMEOUT)
+    assert len(delivered) == 8
     assert max(depths) <= 2  # the queue never grows past its bound
-    assert max(waits) >= 0.03  # deliver() waited for the sink
     assert delivery.close({}) == []
     sink = exported.collect.last
     assert len(sink.lines) == 24 and sink.lines == [

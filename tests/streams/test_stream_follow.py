@@ -39,7 +39,7 @@ def test_follow_yields_lines_from_a_running_writer_until_complete(
     started = threading.Event()
     thread = _write_in_thread(tmp_path, rows, close=True, started=started)
     started.wait()
-    items = list(StreamReader(tmp_path).follow(poll_interval=0.005, timeout=30))
+    items = list(StreamReader(tmp_path).follow(poll_interval=0.005, timeout=120))
     thread.join()
     assert [item.data for item in items] == rows
     assert [item.line for item in items] == list(range(200))

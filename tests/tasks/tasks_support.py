@@ -13,6 +13,8 @@ from rowport.streams import StreamReader
 
 ROWS = 450  # five batches of 100
 BATCH = 100  # the runner's assembly batch
+WAIT_LIMIT = 120.0  # seconds to wait for a condition: generous, a loaded machine is slow
+HOLD_LIMIT = 600.0  # seconds a Gate holds a batch at most
 
 
 class Gate:
@@ -28,13 +30,14 @@ class Gate:
     def __call__(self, rows: list[dict[str, Any]], context: Any) -> tuple[list[Any], list[Any]]:
         self.entered.release()
         if not self.open:
-            self.release.acquire(timeout=30)
+            # the limit only stops a forgotten gate hanging the suite (fixtures open it)
+            self.release.acquire(timeout=HOLD_LIMIT)
         return rows, []
 
     def wait_entered(self, batches: int = 1) -> None:
         """Block until ``batches`` more batches have reached the gate."""
         for _ in range(batches):
-            assert self.entered.acquire(timeout=20), "no batch reached the gate"
+            assert self.entered.acquire(timeout=WAIT_LIMIT), "no batch reached the gate"
 
     def let_through(self, batches: int = 1) -> None:
         for _ in range(batches):
@@ -67,7 +70,7 @@ class FlagEveryRow:
 def finished(client: rowport.Client, project: str, **kwargs: Any) -> ExportTask:
     """A project export run to COMPLETE."""
     task = client.get_project(project).export(**kwargs)
-    task.wait_till_done(timeout_seconds=60)
+    task.wait_till_done(timeout_seconds=WAIT_LIMIT)
     assert task.status == "COMPLETE", task.errors_message
     return task
 

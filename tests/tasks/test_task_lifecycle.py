@@ -21,7 +21,7 @@ def test_a_canceled_task_is_cancelling_until_its_runner_stops(client, home, gate
     assert task.cancel() is True
     assert task.status == "CANCELLING"
     gate.open_all()
-    task.wait_till_done(timeout_seconds=30)
+    task.wait_till_done(timeout_seconds=120)
     assert task.status == "CANCELED"
 
 
@@ -30,7 +30,7 @@ def test_cancel_during_a_run_leaves_both_streams_complete_and_consistent(client,
     gate.wait_entered()
     task.cancel()
     gate.open_all()
-    task.wait_till_done(timeout_seconds=30)
+    task.wait_till_done(timeout_seconds=120)
     for stream in ("result", "errors"):
         reader = StreamReader(stream_dir(client, task, stream))
         assert reader.complete and reader.verify() == []
@@ -43,7 +43,7 @@ def test_a_canceled_task_keeps_the_whole_rows_of_the_batches_before_the_cancel(c
     gate.wait_entered(2)  # batches 2 and 3 have reached the gate, 3 waits there
     task.cancel()
     gate.open_all()  # batch 3 is written; the runner stops before batch 4
-    task.wait_till_done(timeout_seconds=30)
+    task.wait_till_done(timeout_seconds=120)
     assert task.status == "CANCELED"
     raw = StreamReader(stream_dir(client, task, "result")).iter_lines()
     rows = [orjson.loads(line.data) for line in raw]
@@ -56,7 +56,7 @@ def test_stream_without_follow_reads_a_canceled_tasks_partial_rows(client, home,
     gate.wait_entered()
     task.cancel()
     gate.open_all()
-    task.wait_till_done(timeout_seconds=30)
+    task.wait_till_done(timeout_seconds=120)
     lines = list(task.stream(follow=False))
     assert [o.current_line for o in lines] == list(range(BATCH))
     assert task.get_total_lines(StreamType.RESULT) == BATCH
@@ -67,7 +67,7 @@ def test_client_cancel_task_cancels_a_running_task(client, home, gate):
     gate.wait_entered()
     assert client.cancel_task(task.uid) is True
     gate.open_all()
-    task.wait_till_done(timeout_seconds=30)
+    task.wait_till_done(timeout_seconds=120)
     assert task.status == "CANCELED"
 
 
@@ -83,7 +83,7 @@ def test_cancel_of_a_canceled_task_returns_false(client, home, gate):
     gate.wait_entered()
     task.cancel()
     gate.open_all()
-    task.wait_till_done(timeout_seconds=30)
+    task.wait_till_done(timeout_seconds=120)
     assert client.cancel_task(task.uid) is False
 
 
@@ -98,7 +98,7 @@ def _explode(rows: list[Any], context: Any) -> tuple[list[Any], list[Any]]:
 def failed(client, home):
     client._tasks.steps = [_explode]
     task = client.get_project(home["project"]).export()
-    task.wait_till_done(timeout_seconds=30)
+    task.wait_till_done(timeout_seconds=120)
     return task
 
 
@@ -151,7 +151,7 @@ def test_a_canceled_task_cannot_become_complete(client, home, gate):
     gate.wait_entered()
     task.cancel()
     gate.open_all()
-    task.wait_till_done(timeout_seconds=30)
+    task.wait_till_done(timeout_seconds=120)
     assert client.catalog.set_task_status(task.uid, "COMPLETE") is False
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from tasks_support import BATCH, ROWS, finished
+from tasks_support import BATCH, ROWS, WAIT_LIMIT, finished
 
 import rowport
 from rowport.streams import StreamReader
@@ -23,7 +23,7 @@ def _python(code: str, *args: str) -> str:
         check=True,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=WAIT_LIMIT,
     ).stdout
 
 
@@ -50,30 +50,36 @@ def test_a_second_process_cancels_a_running_task(client, home, gate):
     )
     assert _python(code, home["home"], task.uid).strip() == "True"
     gate.open_all()
-    task.wait_till_done(timeout_seconds=30)
+    task.wait_till_done(timeout_seconds=WAIT_LIMIT)
     assert task.status == "CANCELED"
     assert task.get_total_lines(rowport.StreamType.RESULT) == BATCH
 
 
-# A runner that commits a part per half-second batch, so it is killed between commits.
-SLOW_EXPORT = """
-import sys, time, rowport
+# A runner that commits a part per batch and holds its third batch forever, so it is killed
+# with two parts committed and the rest of the export not written, whatever the machine's load.
+HELD_AFTER_TWO_PARTS = """
+import functools, sys, threading, rowport
+import rowport.tasks._runner as runner
+runner.StreamWriter = functools.partial(runner.StreamWriter, commit_interval=0)
 client = rowport.Client(sys.argv[1])
-def slow(rows, context):
-    time.sleep(0.3)
+batches = []
+def held(rows, context):
+    batches.append(len(rows))
+    if len(batches) > 2:
+        threading.Event().wait()
     return rows, []
-slow.needs_json = False
-client._tasks.steps = [slow]
+held.needs_json = False
+client._tasks.steps = [held]
 task = client.get_project(sys.argv[2]).export()
 print(task.uid, flush=True)
-time.sleep(60)
+threading.Event().wait()
 """
 
 
 def _wait_for_parts(result: Path, parts: int) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + WAIT_LIMIT
     while len(StreamReader(result).manifest.parts) < parts:
-        assert time.monotonic() < deadline, "the runner committed no part"
+        assert time.monotonic() < deadline, f"the runner committed no {parts} parts"
         time.sleep(0.05)
 
 
@@ -81,7 +87,7 @@ def _wait_for_parts(result: Path, parts: int) -> None:
 def killed(home):
     """An export whose runner process was SIGKILLed after it committed a part."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", SLOW_EXPORT, str(home["home"]), home["project"]],
+        [sys.executable, "-c", HELD_AFTER_TWO_PARTS, str(home["home"]), home["project"]],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -131,7 +137,7 @@ held.needs_json = False
 client._tasks.steps = [held]
 task = client.get_project(sys.argv[2]).export()
 print(task.uid, flush=True)
-task.wait_till_done(60)
+task.wait_till_done(600)
 print(task.status, flush=True)
 client.close()
 """
@@ -149,7 +155,7 @@ def test_a_live_runner_on_this_host_is_not_failed_for_an_old_heartbeat(home, tmp
     try:
         assert proc.stdout is not None
         task_id = proc.stdout.readline().strip()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + WAIT_LIMIT
         while not go.with_suffix(".entered").exists():
             assert time.monotonic() < deadline
             time.sleep(0.02)
@@ -160,6 +166,6 @@ def test_a_live_runner_on_this_host_is_not_failed_for_an_old_heartbeat(home, tmp
         final = proc.stdout.readline().strip()
     finally:
         go.touch()
-        proc.wait(timeout=30)
+        proc.wait(timeout=WAIT_LIMIT)
     assert status == "IN_PROGRESS"
     assert final == "COMPLETE"
