@@ -7,7 +7,6 @@ written for it reads the same; every one acts through :attr:`Client.catalog`.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import attrs
 import orjson
 
+from rowport._home import DEFAULT_HOME, default_home
 from rowport.catalog import Catalog, IngestReport
 from rowport.entities import (
     CatalogView,
@@ -36,13 +36,6 @@ from rowport.request._dates import resolve_zone
 from rowport.tasks import ExportTask, TaskManager
 
 __all__ = ["DEFAULT_HOME", "Client"]
-
-DEFAULT_HOME = ".rowport"
-
-
-def default_home() -> Path:
-    """``$ROWPORT_HOME`` when set, else ``./.rowport``."""
-    return Path(os.environ.get("ROWPORT_HOME") or DEFAULT_HOME)
 
 
 class Client:

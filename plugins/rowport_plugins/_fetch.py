@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 import attrs
-import requests
+
+if TYPE_CHECKING:  # requests is imported when a fetcher first reads over HTTP
+    import requests
+    import requests.structures
 
 __all__ = ["Media", "MediaError", "MediaFetcher"]
 
@@ -93,11 +97,21 @@ class MediaFetcher:
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
-        self.session = session or requests.Session()
+        self._session = session
+
+    @property
+    def session(self) -> requests.Session:
+        """The HTTP session, created (and ``requests`` imported) on first use."""
+        if self._session is None:
+            import requests
+
+            self._session = requests.Session()
+        return self._session
 
     def close(self) -> None:
-        """Close the HTTP session."""
-        self.session.close()
+        """Close the HTTP session, if one was opened."""
+        if self._session is not None:
+            self._session.close()
 
     def read(self, source: str, *, head: int | None = None) -> Media:
         """Read ``source``: its first ``head`` bytes, or all of it (up to ``max_bytes``)."""
@@ -135,6 +149,8 @@ class MediaFetcher:
         return Media(data=data, size=size, partial=len(data) < size)
 
     def _read_http(self, url: str, head: int | None) -> Media:
+        import requests
+
         headers = {"Range": f"bytes=0-{head - 1}"} if head is not None else {}
         limit = head if head is not None else self.max_bytes
         try:

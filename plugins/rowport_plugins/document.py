@@ -26,7 +26,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
-from pypdf import PdfReader
 
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
@@ -64,6 +63,8 @@ def page_sizes(data: bytes) -> Pages:
 
     :raises MediaError: ``MEDIA_UNREADABLE`` when pypdf cannot read it.
     """
+    from pypdf import PdfReader  # here, not at the top: only document rows need pypdf
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:

@@ -28,8 +28,6 @@ from typing import Any
 
 import attrs
 import orjson
-from shapely.geometry import Polygon  # type: ignore[import-untyped]
-from shapely.validation import explain_validity  # type: ignore[import-untyped]
 
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
@@ -329,6 +327,10 @@ def check_annotation(
             if kind == "GeoBoundingBox":
                 _check_bbox_ring(rings)
             else:
+                # here, not at the top: only geospatial rows need shapely (and numpy)
+                from shapely.geometry import Polygon  # type: ignore[import-untyped]
+                from shapely.validation import explain_validity  # type: ignore[import-untyped]
+
                 shape = Polygon([p[:2] for p in rings[0]], [[p[:2] for p in r] for r in rings[1:]])
                 if not shape.is_valid:
                     raise _Bad(

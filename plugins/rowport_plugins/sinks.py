@@ -15,10 +15,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
-import requests
+
+if TYPE_CHECKING:  # requests is imported when a webhook sink opens
+    import requests
 
 from rowport import hookimpl
 from rowport.plugins import ExportContext
@@ -282,9 +284,6 @@ def _whole(name: str) -> Callable[[Any, Any, Any], None]:
     return check
 
 
-_RETRYABLE = (requests.ConnectionError, requests.Timeout)
-
-
 @attrs.define
 class WebhookSink(BaseSink):
     """``webhook``: POST the rows as NDJSON (``Content-Type: application/x-ndjson``).
@@ -319,6 +318,8 @@ class WebhookSink(BaseSink):
             raise ValueError(f"backoff must be seconds (0 or more), got {value!r}")
 
     def open(self, context: ExportContext) -> None:
+        import requests
+
         self._close_session()
         self._session = requests.Session()
         self._session.headers.update(self.headers)
@@ -341,6 +342,9 @@ class WebhookSink(BaseSink):
         self._offset = offset  # only once the whole batch went: a retried write resends it
 
     def _post(self, body: bytes, key: str) -> None:
+        import requests
+
+        retryable = (requests.ConnectionError, requests.Timeout)
         session = self._session
         if session is None:
             raise RuntimeError("write() before open()")
@@ -350,7 +354,7 @@ class WebhookSink(BaseSink):
             retry_after: float | None = None
             try:
                 response = session.post(self.url, data=body, headers=headers, timeout=self.timeout)
-            except _RETRYABLE as exc:
+            except retryable as exc:
                 last = f"{type(exc).__name__}: {exc}"
             else:
                 status = response.status_code

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -112,3 +114,32 @@ def test_demo_without_the_demo_module_is_a_clean_error(monkeypatch: pytest.Monke
     result = CliRunner().invoke(main, ["demo"])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: the demo is not available in this install")
+
+
+def test_help_lists_builtins_by_their_own_summaries_without_importing_them() -> None:
+    from rowport.cli import BUILTIN_COMMANDS
+    from rowport.cli._context import RowportGroup
+
+    for builtin in BUILTIN_COMMANDS:
+        help_text = inspect.cleandoc(builtin.load().help or "")
+        assert builtin.summary == help_text.split("\n\n")[0], builtin.name
+
+    def help_of(group: click.Group) -> str:
+        with click.Context(group, info_name="rowport", terminal_width=60) as ctx:
+            return group.get_help(ctx)
+
+    lazy = RowportGroup("rowport", builtins=BUILTIN_COMMANDS)
+    loaded = RowportGroup("rowport", builtins=BUILTIN_COMMANDS)
+    register_commands(loaded)
+    assert help_of(lazy) == help_of(loaded)
+    assert lazy.commands == {}  # listing them imported none
+
+
+def test_python_m_rowport_is_the_rowport_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "rowport", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout) == (0, f"rowport, version {rowport.__version__}\n")

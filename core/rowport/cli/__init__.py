@@ -3,6 +3,10 @@
 Every command is registered by :func:`register_commands`, the one place a plugin hook will
 add its own commands later. A :class:`~rowport.errors.RowportError` ends a command with one
 ``Error: ...`` line on stderr and exit code 1; usage errors exit with 2.
+
+The ``rowport`` group imports a built-in command's module only when that command runs (or its
+own ``--help`` is asked for): ``rowport --help`` and ``--version`` load click and nothing of
+the catalog, the tasks or the plugins.
 """
 
 from __future__ import annotations
@@ -12,13 +16,48 @@ from pathlib import Path
 import click
 
 import rowport
-from rowport.cli._context import CliState, RowportGroup
-from rowport.client import DEFAULT_HOME
+from rowport._home import DEFAULT_HOME
+from rowport.cli._context import BuiltinCommand, CliState, RowportGroup
 
-__all__ = ["CliState", "builtin_commands", "main", "register_commands"]
+__all__ = ["BUILTIN_COMMANDS", "CliState", "builtin_commands", "main", "register_commands"]
+
+# in the order --help lists them; the summary is the first paragraph of the command's help,
+# shown by --help without importing the command (a test keeps the two the same)
+BUILTIN_COMMANDS = (
+    BuiltinCommand(
+        "import",
+        "rowport.cli._import:import_rows",
+        "Load FILE, NDJSON rows in the export format (as `rowport export` writes them).",
+    ),
+    BuiltinCommand(
+        "export",
+        "rowport.cli._export:export",
+        "Export rows as NDJSON: start a task, show its progress, write its streams.",
+    ),
+    BuiltinCommand(
+        "tasks",
+        "rowport.cli._tasks:tasks",
+        "List, inspect, wait for, cancel and read export tasks.",
+    ),
+    BuiltinCommand(
+        "plugins",
+        "rowport.cli._plugins:plugins",
+        "List installed plugins: built-ins and packages using the ``rowport`` entry point.",
+    ),
+    BuiltinCommand(
+        "demo",
+        "rowport.cli._demo:demo",
+        "Build a sample catalog in --home-dir and export it, narrating each step.",
+    ),
+)
 
 
-@click.group("rowport", cls=RowportGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    "rowport",
+    cls=RowportGroup,
+    builtins=BUILTIN_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),
@@ -38,21 +77,16 @@ def main(ctx: click.Context, home: Path) -> None:
 
 
 def builtin_commands() -> list[click.Command]:
-    """rowport's own commands, in the order ``--help`` lists them."""
-    from rowport.cli._demo import demo
-    from rowport.cli._export import export
-    from rowport.cli._import import import_rows
-    from rowport.cli._plugins import plugins
-    from rowport.cli._tasks import tasks
-
-    return [import_rows, export, tasks, plugins, demo]
+    """rowport's own commands, in the order ``--help`` lists them (each module imported)."""
+    return [command.load() for command in BUILTIN_COMMANDS]
 
 
 def register_commands(group: click.Group) -> None:
     """Add the built-in commands to ``group``; plugins add theirs when the group first lists
-    or looks up a command (``rowport_register_commands``)."""
+    or looks up a command (``rowport_register_commands``).
+
+    The ``rowport`` group itself holds the built-ins as :data:`BUILTIN_COMMANDS` and imports
+    each one when it is first looked up.
+    """
     for command in builtin_commands():
         group.add_command(command)
-
-
-register_commands(main)

@@ -1,37 +1,63 @@
-"""What one ``rowport`` invocation shares: its home and one client, opened on first use."""
+"""What one ``rowport`` invocation shares: its home and one client, opened on first use; and
+the top-level group, which imports a command's module only when that command is used."""
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-import attrs
 import click
 
-from rowport.client import Client
 from rowport.errors import RowportError
 
-__all__ = ["CliState", "RowportGroup", "pass_state"]
+if TYPE_CHECKING:
+    from rowport.client import Client
+
+__all__ = ["BuiltinCommand", "CliState", "RowportGroup", "pass_state"]
+
+ENTRY_POINT_GROUP = "rowport"  # rowport.plugins.ENTRY_POINT_GROUP, not imported: it is slow
 
 
-@attrs.define
+def __getattr__(name: str) -> Any:
+    # ``Client`` is imported on first use (the catalog is slow to import, ``--help`` needs
+    # none of it); tests replace it here to hand commands a client of their own
+    if name == "Client":
+        from rowport.client import Client
+
+        globals()["Client"] = Client
+        return Client
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 class CliState:
     """The ``--home`` of this invocation and its client.
 
     The client is created when a command first needs it (so ``--help``, ``demo`` and usage
-    errors never open a catalog) and closed once when the invocation ends.
+    errors never open a catalog) and closed once when the invocation ends. (A plain class,
+    not attrs: ``rowport --help`` creates none, and importing attrs costs more than Python's
+    own start.)
     """
 
-    home: Path
-    timezone: str = "UTC"
-    show_progress: bool | None = None
-    _client: Client | None = attrs.field(default=None, init=False)
+    def __init__(
+        self, home: Path, timezone: str = "UTC", show_progress: bool | None = None
+    ) -> None:
+        self.home = home
+        self.timezone = timezone
+        self.show_progress = show_progress
+        self._client: Client | None = None
+
+    def __repr__(self) -> str:
+        return f"CliState(home={self.home!r}, timezone={self.timezone!r})"
 
     @property
     def client(self) -> Client:
         """The client on :attr:`home`, opened on first use."""
         if self._client is None:
-            self._client = Client(self.home, timezone=self.timezone)
+            client_type = cast("type[Client]", globals().get("Client") or __getattr__("Client"))
+            self._client = client_type(self.home, timezone=self.timezone)
         return self._client
 
     def close(self) -> None:
@@ -44,14 +70,71 @@ class CliState:
 pass_state = click.make_pass_decorator(CliState)
 
 
+class BuiltinCommand(NamedTuple):
+    """A built-in command the group imports when it is first used."""
+
+    name: str
+    target: str  # "module:attribute"
+    summary: str  # the first paragraph of its help, for the group's --help
+
+    def load(self) -> click.Command:
+        """Import the command."""
+        module, _, attribute = self.target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{self.target} is not a click command")
+        return command
+
+
+def plugins_installed() -> bool:
+    """Whether a distribution on ``sys.path`` declares a ``rowport`` entry point.
+
+    A cheap look at each ``*.dist-info``/``*.egg-info`` ``entry_points.txt``, so the group's
+    ``--help`` builds the plugin manager (and imports :mod:`importlib.metadata`, tens of
+    milliseconds) only when a third-party plugin could add a command to it.
+    """
+    if os.environ.get("ROWPORT_DISABLE_PLUGIN_AUTOLOAD", "").strip().lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+    ):
+        return False
+    header = f"[{ENTRY_POINT_GROUP}]"
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
+            try:
+                text = Path(entry or ".", name, "entry_points.txt").read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if any(line.strip() == header for line in text.splitlines()):
+                return True
+    return False
+
+
 class RowportGroup(click.Group):
     """The top-level group: a :class:`RowportError` becomes one ``Error: ...`` line, exit 1.
 
-    Plugin commands (``rowport_register_commands``) are added the first time the group lists
-    or looks up its commands, so importing the CLI loads no plugin.
+    Built-in commands are imported when first looked up; ``--help`` lists them by their
+    summaries. Plugin commands (``rowport_register_commands``) are added the first time a
+    command is looked up that is not a built-in, or when the group lists its commands and a
+    third-party plugin is installed (no built-in plugin adds a command), so neither importing
+    the CLI nor ``rowport --help`` loads a plugin.
     """
 
     _plugins_added = False
+
+    def __init__(
+        self, *args: Any, builtins: tuple[BuiltinCommand, ...] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.builtins = {command.name: command for command in builtins}
 
     def _add_plugin_commands(self) -> None:
         if self._plugins_added:
@@ -65,13 +148,34 @@ class RowportGroup(click.Group):
             click.echo(f"warning: plugin commands not loaded: {exc}", err=True)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._add_plugin_commands()
-        return super().list_commands(ctx)
+        if plugins_installed():
+            self._add_plugin_commands()
+        return sorted({*self.commands, *self.builtins})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands:
-            self._add_plugin_commands()
+            builtin = self.builtins.get(cmd_name)
+            if builtin is not None:
+                self.add_command(builtin.load())
+            else:
+                self._add_plugin_commands()
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the commands as click does, built-ins not yet imported by their summaries."""
+        rows: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None and name in self.builtins:
+                command = click.Command(name, help=self.builtins[name].summary)
+            if command is not None and not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl(
+                    [(name, command.get_short_help_str(limit)) for name, command in rows]
+                )
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
