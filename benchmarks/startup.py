@@ -5,20 +5,22 @@ is the median wall time and its ratio to the floor, ``python -c pass``:
 
 - ``python -c pass``              the floor
 - ``python -c "import rowport"``  the package (its names are imported on first use)
-- ``rowport --help``              click and the top-level group only: no command module, no
-                                  catalog, no plugin is imported
+- ``rowport --help``              printed before click loads (``rowport._startup``)
 - ``rowport --version``           the same
+- ``python -m rowport --help``    the same, plus runpy
+- ``COLUMNS=60 rowport --help``   a narrow terminal: click renders it (the top-level group
+                                  only: no command module, no catalog, no plugin)
 - ``rowport export --help``       one command's help, which imports that command's module
 - ``rowport plugins``             builds the plugin manager (entry points, every built-in)
 
-``rowport`` is the console script beside the interpreter when there is one, else
-``python -m rowport``. Runs are interleaved (floor, import, help, ... then again), so a burst of
-load elsewhere hits every command alike. Bytecode caching is on for the children, as for a
+``rowport`` runs the code of pip's console script for ``rowport._startup:run`` (so the figure
+does not depend on how old the installed script is; its ``import re`` is part of the cost).
+Runs are interleaved (floor, import, help, ... then again), so a burst of load elsewhere hits
+every command alike. Bytecode caching is on for the children, as for a
 user (``PYTHONDONTWRITEBYTECODE`` is dropped), and one warm-up run per command fills it.
 
-The target for ``--help`` and ``--version`` is under 2x the floor; importing click alone costs
-about 2-3x on a small machine, so the ratio printed for ``python -c "import click"`` is the
-floor of any click command line.
+The target for ``--help`` and ``--version`` is under 2x the floor. Importing click alone costs
+2-4x on a small machine (its line shows it): the floor of any command that click handles.
 
     python benchmarks/startup.py [--runs 21]
 """
@@ -31,34 +33,37 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-
-def rowport_command() -> list[str]:
-    """How to run ``rowport``: its console script beside the interpreter, else ``-m``."""
-    script = Path(sys.executable).with_name("rowport")
-    if script.exists():
-        return [sys.executable, str(script)]
-    return [sys.executable, "-m", "rowport"]
+# what pip's generated console script for ``rowport = "rowport._startup:run"`` does
+CONSOLE_SCRIPT = (
+    "import re, sys\n"
+    "from rowport._startup import run\n"
+    "sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
+    "sys.exit(run())\n"
+)
 
 
 def commands() -> dict[str, list[str]]:
     """The commands measured, by label."""
-    rowport = rowport_command()
     python = [sys.executable]
+    rowport = [*python, "-c", CONSOLE_SCRIPT]
     return {
         "python -c pass": [*python, "-c", "pass"],
         'python -c "import click"': [*python, "-c", "import click"],
         'python -c "import rowport"': [*python, "-c", "import rowport"],
         "rowport --help": [*rowport, "--help"],
         "rowport --version": [*rowport, "--version"],
+        "python -m rowport --help": [*python, "-m", "rowport", "--help"],
+        "COLUMNS=60 rowport --help": [*rowport, "--help"],
         "rowport export --help": [*rowport, "export", "--help"],
         "rowport plugins": [*rowport, "plugins"],
     }
 
 
-def run_once(command: list[str], env: dict[str, str]) -> float:
+def run_once(name: str, command: list[str], env: dict[str, str]) -> float:
     """Seconds one run takes, start to exit; it must exit 0."""
+    if name.startswith("COLUMNS="):
+        env = {**env, "COLUMNS": name.split()[0].partition("=")[2]}
     started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
     return time.perf_counter() - started
@@ -69,11 +74,11 @@ def measure(runs: int) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     table = commands()
     samples: dict[str, list[float]] = {name: [] for name in table}
-    for command in table.values():
-        run_once(command, env)  # fills the bytecode cache
+    for name, command in table.items():
+        run_once(name, command, env)  # fills the bytecode cache
     for _ in range(runs):
         for name, command in table.items():
-            samples[name].append(run_once(command, env))
+            samples[name].append(run_once(name, command, env))
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
@@ -84,7 +89,7 @@ def main() -> None:
     options = parser.parse_args()
     medians = measure(options.runs)
     floor = medians["python -c pass"]
-    print(f"median of {options.runs} runs each; {' '.join(rowport_command())}")
+    print(f"median of {options.runs} runs each; rowport = the console script's code")
     for name, seconds in medians.items():
         print(f"  {name:<28} {seconds * 1000:8.1f} ms  {seconds / floor:5.2f}x")
 

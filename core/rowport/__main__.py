@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rowport.cli import main
+from rowport._startup import run
 
 if __name__ == "__main__":
-    main(prog_name="rowport")
+    run()

@@ -4,21 +4,18 @@ the top-level group, which imports a command's module only when that command is 
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import click
 
+from rowport._startup import plugins_installed
 from rowport.errors import RowportError
 
 if TYPE_CHECKING:
     from rowport.client import Client
 
 __all__ = ["BuiltinCommand", "CliState", "RowportGroup", "pass_state"]
-
-ENTRY_POINT_GROUP = "rowport"  # rowport.plugins.ENTRY_POINT_GROUP, not imported: it is slow
 
 
 def __getattr__(name: str) -> Any:
@@ -84,38 +81,6 @@ class BuiltinCommand(NamedTuple):
         if not isinstance(command, click.Command):
             raise TypeError(f"{self.target} is not a click command")
         return command
-
-
-def plugins_installed() -> bool:
-    """Whether a distribution on ``sys.path`` declares a ``rowport`` entry point.
-
-    A cheap look at each ``*.dist-info``/``*.egg-info`` ``entry_points.txt``, so the group's
-    ``--help`` builds the plugin manager (and imports :mod:`importlib.metadata`, tens of
-    milliseconds) only when a third-party plugin could add a command to it.
-    """
-    if os.environ.get("ROWPORT_DISABLE_PLUGIN_AUTOLOAD", "").strip().lower() in (
-        "1",
-        "true",
-        "yes",
-        "on",
-    ):
-        return False
-    header = f"[{ENTRY_POINT_GROUP}]"
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            if not name.endswith((".dist-info", ".egg-info")):
-                continue
-            try:
-                text = Path(entry or ".", name, "entry_points.txt").read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-            if any(line.strip() == header for line in text.splitlines()):
-                return True
-    return False
 
 
 class RowportGroup(click.Group):
