@@ -72,7 +72,7 @@ def test_a_closed_pipe_ends_tasks_stream_quietly(tmp_path: Path) -> None:
     # more than a pipe buffer (64 KiB), so the writer sees the reader go away
     assert (task.get_total_file_size(StreamType.RESULT) or 0) > 1 << 17
     shell = f"{sys.executable} -m rowport.cli --home {home} tasks stream {task.uid} | head -n 1"
-    done = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=120)
     assert done.stdout.count("\n") == 1
     assert done.stderr == ""
 
