@@ -52,7 +52,7 @@ def _click_help(columns: int) -> str:
 
 def test_the_help_kept_for_the_console_script_is_what_click_renders() -> None:
     rendered = _click_help(PLAIN_WIDTH)
-    assert TOP_LEVEL_HELP == rendered, (
+    assert rendered == TOP_LEVEL_HELP, (
         "rowport._startup.TOP_LEVEL_HELP is stale (the top-level group's options or a command"
         f" summary changed); set it to:\n{rendered}"
     )
