@@ -25,6 +25,7 @@ __all__ = [
     "IngestProgress",
     "IngestReport",
     "OntologyIndex",
+    "ProgressCallback",
 ]
 
 

@@ -154,7 +154,7 @@ class _Compiler:
 
     def build(self, t: Any) -> Check:
         top = self.fn(t)
-        exec("\n\n".join(self.sources), self.env)  # noqa: S102 - our own generated source
+        exec("\n\n".join(self.sources), self.env)
         for table in [k for k in self.env if k.startswith("_kinds")]:
             self.env[table] = {k: self.env[f] for k, f in self.env[table].items()}
         check: Check = self.env[top]

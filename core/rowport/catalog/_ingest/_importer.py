@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from rowport.catalog._db import Database
 from rowport.catalog._ingest import _records as r
 from rowport.catalog._ingest._known import Known
@@ -75,9 +77,7 @@ class Importer:
         """
         if strict and not isinstance(rows, Sequence):
             rows = list(rows)
-        return self._run(
-            lambda: number_rows(rows, first_line), strict, batch_size, progress, None
-        )
+        return self._run(lambda: number_rows(rows, first_line), strict, batch_size, progress, None)
 
     def import_file(
         self,
@@ -140,10 +140,14 @@ class Importer:
         ids: set[str] = set()
         read = 0
 
+        reported = -1
+
         def flush() -> None:
+            nonlocal reported
             self._batch(batch, report, known, mode)
             batch.clear()
             ids.clear()
+            reported = report.lines
             if progress is not None:
                 progress(
                     IngestProgress(
@@ -159,21 +163,23 @@ class Importer:
                 )
 
         for line in lines:
+            if line.error is None:
+                try:
+                    row = structure_row(line.value)
+                except InvalidInput as exc:
+                    line = attrs.evolve(line, error=str(exc))
+            if line.error is None and row.data_row.id in ids:
+                flush()  # the row comes back: the earlier line is written first
             report.lines += 1
             read = max(read, line.bytes_read)
             if line.error is not None:
                 report.refuse(line.number, line.error)
                 continue
-            try:
-                row = structure_row(line.value)
-            except InvalidInput as exc:
-                report.refuse(line.number, str(exc))
-                continue
-            if len(batch) >= batch_size or row.data_row.id in ids:
-                flush()
             batch.append((line.number, row))
             ids.add(row.data_row.id)
-        if batch or progress is not None:
+            if len(batch) >= batch_size:
+                flush()
+        if batch or reported != report.lines:
             flush()
 
     def _batch(
@@ -228,5 +234,3 @@ def _nothing_loaded(report: IngestReport) -> IngestReport:
     report.committed = False
     report.loaded = report.updated = report.unchanged = 0
     return report
-
-

@@ -177,7 +177,16 @@ class BatchPlanner:
                 writes.append(
                     (
                         q.INS_FEATURE,
-                        (f.id, ontology_id, f.parent_id, f.kind, f.type, f.name, f.value, start + i),
+                        (
+                            f.id,
+                            ontology_id,
+                            f.parent_id,
+                            f.kind,
+                            f.type,
+                            f.name,
+                            f.value,
+                            start + i,
+                        ),
                     )
                 )
             self.known.next_position[ontology_id] = start + len(index.created)
@@ -335,11 +344,14 @@ class BatchPlanner:
         row_id = dr.id
         stored = self.stored.rows.get(row_id)
         details = dr.details or r.DataRowDetails()
+        self.row_exists = stored is not None
         if dr.global_key is not None:
-            self._claim(ctx, "global_key", dr.global_key, row_id, "$.data_row.global_key",
-                        "global key")
+            self._claim(
+                ctx, "global_key", dr.global_key, row_id, "$.data_row.global_key", "global key"
+            )
         attributes = (
-            _dumps(row.media_attributes) if row.media_attributes is not None
+            _dumps(row.media_attributes)
+            if row.media_attributes is not None
             else (stored[7] if stored else None)
         )
         if stored is None:
@@ -352,8 +364,17 @@ class BatchPlanner:
         updated_at = details.updated_at or (stored[9] if stored else created_at)
         activity = details.last_activity_at or (stored[10] if stored else created_at)
         created_by = details.created_by or (stored[11] if stored else self.email)
-        desired = (dataset_id, dr.global_key, dr.external_id, dr.row_data, attributes,
-                   created_at, updated_at, activity, created_by)
+        desired = (
+            dataset_id,
+            dr.global_key,
+            dr.external_id,
+            dr.row_data,
+            attributes,
+            created_at,
+            updated_at,
+            activity,
+            created_by,
+        )
         if stored is not None and desired != (*stored[2:6], stored[7], *stored[8:12]):
             ctx.changed = True
         sections = _Row()
@@ -366,9 +387,25 @@ class BatchPlanner:
             self._experiment(sections, row_id, rid, model_id, experiment)
         ctx.claims.extend(sections.claims)
         if stored is None:
-            ctx.add(q.INS_ROW, (rid, row_id, dataset_id, self.org, dr.global_key, dr.external_id,
-                                dr.row_data, media, attributes, created_at, updated_at, activity,
-                                parse_ts(activity).timestamp(), created_by))
+            ctx.add(
+                q.INS_ROW,
+                (
+                    rid,
+                    row_id,
+                    dataset_id,
+                    self.org,
+                    dr.global_key,
+                    dr.external_id,
+                    dr.row_data,
+                    media,
+                    attributes,
+                    created_at,
+                    updated_at,
+                    activity,
+                    parse_ts(activity).timestamp(),
+                    created_by,
+                ),
+            )
             ctx.writes.extend(sections.writes)
             return "loaded"
         if not (ctx.changed or sections.changed):
@@ -378,9 +415,22 @@ class BatchPlanner:
             updated_at = self.now
         if details.last_activity_at is None:
             activity = self.now
-        ctx.add(q.UPD_ROW, (dataset_id, dr.global_key, dr.external_id, dr.row_data, attributes,
-                            created_at, updated_at, activity, parse_ts(activity).timestamp(),
-                            created_by, row_id))
+        ctx.add(
+            q.UPD_ROW,
+            (
+                dataset_id,
+                dr.global_key,
+                dr.external_id,
+                dr.row_data,
+                attributes,
+                created_at,
+                updated_at,
+                activity,
+                parse_ts(activity).timestamp(),
+                created_by,
+                row_id,
+            ),
+        )
         ctx.writes.extend(sections.writes)
         return "updated"
 
@@ -402,7 +452,7 @@ class BatchPlanner:
 
     def _dataset(self, ctx: _Row, details: r.DataRowDetails, stored: str | None) -> str:
         known = self.known
-        dataset_id = details.dataset_id
+        dataset_id: str | None = details.dataset_id
         if dataset_id is None:
             if stored is not None:
                 return stored
@@ -453,7 +503,7 @@ class BatchPlanner:
         seen: set[str] = set()
         for i, a in enumerate(items):
             path = f"$.attachments[{i}].id"
-            attachment_id = a.id
+            attachment_id: str | None = a.id
             if attachment_id is None:
                 old = stored[i] if i < len(stored) else None
                 same = old is not None and old[2:] == (a.type, a.value, a.name)
@@ -500,7 +550,7 @@ class BatchPlanner:
             kind = "datetime" if _looks_like_ts(value) else "string"
         else:
             kind = "number"
-        schema_id = field.schema_id
+        schema_id: str = field.schema_id
         name = field.schema_name or schema_id
         entity = known.schema(schema_id)
         if entity is None:
@@ -535,7 +585,7 @@ class BatchPlanner:
         ctx.need(entity)
         if not isinstance(value, r.MetadataOption):
             return schema_id, _dumps(value)
-        option_id = value.schema_id
+        option_id: str = value.schema_id
         option = known.schema(option_id)
         if option is None:
             option_name = value.schema_name or option_id
@@ -576,8 +626,14 @@ class BatchPlanner:
                     (
                         (
                             q.INS_EMBEDDING,
-                            (emb.id, self.org, emb.name or emb.id, emb.dimensions,
-                             int(emb.is_custom), self.now),
+                            (
+                                emb.id,
+                                self.org,
+                                emb.name or emb.id,
+                                emb.dimensions,
+                                int(emb.is_custom),
+                                self.now,
+                            ),
                         ),
                     ),
                 )
@@ -625,8 +681,10 @@ class BatchPlanner:
                 (ontology_id, media),
                 (
                     (q.INS_ONTOLOGY, (ontology_id, self.org, f"{name} ontology", media, self.now)),
-                    (q.INS_PROJECT,
-                     (project_id, self.org, name, media, ontology_id, self.now, self.now)),
+                    (
+                        q.INS_PROJECT,
+                        (project_id, self.org, name, media, ontology_id, self.now, self.now),
+                    ),
                 ),
             )
             self.known.projects[project_id] = entity
@@ -635,9 +693,7 @@ class BatchPlanner:
         labels = self._labels(ctx, row_id, project_id, media, entity.fields[0], section, path)
         self._queue(ctx, row_id, rid, project_id, details, labels, path)
 
-    def _tags(
-        self, ctx: _Row, project_id: str, tags: list[r.ProjectTag] | None, path: str
-    ) -> None:
+    def _tags(self, ctx: _Row, project_id: str, tags: list[r.ProjectTag] | None, path: str) -> None:
         if not tags:
             return
         known = self.known.project_tags(project_id)
@@ -685,9 +741,11 @@ class BatchPlanner:
         desired = (
             batch_id,
             status,
-            d.task_id or (stored[2] if stored and not d.workflow_status else None)
+            d.task_id
+            or (stored[2] if stored and not d.workflow_status else None)
             or workflow_task_id(project_id, status),
-            d.task_name or (stored[3] if stored and not d.workflow_status else None)
+            d.task_name
+            or (stored[3] if stored and not d.workflow_status else None)
             or WORKFLOW_TASK_NAMES[status],
             d.priority if d.priority is not None else (stored[4] if stored else 5),
             selected,
@@ -698,6 +756,7 @@ class BatchPlanner:
         )
         if stored is None:
             ctx.add(q.INS_QUEUE, (project_id, row_id, rid, *desired, self.now))
+            ctx.changed |= self.row_exists  # a stored row joins a project
         elif desired != stored:
             ctx.changed = True
             ctx.add(q.UPD_QUEUE, (*desired, project_id, row_id))
@@ -714,7 +773,7 @@ class BatchPlanner:
     ) -> str:
         by_id, by_name = self.known.project_batches(project_id)
         priority = d.priority if d.priority is not None else 5
-        batch_id = d.batch_id
+        batch_id: str | None = d.batch_id
         if batch_id is None:
             if stored is not None and stored[0] is not None:
                 return str(stored[0])
@@ -755,9 +814,14 @@ class BatchPlanner:
         stored = self.stored.history.get((row_id, project_id), [])
         desired: list[tuple[Any, ...]] = []
         for i, e in enumerate(events):
-            rest = (e.created_by, e.previous_task_id, e.previous_task_name, e.next_task_id,
-                    e.next_task_name)
-            created_at = e.created_at
+            rest = (
+                e.created_by,
+                e.previous_task_id,
+                e.previous_task_name,
+                e.next_task_id,
+                e.next_task_name,
+            )
+            created_at: str | None = e.created_at
             if created_at is None:
                 old = stored[i] if i < len(stored) else None
                 same = old is not None and old[0] == e.action and old[2:] == rest
@@ -812,8 +876,20 @@ class BatchPlanner:
         for d in desired:
             ctx.add(
                 q.INS_LABEL,
-                (d[0], project_id, row_id, d[1], d[2], d[3], d[4], parse_ts(d[4]).timestamp(),
-                 d[5], d[6], d[7], d[8]),
+                (
+                    d[0],
+                    project_id,
+                    row_id,
+                    d[1],
+                    d[2],
+                    d[3],
+                    d[4],
+                    parse_ts(d[4]).timestamp(),
+                    d[5],
+                    d[6],
+                    d[7],
+                    d[8],
+                ),
             )
             for review in d[9]:
                 ctx.add(q.INS_REVIEW, (review[0], d[0], *review[1:]))
@@ -861,7 +937,7 @@ class BatchPlanner:
             for j, review in enumerate(d.reviews):
                 path = f"{at}.label_details.reviews[{j}].id"
                 rest = (review.action, review.created_at or created_at, review.created_by)
-                review_id = review.id
+                review_id: str | None = review.id
                 if review_id is None:
                     prev = old[j] if j < len(old) else None
                     review_id = prev[0] if prev is not None and prev[1:] == rest else new_id()
@@ -907,18 +983,26 @@ class BatchPlanner:
             ctx.need(entity)
             stored = self.stored.run_rows.get((run_id, row_id))
             run_row_id = run.run_data_row_id or (stored[0] if stored else new_id())
-            self._claim(ctx, "run_row", run_row_id, (run_id, row_id), f"{at}.run_data_row_id",
-                        "run data row id")
+            self._claim(
+                ctx,
+                "run_row",
+                run_row_id,
+                (run_id, row_id),
+                f"{at}.run_data_row_id",
+                "run data row id",
+            )
             split = run.split if run.split is not None else (stored[1] if stored else None)
             if stored is None:
                 ctx.add(q.INS_RUN_ROW, (run_id, row_id, rid, run_row_id, split, self.now))
+                ctx.changed |= self.row_exists
             elif (run_row_id, split) != stored:
                 ctx.changed = True
                 ctx.add(q.UPD_RUN_ROW, (run_row_id, split, run_id, row_id))
             for kind, items in (("label", run.labels), ("prediction", run.predictions)):
                 if items is not None:
-                    self._run_annotations(ctx, row_id, run_id, kind, items, stored is not None,
-                                          f"{at}.{kind}s")
+                    self._run_annotations(
+                        ctx, row_id, run_id, kind, items, stored is not None, f"{at}.{kind}s"
+                    )
 
     def _run_annotations(
         self,
@@ -937,11 +1021,21 @@ class BatchPlanner:
             if item.id in seen:
                 raise _Refused(f"{path}[{i}].id: {kind} {item.id!r} is given twice")
             seen.add(item.id)
-            self._claim(ctx, "run_annotation", (run_id, kind, item.id), row_id,
-                        f"{path}[{i}].id", f"{kind} id")
+            self._claim(
+                ctx,
+                "run_annotation",
+                (run_id, kind, item.id),
+                row_id,
+                f"{path}[{i}].id",
+                f"{kind} id",
+            )
             desired.append(
-                (item.id, item.label_kind, item.version,
-                 self.annotations_json(item.annotations, media))
+                (
+                    item.id,
+                    item.label_kind,
+                    item.version,
+                    self.annotations_json(item.annotations, media),
+                )
             )
         self._replace(
             ctx,
@@ -949,8 +1043,10 @@ class BatchPlanner:
             self.stored.run_annotations.get((row_id, run_id, kind), []),
             desired,
             (q.DEL_RUN_ANNOTATIONS, (row_id, run_id, kind)),
-            ((q.INS_RUN_ANNOTATION, (d[0], run_id, row_id, kind, *d[1:], self.now))
-             for d in desired),
+            (
+                (q.INS_RUN_ANNOTATION, (d[0], run_id, row_id, kind, *d[1:], self.now))
+                for d in desired
+            ),
         )
 
 

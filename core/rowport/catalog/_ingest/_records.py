@@ -623,4 +623,3 @@ class ImportRow:
 
 
 ROW_KEYS = tuple(a.name for a in attrs.fields(ImportRow))
-

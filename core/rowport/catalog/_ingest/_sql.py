@@ -57,9 +57,7 @@ INS_EMBEDDING = (
 INS_MODEL = (
     "INSERT OR IGNORE INTO models (id, organization_id, name, created_at) VALUES (?, ?, ?, ?)"
 )
-INS_RUN = (
-    "INSERT OR IGNORE INTO model_runs (id, model_id, name, created_at) VALUES (?, ?, ?, ?)"
-)
+INS_RUN = "INSERT OR IGNORE INTO model_runs (id, model_id, name, created_at) VALUES (?, ?, ?, ?)"
 INS_FEATURE = (
     "INSERT OR IGNORE INTO features (id, ontology_id, parent_id, kind, type, name, value,"
     " scope, position) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)"

@@ -125,7 +125,7 @@ def _count(value: Any, _: Any) -> int:
 
 def _number(value: Any, _: Any) -> float:
     if type(value) is int or (type(value) is float and math.isfinite(value)):
-        return value  # type: ignore[no-any-return]
+        return value
     raise _expect("a number", value)
 
 
@@ -273,7 +273,7 @@ class _Hooks:
         return hook
 
     def record_factory(self, cls: type) -> Callable[[Any, Any], Any]:
-        fn = make_dict_structure_fn(
+        fn: Callable[[Any, Any], Any] = make_dict_structure_fn(
             cls,
             self.c,
             _cattrs_forbid_extra_keys=cls not in _OPEN_RECORDS,
@@ -392,7 +392,7 @@ def _problems(exc: BaseException, path: str, data: Any) -> Iterator[tuple[str, s
         for inner, note in with_notes:
             key = getattr(note, "name", None)
             if key is None:
-                key = note.index  # type: ignore[attr-defined]
+                key = note.index
             sub = f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}"
             if isinstance(inner, KeyError) and not isinstance(data, list):
                 yield sub, "required, missing"
@@ -434,12 +434,10 @@ def structure_row(data: Any) -> r.ImportRow:
         raise InvalidInput(f"a row must be a JSON object, got {show(data)}")
     try:
         return _FAST.structure(data, r.ImportRow)
-    except Exception:  # noqa: BLE001 - any failure is explained by the detailed pass below
+    except Exception:
         pass
     try:
         row = _DETAILED.structure(data, r.ImportRow)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one line-numbered message
+    except Exception as exc:
         raise InvalidInput(describe(exc, data)) from None
     return row  # the fast converter refused what the detailed one accepts: should not happen
-
-
