@@ -162,6 +162,10 @@ class BatchPlanner:
             except InvalidInput as exc:
                 refused.append((line, str(exc)))
                 continue
+            except (TypeError, ValueError, OverflowError) as exc:
+                # JSON that Python holds but the catalog cannot (an integer beyond 64 bits)
+                refused.append((line, f"cannot be stored: {exc}"))
+                continue
             for kind, key, owner in ctx.claims:
                 self.claimed[kind][key] = owner
             plans.append(RowPlan(line, row.data_row.id, status, ctx.writes))

@@ -41,7 +41,7 @@ def _one_by_one(
         try:
             for sql, params in sorted(plan.writes, key=lambda w: _RANK[w[0]]):
                 conn.execute(sql, params)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OverflowError) as exc:
             conn.execute("ROLLBACK TO ingest_row")
             conn.execute("RELEASE ingest_row")
             refused.append((plan.line, f"could not be written: {exc}"))
@@ -71,7 +71,7 @@ def write_batch(
     conn.execute("SAVEPOINT ingest_batch")
     try:
         _bulk(conn, plans, extra)
-    except sqlite3.Error:
+    except (sqlite3.Error, OverflowError):
         conn.execute("ROLLBACK TO ingest_batch")
         conn.execute("RELEASE ingest_batch")
         return _one_by_one(conn, plans, extra, refused), False
