@@ -582,12 +582,18 @@ class ProjectSection:
 
 @attrs.frozen(kw_only=True)
 class RunAnnotation:
-    """A label or prediction of a model run; ``annotations`` is the checked JSON."""
+    """A label or prediction of a model run; ``annotations`` is the checked JSON.
+
+    A run keeps no details of its labels: ``label_details`` and ``performance_details``, as a
+    project label carries them, are checked and not stored.
+    """
 
     id: Id
     annotations: AnnotationsJSON = attrs.field(factory=dict)  # type: ignore[assignment]
     label_kind: Id = Id("Default")
     version: Id = Id("1.0.0")
+    label_details: LabelDetails | None = None
+    performance_details: PerformanceJSON | None = None
 
 
 @attrs.frozen(kw_only=True)
