@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -11,7 +13,7 @@ import click
 if TYPE_CHECKING:
     from rowport.tasks import ExportTask
 
-__all__ = ["format_rate", "wait_with_progress"]
+__all__ = ["format_rate", "progress_bar", "wait_with_progress"]
 
 _FINAL = ("COMPLETE", "FAILED", "CANCELED")
 
@@ -60,3 +62,38 @@ def wait_with_progress(
                 break
             time.sleep(poll)
     return task.status
+
+
+@contextmanager
+def progress_bar(
+    length: int, *, label: str, show: bool | None = None
+) -> Iterator[Callable[[int, int], None]]:
+    """A bar of ``length`` units on stderr; yields ``update(position, rows)``, which moves it
+    to ``position`` and shows ``rows`` per second. Drawn only on a terminal (or ``show=True``).
+    """
+    if show is None:
+        show = sys.stderr.isatty()
+    if not show:
+        yield lambda position, rows: None
+        return
+    start = time.monotonic()
+    state = {"position": 0, "rows": 0}
+    bar: Any
+    with click.progressbar(
+        length=max(length, 1),
+        label=label,
+        file=sys.stderr,
+        show_eta=True,
+        show_percent=True,
+        item_show_func=lambda _: format_rate(state["rows"], time.monotonic() - start),
+    ) as bar:
+
+        def update(position: int, rows: int) -> None:
+            state["rows"] = rows
+            if position > state["position"]:
+                bar.update(position - state["position"])
+                state["position"] = position
+            else:
+                bar.render_progress()
+
+        yield update

@@ -17,7 +17,7 @@ import attrs
 import orjson
 
 from rowport._home import DEFAULT_HOME, default_home
-from rowport.catalog import Catalog, IngestReport
+from rowport.catalog import Catalog, IngestReport, ProgressCallback
 from rowport.entities import (
     CatalogView,
     DataRow,
@@ -234,19 +234,37 @@ class Client:
 
     # -- ingest -----------------------------------------------------------------------------
 
-    def import_rows(self, rows: Iterable[Any], strict: bool = False) -> IngestReport:
+    def import_rows(
+        self,
+        rows: Iterable[Any],
+        strict: bool = False,
+        *,
+        batch_size: int = 1000,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
         """Load rows in the export format (dicts or JSON text), keeping their ids.
 
-        A bad row is reported with its number and reason and the others load; with
-        ``strict`` nothing loads unless every row is valid. Loading twice changes nothing.
+        An upsert by id: a row stored with the same content is ``unchanged``, one whose content
+        changed is ``updated``. A bad row is reported with its number and reason and the others
+        load; with ``strict`` nothing loads unless every row is valid. ``progress`` is called
+        with an :class:`~rowport.catalog.IngestProgress` after every batch.
         """
-        return self.catalog.import_rows(rows, strict=strict)
+        return self.catalog.import_rows(
+            rows, strict=strict, batch_size=batch_size, progress=progress
+        )
 
     def import_file(
-        self, path: str | Path, strict: bool = False, *, batch_size: int = 1000
+        self,
+        path: str | Path,
+        strict: bool = False,
+        *,
+        batch_size: int = 1000,
+        progress: ProgressCallback | None = None,
     ) -> IngestReport:
         """Load an NDJSON file in the export format (see :meth:`import_rows`)."""
-        return self.catalog.import_file(Path(path), strict=strict, batch_size=batch_size)
+        return self.catalog.import_file(
+            Path(path), strict=strict, batch_size=batch_size, progress=progress
+        )
 
     # -- export tasks -----------------------------------------------------------------------
 

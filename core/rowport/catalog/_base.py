@@ -48,6 +48,16 @@ class CatalogBase:
         self.organization_id, self.user_email = self._ensure_org(user_email)
 
     def _ensure_org(self, email: str) -> tuple[str, str]:
+        # reads first: opening a catalog that has both must not take the write lock
+        conn = self.db.conn
+        row = conn.execute("SELECT id FROM organizations ORDER BY id LIMIT 1").fetchone()
+        if (
+            row is not None
+            and conn.execute(
+                "SELECT 1 FROM users WHERE organization_id = ? AND email = ?", (row[0], email)
+            ).fetchone()
+        ):
+            return str(row[0]), email
         with self.db.transaction() as conn:
             row = conn.execute("SELECT id FROM organizations ORDER BY id LIMIT 1").fetchone()
             if row is None:

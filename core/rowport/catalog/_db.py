@@ -68,6 +68,9 @@ class Database:
 
     def _migrate(self) -> None:
         conn = self.conn
+        # a read first: opening an up-to-date catalog must not wait for (or block) a writer
+        if conn.execute("PRAGMA user_version").fetchone()[0] >= len(MIGRATIONS):
+            return
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:

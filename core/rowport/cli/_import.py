@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from rowport._progress import progress_bar
+from rowport.catalog import IngestProgress
 from rowport.cli._context import CliState, pass_state
 
 __all__ = ["SHOWN_ERRORS", "import_rows"]
@@ -29,13 +31,25 @@ SHOWN_ERRORS = 20
 def import_rows(state: CliState, file: Path, strict: bool, batch_size: int) -> None:
     """Load FILE, NDJSON rows in the export format (as `rowport export` writes them).
 
-    Rows keep their ids, so importing a file twice changes nothing the second time. Each
-    refused line is reported on stderr as `line N: reason`.
+    Rows keep their ids: a row already stored with the same content is left alone, one whose
+    content changed is updated. Each refused line is reported on stderr as `line N: reason`.
+    On a terminal a progress bar shows how far the file has been read, with rows/s.
 
     Exit codes: 0 every line loaded (or was already there), 1 some line failed (with --strict,
     nothing was loaded).
     """
-    report = state.client.catalog.import_file(file, strict=strict, batch_size=batch_size)
+    size = file.stat().st_size
+    passes = 2 if strict else 1  # strict checks every line, then writes them
+
+    with progress_bar(size * passes, label=f"importing {file.name}") as update:
+
+        def progress(p: IngestProgress) -> None:
+            offset = size if strict and p.phase == "write" else 0
+            update(offset + p.bytes_read, p.lines)
+
+        report = state.client.catalog.import_file(
+            file, strict=strict, batch_size=batch_size, progress=progress
+        )
     click.echo(report.summary())
     for error in report.errors[:SHOWN_ERRORS]:
         click.echo(f"line {error.line}: {error.reason}", err=True)
