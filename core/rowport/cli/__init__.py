@@ -40,6 +40,11 @@ BUILTIN_COMMANDS = (
         "List, inspect, wait for, cancel and read export tasks.",
     ),
     BuiltinCommand(
+        "ls",
+        "rowport.cli._ls:ls",
+        "List datasets, projects, model runs, slices or tasks with their ids and counts.",
+    ),
+    BuiltinCommand(
         "plugins",
         "rowport.cli._plugins:plugins",
         "List installed plugins: built-ins and packages using the ``rowport`` entry point.",
