@@ -15,6 +15,8 @@ import orjson
 from rowport._progress import wait_with_progress
 from rowport.client import Client
 from rowport.demo._build import MEDIA_TYPES, WORKFLOW_STATUSES, DemoCatalog, build_demo
+from rowport.demo._next import print_next_steps
+from rowport.demo._validation import export_validation_fixtures, print_validation
 from rowport.tasks import FileConverter, StreamType
 
 if TYPE_CHECKING:
@@ -76,7 +78,9 @@ def run_demo(
 
     Exports every demo project with all project params, the bulk dataset and the slice with
     every catalog param, and the model run with predictions and splits; each RESULT is written
-    to ``home/exports/<name>.ndjson``. ``show_progress`` None draws bars on a terminal only.
+    to ``home/exports/<name>.ndjson``. Then exports the validation fixtures and sums up their
+    ERRORS, and ends with commands to try next. ``show_progress`` None draws bars on a
+    terminal only.
     """
     home = Path(home)
     if home.exists():
@@ -91,8 +95,11 @@ def run_demo(
             _run_export(task, name, home / "exports", echo=echo, show=show_progress)
             for name, task in _start_exports(client, demo)
         ]
+        validation = export_validation_fixtures(client, demo)
     _print_table(summaries, echo)
+    print_validation(validation, echo)
     echo(f"\nDone in {time.monotonic() - started:.1f} s; exports are in {home / 'exports'}.")
+    print_next_steps(home, demo, validation, echo)
     return demo
 
 
