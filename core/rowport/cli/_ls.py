@@ -11,7 +11,7 @@ import click
 import orjson
 
 from rowport.cli._context import CliState, pass_state
-from rowport.cli._output import format_ts, plural
+from rowport.cli._output import format_ts, open_sink, plural
 from rowport.client import Client
 
 __all__ = ["KINDS", "Column", "ls", "records_of", "render_table"]
@@ -196,40 +196,48 @@ def ls(state: CliState, kind: str | None, as_json: bool, ids_only: bool) -> None
     if not (state.home / "catalog.db").exists():
         raise click.ClickException(_no_catalog_message(state))
     client = state.client
-    if kind is not None:
-        records = records_of(client, kind)
-        if as_json:
-            click.echo(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode())
-        elif ids_only:
-            for record in records:
-                click.echo(record["id"])
-        elif records:
-            for line in render_table(records, KINDS[kind][1]):
-                click.echo(line)
-        else:
-            click.echo(f"no {kind.replace('-', ' ')} in {state.home}", err=True)
+    if kind is None:
+        everything = {name: records_of(client, name) for name in KINDS}
+        _emit([_json(everything)] if as_json else _overview(state, everything))
         return
-    everything = {name: records_of(client, name) for name in KINDS}
+    records = records_of(client, kind)
     if as_json:
-        click.echo(orjson.dumps(everything, option=orjson.OPT_INDENT_2).decode())
-        return
-    _echo_overview(state, everything)
+        _emit([_json(records)])
+    elif ids_only:
+        _emit([record["id"] for record in records])
+    elif records:
+        _emit(render_table(records, KINDS[kind][1]))
+    else:
+        click.echo(f"no {kind.replace('-', ' ')} in {state.home}", err=True)
 
 
-def _echo_overview(state: CliState, everything: dict[str, list[dict[str, Any]]]) -> None:
+def _json(data: Any) -> str:
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+
+
+def _emit(lines: list[str]) -> None:
+    """Write ``lines`` in one write, so ``rowport ls projects --ids | head -n 1`` sees them
+    all before it goes away; a reader that leaves early ends the command quietly (141)."""
+    with open_sink(None) as sink:
+        sink.write("".join(line + "\n" for line in lines).encode("utf-8"))
+
+
+def _overview(state: CliState, everything: dict[str, list[dict[str, Any]]]) -> list[str]:
     counts = [plural(len(records), _SINGULAR[name]) for name, records in everything.items()]
-    click.echo(f"rowport home {state.home}: " + ", ".join(counts))
+    lines = [f"rowport home {state.home}: " + ", ".join(counts)]
     for name, records in everything.items():
         if not records:
             continue
-        click.echo(f"\n{name.upper().replace('-', ' ')} ({len(records)})")
+        lines.append(f"\n{name.upper().replace('-', ' ')} ({len(records)})")
         shown = records[:OVERVIEW_ITEMS]
-        for line in render_table(shown, KINDS[name][1]):
-            click.echo(f"  {line}")
+        lines += [f"  {line}" for line in render_table(shown, KINDS[name][1])]
         if len(records) > len(shown):
-            click.echo(f"  ... {len(records) - len(shown)} more: rowport ls {name}")
+            lines.append(f"  ... {len(records) - len(shown)} more: rowport ls {name}")
     if not any(everything.values()):
-        click.echo("\nThe catalog is empty: `rowport import FILE` loads rows in the export format.")
+        lines.append(
+            "\nThe catalog is empty: `rowport import FILE` loads rows in the export format."
+        )
+    return lines
 
 
 def _no_catalog_message(state: CliState) -> str:
