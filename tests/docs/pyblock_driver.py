@@ -12,13 +12,17 @@ import json
 import os
 import sys
 import traceback
+import types
 from typing import Any
 
 
 def main() -> None:
     """Serve requests until stdin closes."""
     answers = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8", buffering=1)
-    namespace: dict[str, Any] = {"__name__": "__main__"}
+    # the blocks run as the body of a script: their module is __main__
+    script = types.ModuleType("__main__")
+    sys.modules["__main__"] = script
+    namespace: dict[str, Any] = script.__dict__
     sys.path.insert(0, os.getcwd())
     for request_line in sys.stdin:
         request = json.loads(request_line)
