@@ -21,7 +21,8 @@ def test_ls_datasets_shows_ids_names_and_row_counts_aligned(sample: Sample, run:
     assert row.startswith(f"{sample.dataset_id}  street scenes")
     assert row.split()[3] == str(ROWS)
     # the ROWS column is right-aligned under its header
-    assert header.index("ROWS") + len("ROWS") == row.index(str(ROWS)) + len(str(ROWS))
+    start = header.index("ROWS")
+    assert row[start : start + len("ROWS")] == str(ROWS).rjust(len("ROWS"))
 
 
 def test_ls_projects_counts_rows_and_labels(sample: Sample, run: Run) -> None:

@@ -36,13 +36,14 @@ Keep these few: output samples belong in ```` ```text ```` blocks, not in marked
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from docblocks import RUNNABLE, Block, doc_pages, extract_blocks
-from docsession import DocSession
+from docsession import BlockFailed, DocSession
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = doc_pages(ROOT)
@@ -126,3 +127,63 @@ def test_the_block_reader_sees_markers_stand_ins_and_indented_fences(tmp_path: P
         (19, "text", None, None, False),
     ]
     assert blocks[2].source == "x = 1\n"
+
+
+def test_the_readme_snippet_reruns_and_writes_no_errors(tmp_path: Path) -> None:
+    (snippet,) = [b for b in extract_blocks(ROOT / "README.md") if b.lang == "python"]
+    check = (
+        "\nassert not task.has_errors(), "
+        "[o.json for o in task.get_buffered_stream(rowport.StreamType.ERRORS)]\n"
+    )
+    script = tmp_path / "snippet.py"
+    script.write_text(snippet.source + check, encoding="utf-8")
+    for run in (1, 2):
+        done = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=tmp_path,
+            env=_environment(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, f"run {run}:\n{done.stderr}"
+        assert done.stdout.splitlines()[0].startswith("a {"), done.stdout
+
+
+def _page(tmp_path: Path, text: str) -> list[Block]:
+    page = tmp_path / "page.md"
+    page.write_text(text, encoding="utf-8")
+    return extract_blocks(page)
+
+
+def test_blocks_share_state_and_a_failure_names_its_line(
+    tmp_path: Path, session: DocSession
+) -> None:
+    blocks = _page(
+        tmp_path,
+        "```python\nx = 41\n```\n```python\nx += 1\nopen('x.txt', 'w').write(str(x))\n```\n"
+        '```sh\nN=$(cat x.txt)\n```\n```sh\ntest "$N" = 42\n```\n'
+        '```console\n$ false\n$ echo $?\n1\n$ test "$N" = 42\n```\n'
+        "```python\nassert x == 43, 'x is 42'\n```\n",
+    )
+    session.root = tmp_path
+    for block in blocks[:-1]:
+        session.run(block)
+    with pytest.raises(BlockFailed, match=r"(?s)page\.md:20 \(python\).*line 21.*x is 42"):
+        session.run(blocks[-1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "```sh\ntrue\nfalse\necho never\n```\n",
+        "```console\n$ true\n$ echo $?\n1\n```\n",
+        "```console\n$ rowport --no-such-option\n```\n",
+    ],
+    ids=["sh stops at a failing command", "console checks echo $?", "console needs exit 0"],
+)
+def test_a_failing_shell_example_fails(tmp_path: Path, session: DocSession, text: str) -> None:
+    (block,) = _page(tmp_path, text)
+    session.root = tmp_path
+    with pytest.raises(BlockFailed, match=r"page\.md:1 \((sh|console)\) did not run"):
+        session.run(block)
