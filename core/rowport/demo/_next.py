@@ -36,7 +36,7 @@ def print_next_steps(
     """Where the catalog is, how to point rowport at it, and three commands to try."""
     echo(f"\nThe demo catalog is in {home}/ (catalog.db, tasks/, media/, exports/).")
     echo(
-        f"rowport's commands read ./.rowport unless told otherwise: add --home {home}"
+        f"Other rowport commands use $ROWPORT_HOME, else ./.rowport: add --home {home}"
         f" or set ROWPORT_HOME={home}."
     )
     if shutil.which("rowport") is None:
