@@ -32,6 +32,16 @@ place (for instance ``make demo``, which bootstraps a virtualenv with pip)::
     <!-- no-run: bootstraps .venv with pip; instead: rowport demo --bulk-rows 0 -->
 
 Keep these few: output samples belong in ```` ```text ```` blocks, not in marked ones.
+
+Writing examples that run
+-------------------------
+- No placeholders: a page builds what it needs in an early block (a small catalog in a home of
+  its own, removed first so the page can run again; ``rowport.testing.build_catalog``; or
+  ``rowport demo``), and shell blocks take ids from ``rowport ls KIND --ids`` into variables.
+- No network: URLs may appear as row data (media is not fetched: ``ROWPORT_OFFLINE=1``), but a
+  webhook or any other service an example must reach is a ``no-run`` block.
+- A failure names the block as ``page.md:LINE``; Python tracebacks carry the Markdown page's
+  own line numbers. ``pytest tests/docs -k cli.md`` runs one page.
 """
 
 from __future__ import annotations
