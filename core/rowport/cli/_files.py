@@ -71,8 +71,8 @@ class OutputFile:
         target = self._target
         try:
             info = target.stat()
-        except FileNotFoundError:
-            info = None
+        except (FileNotFoundError, NotADirectoryError):
+            info = None  # a missing parent, or one that is a file: _make_parents says which
         except OSError as exc:
             raise self._error(_reason(exc)) from None
         if info is not None and stat.S_ISDIR(info.st_mode):
@@ -99,7 +99,7 @@ class OutputFile:
     def _make_parents(self, directory: Path) -> None:
         missing: list[Path] = []
         current = directory
-        while not current.exists():
+        while not current.exists() and not current.is_symlink():
             missing.append(current)
             if current.parent == current:
                 break

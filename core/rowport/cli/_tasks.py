@@ -12,7 +12,14 @@ import orjson
 
 from rowport.cli._context import INTERRUPTED, CliState, pass_state
 from rowport.cli._files import OutputFile
-from rowport.cli._output import RawLines, format_bytes, format_ts, open_stdout, write_lines
+from rowport.cli._output import (
+    RawLines,
+    format_bytes,
+    format_ts,
+    open_stdout,
+    plural,
+    write_lines,
+)
 from rowport.cli._waiting import READABLE, summarize, wait_for
 from rowport.tasks import ExportTask, StreamType
 
@@ -146,7 +153,8 @@ def _stream_lines(task: ExportTask, record: dict[str, Any]) -> list[tuple[str, s
             ("result", "not readable: the task failed"),
             (
                 "errors",
-                f"{errors:,} lines (read them with `rowport tasks stream {task.uid} --errors`)",
+                f"{plural(errors, 'line')} (read them with"
+                f" `rowport tasks stream {task.uid} --errors`)",
             ),
         ]
     hint = f"not readable until the task ends (or `rowport tasks stream {task.uid} --follow`)"
