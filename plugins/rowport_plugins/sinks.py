@@ -383,7 +383,7 @@ class WebhookSink(BaseSink):
             try:
                 response = session.post(self.url, data=body, headers=headers, timeout=self.timeout)
             except retryable as exc:
-                last = f"cannot reach {self.url}: {type(exc).__name__}: {exc}"
+                last = f"cannot reach {self.url}: {_network_cause(exc)}"
             else:
                 status = response.status_code
                 if status < 300:
@@ -408,6 +408,29 @@ class WebhookSink(BaseSink):
         if self._session is not None:
             session, self._session = self._session, None
             session.close()
+
+
+def _network_cause(exc: BaseException) -> str:
+    """The innermost OS error of a requests failure (``connection refused``), else the
+    exception's class and message."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(seen) < 10:
+        seen.append(current)
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror[:1].lower() + current.strerror[1:]
+        args = getattr(current, "args", ())
+        inner = args[0] if args and isinstance(args[0], BaseException) else None
+        current = (
+            current.__cause__ or current.__context__ or inner or getattr(current, "reason", None)
+        )
+        if not isinstance(current, BaseException):
+            current = None
+    import requests  # imported already: the failure came from it
+
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _http_error(response: requests.Response, url: str) -> str:
