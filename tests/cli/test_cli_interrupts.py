@@ -11,10 +11,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import orjson
+import pytest
 from clitools import READY_TIMEOUT, Gate, Sample, add_step
 
 from rowport import Client
@@ -164,3 +167,83 @@ def test_ctrl_c_stops_an_import_with_exit_130(tmp_path: Path) -> None:
     assert "interrupted: the batches committed before it stay loaded" in err
     assert f"import {rows} again to load the rest" in err
     assert "Traceback" not in err
+
+
+class HeldWebhook:
+    """A loopback webhook that holds every POST until released: a gate an export running in
+    another process can be stopped at (its first committed rows have reached the sink)."""
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        gate = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                gate.arrived.set()
+                gate.release.wait(READY_TIMEOUT)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+@pytest.fixture
+def held() -> Iterator[HeldWebhook]:
+    webhook = HeldWebhook()
+    yield webhook
+    webhook.close()
+
+
+def _held_export(sample: Sample, held: HeldWebhook, *extra: str | Path) -> Child:
+    return Child(
+        "--home", sample.home, "export", "dataset", sample.dataset_id,
+        "--sink", "webhook", "--sink-option", f"url={held.url}", *extra,
+    )  # fmt: skip
+
+
+def test_ctrl_c_cancels_a_running_export_and_exits_130(
+    sample: Sample, held: HeldWebhook, tmp_path: Path
+) -> None:
+    out = tmp_path / "out" / "rows.ndjson"
+    child = _held_export(sample, held, "-o", out)
+    assert held.arrived.wait(READY_TIMEOUT)  # the export runs: its rows reached the sink
+    child.wait_for_line("started; Ctrl-C cancels it")
+    child.proc.send_signal(signal.SIGINT)
+    held.release.set()
+    code, err = child.finish()
+    assert code == 130, err
+    assert "interrupted: canceling task" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # no output, no temporary file, no folder
+
+
+def test_ctrl_c_while_a_no_wait_export_finishes_exits_130(
+    sample: Sample, held: HeldWebhook
+) -> None:
+    child = _held_export(sample, held, "--no-wait")
+    assert held.arrived.wait(READY_TIMEOUT)
+    child.wait_for_line("this process exits when it ends")
+    child.proc.send_signal(signal.SIGINT)
+    held.release.set()
+    code, err = child.finish()
+    assert code == 130, err
+    assert "interrupted: canceling the exports this command started" in err
+    assert "Traceback" not in err
+    with Client(sample.home) as client:
+        (task,) = client.get_tasks()
+        assert task.status in ("CANCELED", "COMPLETE")  # ended either way, never left running

@@ -150,6 +150,10 @@ class TaskManager:
             ExportTask(self, rec["id"], client=client) for rec in self.catalog.list_task_records()
         ]
 
+    def running(self) -> Sequence[str]:
+        """The ids of the tasks this manager started whose runner has not ended yet."""
+        return [task_id for task_id, future in self._futures.items() if not future.done()]
+
     def cancel(self, task_id: str) -> bool:
         """Ask a running task to stop; False when it had already finished."""
         self.catalog.get_task_record(task_id)
