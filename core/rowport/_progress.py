@@ -37,6 +37,7 @@ __all__ = [
 _FINAL = ("COMPLETE", "FAILED", "CANCELED")
 _MAX_BAR = 30
 _MIN_BAR = 10
+_MIN_SPAN = 1.0  # seconds of samples before the rate since attaching replaces the average
 
 
 def format_rate(rows: int, seconds: float) -> str:
@@ -121,8 +122,9 @@ class RateMeter:
     """Rows per second of a running task, from samples of its record.
 
     Each sample is (when the runner wrote it, rows done then). The rate is the rows done since
-    the first sample with rows over the time between; until a second sample with more rows
-    comes, the task's own average since it was created.
+    the first sample over the time between, once that is at least a second (a single progress
+    interval is too short to be steady); until then, the task's own average since it was
+    created.
     """
 
     created: float | None
@@ -142,7 +144,7 @@ class RateMeter:
         if self._first is None or self._last is None:
             return None
         (t0, r0), (t1, r1) = self._first, self._last
-        if r1 > r0 and t1 > t0:
+        if r1 > r0 and t1 - t0 >= _MIN_SPAN:
             return (r1 - r0) / (t1 - t0)
         if self.created is not None and t1 > self.created and r1 > 0:
             return r1 / (t1 - self.created)
@@ -170,9 +172,8 @@ def wait_with_progress(
     drawn = 0
     text = label if label is not None else task.name
     while True:
-        status = task.status
-        done, planned = task.rows_done, task.rows_planned
-        meter.add(_seconds(task.updated_at), done)
+        status, done, planned, updated_at = task.progress()
+        meter.add(_seconds(updated_at), done)
         if status == "COMPLETE" and planned is not None:
             done = max(done, planned)
         width = _terminal_width()

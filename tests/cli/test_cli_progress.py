@@ -32,13 +32,15 @@ def test_an_80_column_line_keeps_the_numbers_and_shortens_the_label() -> None:
 
 
 def test_a_waiter_that_attaches_late_shows_the_export_s_rate() -> None:
-    # the export started at t=100 and had done 50,000 rows by t=105.77 (8,664 rows/s); the
-    # waiter attaches then and sees two progress writes a quarter second apart
+    # the export started at t=100 and had done 50,000 rows by t=105.77 when the waiter came;
+    # those rows over the waiter's own 0.8 s would say 62,500 rows/s: it runs at 8,664
     meter = RateMeter(created=100.0)
     meter.add(105.77, 50_000)
     assert meter.rate() == pytest.approx(50_000 / 5.77)  # the task's own average until then
     meter.add(106.02, 50_000 + 2_166)
-    assert meter.rate() == pytest.approx(2_166 / 0.25)
+    assert meter.rate() == pytest.approx(52_166 / 6.02)  # a quarter second is too short
+    meter.add(107.77, 50_000 + 17_328)
+    assert meter.rate() == pytest.approx(8_664)
 
 
 def test_a_meter_without_samples_has_no_rate() -> None:
