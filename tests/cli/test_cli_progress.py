@@ -92,7 +92,9 @@ def test_a_runner_that_died_before_planning_is_described_plainly(sample: Sample,
         "import os, sys\n"
         "from rowport import Client\n"
         "client = Client(sys.argv[1])\n"
-        "print(client.catalog.create_task('doomed', {'request': {}, 'legacy': False})['id'])\n"
+        "store = getattr(client.catalog, 'tasks', client.catalog)  # composed stores, or not\n"
+        "record = store.create_task('doomed', {'request': {}, 'legacy': False})\n"
+        "print(getattr(record, 'id', None) or record['id'])\n"
         "sys.stdout.flush()\n"
         "os._exit(0)  # the runner's process dies without ending its task\n"
     )

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 import click
 
-from rowport.cli._context import USAGE
+from rowport._exit_codes import USAGE
 
 __all__ = ["OutputFile", "OutputPathError"]
 

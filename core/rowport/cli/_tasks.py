@@ -280,7 +280,9 @@ def _check_readable(
             " use --follow to read lines as they are committed"
         )
     if status == "FAILED" and offset is not None:
-        raise click.UsageError(f"task {task.uid} failed: read its ERRORS by --line")
+        raise click.UsageError(
+            f"task {task.uid} failed: read its ERRORS by --line", click.get_current_context()
+        )
 
 
 def _lines(
@@ -302,7 +304,7 @@ def _lines(
         elif line is not None:
             stream.with_line(line)
     except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(str(exc), click.get_current_context()) from None
     return iter(stream)
 
 

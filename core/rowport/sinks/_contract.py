@@ -148,5 +148,8 @@ def check_sink(name: str, plugin: str, sink: Any) -> None:
         return
     try:
         check()
-    except (SinkError, OSError) as exc:
-        raise InvalidInput(f"sink {name!r} (plugin {plugin!r}) cannot start: {exc}") from None
+    except Exception as exc:  # a plugin's check: report it by name, never as a traceback
+        cause = (
+            str(exc) if isinstance(exc, (SinkError, OSError)) else f"{type(exc).__name__}: {exc}"
+        )
+        raise InvalidInput(f"sink {name!r} (plugin {plugin!r}) cannot start: {cause}") from None
