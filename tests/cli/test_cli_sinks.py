@@ -3,6 +3,11 @@ options are kept with the task (secrets excepted) and reused by ``tasks deliver`
 
 from __future__ import annotations
 
+import os
+import pty
+import select
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -174,3 +179,44 @@ def test_tasks_deliver_exits_3_when_the_sink_fails(
     again = run("tasks", "deliver", _only_task(sample.home), "--sink", "webhook")
     assert again.exit_code == 3
     assert f"HTTP 500 Internal Server Error from {receiver.url}" in again.stderr
+
+
+def _read_until(fd: int, text: bytes) -> bytes:
+    seen = b""
+    while text not in seen:
+        ready, _, _ = select.select([fd], [], [], 120)
+        assert ready, f"no {text!r} in {seen!r}"
+        chunk = os.read(fd, 1024)
+        assert chunk, f"the terminal closed before {text!r}: {seen!r}"
+        seen += chunk
+    return seen
+
+
+def test_tasks_deliver_asks_for_a_withheld_secret_on_a_terminal(
+    sample: Sample, run: Run, receiver: Receiver
+) -> None:
+    headers = '{"Authorization": "Bearer s3cret"}'
+    first = run(
+        "export", "dataset", sample.dataset_id, "-o", "/dev/null",
+        *_webhook(receiver.url, "--sink-option", f"headers={headers}"),
+    )  # fmt: skip
+    assert first.exit_code == 0, first.stderr
+    task_id = _only_task(sample.home)
+    controller, terminal = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "ROWPORT_HOME"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "rowport.cli", "--home", str(sample.home),
+         "tasks", "deliver", task_id, "--sink", "webhook"],
+        stdin=terminal, stdout=subprocess.PIPE, stderr=terminal, env=env,
+    )  # fmt: skip
+    os.close(terminal)
+    try:
+        _read_until(controller, b"webhook option headers.Authorization:")
+        os.write(controller, b"Bearer s3cret\n")
+        said = _read_until(controller, b"delivered")
+    finally:
+        child.wait(timeout=120)
+        os.close(controller)
+    assert child.returncode == 0
+    assert b"s3cret" not in said  # hidden input: not echoed
+    assert receiver.headers[-1]["Authorization"] == "Bearer s3cret"
