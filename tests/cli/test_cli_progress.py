@@ -10,7 +10,7 @@ import pytest
 from clitools import Gate, Run, Sample, add_step
 
 from rowport import Client
-from rowport._progress import RateMeter, render_progress, wait_with_progress
+from rowport._progress import RateMeter, progress_bar, render_progress, wait_with_progress
 
 LABEL = "export dataset cmx57lq6w0000b99hf33cgjwl"
 
@@ -110,3 +110,18 @@ def test_a_runner_that_died_before_planning_is_described_plainly(sample: Sample,
     assert "None" not in shown.stdout
     assert "FAILED" in shown.stdout
     assert "it had not yet planned its rows (none had been exported)" in shown.stdout
+
+
+@pytest.mark.parametrize("columns", [40, 80])
+def test_the_import_bar_fits_the_terminal(
+    columns: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    with progress_bar(
+        10_000_000, label="importing a-rather-long-file-name.ndjson", show=True
+    ) as up:
+        for step in range(1, 11):
+            up(step * 1_000_000, step * 5_000)
+    frames = [f for f in capsys.readouterr().err.rstrip("\n").split("\r") if f]
+    assert frames and all(len(frame) <= columns - 1 for frame in frames)
+    assert "100%  50,000 rows" in frames[-1]
