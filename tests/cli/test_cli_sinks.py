@@ -220,3 +220,17 @@ def test_tasks_deliver_asks_for_a_withheld_secret_on_a_terminal(
     assert child.returncode == 0
     assert b"s3cret" not in said  # hidden input: not echoed
     assert receiver.headers[-1]["Authorization"] == "Bearer s3cret"
+
+
+def test_tasks_wait_exits_3_for_a_task_whose_sink_failed(
+    sample: Sample, run: Run, receiver: Receiver
+) -> None:
+    receiver.status = 500
+    options = {"url": receiver.url, "max_attempts": 1, "retries": 0, "backoff": 0}
+    with Client(sample.home) as client:
+        task = client.get_dataset(sample.dataset_id).export(sinks=[("webhook", options)])
+        task.wait_till_done()
+    waited = run("tasks", "wait", task.uid)
+    assert waited.exit_code == 3
+    assert f"task {task.uid}; sink 'webhook' failed" in waited.stderr
+    assert f"HTTP 500 Internal Server Error from {receiver.url}" in waited.stderr
