@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # requests is imported when a webhook sink opens
 
 from rowport import hookimpl
 from rowport.plugins import ExportContext
-from rowport.sinks import BaseSink, SinkFatalError
+from rowport.sinks import BaseSink, SinkError, SinkFatalError
 
 __all__ = [
     "DirectorySink",
@@ -63,6 +64,22 @@ def _positive(name: str) -> Callable[[Any, Any, Any], None]:
     return check
 
 
+def check_writable_dir(directory: Path) -> None:
+    """Raise :class:`SinkFatalError` unless ``directory`` is (or can be made) a folder this
+    process can write in: its nearest existing ancestor must be a folder where a file can be
+    created (tried with a temporary file, which also catches read-only mounts)."""
+    current = directory
+    while not current.exists() and current.parent != current:
+        current = current.parent
+    if not current.is_dir():
+        raise SinkFatalError(f"{current} is not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=current):
+            pass
+    except OSError as exc:
+        raise SinkFatalError(f"cannot write in {current}: {exc.strerror or exc}") from None
+
+
 # -- files ---------------------------------------------------------------------------------------
 
 
@@ -77,6 +94,13 @@ class _FileSink(BaseSink):
     @property
     def partial(self) -> Path:
         return Path(self.path + _PARTIAL)
+
+    def check(self) -> None:
+        """Refuse a path that is a directory or whose folder cannot be created or written."""
+        target = Path(self.path)
+        if target.is_dir():
+            raise SinkFatalError(f"{target} is a directory, not a file")
+        check_writable_dir(target.parent)
 
     def open(self, context: ExportContext) -> None:
         target = Path(self.path)
@@ -205,6 +229,10 @@ class DirectorySink(BaseSink):
     def _check_name_field(self, _attribute: Any, value: Any) -> None:
         if not isinstance(value, str) or not value:
             raise TypeError(f"name_field must be a dotted key such as 'data_row.id', got {value!r}")
+
+    def check(self) -> None:
+        """Refuse a path that is not a directory or cannot be created or written."""
+        check_writable_dir(Path(self.path))
 
     def open(self, context: ExportContext) -> None:
         target = Path(self.path)
@@ -355,20 +383,20 @@ class WebhookSink(BaseSink):
             try:
                 response = session.post(self.url, data=body, headers=headers, timeout=self.timeout)
             except retryable as exc:
-                last = f"{type(exc).__name__}: {exc}"
+                last = f"cannot reach {self.url}: {_network_cause(exc)}"
             else:
                 status = response.status_code
                 if status < 300:
                     return
-                excerpt = response.text[:200]
-                last = f"HTTP {status} from {self.url}: {excerpt}"
+                last = _http_error(response, self.url)
                 if status != 429 and status < 500:
                     raise SinkFatalError(last)
                 retry_after = _seconds(response.headers.get("Retry-After"))
             if attempt < self.max_attempts:
                 delay = self.backoff * 2 ** (attempt - 1)
                 time.sleep(min(60.0, max(delay, retry_after or 0.0)))
-        raise ConnectionError(f"POST to {self.url} failed {self.max_attempts} times; last: {last}")
+        tries = "once" if self.max_attempts == 1 else f"{self.max_attempts} times"
+        raise SinkError(f"{last} (POST tried {tries})")
 
     def close(self, summary: dict[str, Any]) -> None:
         self._close_session()
@@ -380,6 +408,36 @@ class WebhookSink(BaseSink):
         if self._session is not None:
             session, self._session = self._session, None
             session.close()
+
+
+def _network_cause(exc: BaseException) -> str:
+    """The innermost OS error of a requests failure (``connection refused``), else the
+    exception's class and message."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(seen) < 10:
+        seen.append(current)
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror[:1].lower() + current.strerror[1:]
+        args = getattr(current, "args", ())
+        inner = args[0] if args and isinstance(args[0], BaseException) else None
+        current = (
+            current.__cause__ or current.__context__ or inner or getattr(current, "reason", None)
+        )
+        if not isinstance(current, BaseException):
+            current = None
+    import requests  # imported already: the failure came from it
+
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _http_error(response: requests.Response, url: str) -> str:
+    """``HTTP 500 Internal Server Error from http://...: <the start of the body>``."""
+    reason = f" {response.reason}" if response.reason else ""
+    excerpt = " ".join(response.text[:200].split())
+    return f"HTTP {response.status_code}{reason} from {url}" + (f": {excerpt}" if excerpt else "")
 
 
 def _seconds(value: str | None) -> float | None:

@@ -3,19 +3,30 @@ the top-level group, which imports a command's module only when that command is 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import click
 
+from rowport._exit_codes import INTERRUPTED, SINK_FAILED, USAGE
 from rowport._startup import plugins_installed
 from rowport.errors import RowportError
 
 if TYPE_CHECKING:
     from rowport.client import Client
 
-__all__ = ["BuiltinCommand", "CliState", "RowportGroup", "pass_state"]
+__all__ = [
+    "INTERRUPTED",
+    "SINK_FAILED",
+    "USAGE",
+    "BuiltinCommand",
+    "CliState",
+    "RowportGroup",
+    "pass_state",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -57,11 +68,31 @@ class CliState:
             self._client = client_type(self.home, timezone=self.timezone)
         return self._client
 
+    def cancel_exports(self) -> int:
+        """Ask every export this invocation started and that still runs to stop; returns how
+        many (the client, when it closes, waits for them to end)."""
+        if self._client is None:
+            return 0
+        manager = self._client._tasks
+        running = manager.running()
+        for task_id in running:
+            manager.cancel(task_id)
+        return len(running)
+
     def close(self) -> None:
-        """Close the client if it was opened (this waits for exports it started)."""
+        """Close the client if it was opened (this waits for exports it started; Ctrl-C
+        while waiting cancels them and ends the command with exit code 130)."""
         if self._client is not None:
             client, self._client = self._client, None
-            client.close()
+            try:
+                client.close()
+            except KeyboardInterrupt:
+                click.echo("", err=True)
+                click.echo("interrupted: canceling the exports this command started", err=True)
+                with contextlib.suppress(KeyboardInterrupt):
+                    client._tasks.shutdown(wait=True, cancel_running=True)
+                    client.catalog.close()
+                raise click.exceptions.Exit(INTERRUPTED) from None
 
 
 pass_state = click.make_pass_decorator(CliState)
@@ -147,3 +178,32 @@ class RowportGroup(click.Group):
             return super().invoke(ctx)
         except RowportError as exc:
             raise click.ClickException(str(exc)) from exc
+        except KeyboardInterrupt:
+            click.echo("", err=True)
+            state = ctx.obj
+            canceled = state.cancel_exports() if isinstance(state, CliState) else 0
+            click.echo(
+                "interrupted"
+                + (
+                    f": canceling the {canceled} export(s) this command started" if canceled else ""
+                ),
+                err=True,
+            )
+            raise click.exceptions.Exit(INTERRUPTED) from None
+        except OSError as exc:
+            raise click.ClickException(_os_error(exc)) from None
+        except Exception as exc:
+            # a catalog that cannot be used; sqlite3 is imported only by commands that open one
+            sqlite3 = sys.modules.get("sqlite3")
+            if sqlite3 is not None and isinstance(exc, sqlite3.Error):
+                home = getattr(ctx.obj, "home", None)
+                raise click.ClickException(f"the catalog in {home} cannot be used: {exc}") from None
+            raise
+
+
+def _os_error(exc: OSError) -> str:
+    """``[Errno 13] Permission denied: 'x'`` as ``permission denied: x``."""
+    text = exc.strerror or str(exc)
+    text = text[:1].lower() + text[1:]
+    names = [str(name) for name in (exc.filename, exc.filename2) if name is not None]
+    return f"{text}: {' -> '.join(names)}" if names else text

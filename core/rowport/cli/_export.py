@@ -12,6 +12,7 @@ import click
 import orjson
 
 from rowport.cli._context import CliState, pass_state
+from rowport.cli._files import OutputFile
 from rowport.cli._options import parse_filters, parse_params
 from rowport.cli._waiting import deliver, summarize, wait_for
 from rowport.client import Client
@@ -215,18 +216,35 @@ def run_export(
     except InvalidExportRequest as exc:
         raise click.UsageError(str(exc), ctx) from None
     extra = export_extras(options)
-    began = time.monotonic()
+    # opened now, so a path that cannot be written fails before any task exists
+    output = OutputFile(options.output, "-o").open() if options.output else None
     try:
-        task = start(state.client, params, filters, options.name, extra)
-    except InvalidExportRequest as exc:
-        raise click.UsageError(str(exc), ctx) from None
-    if options.no_wait:
-        click.echo(task.uid)
-        click.echo(f"started task {task.uid}; this process exits when it ends", err=True)
-        return
-    status = wait_for(task, state, cancel_on_interrupt=True)
-    elapsed = time.monotonic() - began
-    deliver(task, status, output=options.output, errors_file=options.errors_file)
+        errors_file = (
+            OutputFile(options.errors_file, "--errors-file").open() if options.errors_file else None
+        )
+    except BaseException:
+        if output is not None:
+            output.discard()
+        raise
+    try:
+        began = time.monotonic()
+        try:
+            task = start(state.client, params, filters, options.name, extra)
+        except InvalidExportRequest as exc:
+            raise click.UsageError(str(exc), ctx) from None
+        if options.no_wait:
+            click.echo(task.uid)
+            click.echo(f"started task {task.uid}; this process exits when it ends", err=True)
+            return
+        status = wait_for(task, state, cancel_on_interrupt=True)
+        elapsed = time.monotonic() - began
+        # a stdout sink has printed the rows already: print them once
+        to_stdout = "stdout" not in options.sinks
+        deliver(task, status, output=output, errors_file=errors_file, result_to_stdout=to_stdout)
+    finally:
+        for target in (output, errors_file):
+            if target is not None:
+                target.discard()  # nothing to do once committed
     ctx.exit(summarize(task, status, elapsed=elapsed))
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from rowport._exit_codes import INTERRUPTED
 from rowport._progress import progress_bar
 from rowport.catalog import IngestProgress
 from rowport.cli._context import CliState, pass_state
@@ -36,20 +37,34 @@ def import_rows(state: CliState, file: Path, strict: bool, batch_size: int) -> N
     On a terminal a progress bar shows how far the file has been read, with rows/s.
 
     Exit codes: 0 every line loaded (or was already there), 1 some line failed (with --strict,
-    nothing was loaded).
+    nothing was loaded), 130 interrupted.
     """
     size = file.stat().st_size
     passes = 2 if strict else 1  # strict checks every line, then writes them
 
-    with progress_bar(size * passes, label=f"importing {file.name}") as update:
+    try:
+        with progress_bar(size * passes, label=f"importing {file.name}") as update:
 
-        def progress(p: IngestProgress) -> None:
-            offset = size if strict and p.phase == "write" else 0
-            update(offset + p.bytes_read, p.lines)
+            def progress(p: IngestProgress) -> None:
+                offset = size if strict and p.phase == "write" else 0
+                update(offset + p.bytes_read, p.lines)
 
-        report = state.client.catalog.import_file(
-            file, strict=strict, batch_size=batch_size, progress=progress
+            report = state.client.catalog.import_file(
+                file, strict=strict, batch_size=batch_size, progress=progress
+            )
+    except KeyboardInterrupt:
+        kept = (
+            "nothing was loaded (--strict)"
+            if strict
+            else "the batches committed before it stay loaded"
         )
+        click.echo("", err=True)
+        click.echo(
+            f"interrupted: {kept}; import {file} again to load the rest (rows keep their ids,"
+            " so rows already loaded are not duplicated)",
+            err=True,
+        )
+        raise click.exceptions.Exit(INTERRUPTED) from None
     click.echo(report.summary())
     for error in report.errors[:SHOWN_ERRORS]:
         click.echo(f"line {error.line}: {error.reason}", err=True)

@@ -11,7 +11,7 @@ import click
 import orjson
 
 from rowport.cli._context import CliState, pass_state
-from rowport.cli._output import format_ts, open_sink, plural
+from rowport.cli._output import format_ts, open_stdout, plural
 from rowport.client import Client
 
 __all__ = ["KINDS", "Column", "ls", "records_of", "render_table"]
@@ -218,7 +218,7 @@ def _json(data: Any) -> str:
 def _emit(lines: list[str]) -> None:
     """Write ``lines`` in one write, so ``rowport ls projects --ids | head -n 1`` sees them
     all before it goes away; a reader that leaves early ends the command quietly (141)."""
-    with open_sink(None) as sink:
+    with open_stdout() as sink:
         sink.write("".join(line + "\n" for line in lines).encode("utf-8"))
 
 

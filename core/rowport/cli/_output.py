@@ -7,45 +7,50 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import BinaryIO
 
 import click
 
-from rowport.tasks import JsonConverterOutput
+from rowport._exit_codes import BROKEN_PIPE
+from rowport.cli._files import OutputFile
+from rowport.streams import StreamLine
+from rowport.tasks import Converter, JsonConverterOutput
 
 __all__ = [
+    "BROKEN_PIPE",
+    "RawLines",
     "format_bytes",
     "format_seconds",
     "format_ts",
-    "open_sink",
+    "open_stdout",
     "plural",
     "seconds_between",
-    "write_outputs",
+    "write_lines",
 ]
 
-_BUFFER = 1 << 20
+
+class RawLines(Converter):
+    """A converter yielding each line's bytes as stored (no decoding), for copying streams."""
+
+    def convert(
+        self, lines: Iterator[StreamLine], *, total_size: int, total_lines: int
+    ) -> Iterator[bytes]:
+        for line in lines:
+            yield line.data
 
 
 @contextlib.contextmanager
-def open_sink(path: Path | None) -> Iterator[BinaryIO]:
-    """A binary file at ``path`` (parents created), or stdout when ``path`` is None.
-
-    A reader that goes away (``rowport tasks stream ID | head``) ends the command quietly.
-    """
-    if path is None:
-        sys.stdout.flush()  # keep order with text already echoed
-        stdout = sys.stdout.buffer
-        try:
-            yield stdout
-            stdout.flush()
-        except BrokenPipeError:
-            _silence_stdout()
-            raise click.exceptions.Exit(141) from None
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb", buffering=_BUFFER) as f:
-        yield f
+def open_stdout() -> Iterator[BinaryIO]:
+    """Binary stdout; a reader that goes away (``rowport tasks stream ID | head``) ends the
+    command quietly with exit code 141."""
+    sys.stdout.flush()  # keep order with text already echoed
+    stdout = sys.stdout.buffer
+    try:
+        yield stdout
+        stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        raise click.exceptions.Exit(BROKEN_PIPE) from None
 
 
 def _silence_stdout() -> None:
@@ -55,13 +60,31 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
-def write_outputs(outputs: Iterable[JsonConverterOutput], sink: BinaryIO) -> int:
-    """Write each output's text as one line; returns how many lines were written."""
+def _copy(lines: Iterable[bytes | JsonConverterOutput], out: BinaryIO) -> int:
     count = 0
-    for output in outputs:
-        sink.write(output.json_str.encode("utf-8"))
-        sink.write(b"\n")
+    write = out.write
+    for line in lines:
+        write(line if isinstance(line, bytes) else line.json_str.encode("utf-8"))
+        write(b"\n")
         count += 1
+    return count
+
+
+def write_lines(lines: Iterable[bytes | JsonConverterOutput], target: OutputFile | None) -> int:
+    """Write each line (and a newline) to ``target`` or stdout; returns the lines written.
+
+    A file is renamed into place only once every line is written: on any failure (or Ctrl-C)
+    its temporary file is removed and the exception goes on.
+    """
+    if target is None:
+        with open_stdout() as out:
+            return _copy(lines, out)
+    try:
+        count = _copy(lines, target.file)
+        target.commit()
+    except BaseException:
+        target.discard()
+        raise
     return count
 
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 import orjson
 
-from rowport.cli._context import CliState, pass_state
-from rowport.cli._output import format_bytes, format_ts, open_sink, write_outputs
+from rowport.cli._context import INTERRUPTED, CliState, pass_state
+from rowport.cli._files import OutputFile
+from rowport.cli._output import (
+    RawLines,
+    format_bytes,
+    format_ts,
+    open_stdout,
+    plural,
+    write_lines,
+)
 from rowport.cli._waiting import READABLE, summarize, wait_for
-from rowport.tasks import ExportTask, FileConverter, JsonConverter, StreamType
+from rowport.tasks import ExportTask, StreamType
 
 __all__ = ["tasks"]
 
@@ -104,7 +114,8 @@ def _clip(text: str) -> str:
 @pass_state
 def show_task(state: CliState, task_id: str, as_json: bool) -> None:
     """Show every field of task TASK_ID, the request it runs, and its streams' sizes."""
-    record = task_record(state.client.get_task(task_id), totals=True)
+    task = state.client.get_task(task_id)
+    record = task_record(task, totals=True)
     if as_json:
         _echo_json(record)
         return
@@ -123,16 +134,31 @@ def show_task(state: CliState, task_id: str, as_json: bool) -> None:
     if record["errors_message"]:
         lines.append(("error", record["errors_message"]))
     lines.extend(_request_lines(record["metadata"]))
-    streams = record["streams"]
-    for name in ("result", "errors"):
-        if streams is None:
-            lines.append((name, "not readable until the task ends"))
-        else:
-            totals = streams[name]
-            lines.append((name, f"{totals['lines']:,} lines, {format_bytes(totals['bytes'])}"))
+    lines.extend(_stream_lines(task, record))
     width = max(len(key) for key, _ in lines)
     for key, value in lines:
         click.echo(f"{key.ljust(width)}  {value}")
+
+
+def _stream_lines(task: ExportTask, record: dict[str, Any]) -> list[tuple[str, str]]:
+    streams = record["streams"]
+    if streams is not None:
+        return [
+            (name, f"{streams[name]['lines']:,} lines, {format_bytes(streams[name]['bytes'])}")
+            for name in ("result", "errors")
+        ]
+    if record["status"] == "FAILED":
+        errors = sum(1 for _ in task.stream(StreamType.ERRORS, follow=False))
+        return [
+            ("result", "not readable: the task failed"),
+            (
+                "errors",
+                f"{plural(errors, 'line')} (read them with"
+                f" `rowport tasks stream {task.uid} --errors`)",
+            ),
+        ]
+    hint = f"not readable until the task ends (or `rowport tasks stream {task.uid} --follow`)"
+    return [("result", hint), ("errors", hint)]
 
 
 def _request_lines(metadata: dict[str, Any]) -> list[tuple[str, str]]:
@@ -221,52 +247,91 @@ def stream_task(
         raise click.UsageError("--follow starts at a line: use --line instead of --offset", ctx)
     task = state.client.get_task(task_id)
     stream_type = StreamType.ERRORS if errors else StreamType.RESULT
-    if follow:
-        ctx.exit(_follow(task, stream_type, line or 0, output))
     status = task.status
-    if status == "FAILED" and not errors:
+    if not follow:
+        _check_readable(task, status, stream_type, offset)
+    # opened now, so a path that cannot be written fails before anything is read
+    target = OutputFile(output, "-o").open() if output is not None else None
+    try:
+        if follow:
+            ctx.exit(_follow(task, stream_type, line or 0, target))
+        lines = _lines(task, status, stream_type, offset, line)
+        write_lines(lines, target)
+    except KeyboardInterrupt:
+        left = "" if target is None else f" (nothing was left at {target.path})"
+        click.echo("", err=True)
+        click.echo(f"interrupted{left}; task {task_id} is {task.status}", err=True)
+        raise click.exceptions.Exit(INTERRUPTED) from None
+    finally:
+        if target is not None:
+            target.discard()  # nothing to do once committed
+
+
+def _check_readable(
+    task: ExportTask, status: str, stream_type: StreamType, offset: int | None
+) -> None:
+    if status == "FAILED" and stream_type is StreamType.RESULT:
         raise click.ClickException(
-            f"task {task_id} failed, so its RESULT cannot be read: {task.errors_message}"
+            f"task {task.uid} failed, so its RESULT cannot be read: {task.errors_message}"
         )
     if status not in _FINAL:
         raise click.ClickException(
-            f"task {task_id} is {status}: its streams can be read once it ends;"
+            f"task {task.uid} is {status}: its streams can be read once it ends;"
             " use --follow to read lines as they are committed"
         )
     if status == "FAILED" and offset is not None:
-        raise click.UsageError(f"task {task_id} failed: read its ERRORS by --line", ctx)
+        raise click.UsageError(
+            f"task {task.uid} failed: read its ERRORS by --line", click.get_current_context()
+        )
+
+
+def _lines(
+    task: ExportTask,
+    status: str,
+    stream_type: StreamType,
+    offset: int | None,
+    line: int | None,
+) -> Iterator[bytes]:
+    """The lines to print, positioned (a position out of range is a usage error)."""
     try:
         if status == "FAILED":
             # get_stream() refuses a failed task; its ERRORS stream holds why it failed
-            with open_sink(output) as sink:
-                write_outputs(task.stream(stream_type, follow=False, start_line=line or 0), sink)
-            return
-        converter = JsonConverter() if output is None else FileConverter(output)
-        stream = task.get_stream(converter, stream_type)
+            outputs = task.stream(stream_type, follow=False, start_line=line or 0)
+            return (item.json_str.encode("utf-8") for item in outputs)
+        stream = task.get_stream(RawLines(), stream_type)
         if offset is not None:
             stream.with_offset(offset)
         elif line is not None:
             stream.with_line(line)
     except ValueError as exc:
-        raise click.UsageError(str(exc), ctx) from None
-    if output is not None:
-        stream.start()
-        return
-    with open_sink(None) as sink:
-        write_outputs(stream, sink)
+        raise click.UsageError(str(exc), click.get_current_context()) from None
+    return iter(stream)
 
 
-def _follow(task: ExportTask, stream_type: StreamType, start_line: int, output: Path | None) -> int:
-    """Write lines as they are committed; returns the exit code for how the task ended."""
+def _follow(
+    task: ExportTask, stream_type: StreamType, start_line: int, target: OutputFile | None
+) -> int:
+    """Write lines as they are committed; returns the exit code for how the task ended.
+
+    Each line is flushed as it comes (to stdout, or to the temporary file that becomes
+    ``target`` once the task has ended).
+    """
+    click.echo(
+        f"following the {stream_type.value} stream of task {task.uid} until it ends; Ctrl-C stops",
+        err=True,
+    )
     try:
-        lines = task.stream(stream_type, follow=True, start_line=start_line)
-        with open_sink(output) as sink:
+        with contextlib.ExitStack() as stack:
+            lines = task.stream(stream_type, follow=True, start_line=start_line)
+            sink = stack.enter_context(open_stdout()) if target is None else target.file
             for item in lines:
                 sink.write(item.json_str.encode("utf-8"))
                 sink.write(b"\n")
                 sink.flush()
-    except ValueError as exc:
+    except ValueError as exc:  # a start line past the end of a finished stream
         raise click.UsageError(str(exc)) from None
+    if target is not None:
+        target.commit()
     # the writer closes the stream just before the runner records the final status
     task.wait_till_done(timeout_seconds=float("inf"))
     status = task.status

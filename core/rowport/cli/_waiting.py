@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import click
+import orjson
 
 from rowport._progress import format_rate, wait_with_progress
-from rowport.cli._context import CliState
+from rowport.cli._context import INTERRUPTED, SINK_FAILED, CliState
+from rowport.cli._files import OutputFile
 from rowport.cli._output import (
+    RawLines,
     format_bytes,
     format_seconds,
-    open_sink,
     plural,
     seconds_between,
-    write_outputs,
+    write_lines,
 )
-from rowport.tasks import ExportTask, FileConverter, JsonConverter, StreamType
+from rowport.tasks import ExportTask, StreamType
 
-__all__ = ["EXIT_CODES", "INTERRUPTED", "READABLE", "deliver", "summarize", "wait_for"]
+__all__ = [
+    "EXIT_CODES",
+    "INTERRUPTED",
+    "READABLE",
+    "SINK_FAILED",
+    "deliver",
+    "sink_failures",
+    "summarize",
+    "wait_for",
+]
 
 EXIT_CODES = {"COMPLETE": 0, "FAILED": 1, "CANCELED": 1}
-INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 READABLE = ("COMPLETE", "CANCELED")
 
 
@@ -32,6 +42,13 @@ def wait_for(task: ExportTask, state: CliState, *, cancel_on_interrupt: bool) ->
     the command with exit code 130.
     """
     try:
+        # said before waiting: the task id at once, and a sign that Ctrl-C is handled now
+        if cancel_on_interrupt:
+            click.echo(f"task {task.uid} started; Ctrl-C cancels it", err=True)
+        else:
+            click.echo(
+                f"waiting for task {task.uid} ({task.status}); Ctrl-C stops waiting", err=True
+            )
         return wait_with_progress(task, label=task.name, show=state.show_progress)
     except KeyboardInterrupt:
         click.echo("", err=True)
@@ -44,28 +61,80 @@ def wait_for(task: ExportTask, state: CliState, *, cancel_on_interrupt: bool) ->
             task.wait_till_done(timeout_seconds=float("inf"))
         except KeyboardInterrupt:
             pass  # a second Ctrl-C: stop waiting; the runner stops at its next batch anyway
-        click.echo(f"task {task.uid} is {task.status} after {task.rows_done:,} rows", err=True)
+        click.echo(
+            f"task {task.uid} is {task.status} after {plural(task.rows_done, 'row')}; read"
+            f" the rows exported before it stopped with `rowport tasks stream {task.uid}`",
+            err=True,
+        )
         raise click.exceptions.Exit(INTERRUPTED) from None
 
 
+def _reread_hint(task: ExportTask, stream: StreamType, target: OutputFile | None) -> str:
+    errors = " --errors" if stream is StreamType.ERRORS else ""
+    to = f" -o {target.path}" if target is not None else ""
+    return f"`rowport tasks stream {task.uid}{errors}{to}`"
+
+
+def _write_stream(
+    task: ExportTask, stream: StreamType, target: OutputFile | None, status: str
+) -> None:
+    """Write one stream of an ended task; a failure or Ctrl-C leaves nothing at the target
+    and says how to read the stream again."""
+    where = "stdout" if target is None else f"{target.option} {target.path}"
+    try:
+        if stream is StreamType.RESULT:
+            write_lines(task.get_stream(RawLines(), stream), target)
+        else:
+            # stream() reads a FAILED task's ERRORS too, where get_stream() refuses
+            write_lines(
+                (line.json_str.encode("utf-8") for line in task.stream(stream, follow=False)),
+                target,
+            )
+    except KeyboardInterrupt:
+        left = "" if target is None else f" (nothing was left at {target.path})"
+        click.echo("", err=True)
+        click.echo(
+            f"interrupted while writing {where}{left}; task {task.uid} is {status} and its"
+            f" {stream.value} stream still holds every line: write it again with"
+            f" {_reread_hint(task, stream, target)}",
+            err=True,
+        )
+        raise click.exceptions.Exit(INTERRUPTED) from None
+    except OSError as exc:
+        left = "" if target is None else f" (nothing was left at {target.path})"
+        raise click.ClickException(
+            f"could not write {where}: {exc.strerror or exc}{left}; task {task.uid} is"
+            f" {status} and its {stream.value} stream still holds every line: write it again"
+            f" with {_reread_hint(task, stream, target)}"
+        ) from None
+
+
 def deliver(
-    task: ExportTask, status: str, *, output: Path | None, errors_file: Path | None
+    task: ExportTask,
+    status: str,
+    *,
+    output: OutputFile | None,
+    errors_file: OutputFile | None,
+    result_to_stdout: bool = True,
 ) -> None:
     """Write RESULT (COMPLETE only) to ``output`` or stdout and ERRORS to ``errors_file``.
 
-    Without ``errors_file``, a count of error lines and how to read them go to stderr.
+    Both files were opened before the export started and are renamed into place once
+    written; a RESULT that is not written (the task did not complete) leaves ``output``
+    untouched. Without ``errors_file``, a count of error lines and how to read them go to
+    stderr. ``result_to_stdout=False`` leaves stdout to a ``stdout`` sink that already
+    printed the rows.
     """
-    if status == "COMPLETE":
-        if output is None:
-            with open_sink(None) as sink:
-                write_outputs(task.get_stream(JsonConverter(), StreamType.RESULT), sink)
-        else:
-            task.get_stream(FileConverter(output), StreamType.RESULT).start()
-    if errors_file is not None:
-        # stream() reads a FAILED task's ERRORS too, where get_stream() refuses
-        with open_sink(errors_file) as sink:
-            write_outputs(task.stream(StreamType.ERRORS, follow=False), sink)
-        return
+    try:
+        if status == "COMPLETE" and (output is not None or result_to_stdout):
+            _write_stream(task, StreamType.RESULT, output, status)
+        if errors_file is not None:
+            _write_stream(task, StreamType.ERRORS, errors_file, status)
+            return
+    finally:
+        for target in (output, errors_file):
+            if target is not None:
+                target.discard()  # nothing to do once committed
     errors = _error_lines(task, status)
     if errors:
         click.echo(
@@ -81,8 +150,28 @@ def _error_lines(task: ExportTask, status: str) -> int:
     return sum(1 for _ in task.stream(StreamType.ERRORS, follow=False))
 
 
+def sink_failures(task: ExportTask, status: str) -> list[dict[str, Any]]:
+    """The ``SINK_FAILED`` lines of a COMPLETE task: the last lines of its ERRORS stream, one
+    per failed sink (only tasks whose request names sinks have any)."""
+    if status != "COMPLETE":
+        return []
+    request = task.metadata.get("request") or {}
+    sinks = (request.get("options") or {}).get("sinks") or []
+    total = task.get_total_lines(StreamType.ERRORS) or 0
+    if not sinks or not total:
+        return []
+    start = max(0, total - len(sinks))
+    failures = []
+    for line in task.stream(StreamType.ERRORS, follow=False, start_line=start):
+        item = orjson.loads(line.json_str)
+        if isinstance(item, dict) and item.get("code") == "SINK_FAILED":
+            failures.append(item)
+    return failures
+
+
 def summarize(task: ExportTask, status: str, *, elapsed: float | None = None) -> int:
-    """Print how the task ended on stderr; returns the exit code for its status."""
+    """Print how the task ended on stderr; returns the exit code: that of its status, or
+    :data:`SINK_FAILED` for a COMPLETE task one of whose sinks failed."""
     if elapsed is None:
         elapsed = seconds_between(task.created_at, task.updated_at)
     if status in READABLE:
@@ -91,10 +180,13 @@ def summarize(task: ExportTask, status: str, *, elapsed: float | None = None) ->
     else:
         rows, size = task.rows_done, "-"
     errors = _error_lines(task, status)
+    failed = sink_failures(task, status)
+    names = ", ".join(repr((f.get("details") or {}).get("sink", "?")) for f in failed)
+    sinks = f"; sink {names} failed" if len(failed) == 1 else f"; sinks {names} failed"
     click.echo(
         f"{status}: {plural(rows, 'row')}, {size}, {plural(errors, 'error')}"
         f" in {format_seconds(elapsed)}"
-        f" ({format_rate(task.rows_done, elapsed)}); task {task.uid}",
+        f" ({format_rate(task.rows_done, elapsed)}); task {task.uid}" + (sinks if failed else ""),
         err=True,
     )
     if status == "FAILED":
@@ -105,4 +197,8 @@ def summarize(task: ExportTask, status: str, *, elapsed: float | None = None) ->
             f" `rowport tasks stream {task.uid}`",
             err=True,
         )
+    for failure in failed:
+        click.echo(f"Error: {failure.get('message')}", err=True)
+    if failed:
+        return SINK_FAILED
     return EXIT_CODES.get(status, 1)

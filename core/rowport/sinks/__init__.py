@@ -8,7 +8,15 @@ stream holds them, so a failed sink loses nothing and can be re-driven from the 
 
 from __future__ import annotations
 
-from rowport.sinks._contract import BaseSink, Sink, SinkFatalError, build_sink, sink_options
+from rowport.sinks._contract import (
+    BaseSink,
+    Sink,
+    SinkError,
+    SinkFatalError,
+    build_sink,
+    check_sink,
+    sink_options,
+)
 from rowport.sinks._delivery import BATCH_LINES, MAX_PENDING_PARTS, DeliveryReport, SinkDelivery
 from rowport.sinks._redeliver import redeliver
 from rowport.sinks._specs import (
@@ -32,9 +40,11 @@ __all__ = [
     "RetryPolicy",
     "Sink",
     "SinkDelivery",
+    "SinkError",
     "SinkFatalError",
     "SinkSpec",
     "build_sink",
+    "check_sink",
     "check_sinks",
     "parse_sink_specs",
     "redeliver",

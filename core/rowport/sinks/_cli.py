@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 import orjson
 
-from rowport.errors import RowportError
+from rowport._exit_codes import SINK_FAILED
+from rowport.errors import InvalidInput, RowportError
 
 __all__ = ["deliver_command", "parse_sink_option"]
 
@@ -41,6 +43,36 @@ def _client(ctx: click.Context) -> Any:
     return opened
 
 
+class _SinkFailed(click.ClickException):
+    exit_code = SINK_FAILED
+
+
+def _ask_withheld(client: Any, task_id: str, sink: str, options: dict[str, Any]) -> None:
+    """Prompt (hidden) for the secret options of the task's sink that were not stored; off a
+    terminal, name them and stop (exit code 1)."""
+    from rowport.sinks._stored import missing_withheld, stored_sink
+
+    record = client.get_task(task_id).metadata
+    stored = stored_sink(record.get("request") or {}, sink) or {}
+    missing = missing_withheld(stored.get("withheld") or (), options)
+    if not missing:
+        return
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise click.ClickException(
+            f"sink {sink!r} of task {task_id} had options that are not stored with the task"
+            f" (secrets): {', '.join(missing)}; give them with --sink-option"
+        )
+    answers: dict[str, Any] = {}
+    for path in missing:
+        answers[path] = click.prompt(f"{sink} option {path}", hide_input=True, err=True)
+    for path, value in answers.items():
+        option, _, inner = path.partition(".")
+        if inner:
+            options.setdefault(option, {})[inner] = value
+        else:
+            options[option] = value
+
+
 @click.command("deliver")
 @click.argument("task_id")
 @click.option("--sink", "sink", required=True, help="A registered sink name (see docs/sinks.md).")
@@ -49,20 +81,39 @@ def _client(ctx: click.Context) -> Any:
     "sink_options",
     multiple=True,
     metavar="KEY=VALUE",
-    help="An option of the sink (repeatable); VALUE is JSON when it parses, else a string.",
+    help="An option of the sink (repeatable); VALUE is JSON when it parses, else a string."
+    " The options the task's own sink of that name had are reused, secrets excepted.",
 )
 def deliver_command(task_id: str, sink: str, sink_options: tuple[str, ...]) -> None:
-    """Deliver every row of a finished task's RESULT stream to a sink again."""
+    """Deliver every row of a finished task's RESULT stream to a sink again.
+
+    The options the task's own sink of that name had are reused; --sink-option overrides
+    them. Options that were secrets (tokens, passwords, header values) are not stored: they
+    are asked for on a terminal, else named.
+
+    Exit codes: 0 delivered, 1 the task is not finished (or not found) or an option is bad
+    or missing, 3 the sink failed after its retries.
+    """
     from rowport.sinks._redeliver import redeliver
 
     ctx = click.get_current_context()
     options = dict(parse_sink_option(text) for text in sink_options)
+    client = _client(ctx)
     try:
-        report = redeliver(_client(ctx), task_id, sink, options)
+        status = client.get_task(task_id).status
+        if status not in ("COMPLETE", "CANCELED"):
+            raise click.ClickException(
+                f"task {task_id} is {status}; rows can be re-delivered from COMPLETE or"
+                " CANCELED tasks only"
+            )
+        _ask_withheld(client, task_id, sink, options)
+        report = redeliver(client, task_id, sink, options)
+    except InvalidInput as exc:  # the sink, an option or a missing secret
+        raise click.ClickException(str(exc)) from None
     except RowportError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(str(exc)) from None
     if not report.ok:
-        raise click.ClickException(report.error or f"sink {sink!r} failed")
+        raise _SinkFailed(report.error or f"sink {sink!r} failed")
     click.echo(
         f"delivered {report.lines_delivered} rows of task {task_id} to sink {sink!r}"
         f" ({report.parts_delivered} part{'' if report.parts_delivered == 1 else 's'})",

@@ -14,10 +14,24 @@ import attrs
 from rowport.errors import InvalidInput, RowportError
 from rowport.plugins import ExportContext
 
-__all__ = ["BaseSink", "Sink", "SinkFatalError", "build_sink", "sink_options"]
+__all__ = [
+    "BaseSink",
+    "Sink",
+    "SinkError",
+    "SinkFatalError",
+    "build_sink",
+    "check_sink",
+    "sink_options",
+]
 
 
-class SinkFatalError(RowportError):
+class SinkError(RowportError):
+    """Raised by a sink for a failure it can describe in full (``HTTP 500 Internal Server
+    Error from http://...``): retried like any error, and reported by its message alone,
+    without the exception's class name."""
+
+
+class SinkFatalError(SinkError):
     """Raised by a sink for an error that retrying cannot fix (a 400 from a webhook, a path
     that is a directory): the delivery gives up on the sink at once instead of retrying."""
 
@@ -55,6 +69,10 @@ class Sink(Protocol):
 class BaseSink:
     """An optional base for sinks: subclass it with ``@attrs.define`` and declare options as
     fields (private state as ``attrs.field(init=False)``); override the methods you need."""
+
+    def check(self) -> None:
+        """Cheap checks before the export starts (can the path be written?): raise
+        :class:`SinkFatalError` naming what is wrong. Optional; nothing by default."""
 
     def open(self, context: ExportContext) -> None:
         """Do nothing by default."""
@@ -120,3 +138,18 @@ def build_sink(
             f" {', '.join(missing_methods)}() method"
         )
     return sink
+
+
+def check_sink(name: str, plugin: str, sink: Any) -> None:
+    """Run the sink's optional ``check()``; its failure becomes an :class:`InvalidInput`
+    naming the sink and what is wrong."""
+    check = getattr(sink, "check", None)
+    if not callable(check):
+        return
+    try:
+        check()
+    except Exception as exc:  # a plugin's check: report it by name, never as a traceback
+        cause = (
+            str(exc) if isinstance(exc, (SinkError, OSError)) else f"{type(exc).__name__}: {exc}"
+        )
+        raise InvalidInput(f"sink {name!r} (plugin {plugin!r}) cannot start: {cause}") from None

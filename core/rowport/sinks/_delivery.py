@@ -20,7 +20,7 @@ import attrs
 from rowport.errors import RowportError
 from rowport.export import problem
 from rowport.plugins import ExportContext
-from rowport.sinks._contract import SinkFatalError, build_sink
+from rowport.sinks._contract import SinkError, SinkFatalError, build_sink
 from rowport.sinks._specs import RetryPolicy, SinkSpec, parse_sink_specs
 from rowport.streams import PartInfo
 
@@ -167,9 +167,10 @@ class _SinkWorker:
 
     def _fail(self, step: str, exc: BaseException, attempts: int) -> None:
         tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+        cause = str(exc) if isinstance(exc, SinkError) else f"{type(exc).__name__}: {exc}"
         self.error = (
             f"sink {self.name!r} failed in {step}() after {tries}:"
-            f" {type(exc).__name__}: {exc}; {self.lines_delivered} lines had been delivered;"
+            f" {cause}; {self.lines_delivered} lines had been delivered;"
             f" {redeliver_hint(self.task_id or 'TASK_ID', self.name)}"
         )
         self._abort(self.error)

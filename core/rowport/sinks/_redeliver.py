@@ -12,6 +12,7 @@ from rowport.plugins import ExportContext, PluginHost
 from rowport.request import ExportRequest
 from rowport.sinks._delivery import DeliveryReport, SinkDelivery
 from rowport.sinks._specs import SinkSpec, check_sinks, parse_sink_specs
+from rowport.sinks._stored import missing_withheld, stored_sink
 from rowport.streams import StreamReader
 
 __all__ = ["redeliver"]
@@ -28,6 +29,13 @@ def _parts(client_or_manager: Any) -> tuple[Any, PluginHost]:
     return manager, host
 
 
+def _example(path: str) -> str:
+    option, _, inner = path.partition(".")
+    if inner:
+        return f'--sink-option \'{option}={{"{inner}": "..."}}\''
+    return f"--sink-option {option}=..."
+
+
 def redeliver(
     client_or_manager: Any,
     task_id: str,
@@ -40,11 +48,14 @@ def redeliver(
     :param client_or_manager: a :class:`~rowport.Client` (or its ``TaskManager``).
     :param task_id: a COMPLETE (or CANCELED) export task.
     :param sink: a registered sink name.
-    :param options: the sink's options (and the delivery's ``retries`` / ``backoff``).
+    :param options: the sink's options (and the delivery's ``retries`` / ``backoff``); they
+        override the options the task's own sink of that name had, which are reused (all but
+        its secrets, which must be given again).
     :param delivery_kwargs: passed to :class:`SinkDelivery` (``batch_lines``...).
     :return: what the sink got; ``report.ok`` is False, with the error, when it failed.
     :raises NotFound: there is no such task.
-    :raises InvalidInput: the task is not finished, or the sink or its options are wrong.
+    :raises InvalidInput: the task is not finished, the sink or its options are wrong, or a
+        secret option of the task's sink was not given again (the message names it).
     """
     manager, host = _parts(client_or_manager)
     record = manager.catalog.get_task_record(task_id)
@@ -53,9 +64,20 @@ def redeliver(
             f"task {task_id} is {record['status']}; rows can be re-delivered from COMPLETE or"
             f" CANCELED tasks only"
         )
-    specs: list[SinkSpec] = parse_sink_specs([{"name": sink, "options": dict(options or {})}])
+    stored_request = record["metadata"]["request"]
+    given = dict(options or {})
+    stored = stored_sink(stored_request, sink) or {}
+    missing = missing_withheld(stored.get("withheld") or (), given)
+    if missing:
+        raise InvalidInput(
+            f"sink {sink!r} of task {task_id} had options that are not stored with the task"
+            f" (secrets): {', '.join(missing)}; give them again"
+            f" ({', '.join(_example(path) for path in missing)})"
+        )
+    merged = {**(stored.get("options") or {}), **given}
+    specs: list[SinkSpec] = parse_sink_specs([{"name": sink, "options": merged}])
     check_sinks(host, specs)
-    request = ExportRequest.from_dict(record["metadata"]["request"])
+    request = ExportRequest.from_dict(stored_request)
     context = ExportContext(
         task_id=task_id,
         request=request,

@@ -11,7 +11,7 @@ import attrs
 import orjson
 
 from rowport.errors import InvalidInput
-from rowport.sinks._contract import build_sink, sink_options
+from rowport.sinks._contract import build_sink, check_sink, sink_options
 
 if TYPE_CHECKING:
     from rowport.plugins import PluginHost
@@ -166,10 +166,11 @@ def parse_sink_specs(value: Any) -> list[SinkSpec]:
 
 
 def check_sinks(host: PluginHost, specs: Sequence[SinkSpec]) -> None:
-    """Build each sink once (no I/O) to check its name and options before a task exists.
+    """Build each sink once (no I/O) to check its name and options before a task exists, then
+    run its optional ``check()`` (the file sinks make sure their path can be written).
 
-    :raises InvalidInput: an unknown sink (listing the registered ones) or a bad option
-        (naming the sink, the option and the options it takes).
+    :raises InvalidInput: an unknown sink (listing the registered ones), a bad option
+        (naming the sink, the option and the options it takes) or a failed check.
     """
     factories = host.sink_factories()
     for spec in specs:
@@ -177,4 +178,5 @@ def check_sinks(host: PluginHost, specs: Sequence[SinkSpec]) -> None:
             known = ", ".join(sorted(factories)) or "none"
             raise InvalidInput(f"no sink is registered as {spec.name!r}; registered sinks: {known}")
         plugin, factory = factories[spec.name]
-        build_sink(spec.name, plugin, factory, spec.options_for(factory))
+        sink = build_sink(spec.name, plugin, factory, spec.options_for(factory))
+        check_sink(spec.name, plugin, sink)

@@ -47,7 +47,7 @@ class TaskManager:
         for rec in self.catalog.orphaned_tasks(STALE_AFTER):
             message = (
                 f"the process running this task ({rec['runner']}) stopped before it finished;"
-                f" {rec['rows_done']} of {rec['rows_planned']} rows had been exported"
+                f" {_rows_exported(rec['rows_done'], rec['rows_planned'])}"
             )
             if rec["status"] == "CANCELLING":
                 self.catalog.set_task_status(rec["id"], "CANCELED")
@@ -91,7 +91,9 @@ class TaskManager:
         """Persist a task for ``request`` and start its runner; returns at once."""
         self.check_scope(request)
         name = request.task_name or _default_name(request)
-        record = self.catalog.create_task(name, {"request": request.to_dict(), "legacy": legacy})
+        record = self.catalog.create_task(
+            name, {"request": _stored_request(request), "legacy": legacy}
+        )
         task_id = record["id"]
         self._done[task_id] = threading.Event()
         self._cancel[task_id] = threading.Event()
@@ -148,6 +150,10 @@ class TaskManager:
             ExportTask(self, rec["id"], client=client) for rec in self.catalog.list_task_records()
         ]
 
+    def running(self) -> Sequence[str]:
+        """The ids of the tasks this manager started whose runner has not ended yet."""
+        return [task_id for task_id, future in self._futures.items() if not future.done()]
+
     def cancel(self, task_id: str) -> bool:
         """Ask a running task to stop; False when it had already finished."""
         self.catalog.get_task_record(task_id)
@@ -165,6 +171,27 @@ class TaskManager:
                 if not future.done():
                     self.cancel(task_id)
         self._executor.shutdown(wait=wait)
+
+
+def _stored_request(request: ExportRequest) -> dict[str, Any]:
+    """The request as it is kept with the task: its sinks' secrets are not stored."""
+    data = request.to_dict()
+    if not request.options.get("sinks"):
+        return data
+    from rowport.sinks._stored import redact_request
+
+    return redact_request(data)
+
+
+def _rows_exported(done: int | None, planned: int | None) -> str:
+    """``"40 of 100 rows had been exported"``, or, for a runner that died while planning,
+    ``"it had not yet planned its rows (none had been exported)"``."""
+    done = done or 0
+    if planned is None:
+        if done == 0:
+            return "it had not yet planned its rows (none had been exported)"
+        return f"{done:,} rows had been exported"
+    return f"{done:,} of {planned:,} rows had been exported"
 
 
 def _default_name(request: ExportRequest) -> str:

@@ -128,6 +128,19 @@ class ExportTask:
         value = self._fresh()["rows_planned"]
         return None if value is None else int(value)
 
+    def progress(self) -> tuple[str, int, int | None, str]:
+        """``(status, rows_done, rows_planned, updated_at)`` read together from one record, so
+        the rows and the time they were recorded at belong together (a rate needs both)."""
+        self.refresh()
+        rec = self._record
+        planned = rec["rows_planned"]
+        return (
+            str(rec["status"]),
+            int(rec["rows_done"]),
+            None if planned is None else int(planned),
+            str(rec["updated_at"]),
+        )
+
     def wait_till_done(self, timeout_seconds: float = 300, check_frequency: float = 2) -> None:
         """Block until the task is COMPLETE, FAILED or CANCELED, or ``timeout_seconds`` pass."""
         deadline = time.monotonic() + timeout_seconds

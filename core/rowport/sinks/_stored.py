@@ -1,0 +1,81 @@
+"""Sink options kept with a task, secrets excepted, so a sink can be re-driven later with the
+options it had (``rowport tasks deliver ID --sink NAME``).
+
+An option whose name looks like a secret (``token``, ``api_key``, ``password``,
+``authorization``...) and every header value are withheld: the stored sink lists their names
+under ``withheld``, and a re-delivery asks for them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "HEADER_OPTIONS",
+    "SECRET_NAME",
+    "missing_withheld",
+    "redact_request",
+    "redact_sink_options",
+    "stored_sink",
+]
+
+SECRET_NAME = re.compile(
+    r"token|secret|passw|pwd|key|auth|credential|cookie|signature|session", re.IGNORECASE
+)
+HEADER_OPTIONS = frozenset({"headers"})  # options whose every value is withheld
+
+
+def redact_sink_options(options: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``options`` without its secrets, and the dotted names of what was withheld.
+
+    >>> redact_sink_options({"url": "https://x", "headers": {"Authorization": "Bearer T"}})
+    ({'url': 'https://x'}, ['headers.Authorization'])
+    """
+    stored: dict[str, Any] = {}
+    withheld: list[str] = []
+    for key, value in options.items():
+        if SECRET_NAME.search(key):
+            withheld.append(key)
+        elif key in HEADER_OPTIONS and isinstance(value, Mapping):
+            withheld.extend(f"{key}.{name}" for name in value)
+        elif isinstance(value, Mapping):
+            inner, more = redact_sink_options(value)
+            stored[key] = inner
+            withheld.extend(f"{key}.{name}" for name in more)
+        else:
+            stored[key] = value
+    return stored, withheld
+
+
+def redact_request(request: dict[str, Any]) -> dict[str, Any]:
+    """A request's dict (``ExportRequest.to_dict()``) as it is stored with its task: each sink
+    as ``{"name", "options"}`` with its secrets removed, plus ``"withheld"`` (their names)
+    when there were any."""
+    options = request.get("options") or {}
+    sinks = options.get("sinks")
+    if not sinks:
+        return request
+    stored = []
+    for sink in sinks:
+        kept, withheld = redact_sink_options(sink.get("options") or {})
+        entry: dict[str, Any] = {"name": sink["name"], "options": kept}
+        if withheld:
+            entry["withheld"] = withheld
+        stored.append(entry)
+    return {**request, "options": {**options, "sinks": stored}}
+
+
+def stored_sink(request: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+    """The first sink named ``name`` kept in a stored request (None when it had none)."""
+    for sink in (request.get("options") or {}).get("sinks") or ():
+        if isinstance(sink, Mapping) and sink.get("name") == name:
+            return dict(sink)
+    return None
+
+
+def missing_withheld(withheld: Sequence[str], given: Mapping[str, Any]) -> list[str]:
+    """The withheld options ``given`` does not supply (an option given at all, such as
+    ``headers``, replaces what was withheld under it)."""
+    return [path for path in withheld if path.split(".", 1)[0] not in given]
