@@ -14,11 +14,17 @@ from rowport.request._kinds import (
     FILTERS_BY_KIND,
     ID_LIST_FILTERS,
     ID_LIST_PARAMS,
+    KIND_SPECS,
     MAX_DATA_ROWS_PER_EXPORT,
     MAX_IDS_PER_FILTER,
     MAX_IDS_PER_PARAM,
     PARAMS_BY_KIND,
+    KindSpec,
+    Scope,
+    ScopeEntity,
+    SectionSource,
 )
+from rowport.request._layout import DATA_ROW_COLUMNS, PLAN_SECTIONS, QUEUE_COLUMNS, PlanLayout
 from rowport.request._models import (
     DateRange,
     ExportFilters,
@@ -30,21 +36,30 @@ from rowport.request._models import (
 )
 
 __all__ = [
+    "DATA_ROW_COLUMNS",
     "DATE_FILTERS",
     "DATE_FORMATS",
     "FILTERS_BY_KIND",
     "ID_LIST_FILTERS",
     "ID_LIST_PARAMS",
+    "KIND_SPECS",
     "MAX_DATA_ROWS_PER_EXPORT",
     "MAX_IDS_PER_FILTER",
     "MAX_IDS_PER_PARAM",
     "PARAMS_BY_KIND",
+    "PLAN_SECTIONS",
+    "QUEUE_COLUMNS",
     "DateRange",
     "ExportFilters",
     "ExportKind",
     "ExportParams",
     "ExportRequest",
+    "KindSpec",
+    "PlanLayout",
+    "Scope",
     "ScopeBy",
+    "ScopeEntity",
+    "SectionSource",
     "WorkflowStatus",
     "build_request",
 ]

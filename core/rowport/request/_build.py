@@ -16,10 +16,12 @@ from rowport.request._kinds import (
     DATE_FILTERS,
     FILTERS_BY_KIND,
     ID_LIST_PARAMS,
+    KIND_SPECS,
     MAX_DATA_ROWS_PER_EXPORT,
     MAX_IDS_PER_FILTER,
     MAX_IDS_PER_PARAM,
     PARAMS_BY_KIND,
+    Scope,
 )
 from rowport.request._models import (
     DateRange,
@@ -134,7 +136,8 @@ def _id_list(name: str, value: object, *, limit: int | None, allow_empty: bool) 
 def _check_scope(kind: ExportKind, scope_ids: object, scope_by: object) -> tuple[str, ...]:
     if scope_by not in _SCOPE_BY:
         raise InvalidExportRequest(f"scope_by must be 'id' or 'global_key', got {scope_by!r}")
-    if kind is ExportKind.DATA_ROWS:
+    scope = KIND_SPECS[kind].scope
+    if scope is Scope.DATA_ROWS:
         what = "global keys" if scope_by == "global_key" else "data row ids"
         return _id_list(
             f"scope_ids (the {what} of a data rows export)",
@@ -148,7 +151,7 @@ def _check_scope(kind: ExportKind, scope_ids: object, scope_by: object) -> tuple
             f"a {kind.noun} export is scoped by id"
         )
     ids = _id_list("scope_ids", scope_ids, limit=None, allow_empty=True)
-    if kind is ExportKind.CATALOG:
+    if scope is Scope.ORGANIZATION:
         if ids:
             raise InvalidExportRequest(
                 f"a catalog export covers the whole catalog and takes no scope_ids, got {ids!r}"
