@@ -3,7 +3,7 @@
     python benchmarks/export.py [--rows 200000] [--sizes 50000,200000] [--dir /tmp/x]
                                 [--profile] [--keep]
 
-One catalog is built with ``client.catalog.import_rows`` from generated rows in the export
+One catalog is built with ``client.catalog.importer.import_rows`` from generated rows in the export
 format: N image rows, each queued in one project with one label like the reference's
 ``image.json`` (a bounding box, a radio and a free-text answer) plus a review, timings, details,
 an attachment, two metadata fields, an embedding and a workflow history entry: about 2.9 KB of
@@ -220,7 +220,7 @@ def build(home: Path, rows: int, small: int) -> float:
     started = time.perf_counter()
     with rowport.Client(home) as client:
         rows_in = (make_row(n, small) for n in range(rows))
-        report = client.catalog.import_rows(rows_in, batch_size=10_000)
+        report = client.catalog.importer.import_rows(rows_in, batch_size=10_000)
         if report.failed:
             raise SystemExit(f"import failed: {report.errors[:3]}")
     return time.perf_counter() - started

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         JsonConverter,
         JsonConverterOutput,
         StreamType,
+        TaskStatus,
     )
 
 __version__ = "0.1.0"
@@ -82,6 +83,7 @@ _LAZY: dict[str, str] = {
     "RowportError": "rowport.errors",
     "Slice": "rowport.entities",
     "StreamType": "rowport.tasks",
+    "TaskStatus": "rowport.tasks",
     "WorkflowStatus": "rowport.request",
     "hookimpl": "rowport.hookspecs",
 }
@@ -111,6 +113,7 @@ __all__ = [
     "RowportError",
     "Slice",
     "StreamType",
+    "TaskStatus",
     "WorkflowStatus",
     "hookimpl",
 ]

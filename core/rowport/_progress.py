@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
+from rowport.catalog import FINAL_STATUSES, TaskStatus
+
 if TYPE_CHECKING:
     from rowport.tasks import ExportTask
 
@@ -34,7 +36,6 @@ __all__ = [
     "wait_with_progress",
 ]
 
-_FINAL = ("COMPLETE", "FAILED", "CANCELED")
 _MAX_BAR = 30
 _MIN_BAR = 10
 _MIN_SPAN = 1.0  # seconds of samples before the rate since attaching replaces the average
@@ -157,7 +158,7 @@ def _terminal_width() -> int:
 
 def wait_with_progress(
     task: ExportTask, *, label: str | None = None, poll: float = 0.1, show: bool | None = None
-) -> str:
+) -> TaskStatus:
     """Wait for ``task`` showing rows done, rate and ETA on stderr; returns the final status.
 
     The line is drawn only on a terminal (or with ``show=True``); otherwise this just waits.
@@ -174,7 +175,7 @@ def wait_with_progress(
     while True:
         status, done, planned, updated_at = task.progress()
         meter.add(_seconds(updated_at), done)
-        if status == "COMPLETE" and planned is not None:
+        if status == TaskStatus.COMPLETE and planned is not None:
             done = max(done, planned)
         width = _terminal_width()
         line = render_progress(
@@ -183,7 +184,7 @@ def wait_with_progress(
         out.write("\r" + line.ljust(min(drawn, width - 1)))
         out.flush()
         drawn = len(line)
-        if status in _FINAL:
+        if status in FINAL_STATUSES:
             break
         time.sleep(poll)
     out.write("\n")

@@ -70,7 +70,7 @@ class Client:
         self.catalog = Catalog(path) if user_email is None else Catalog(path, user_email=user_email)
         try:
             self.plugins = plugins if plugins is not None else PluginHost.load()
-            self._tasks = TaskManager(
+            self._tasks = TaskManager.for_catalog(
                 self.catalog, self.home / "tasks", max_workers=max_workers, host=self.plugins
             )
         except BaseException:
@@ -108,31 +108,31 @@ class Client:
 
     def create_dataset(self, name: str, description: str | None = None) -> Dataset:
         """Create an empty dataset."""
-        return Dataset.from_record(self, self.catalog.create_dataset(name, description))
+        return Dataset.from_record(self, self.catalog.rows.create_dataset(name, description))
 
     def get_dataset(self, dataset_id: str) -> Dataset:
         """The dataset with this id; :class:`~rowport.errors.NotFound` when there is none."""
-        return Dataset.from_record(self, self.catalog.get_dataset(dataset_id))
+        return Dataset.from_record(self, self.catalog.rows.get_dataset(dataset_id))
 
     def get_datasets(self) -> list[Dataset]:
         """Every dataset, oldest first."""
-        return [Dataset.from_record(self, r) for r in self.catalog.list_datasets()]
+        return [Dataset.from_record(self, r) for r in self.catalog.rows.list_datasets()]
 
     def get_data_row(self, data_row_id: str) -> DataRow:
         """The data row with this id."""
-        return DataRow.from_record(self, self.catalog.get_data_row(data_row_id))
+        return DataRow.from_record(self, self.catalog.rows.get_data_row(data_row_id))
 
     def get_data_rows(self, data_row_ids: Sequence[str]) -> list[DataRow]:
         """The data rows with these ids, in the order asked."""
-        return [DataRow.from_record(self, r) for r in self.catalog.get_data_rows(data_row_ids)]
+        return [DataRow.from_record(self, r) for r in self.catalog.rows.get_data_rows(data_row_ids)]
 
     def get_data_row_by_global_key(self, global_key: str) -> DataRow:
         """The data row holding ``global_key``."""
-        return DataRow.from_record(self, self.catalog.get_data_row_by_global_key(global_key))
+        return DataRow.from_record(self, self.catalog.rows.get_data_row_by_global_key(global_key))
 
     def get_data_row_ids_for_global_keys(self, global_keys: Sequence[str]) -> dict[str, str]:
         """Map each global key that exists to its data row id (unknown keys are left out)."""
-        return self.catalog.resolve_global_keys(global_keys)
+        return self.catalog.rows.resolve_global_keys(global_keys)
 
     # -- metadata and embeddings ------------------------------------------------------------
 
@@ -141,21 +141,21 @@ class Client:
     ) -> dict[str, Any]:
         """Create a metadata field of kind ``string``, ``number``, ``datetime`` or ``enum``
         (an enum takes its option names); returns ``{"id", "name", "kind", "options"}``."""
-        return self.catalog.create_metadata_schema(name, kind, options)
+        return self.catalog.rows.create_metadata_schema(name, kind, options)
 
     def get_metadata_schemas(self) -> list[dict[str, Any]]:
         """Every metadata field with its options."""
-        return self.catalog.list_metadata_schemas()
+        return self.catalog.rows.list_metadata_schemas()
 
     def create_embedding(
         self, name: str, dimensions: int, is_custom: bool = True
     ) -> dict[str, Any]:
         """Create an embedding (a name and a vector length); returns its record."""
-        return self.catalog.create_embedding(name, dimensions, is_custom=is_custom)
+        return self.catalog.rows.create_embedding(name, dimensions, is_custom=is_custom)
 
     def get_embedding(self, embedding_id_or_name: str) -> dict[str, Any]:
         """An embedding by id or name."""
-        return self.catalog.get_embedding(embedding_id_or_name)
+        return self.catalog.rows.get_embedding(embedding_id_or_name)
 
     # -- ontologies and projects ------------------------------------------------------------
 
@@ -168,14 +168,14 @@ class Client:
     ) -> Ontology:
         """Create an ontology from tool and classification specs (see the catalog guide)."""
         media = MediaType.parse(media_type).value if media_type is not None else None
-        record = self.catalog.create_ontology(
+        record = self.catalog.ontologies.create_ontology(
             name, tools=tools, classifications=classifications, media_type=media
         )
         return Ontology.from_record(self, record)
 
     def get_ontology(self, ontology_id: str) -> Ontology:
         """The ontology with this id."""
-        return Ontology.from_record(self, self.catalog.get_ontology(ontology_id))
+        return Ontology.from_record(self, self.catalog.ontologies.get_ontology(ontology_id))
 
     def create_project(
         self,
@@ -185,48 +185,50 @@ class Client:
         description: str | None = None,
     ) -> Project:
         """Create a project labelling ``media_type`` rows, with an ontology (handle or id)."""
-        record = self.catalog.create_project(
+        record = self.catalog.projects.create_project(
             name, media_type, _ontology_id(ontology), description=description
         )
         return Project.from_record(self, record)
 
     def get_project(self, project_id: str) -> Project:
         """The project with this id."""
-        return Project.from_record(self, self.catalog.get_project(project_id))
+        return Project.from_record(self, self.catalog.projects.get_project(project_id))
 
     def get_projects(self) -> list[Project]:
         """Every project, oldest first."""
-        return [Project.from_record(self, r) for r in self.catalog.list_projects()]
+        return [Project.from_record(self, r) for r in self.catalog.projects.list_projects()]
 
     # -- models and slices ------------------------------------------------------------------
 
     def create_model(self, name: str, ontology: Ontology | str | None = None) -> Model:
         """Create a model; with an ontology, its predictions are checked against it."""
-        return Model.from_record(self, self.catalog.create_model(name, _ontology_id(ontology)))
+        return Model.from_record(
+            self, self.catalog.models.create_model(name, _ontology_id(ontology))
+        )
 
     def get_model(self, model_id: str) -> Model:
         """The model with this id."""
-        return Model.from_record(self, self.catalog.get_model(model_id))
+        return Model.from_record(self, self.catalog.models.get_model(model_id))
 
     def get_models(self) -> list[Model]:
         """Every model, oldest first."""
-        return [Model.from_record(self, r) for r in self.catalog.list_models()]
+        return [Model.from_record(self, r) for r in self.catalog.models.list_models()]
 
     def get_model_run(self, model_run_id: str) -> ModelRun:
         """The model run with this id."""
-        return ModelRun.from_record(self, self.catalog.get_model_run(model_run_id))
+        return ModelRun.from_record(self, self.catalog.models.get_model_run(model_run_id))
 
     def create_slice(self, name: str, filters: Mapping[str, Any]) -> Slice:
         """Save a filter over the catalog under a name (filter keys in the catalog guide)."""
-        return Slice.from_record(self, self.catalog.create_slice(name, filters))
+        return Slice.from_record(self, self.catalog.models.create_slice(name, filters))
 
     def get_slice(self, slice_id: str) -> Slice:
         """The slice with this id."""
-        return Slice.from_record(self, self.catalog.get_slice(slice_id))
+        return Slice.from_record(self, self.catalog.models.get_slice(slice_id))
 
     def get_slices(self) -> list[Slice]:
         """Every slice, oldest first."""
-        return [Slice.from_record(self, r) for r in self.catalog.list_slices()]
+        return [Slice.from_record(self, r) for r in self.catalog.models.list_slices()]
 
     def get_catalog(self) -> CatalogView:
         """The whole catalog, to export."""
@@ -249,7 +251,7 @@ class Client:
         load; with ``strict`` nothing loads unless every row is valid. ``progress`` is called
         with an :class:`~rowport.catalog.IngestProgress` after every batch.
         """
-        return self.catalog.import_rows(
+        return self.catalog.importer.import_rows(
             rows, strict=strict, batch_size=batch_size, progress=progress
         )
 
@@ -262,7 +264,7 @@ class Client:
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
         """Load an NDJSON file in the export format (see :meth:`import_rows`)."""
-        return self.catalog.import_file(
+        return self.catalog.importer.import_file(
             Path(path), strict=strict, batch_size=batch_size, progress=progress
         )
 

@@ -28,7 +28,7 @@ import attrs
 import pluggy
 
 from rowport._ids import new_id
-from rowport.catalog import Catalog
+from rowport.catalog import Catalog, TaskStatus
 from rowport.client import Client
 from rowport.errors import RowportError
 from rowport.media_types import MediaType
@@ -471,7 +471,7 @@ def export_rows(
 
     task = exportable.export(**options)
     task.wait_till_done(timeout_seconds=60)
-    if task.status != "COMPLETE":
+    if task.status != TaskStatus.COMPLETE:
         raise AssertionError(f"export ended {task.status}: {task.errors_message}")
     rows = [o.json for o in task.get_buffered_stream()] if task.has_result() else []
     errors = (

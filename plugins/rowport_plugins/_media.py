@@ -110,7 +110,7 @@ def fill_media_attributes(
         row["media_attributes"] = ordered
         computed[row["data_row"]["id"]] = ordered
     if computed and options.get("cache") is not False:
-        context.catalog.set_media_attributes(computed)
+        context.catalog.rows.set_media_attributes(computed)
     return problems
 
 

@@ -29,13 +29,13 @@ def _index(context: ExportContext, kind: str, owner: str) -> OntologyIndex | Non
         catalog = context.catalog
         try:
             if kind == "project":
-                ontology_id = catalog.get_project(owner)["ontology_id"]
+                ontology_id = catalog.projects.get_project(owner)["ontology_id"]
             else:
-                run = catalog.get_model_run(owner)
-                ontology_id = catalog.get_model(run["model_id"])["ontology_id"]
+                run = catalog.models.get_model_run(owner)
+                ontology_id = catalog.models.get_model(run["model_id"])["ontology_id"]
         except NotFound:
             ontology_id = None
-        cache[key] = catalog.ontology_index(ontology_id) if ontology_id else None
+        cache[key] = catalog.ontologies.ontology_index(ontology_id) if ontology_id else None
     return cache[key]
 
 
@@ -48,7 +48,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
             ontology = _index(context, kind, owner)
             if ontology is None:
                 continue
-            _, found = context.catalog.check_annotations(
+            _, found = context.catalog.ontologies.check_annotations(
                 label.get("annotations"), ontology, fill=False
             )
             for p in found:

@@ -64,7 +64,7 @@ def test_client_rejects_non_positive_max_workers(tmp_path: Path) -> None:
 
 def test_context_manager_closes_the_catalog(tmp_path: Path) -> None:
     with Client(tmp_path) as client:
-        conn = client.catalog.conn
+        conn = client.catalog.db.conn
     with pytest.raises(sqlite3.ProgrammingError):
         conn.execute("SELECT 1")
 

@@ -102,7 +102,7 @@ class Gate:
         # held until released or canceled; the deadline only stops a forgotten gate hanging
         deadline = time.monotonic() + HOLD_LIMIT
         while not self.release.wait(0.01) and time.monotonic() < deadline:
-            if context.catalog.task_status(context.task_id) == "CANCELLING":
+            if context.catalog.tasks.current_status(context.task_id) == "CANCELLING":
                 break
         return rows, []
 

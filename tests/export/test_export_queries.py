@@ -25,20 +25,17 @@ RUNS = [cuid("cgenrun", 1), cuid("cgenrun", 2)]
 ROWS = 300
 SIZES = (100, 101, 200, 300)  # rows exported: 1, 2, 2 and 3 batches
 
-# Every Catalog method an export calls for its rows.
+# Every ExportSource method an export calls for its rows (catalog.reads).
 READS = (
-    "iter_plan",
-    "read_rows",
-    "read_attachments",
-    "read_metadata",
-    "read_embeddings",
+    "iter_batches",
     "read_queue",
     "read_history",
     "read_labels",
-    "read_reviews",
     "read_run_rows",
     "read_run_annotations",
     "project_names_and_tags",
+    "project_ontology",
+    "dataset_names",
 )
 
 
@@ -78,7 +75,7 @@ def counted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[rowport.
             rows = [generated_row(n, project_id=PROJECT, run_ids=RUNS) for n in range(ROWS)]
             report = client.import_rows(rows, strict=True)
             assert report.ok, report.errors[:3]
-            catalog = client.catalog
+            catalog = client.catalog.reads
             for name in READS:
                 real = getattr(catalog, name)
                 patch.setattr(catalog, name, _counting(real, name, counts))

@@ -108,7 +108,7 @@ def test_a_classification_of_the_wrong_kind_is_reported(labelled):
 def test_a_nested_classification_under_the_wrong_parent_is_reported(labelled):
     client, _project = labelled
     ontology = client.create_ontology("o2", tools=TOOLS, classifications=CLASSIFICATIONS)
-    index: OntologyIndex = client.catalog.ontology_index(ontology.uid)
+    index: OntologyIndex = client.catalog.ontologies.ontology_index(ontology.uid)
     how_much = next(f for f in index.by_id.values() if f.name == "how_much")
     annotations = {
         "objects": [],
@@ -125,16 +125,16 @@ def test_a_nested_classification_under_the_wrong_parent_is_reported(labelled):
         ],
         "relationships": [],
     }
-    _filled, problems = client.catalog.check_annotations(annotations, index)
+    _filled, problems = client.catalog.ontologies.check_annotations(annotations, index)
     assert [p.code for p in problems] == ["FEATURE_IN_WRONG_PLACE"]
 
 
 def test_a_checklist_given_a_single_answer_is_malformed(labelled):
     client, _project = labelled
     ontology = client.create_ontology("o3", tools=TOOLS, classifications=CLASSIFICATIONS)
-    index = client.catalog.ontology_index(ontology.uid)
+    index = client.catalog.ontologies.ontology_index(ontology.uid)
     annotations = {"classifications": [{"name": "tags", "checklist_answers": {"name": "night"}}]}
-    _filled, problems = client.catalog.check_annotations(annotations, index)
+    _filled, problems = client.catalog.ontologies.check_annotations(annotations, index)
     assert [p.code for p in problems] == ["MALFORMED_ANNOTATION"]
     assert "list" in problems[0].message
 
@@ -142,7 +142,7 @@ def test_a_checklist_given_a_single_answer_is_malformed(labelled):
 def test_a_text_answer_needs_content(labelled):
     client, _project = labelled
     ontology = client.create_ontology("o4", tools=TOOLS, classifications=CLASSIFICATIONS)
-    index = client.catalog.ontology_index(ontology.uid)
+    index = client.catalog.ontologies.ontology_index(ontology.uid)
     annotations = {
         "classifications": [
             {
@@ -154,5 +154,5 @@ def test_a_text_answer_needs_content(labelled):
             }
         ]
     }
-    _filled, problems = client.catalog.check_annotations(annotations, index)
+    _filled, problems = client.catalog.ontologies.check_annotations(annotations, index)
     assert [p.code for p in problems] == ["MALFORMED_ANNOTATION"]

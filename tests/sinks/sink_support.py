@@ -59,7 +59,7 @@ class Exported:
         return b"".join(line + b"\n" for line in self.lines)
 
     def context(self) -> ExportContext:
-        record = self.client.catalog.get_task_record(self.task.uid)
+        record = self.client.catalog.tasks.get_task(self.task.uid)
         return ExportContext(
             task_id=self.task.uid,
             request=ExportRequest.from_dict(record["metadata"]["request"]),

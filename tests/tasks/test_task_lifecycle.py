@@ -141,7 +141,7 @@ def test_reading_a_failed_task_raises_task_failed(failed, read):
 @pytest.mark.parametrize("backward", ["IN_PROGRESS", "CANCELLING", "FAILED", "CANCELED"])
 def test_a_complete_task_does_not_move_back(client, home, backward):
     task = finished(client, home["project"])
-    assert client.catalog.set_task_status(task.uid, backward) is False
+    assert client.catalog.tasks.set_status(task.uid, backward) is False
     task.refresh()
     assert task.status == "COMPLETE"
 
@@ -152,13 +152,13 @@ def test_a_canceled_task_cannot_become_complete(client, home, gate):
     task.cancel()
     gate.open_all()
     task.wait_till_done(timeout_seconds=120)
-    assert client.catalog.set_task_status(task.uid, "COMPLETE") is False
+    assert client.catalog.tasks.set_status(task.uid, "COMPLETE") is False
 
 
 def test_an_unknown_status_is_refused(client, home):
     task = finished(client, home["project"])
     with pytest.raises(InvalidInput, match="unknown task status"):
-        client.catalog.set_task_status(task.uid, "DONE")
+        client.catalog.tasks.set_status(task.uid, "DONE")
 
 
 def test_progress_is_recorded_while_running(client, home, gate):

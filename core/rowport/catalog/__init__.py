@@ -1,69 +1,104 @@
 """The catalog: every entity rowport exports, in one embedded SQLite database.
 
-All SQL lives in this package. :class:`Catalog` is the one object the rest of rowport talks to;
-its parts are split by domain into mixins (data rows, ontologies, projects, models, tasks), and
-ingest is the standalone :class:`~rowport.catalog._ingest.Importer` it holds.
+All SQL lives in this package. :class:`Catalog` holds one store per domain, each a plain class
+handed the collaborators it uses (the :class:`Database`, the acting :class:`Actor`, the
+:class:`Activity` clock, and the stores it reads). What the runner and task manager need from
+storage is two protocols, :class:`ExportSource` and :class:`TaskStore` (``_protocols.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
+from rowport.catalog._base import Activity, Actor
+from rowport.catalog._datarows import RowStore
 from rowport.catalog._db import Database
-from rowport.catalog._export_reads import ExportPlan, ExportReadsMixin
+from rowport.catalog._export_reads import ExportPlan, SQLiteExportSource
 from rowport.catalog._ingest import Importer, IngestProgress, IngestReport, ProgressCallback
-from rowport.catalog._ontology import AnnotationProblem, OntologyIndex
-from rowport.catalog._tasks import TasksMixin
+from rowport.catalog._models import ModelStore
+from rowport.catalog._ontology import AnnotationProblem, OntologyIndex, OntologyStore
+from rowport.catalog._projects import ProjectStore
+from rowport.catalog._protocols import (
+    FINAL_STATUSES,
+    READABLE_STATUSES,
+    ExportPlanSummary,
+    ExportSource,
+    TaskRecord,
+    TaskStatus,
+    TaskStore,
+)
+from rowport.catalog._tasks import SQLiteTaskStore
 
 __all__ = [
+    "FINAL_STATUSES",
+    "READABLE_STATUSES",
+    "Activity",
+    "Actor",
     "AnnotationProblem",
     "Catalog",
+    "Database",
     "ExportPlan",
+    "ExportPlanSummary",
+    "ExportSource",
     "Importer",
     "IngestProgress",
     "IngestReport",
+    "ModelStore",
     "OntologyIndex",
+    "OntologyStore",
     "ProgressCallback",
+    "ProjectStore",
+    "RowStore",
+    "SQLiteExportSource",
+    "SQLiteTaskStore",
+    "TaskRecord",
+    "TaskStatus",
+    "TaskStore",
 ]
 
 
-class Catalog(ExportReadsMixin, TasksMixin):
-    """The catalog database at ``path`` (created and migrated on first open)."""
+class Catalog:
+    """The catalog database at ``path`` (created and migrated on first open), as one store per
+    domain:
+
+    - ``rows``: datasets, data rows, metadata schemas and values, attachments, embeddings,
+      media attributes (:class:`RowStore`);
+    - ``ontologies``: ontologies and checking annotations against them (:class:`OntologyStore`);
+    - ``projects``: projects, tags, batches, workflow, labels, reviews (:class:`ProjectStore`);
+    - ``models``: models, model runs with their rows, labels, predictions and splits, slices
+      (:class:`ModelStore`);
+    - ``tasks``: export task records (:class:`SQLiteTaskStore`, a :class:`TaskStore`);
+    - ``reads``: an export's plan and batch reads (:class:`SQLiteExportSource`, an
+      :class:`ExportSource`);
+    - ``importer``: loading export-format rows back, standalone with its own bulk SQL
+      (:class:`Importer`).
+    """
 
     def __init__(self, path: Path, *, user_email: str = "admin@rowport.local") -> None:
-        super().__init__(Database(path), user_email=user_email)
+        self.db = Database(path)
+        self.actor = Actor.ensure(self.db, user_email)
+        self.activity = Activity()
+        self.rows = RowStore(self.db, self.actor, self.activity)
+        self.ontologies = OntologyStore(self.db, self.actor)
+        self.projects = ProjectStore(self.db, self.actor, self.activity, self.rows, self.ontologies)
+        self.models = ModelStore(
+            self.db, self.actor, self.activity, self.rows, self.ontologies, self.projects
+        )
+        self.tasks = SQLiteTaskStore(self.db, self.actor)
+        self.reads = SQLiteExportSource(self.db, self.actor, self.rows, self.projects, self.models)
         self.importer = Importer(
-            self.db, organization_id=self.organization_id, user_email=self.user_email
+            self.db, organization_id=self.actor.organization_id, user_email=self.actor.user_email
         )
 
-    def import_rows(
-        self,
-        rows: Iterable[Any],
-        *,
-        strict: bool = False,
-        batch_size: int = 1000,
-        first_line: int = 1,
-        progress: ProgressCallback | None = None,
-    ) -> IngestReport:
-        """Load export-format rows with their ids (see :meth:`Importer.import_rows`)."""
-        return self.importer.import_rows(
-            rows, strict=strict, batch_size=batch_size, first_line=first_line, progress=progress
-        )
+    @property
+    def organization_id(self) -> str:
+        """The id of the catalog's organization."""
+        return self.actor.organization_id
 
-    def import_file(
-        self,
-        path: Path,
-        *,
-        strict: bool = False,
-        batch_size: int = 1000,
-        progress: ProgressCallback | None = None,
-    ) -> IngestReport:
-        """Load an NDJSON file in the export format (see :meth:`Importer.import_file`)."""
-        return self.importer.import_file(
-            path, strict=strict, batch_size=batch_size, progress=progress
-        )
+    @property
+    def user_email(self) -> str:
+        """The acting user, recorded as ``created_by``."""
+        return self.actor.user_email
 
     def close(self) -> None:
         """Close the database connections."""

@@ -1,4 +1,4 @@
-"""What every part of the catalog shares: the database, the organization, and small helpers."""
+"""What the catalog's stores share: the acting user, activity bumps, and small helpers."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import attrs
 import orjson
 
 from rowport._ids import new_id
 from rowport._time import format_ts, now_ts, parse_ts
 from rowport.catalog._db import Database
-from rowport.errors import InvalidInput, NotFound
+from rowport.errors import InvalidInput
 
-__all__ = ["CatalogBase", "chunked", "dumps", "loads"]
+__all__ = ["Activity", "Actor", "chunked", "dumps", "loads", "stamp"]
 
 _SQL_VARS = 500  # stay well below SQLite's host-parameter limit
 
@@ -40,16 +41,19 @@ def placeholders(n: int) -> str:
     return ",".join("?" * n)
 
 
-class CatalogBase:
-    """The database, the organization and the acting user shared by the catalog's parts."""
+@attrs.frozen
+class Actor:
+    """Who acts on the catalog: the organization every entity belongs to and the user recorded
+    as ``created_by``. :meth:`ensure` creates both on a new database."""
 
-    def __init__(self, db: Database, *, user_email: str = "admin@rowport.local") -> None:
-        self.db = db
-        self.organization_id, self.user_email = self._ensure_org(user_email)
+    organization_id: str
+    user_email: str
 
-    def _ensure_org(self, email: str) -> tuple[str, str]:
+    @classmethod
+    def ensure(cls, db: Database, email: str = "admin@rowport.local") -> Actor:
+        """The database's organization (created when there is none) and the user ``email``."""
         # reads first: opening a catalog that has both must not take the write lock
-        conn = self.db.conn
+        conn = db.conn
         row = conn.execute("SELECT id FROM organizations ORDER BY id LIMIT 1").fetchone()
         if (
             row is not None
@@ -57,8 +61,8 @@ class CatalogBase:
                 "SELECT 1 FROM users WHERE organization_id = ? AND email = ?", (row[0], email)
             ).fetchone()
         ):
-            return str(row[0]), email
-        with self.db.transaction() as conn:
+            return cls(str(row[0]), email)
+        with db.transaction() as conn:
             row = conn.execute("SELECT id FROM organizations ORDER BY id LIMIT 1").fetchone()
             if row is None:
                 org = new_id()
@@ -73,28 +77,26 @@ class CatalogBase:
                 " VALUES (?, ?, ?, ?)",
                 (new_id(), org, email, now_ts()),
             )
-        return str(org), email
+        return cls(str(org), email)
 
-    @property
-    def conn(self) -> sqlite3.Connection:
-        return self.db.conn
 
-    def _one(self, sql: str, params: Sequence[Any], kind: str, id: str) -> tuple[Any, ...]:
-        row = self.conn.execute(sql, params).fetchone()
-        if row is None:
-            raise NotFound(kind, id)
-        return tuple(row)
+def stamp() -> tuple[str, float]:
+    """Now as an export timestamp and as seconds since the epoch (the same instant)."""
+    now = time.time()
+    return format_ts_epoch(now), now
 
-    @staticmethod
-    def _stamp() -> tuple[str, float]:
-        now = time.time()
-        return format_ts_epoch(now), now
 
-    def touch_data_rows(
+class Activity:
+    """Bumps ``last_activity_at`` of data rows after an event the reference counts as activity
+    (a batch, a workflow move, a label, a review, metadata...): the stores that record such
+    events are handed this, so the rule lives once."""
+
+    def touch(
         self, conn: sqlite3.Connection, data_row_ids: Iterable[str], at: str | None = None
     ) -> None:
-        """Bump ``last_activity_at`` of rows after an event the reference counts as activity."""
-        ts_text, ts = (at, parse_ts(at).timestamp()) if at else self._stamp()
+        """Bump the rows to ``at`` (default: now) inside the caller's transaction ``conn``;
+        a row whose activity is already later keeps it."""
+        ts_text, ts = (at, parse_ts(at).timestamp()) if at else stamp()
         ids = list(dict.fromkeys(data_row_ids))
         for part in chunked(ids):
             conn.execute(

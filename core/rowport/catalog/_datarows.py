@@ -12,7 +12,8 @@ from typing import Any
 from rowport._ids import new_id
 from rowport._time import format_ts, now_ts, parse_ts
 from rowport.catalog._base import (
-    CatalogBase,
+    Activity,
+    Actor,
     chunked,
     dumps,
     loads,
@@ -20,10 +21,11 @@ from rowport.catalog._base import (
     placeholders,
     require_str,
 )
+from rowport.catalog._db import Database
 from rowport.errors import CatalogError, InvalidInput, NotFound
 from rowport.media_types import MediaType, guess_media_type
 
-__all__ = ["ATTACHMENT_TYPES", "METADATA_KINDS", "DataRowsMixin"]
+__all__ = ["ATTACHMENT_TYPES", "METADATA_KINDS", "RowStore"]
 
 ATTACHMENT_TYPES = (
     "IMAGE",
@@ -59,8 +61,14 @@ def _row_dict(row: Sequence[Any]) -> dict[str, Any]:
     return out
 
 
-class DataRowsMixin(CatalogBase):
-    """Datasets and everything that hangs off a data row."""
+class RowStore:
+    """Datasets, data rows and everything that hangs off a row: metadata schemas and values,
+    attachments, embeddings and media attributes."""
+
+    def __init__(self, db: Database, actor: Actor, activity: Activity) -> None:
+        self.db = db
+        self.actor = actor
+        self.activity = activity
 
     # -- datasets ---------------------------------------------------------------------------
 
@@ -80,13 +88,21 @@ class DataRowsMixin(CatalogBase):
             conn.execute(
                 "INSERT INTO datasets (id, organization_id, name, description, created_at,"
                 " updated_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (dataset_id, self.organization_id, name, description, ts, ts, self.user_email),
+                (
+                    dataset_id,
+                    self.actor.organization_id,
+                    name,
+                    description,
+                    ts,
+                    ts,
+                    self.actor.user_email,
+                ),
             )
         return self.get_dataset(dataset_id)
 
     def get_dataset(self, dataset_id: str) -> dict[str, Any]:
         """A dataset's record; :class:`NotFound` when there is none."""
-        row = self._one(
+        row = self.db.one(
             "SELECT id, name, description, created_at, updated_at, created_by,"
             " (SELECT COUNT(*) FROM data_rows WHERE dataset_id = datasets.id)"
             " FROM datasets WHERE id = ?",
@@ -99,7 +115,9 @@ class DataRowsMixin(CatalogBase):
 
     def list_datasets(self) -> list[dict[str, Any]]:
         """Every dataset, oldest first."""
-        ids = [r[0] for r in self.conn.execute("SELECT id FROM datasets ORDER BY created_at, id")]
+        ids = [
+            r[0] for r in self.db.conn.execute("SELECT id FROM datasets ORDER BY created_at, id")
+        ]
         return [self.get_dataset(i) for i in ids]
 
     # -- data rows --------------------------------------------------------------------------
@@ -132,7 +150,7 @@ class DataRowsMixin(CatalogBase):
                     (
                         p["id"],
                         dataset_id,
-                        self.organization_id,
+                        self.actor.organization_id,
                         p["global_key"],
                         p["external_id"],
                         p["row_data"],
@@ -142,7 +160,7 @@ class DataRowsMixin(CatalogBase):
                         ts,
                         ts,
                         epoch,
-                        self.user_email,
+                        self.actor.user_email,
                     ),
                 )
                 if p["metadata_fields"]:
@@ -188,7 +206,7 @@ class DataRowsMixin(CatalogBase):
             "media_type": media.value,
             "media_attributes": dict(attrs) if attrs else None,
             "metadata_fields": self._check_metadata(spec.get("metadata_fields") or [], where),
-            "attachments": self._check_attachments(spec.get("attachments") or [], where),
+            "attachments": self.check_attachments(spec.get("attachments") or [], where),
             "embeddings": self._check_vectors(spec.get("embeddings") or [], where),
         }
 
@@ -200,7 +218,7 @@ class DataRowsMixin(CatalogBase):
                 for r in conn.execute(
                     f"SELECT global_key FROM data_rows WHERE organization_id = ?"
                     f" AND global_key IN ({placeholders(len(part))})",
-                    (self.organization_id, *part),
+                    (self.actor.organization_id, *part),
                 )
             )
         return taken
@@ -209,7 +227,7 @@ class DataRowsMixin(CatalogBase):
         """Records of the given rows, in the order asked; :class:`NotFound` for a missing one."""
         found: dict[str, dict[str, Any]] = {}
         for part in chunked(list(ids)):
-            for row in self.conn.execute(
+            for row in self.db.conn.execute(
                 f"SELECT {_ROW_COLUMNS} FROM data_rows WHERE id IN ({placeholders(len(part))})",
                 tuple(part),
             ):
@@ -225,9 +243,9 @@ class DataRowsMixin(CatalogBase):
 
     def get_data_row_by_global_key(self, global_key: str) -> dict[str, Any]:
         """The data row holding ``global_key`` in this organization."""
-        row = self.conn.execute(
+        row = self.db.conn.execute(
             "SELECT id FROM data_rows WHERE organization_id = ? AND global_key = ?",
-            (self.organization_id, global_key),
+            (self.actor.organization_id, global_key),
         ).fetchone()
         if row is None:
             raise NotFound("data row with global key", global_key)
@@ -237,10 +255,10 @@ class DataRowsMixin(CatalogBase):
         """Map the global keys that exist to their data row ids."""
         out: dict[str, str] = {}
         for part in chunked(list(keys)):
-            for key, rid in self.conn.execute(
+            for key, rid in self.db.conn.execute(
                 f"SELECT global_key, id FROM data_rows WHERE organization_id = ?"
                 f" AND global_key IN ({placeholders(len(part))})",
-                (self.organization_id, *part),
+                (self.actor.organization_id, *part),
             ):
                 out[key] = rid
         return out
@@ -249,7 +267,7 @@ class DataRowsMixin(CatalogBase):
         """The rows of a dataset in insertion order."""
         return [
             _row_dict(r)
-            for r in self.conn.execute(
+            for r in self.db.conn.execute(
                 f"SELECT {_ROW_COLUMNS} FROM data_rows WHERE dataset_id = ? ORDER BY rid",
                 (dataset_id,),
             )
@@ -285,7 +303,7 @@ class DataRowsMixin(CatalogBase):
                     f"UPDATE data_rows SET {key} = ?, updated_at = ? WHERE id = ?",
                     (value, ts, data_row_id),
                 )
-            self.touch_data_rows(conn, [data_row_id], ts)
+            self.activity.touch(conn, [data_row_id], ts)
         return self.get_data_row(data_row_id)
 
     def set_media_attributes(self, values: Mapping[str, Mapping[str, Any]]) -> None:
@@ -323,13 +341,13 @@ class DataRowsMixin(CatalogBase):
             if conn.execute(
                 "SELECT 1 FROM metadata_schemas WHERE organization_id = ? AND parent_id IS NULL"
                 " AND name = ?",
-                (self.organization_id, name),
+                (self.actor.organization_id, name),
             ).fetchone():
                 raise CatalogError(f"a metadata field named {name!r} already exists")
             conn.execute(
                 "INSERT INTO metadata_schemas (id, organization_id, name, kind, parent_id,"
                 " created_at) VALUES (?, ?, ?, ?, NULL, ?)",
-                (schema_id, self.organization_id, name, kind, ts),
+                (schema_id, self.actor.organization_id, name, kind, ts),
             )
             for i, option in enumerate(options):
                 require_str(option, f"option of metadata field {name!r}")
@@ -338,7 +356,7 @@ class DataRowsMixin(CatalogBase):
                     " created_at) VALUES (?, ?, ?, 'option', ?, ?)",
                     (
                         option_ids[i] if option_ids else new_id(),
-                        self.organization_id,
+                        self.actor.organization_id,
                         option,
                         schema_id,
                         ts,
@@ -348,16 +366,16 @@ class DataRowsMixin(CatalogBase):
 
     def get_metadata_schema(self, schema_id_or_name: str) -> dict[str, Any]:
         """A metadata field by id or name, with its options."""
-        row = self.conn.execute(
+        row = self.db.conn.execute(
             "SELECT id, name, kind FROM metadata_schemas WHERE organization_id = ?"
             " AND parent_id IS NULL AND (id = ? OR name = ?)",
-            (self.organization_id, schema_id_or_name, schema_id_or_name),
+            (self.actor.organization_id, schema_id_or_name, schema_id_or_name),
         ).fetchone()
         if row is None:
             raise NotFound("metadata schema", schema_id_or_name)
         options = [
             {"id": r[0], "name": r[1]}
-            for r in self.conn.execute(
+            for r in self.db.conn.execute(
                 "SELECT id, name FROM metadata_schemas WHERE parent_id = ? ORDER BY rowid",
                 (row[0],),
             )
@@ -368,10 +386,10 @@ class DataRowsMixin(CatalogBase):
         """Every metadata field of the organization."""
         ids = [
             r[0]
-            for r in self.conn.execute(
+            for r in self.db.conn.execute(
                 "SELECT id FROM metadata_schemas WHERE organization_id = ? AND parent_id IS NULL"
                 " ORDER BY rowid",
-                (self.organization_id,),
+                (self.actor.organization_id,),
             )
         ]
         return [self.get_metadata_schema(i) for i in ids]
@@ -464,12 +482,12 @@ class DataRowsMixin(CatalogBase):
                         (data_row_id, sid),
                     )
             self._write_metadata(conn, data_row_id, checked, replace=replace)
-            self.touch_data_rows(conn, [data_row_id])
+            self.activity.touch(conn, [data_row_id])
 
     # -- attachments ------------------------------------------------------------------------
 
     @staticmethod
-    def _check_attachments(items: Any, where: str) -> list[dict[str, Any]]:
+    def check_attachments(items: Any, where: str) -> list[dict[str, Any]]:
         if not isinstance(items, Sequence) or isinstance(items, str):
             raise InvalidInput(f"{where}: attachments must be a list")
         out = []
@@ -513,10 +531,10 @@ class DataRowsMixin(CatalogBase):
     def add_attachments(self, data_row_id: str, items: Sequence[Mapping[str, Any]]) -> None:
         """Attach files or text to a row; bumps last activity."""
         self.get_data_row(data_row_id)
-        checked = self._check_attachments(items, f"data row {data_row_id}")
+        checked = self.check_attachments(items, f"data row {data_row_id}")
         with self.db.transaction() as conn:
             self._write_attachments(conn, data_row_id, checked)
-            self.touch_data_rows(conn, [data_row_id])
+            self.activity.touch(conn, [data_row_id])
 
     # -- embeddings -------------------------------------------------------------------------
 
@@ -532,16 +550,16 @@ class DataRowsMixin(CatalogBase):
             conn.execute(
                 "INSERT INTO embeddings (id, organization_id, name, dimensions, is_custom,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (emb_id, self.organization_id, name, dimensions, int(is_custom), now_ts()),
+                (emb_id, self.actor.organization_id, name, dimensions, int(is_custom), now_ts()),
             )
         return self.get_embedding(emb_id)
 
     def get_embedding(self, id_or_name: str) -> dict[str, Any]:
         """An embedding definition by id or name."""
-        row = self._one(
+        row = self.db.one(
             "SELECT id, name, dimensions, is_custom FROM embeddings"
             " WHERE organization_id = ? AND (id = ? OR name = ?)",
-            (self.organization_id, id_or_name, id_or_name),
+            (self.actor.organization_id, id_or_name, id_or_name),
             "embedding",
             id_or_name,
         )
@@ -594,4 +612,35 @@ class DataRowsMixin(CatalogBase):
         checked = self._check_vectors(items, f"data row {data_row_id}")
         with self.db.transaction() as conn:
             self._write_vectors(conn, data_row_id, checked)
-            self.touch_data_rows(conn, [data_row_id])
+            self.activity.touch(conn, [data_row_id])
+
+    # -- reads of one row's lists (DataRow.attachments() ...) ---------------------------------
+
+    def read_attachments(self, ids: Sequence[str]) -> list[tuple[Any, ...]]:
+        """``(data_row_id, id, type, value, name)`` in position order."""
+        return self.db.conn.execute(
+            "SELECT data_row_id, id, type, value, name FROM attachments"
+            f" WHERE data_row_id IN ({placeholders(len(ids))}) ORDER BY data_row_id, position",
+            tuple(ids),
+        ).fetchall()
+
+    def read_metadata(self, ids: Sequence[str]) -> list[tuple[Any, ...]]:
+        """``(data_row_id, schema_id, schema_name, kind, value_json, option_name)``."""
+        return self.db.conn.execute(
+            "SELECT v.data_row_id, v.schema_id, s.name, s.kind, v.value, o.name"
+            " FROM metadata_values v JOIN metadata_schemas s ON s.id = v.schema_id"
+            " LEFT JOIN metadata_schemas o ON s.kind = 'enum' AND o.id = json_extract(v.value, '$')"
+            f" WHERE v.data_row_id IN ({placeholders(len(ids))})"
+            " ORDER BY v.data_row_id, v.position",
+            tuple(ids),
+        ).fetchall()
+
+    def read_embeddings(self, ids: Sequence[str]) -> list[tuple[Any, ...]]:
+        """``(data_row_id, embedding_id, name, dimensions, is_custom, vector_json)``."""
+        return self.db.conn.execute(
+            "SELECT v.data_row_id, e.id, e.name, e.dimensions, e.is_custom, v.vector"
+            " FROM embedding_vectors v JOIN embeddings e ON e.id = v.embedding_id"
+            f" WHERE v.data_row_id IN ({placeholders(len(ids))})"
+            " ORDER BY v.data_row_id, e.id, v.position",
+            tuple(ids),
+        ).fetchall()

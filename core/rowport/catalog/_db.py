@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from rowport.catalog._schema import MIGRATIONS
+from rowport.errors import NotFound
 
 __all__ = ["Database"]
 
@@ -49,6 +51,13 @@ class Database:
             conn = self._open()
             self._local.conn = conn
         return conn
+
+    def one(self, sql: str, params: Sequence[Any], kind: str, id: str) -> tuple[Any, ...]:
+        """The first row of ``sql``; :class:`NotFound` naming ``kind`` and ``id`` when none."""
+        row = self.conn.execute(sql, params).fetchone()
+        if row is None:
+            raise NotFound(kind, id)
+        return tuple(row)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

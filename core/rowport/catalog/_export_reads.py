@@ -6,20 +6,32 @@ tuples so the assembler (which knows the row format, not SQL) builds dicts cheap
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from rowport.catalog._base import placeholders
-from rowport.catalog._models import ModelsMixin
-from rowport.request import ExportFilters, ExportKind, ExportRequest
+from rowport.catalog._base import Actor, placeholders
+from rowport.catalog._datarows import RowStore
+from rowport.catalog._db import Database
+from rowport.catalog._models import ModelStore
+from rowport.catalog._projects import ProjectStore
+from rowport.request import (
+    DATA_ROW_COLUMNS,
+    KIND_SPECS,
+    QUEUE_COLUMNS,
+    ExportFilters,
+    ExportRequest,
+    PlanLayout,
+    Scope,
+    ScopeEntity,
+)
 
-__all__ = ["ExportPlan", "ExportReadsMixin"]
+__all__ = ["PLAN_COLUMN_SQL", "ExportPlan", "SQLiteExportSource"]
 
 # Small per-row lists built as JSON inside SQLite, one correlated subquery each, so a batch
 # needs no query per section: the assembler passes the text through (or parses it for plugins).
-SECTION_SQL = {
+SECTION_SQL: dict[str, str] = {
     # INDEXED BY pins each list to an index whose order is the list's order, so no sort runs
     # and json_group_array sees the rows in that order.
     "attachments": (
@@ -58,11 +70,53 @@ _REVIEWS_SQL = (
     " WHERE r.label_id = labels.id)"
 )
 
-_ROW_COLUMNS = (
-    "d.rid, d.id, d.global_key, d.external_id, d.row_data, d.media_type, d.media_attributes,"
-    " d.dataset_id, d.created_at, d.updated_at, d.last_activity_at, d.created_by,"
-    " json_valid(COALESCE(d.media_attributes, '{}'))"
-)
+# The SQL of each plan column (rowport.request.PlanLayout names them and their order); the
+# queue columns read the scope project's ``project_data_rows p`` and its batch ``b``.
+PLAN_COLUMN_SQL: dict[str, str] = {
+    "rid": "d.rid",
+    "id": "d.id",
+    "global_key": "d.global_key",
+    "external_id": "d.external_id",
+    "row_data": "d.row_data",
+    "media_type": "d.media_type",
+    "media_attributes": "d.media_attributes",
+    "dataset_id": "d.dataset_id",
+    "created_at": "d.created_at",
+    "updated_at": "d.updated_at",
+    "last_activity_at": "d.last_activity_at",
+    "created_by": "d.created_by",
+    "attributes_valid": "json_valid(COALESCE(d.media_attributes, '{}'))",
+    "batch_id": "p.batch_id",
+    "batch_name": "b.name",
+    "workflow_status": "p.workflow_status",
+    "task_id": "p.task_id",
+    "task_name": "p.task_name",
+    "priority": "p.priority",
+    "selected_label_id": "p.selected_label_id",
+    "consensus_count": "p.consensus_expected_label_count",
+    "ontology_id": "p.ontology_id",
+    **SECTION_SQL,
+}
+if not set(PLAN_COLUMN_SQL) >= {*DATA_ROW_COLUMNS, *QUEUE_COLUMNS}:  # pragma: no cover
+    raise ImportError("PLAN_COLUMN_SQL lacks a column of rowport.request.PlanLayout")
+
+# The rows an entity scope covers: its FROM clause, the WHERE on the entity's id, and the
+# indexed column of the scope table the plan pages by (so pages are seeks). A slice's WHERE
+# comes from its saved filters.
+_ENTITY_SCOPES: dict[ScopeEntity, tuple[str, str | None, str]] = {
+    ScopeEntity.PROJECT: (
+        "project_data_rows p JOIN data_rows d ON d.rid = p.data_row_rid",
+        "p.project_id = ?",
+        "p.data_row_rid",
+    ),
+    ScopeEntity.MODEL_RUN: (
+        "model_run_data_rows m JOIN data_rows d ON d.rid = m.data_row_rid",
+        "m.model_run_id = ?",
+        "m.data_row_rid",
+    ),
+    ScopeEntity.DATASET: ("data_rows d", "d.dataset_id = ?", "d.rid"),
+    ScopeEntity.SLICE: ("data_rows d", None, "d.rid"),
+}
 
 
 @attrs.define
@@ -78,50 +132,70 @@ class ExportPlan:
     missing: list[str] = attrs.field(factory=list)
 
 
-class ExportReadsMixin(ModelsMixin):
-    """Planning and batch reads for exports."""
+class SQLiteExportSource:
+    """Planning and batch reads for exports (the :class:`ExportSource` of the catalog)."""
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        rows: RowStore,
+        projects: ProjectStore,
+        models: ModelStore,
+    ) -> None:
+        self.db = db
+        self.actor = actor
+        self.rows = rows
+        self.projects = projects
+        self.models = models
 
     # -- planning ---------------------------------------------------------------------------
 
-    def plan_export(self, request: ExportRequest) -> ExportPlan:
+    def _require_entity(self, entity: ScopeEntity, entity_id: str) -> dict[str, Any]:
+        if entity is ScopeEntity.PROJECT:
+            return self.projects.get_project(entity_id)
+        if entity is ScopeEntity.DATASET:
+            return self.rows.get_dataset(entity_id)
+        if entity is ScopeEntity.SLICE:
+            return self.models.get_slice(entity_id)
+        return self.models.get_model_run(entity_id)
+
+    def require_scope(self, request: ExportRequest) -> None:
+        """Raise NotFound when the export's scope, or a project or run it asks for, is missing."""
+        entity = KIND_SPECS[request.kind].entity
+        if entity is not None:
+            self._require_entity(entity, request.scope_ids[0])
+        for project_id in request.params.project_ids:
+            self.projects.get_project(project_id)
+        for run_id in request.params.model_run_ids:
+            self.models.get_model_run(run_id)
+
+    def plan(self, request: ExportRequest) -> ExportPlan:
         """Resolve the request's scope and filters into a counted, bounded plan."""
-        kind = request.kind
+        spec = KIND_SPECS[request.kind]
         scope = request.scope_ids
         order = "d.rid"
         where: list[str] = []
         params: list[Any] = []
         missing: list[str] = []
-        if kind is ExportKind.PROJECT:
-            self.get_project(scope[0])
-            from_sql = "project_data_rows p JOIN data_rows d ON d.rid = p.data_row_rid"
-            where.append("p.project_id = ?")
-            params.append(scope[0])
-            order = "p.data_row_rid"
-        elif kind is ExportKind.MODEL_RUN:
-            self.get_model_run(scope[0])
-            from_sql = "model_run_data_rows m JOIN data_rows d ON d.rid = m.data_row_rid"
-            where.append("m.model_run_id = ?")
-            params.append(scope[0])
-            order = "m.data_row_rid"
-        elif kind is ExportKind.DATASET:
-            self.get_dataset(scope[0])
-            from_sql = "data_rows d"
-            where.append("d.dataset_id = ?")
-            params.append(scope[0])
-        elif kind is ExportKind.SLICE:
-            saved = self.get_slice(scope[0])
-            from_sql = "data_rows d"
-            clause, args = self.slice_where(saved["filters"])
-            where.append(clause)
-            params.extend(args)
-        elif kind is ExportKind.DATA_ROWS:
+        if spec.entity is not None:
+            entity = self._require_entity(spec.entity, scope[0])
+            from_sql, clause, order = _ENTITY_SCOPES[spec.entity]
+            if clause is None:
+                clause, args = self.models.slice_where(entity["filters"])
+                where.append(clause)
+                params.extend(args)
+            else:
+                where.append(clause)
+                params.append(scope[0])
+        elif spec.scope is Scope.DATA_ROWS:
             from_sql = "data_rows d"
             column = "d.global_key" if request.scope_by == "global_key" else "d.id"
             where.append(f"d.organization_id = ? AND {column} IN ({placeholders(len(scope))})")
-            params.extend((self.organization_id, *scope))
+            params.extend((self.actor.organization_id, *scope))
             found = {
                 r[0]
-                for r in self.conn.execute(
+                for r in self.db.conn.execute(
                     f"SELECT {column} FROM data_rows d WHERE {where[-1]}", params[-len(scope) - 1 :]
                 )
             }
@@ -129,10 +203,10 @@ class ExportReadsMixin(ModelsMixin):
         else:
             from_sql = "data_rows d"
             where.append("d.organization_id = ?")
-            params.append(self.organization_id)
+            params.append(self.actor.organization_id)
         self._filter_sql(request, request.filters, where, params)
         sql_where = " AND ".join(where) or "1"
-        total, max_rid = self.conn.execute(
+        total, max_rid = self.db.conn.execute(
             f"SELECT COUNT(*), COALESCE(MAX(d.rid), 0) FROM {from_sql} WHERE {sql_where}", params
         ).fetchone()
         return ExportPlan(
@@ -149,7 +223,8 @@ class ExportReadsMixin(ModelsMixin):
     def _filter_sql(
         request: ExportRequest, filters: ExportFilters, where: list[str], params: list[Any]
     ) -> None:
-        project = request.scope_ids[0] if request.kind is ExportKind.PROJECT else None
+        scoped = KIND_SPECS[request.kind].entity is ScopeEntity.PROJECT
+        project = request.scope_ids[0] if scoped else None
         if filters.last_activity_at is not None:
             rng = filters.last_activity_at
             if rng.start_epoch is not None:
@@ -184,132 +259,41 @@ class ExportReadsMixin(ModelsMixin):
             where.append(f"d.id IN ({placeholders(len(filters.data_row_ids))})")
             params.extend(filters.data_row_ids)
 
-    def iter_plan_rows(
-        self,
-        plan: ExportPlan,
-        batch_size: int,
-        *,
-        with_queue: bool = False,
-        sections: Sequence[str] = (),
+    def iter_batches(
+        self, plan: ExportPlan, batch_size: int, layout: PlanLayout
     ) -> Iterator[list[tuple[Any, ...]]]:
-        """The plan's rows, ``batch_size`` at a time, with every data row column the export
-        writes, in the layout of :meth:`read_rows`; with ``with_queue`` (project exports) the
-        project queue columns follow (batch id and name, workflow status, task id and name,
-        priority, selected label, consensus count, the row's ontology id); then one JSON array
-        text per name in ``sections`` (keys of :data:`SECTION_SQL`; ``workflow_history`` needs
-        ``with_queue``)."""
+        """The plan's rows, ``batch_size`` at a time, with the columns of ``layout`` (every
+        data row column the export writes; the queue columns of the scope project with
+        ``layout.queue``; then one JSON array text per name in ``layout.sections``)."""
         last = 0
         col = plan.order_column
-        queue = (
-            ", p.batch_id, b.name, p.workflow_status, p.task_id, p.task_name, p.priority,"
-            " p.selected_label_id, p.consensus_expected_label_count, p.ontology_id"
-            if with_queue
-            else ""
-        )
-        joins = " LEFT JOIN batches b ON b.id = p.batch_id" if with_queue else ""
-        queue += "".join(f", {SECTION_SQL[name]}" for name in sections)
+        select = ", ".join(PLAN_COLUMN_SQL[name] for name in layout.columns)
+        joins = " LEFT JOIN batches b ON b.id = p.batch_id" if layout.queue else ""
         sql = (
-            f"SELECT {_ROW_COLUMNS}{queue} FROM {plan.from_sql}{joins}"
+            f"SELECT {select} FROM {plan.from_sql}{joins}"
             f" WHERE {' AND '.join(plan.where) or '1'}"
             f" AND {col} > ? AND {col} <= ? ORDER BY {col} LIMIT ?"
         )
+        rid = layout.positions["rid"]
         while True:
-            rows = self.conn.execute(sql, (*plan.params, last, plan.max_rid, batch_size)).fetchall()
+            rows = self.db.conn.execute(
+                sql, (*plan.params, last, plan.max_rid, batch_size)
+            ).fetchall()
             if not rows:
                 return
-            last = rows[-1][0]
+            last = rows[-1][rid]
             yield rows
 
     def dataset_names(self) -> dict[str, str]:
         """``{dataset id: name}`` of the organization."""
         return dict(
-            self.conn.execute(
-                "SELECT id, name FROM datasets WHERE organization_id = ?", (self.organization_id,)
+            self.db.conn.execute(
+                "SELECT id, name FROM datasets WHERE organization_id = ?",
+                (self.actor.organization_id,),
             ).fetchall()
         )
 
-    def iter_plan(self, plan: ExportPlan, batch_size: int) -> Iterator[list[str]]:
-        """The plan's data row ids, ``batch_size`` at a time, by keyset pagination on ``rid``."""
-        last = 0
-        col = plan.order_column  # the indexed column of the scope table, so pages are seeks
-        sql = (
-            f"SELECT {col}, d.id FROM {plan.from_sql} WHERE {' AND '.join(plan.where) or '1'}"
-            f" AND {col} > ? AND {col} <= ? ORDER BY {col} LIMIT ?"
-        )
-        while True:
-            rows = self.conn.execute(sql, (*plan.params, last, plan.max_rid, batch_size)).fetchall()
-            if not rows:
-                return
-            last = rows[-1][0]
-            yield [r[1] for r in rows]
-
     # -- sections ---------------------------------------------------------------------------
-
-    def read_rows(self, ids: Sequence[str], sections: Sequence[str] = ()) -> list[tuple[Any, ...]]:
-        """``(rid, id, global_key, external_id, row_data, media_type, media_attributes,
-        dataset_id, created_at, updated_at, last_activity_at, created_by, attributes_valid)``
-        in ``ids`` order, then one JSON array text per name in ``sections``;
-        ``attributes_valid`` is 0 when the stored JSON is corrupt."""
-        extra = "".join(f", {SECTION_SQL[name]}" for name in sections)
-        rows = self.conn.execute(
-            f"SELECT {_ROW_COLUMNS}{extra} FROM data_rows d"
-            f" WHERE d.id IN ({placeholders(len(ids))})",
-            tuple(ids),
-        ).fetchall()
-        order = {i: n for n, i in enumerate(ids)}
-        return sorted(rows, key=lambda r: order[r[1]])
-
-    def read_attachments(self, ids: Sequence[str]) -> list[tuple[Any, ...]]:
-        """``(data_row_id, id, type, value, name)`` in position order."""
-        return self.conn.execute(
-            "SELECT data_row_id, id, type, value, name FROM attachments"
-            f" WHERE data_row_id IN ({placeholders(len(ids))}) ORDER BY data_row_id, position",
-            tuple(ids),
-        ).fetchall()
-
-    def read_metadata(self, ids: Sequence[str]) -> list[tuple[Any, ...]]:
-        """``(data_row_id, schema_id, schema_name, kind, value_json, option_name)``."""
-        return self.conn.execute(
-            "SELECT v.data_row_id, v.schema_id, s.name, s.kind, v.value, o.name"
-            " FROM metadata_values v JOIN metadata_schemas s ON s.id = v.schema_id"
-            " LEFT JOIN metadata_schemas o ON s.kind = 'enum' AND o.id = json_extract(v.value, '$')"
-            f" WHERE v.data_row_id IN ({placeholders(len(ids))})"
-            " ORDER BY v.data_row_id, v.position",
-            tuple(ids),
-        ).fetchall()
-
-    def read_embeddings(self, ids: Sequence[str]) -> list[tuple[Any, ...]]:
-        """``(data_row_id, embedding_id, name, dimensions, is_custom, vector_json)``."""
-        return self.conn.execute(
-            "SELECT v.data_row_id, e.id, e.name, e.dimensions, e.is_custom, v.vector"
-            " FROM embedding_vectors v JOIN embeddings e ON e.id = v.embedding_id"
-            f" WHERE v.data_row_id IN ({placeholders(len(ids))})"
-            " ORDER BY v.data_row_id, e.id, v.position",
-            tuple(ids),
-        ).fetchall()
-
-    def export_projects(self, request: ExportRequest) -> list[str] | None:
-        """The projects a row may show: one for a project export, the asked ones for a catalog
-        export (``None`` = all), ``[]`` when the kind shows none."""
-        params = request.params
-        if request.kind is ExportKind.PROJECT:
-            return [request.scope_ids[0]]
-        if request.kind is ExportKind.MODEL_RUN:
-            return []
-        if params.all_projects:
-            return None
-        return list(params.project_ids)
-
-    def export_runs(self, request: ExportRequest) -> list[str] | None:
-        """The model runs a row may show (``None`` = all, ``[]`` = none)."""
-        params = request.params
-        if request.kind is ExportKind.MODEL_RUN:
-            return [request.scope_ids[0]]
-        if request.kind is ExportKind.PROJECT:
-            return []
-        if params.all_model_runs:
-            return None
-        return list(params.model_run_ids)
 
     def read_queue(
         self, ids: Sequence[str], projects: Sequence[str] | None
@@ -328,7 +312,7 @@ class ExportReadsMixin(ModelsMixin):
         if projects is not None:
             sql += f" AND q.project_id IN ({placeholders(len(projects))})"
             args.extend(projects)
-        return self.conn.execute(sql + " ORDER BY q.project_id", args).fetchall()
+        return self.db.conn.execute(sql + " ORDER BY q.project_id", args).fetchall()
 
     def read_history(
         self, ids: Sequence[str], projects: Sequence[str] | None
@@ -344,7 +328,7 @@ class ExportReadsMixin(ModelsMixin):
         if projects is not None:
             sql += f" AND project_id IN ({placeholders(len(projects))})"
             args.extend(projects)
-        return self.conn.execute(sql + " ORDER BY seq", args).fetchall()
+        return self.db.conn.execute(sql + " ORDER BY seq", args).fetchall()
 
     def read_labels(
         self, ids: Sequence[str], projects: Sequence[str] | None, *, reviews: bool = False
@@ -364,17 +348,7 @@ class ExportReadsMixin(ModelsMixin):
         if projects is not None:
             sql += f" AND project_id IN ({placeholders(len(projects))})"
             args.extend(projects)
-        return self.conn.execute(sql + " ORDER BY data_row_id, project_id, rid", args).fetchall()
-
-    def read_reviews(self, label_ids: Sequence[str]) -> list[tuple[Any, ...]]:
-        """``(label_id, id, action, created_at, created_by)`` in time order."""
-        if not label_ids:
-            return []
-        return self.conn.execute(
-            "SELECT label_id, id, action, created_at, created_by FROM reviews"
-            f" WHERE label_id IN ({placeholders(len(label_ids))}) ORDER BY created_at, rowid",
-            tuple(label_ids),
-        ).fetchall()
+        return self.db.conn.execute(sql + " ORDER BY data_row_id, project_id, rid", args).fetchall()
 
     def read_run_rows(
         self, ids: Sequence[str], runs: Sequence[str] | None
@@ -390,7 +364,7 @@ class ExportReadsMixin(ModelsMixin):
         if runs is not None:
             sql += f" AND m.model_run_id IN ({placeholders(len(runs))})"
             args.extend(runs)
-        return self.conn.execute(sql + " ORDER BY r.model_id, m.model_run_id", args).fetchall()
+        return self.db.conn.execute(sql + " ORDER BY r.model_id, m.model_run_id", args).fetchall()
 
     def read_run_annotations(
         self, ids: Sequence[str], runs: Sequence[str] | None, kinds: Sequence[str]
@@ -406,7 +380,7 @@ class ExportReadsMixin(ModelsMixin):
         if runs is not None:
             sql += f" AND model_run_id IN ({placeholders(len(runs))})"
             args.extend(runs)
-        return self.conn.execute(sql + " ORDER BY rid", args).fetchall()
+        return self.db.conn.execute(sql + " ORDER BY rid", args).fetchall()
 
     def project_names_and_tags(
         self, project_ids: Sequence[str]
@@ -414,7 +388,16 @@ class ExportReadsMixin(ModelsMixin):
         """``{project_id: (name, tags)}`` for the given projects."""
         out: dict[str, tuple[str, list[dict[str, Any]]]] = {}
         for pid in project_ids:
-            row = self.conn.execute("SELECT name FROM projects WHERE id = ?", (pid,)).fetchone()
+            row = self.db.conn.execute("SELECT name FROM projects WHERE id = ?", (pid,)).fetchone()
             if row is not None:
-                out[pid] = (row[0], self.project_tags(pid))
+                out[pid] = (row[0], self.projects.project_tags(pid))
         return out
+
+    def project_ontology(self, project_id: str) -> str | None:
+        """The ontology id of a project (None when it has none)."""
+        ontology: str | None = self.projects.get_project(project_id)["ontology_id"]
+        return ontology
+
+    def set_media_attributes(self, values: Mapping[str, Mapping[str, Any]]) -> None:
+        """Write back media attributes computed during an export (see :class:`RowStore`)."""
+        self.rows.set_media_attributes(values)

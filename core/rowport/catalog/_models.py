@@ -8,12 +8,24 @@ from typing import Any
 
 from rowport._ids import new_id
 from rowport._time import now_ts, to_epoch
-from rowport.catalog._base import chunked, dumps, loads, optional_str, placeholders, require_str
-from rowport.catalog._projects import ProjectsMixin, default_annotations
+from rowport.catalog._base import (
+    Activity,
+    Actor,
+    chunked,
+    dumps,
+    loads,
+    optional_str,
+    placeholders,
+    require_str,
+)
+from rowport.catalog._datarows import RowStore
+from rowport.catalog._db import Database
+from rowport.catalog._ontology import OntologyStore
+from rowport.catalog._projects import ProjectStore, default_annotations
 from rowport.errors import InvalidInput
 from rowport.media_types import MediaType
 
-__all__ = ["SLICE_FILTER_KEYS", "SPLITS", "ModelsMixin"]
+__all__ = ["SLICE_FILTER_KEYS", "SPLITS", "ModelStore"]
 
 SPLITS = ("training", "validation", "test")
 SLICE_FILTER_KEYS = (
@@ -28,8 +40,25 @@ SLICE_FILTER_KEYS = (
 )
 
 
-class ModelsMixin(ProjectsMixin):
-    """Models, model runs and slices."""
+class ModelStore:
+    """Models (experiments), model runs with their rows, labels, predictions and splits; and
+    slices (saved filters over data rows)."""
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        activity: Activity,
+        rows: RowStore,
+        ontologies: OntologyStore,
+        projects: ProjectStore,
+    ) -> None:
+        self.db = db
+        self.actor = actor
+        self.activity = activity
+        self.rows = rows
+        self.ontologies = ontologies
+        self.projects = projects
 
     def create_model(
         self, name: str, ontology_id: str | None = None, *, id: str | None = None
@@ -37,19 +66,19 @@ class ModelsMixin(ProjectsMixin):
         """Create a model (an experiment in the export format)."""
         require_str(name, "model name")
         if ontology_id is not None:
-            self.require_ontology(ontology_id)
+            self.ontologies.require_ontology(ontology_id)
         model_id = id or new_id()
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO models (id, organization_id, name, ontology_id, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (model_id, self.organization_id, name, ontology_id, now_ts()),
+                (model_id, self.actor.organization_id, name, ontology_id, now_ts()),
             )
         return self.get_model(model_id)
 
     def get_model(self, model_id: str) -> dict[str, Any]:
         """A model's record."""
-        row = self._one(
+        row = self.db.one(
             "SELECT id, name, ontology_id, created_at FROM models WHERE id = ?",
             (model_id,),
             "model",
@@ -60,7 +89,7 @@ class ModelsMixin(ProjectsMixin):
     def list_models(self) -> list[dict[str, Any]]:
         """Every model, oldest first."""
         return [
-            self.get_model(r[0]) for r in self.conn.execute("SELECT id FROM models ORDER BY id")
+            self.get_model(r[0]) for r in self.db.conn.execute("SELECT id FROM models ORDER BY id")
         ]
 
     def create_model_run(
@@ -79,7 +108,7 @@ class ModelsMixin(ProjectsMixin):
 
     def get_model_run(self, run_id: str) -> dict[str, Any]:
         """A model run's record with its row count."""
-        row = self._one(
+        row = self.db.one(
             "SELECT id, model_id, name, created_at,"
             " (SELECT COUNT(*) FROM model_run_data_rows WHERE model_run_id = model_runs.id)"
             " FROM model_runs WHERE id = ?",
@@ -93,7 +122,7 @@ class ModelsMixin(ProjectsMixin):
         """The runs of a model, oldest first."""
         return [
             self.get_model_run(r[0])
-            for r in self.conn.execute(
+            for r in self.db.conn.execute(
                 "SELECT id FROM model_runs WHERE model_id = ? ORDER BY id", (model_id,)
             )
         ]
@@ -108,7 +137,7 @@ class ModelsMixin(ProjectsMixin):
         """Add data rows to a model run (rows already in it are left as they are)."""
         self.get_model_run(run_id)
         ids = list(dict.fromkeys(data_row_ids))
-        self.get_data_rows(ids)
+        self.rows.get_data_rows(ids)
         with self.db.transaction() as conn:
             self._upsert_run_rows(conn, run_id, ids, run_data_row_ids or {})
 
@@ -136,12 +165,12 @@ class ModelsMixin(ProjectsMixin):
                     for i in part
                 ],
             )
-        self.touch_data_rows(conn, ids, ts)
+        self.activity.touch(conn, ids, ts)
 
     def add_run_labels(self, run_id: str, label_ids: Sequence[str]) -> None:
         """Copy project labels into a model run as its ground truth (their rows join the run)."""
         self.get_model_run(run_id)
-        labels = [self.get_label(i) for i in dict.fromkeys(label_ids)]
+        labels = [self.projects.get_label(i) for i in dict.fromkeys(label_ids)]
         with self.db.transaction() as conn:
             self._upsert_run_rows(conn, run_id, [lab["data_row_id"] for lab in labels], {})
             self._write_run_annotations(conn, run_id, "label", labels)
@@ -155,8 +184,10 @@ class ModelsMixin(ProjectsMixin):
         """
         run = self.get_model_run(run_id)
         model = self.get_model(run["model_id"])
-        index = self.ontology_index(model["ontology_id"]) if model["ontology_id"] else None
-        by_key = self.resolve_global_keys(
+        index = (
+            self.ontologies.ontology_index(model["ontology_id"]) if model["ontology_id"] else None
+        )
+        by_key = self.rows.resolve_global_keys(
             [p["global_key"] for p in predictions if isinstance(p, Mapping) and p.get("global_key")]
         )
         prepared: list[dict[str, Any]] = []
@@ -166,12 +197,12 @@ class ModelsMixin(ProjectsMixin):
                 raise InvalidInput(f"{at} must be a dict with data_row_id and annotations")
             row_id = spec.get("data_row_id") or by_key.get(spec.get("global_key") or "")
             row_id = require_str(row_id, f"{at}.data_row_id (or a known global_key)")
-            row = self.get_data_row(row_id)
+            row = self.rows.get_data_row(row_id)
             annotations = spec.get("annotations")
             if annotations is None:
                 annotations = default_annotations(row["media_type"])
             if index is not None and check:
-                annotations, problems = self.check_annotations(annotations, index)
+                annotations, problems = self.ontologies.check_annotations(annotations, index)
                 if problems:
                     raise InvalidInput(f"{at}: {problems[0].path}: {problems[0].message}")
             prepared.append(
@@ -251,7 +282,7 @@ class ModelsMixin(ProjectsMixin):
                 "version": r[3],
                 "annotations": loads(r[4]),
             }
-            for r in self.conn.execute(
+            for r in self.db.conn.execute(
                 "SELECT id, data_row_id, label_kind, version, annotations FROM"
                 " model_run_annotations WHERE model_run_id = ? AND kind = ? ORDER BY rid",
                 (run_id, kind),
@@ -271,7 +302,7 @@ class ModelsMixin(ProjectsMixin):
             conn.execute(
                 "INSERT INTO slices (id, organization_id, name, filters, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (slice_id, self.organization_id, name, dumps(checked), now_ts()),
+                (slice_id, self.actor.organization_id, name, dumps(checked), now_ts()),
             )
         return self.get_slice(slice_id)
 
@@ -318,7 +349,7 @@ class ModelsMixin(ProjectsMixin):
 
     def get_slice(self, slice_id: str) -> dict[str, Any]:
         """A slice's record with its saved filters."""
-        row = self._one(
+        row = self.db.one(
             "SELECT id, name, filters, created_at FROM slices WHERE id = ?",
             (slice_id,),
             "slice",
@@ -329,13 +360,13 @@ class ModelsMixin(ProjectsMixin):
     def list_slices(self) -> list[dict[str, Any]]:
         """Every slice, oldest first."""
         return [
-            self.get_slice(r[0]) for r in self.conn.execute("SELECT id FROM slices ORDER BY id")
+            self.get_slice(r[0]) for r in self.db.conn.execute("SELECT id FROM slices ORDER BY id")
         ]
 
     def slice_where(self, filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
         """SQL condition on ``data_rows d`` for a slice's saved filters."""
         clauses: list[str] = ["d.organization_id = ?"]
-        params: list[Any] = [self.organization_id]
+        params: list[Any] = [self.actor.organization_id]
         column = {
             "dataset_ids": "d.dataset_id",
             "media_types": "d.media_type",

@@ -17,10 +17,17 @@ import attrs
 
 from rowport._ids import new_id
 from rowport._time import now_ts
-from rowport.catalog._base import CatalogBase, optional_str, require_str
+from rowport.catalog._base import Actor, optional_str, require_str
+from rowport.catalog._db import Database
 from rowport.errors import InvalidInput, NotFound
 
-__all__ = ["CLASSIFICATION_TYPES", "TOOL_TYPES", "AnnotationProblem", "OntologyIndex"]
+__all__ = [
+    "CLASSIFICATION_TYPES",
+    "TOOL_TYPES",
+    "AnnotationProblem",
+    "OntologyIndex",
+    "OntologyStore",
+]
 
 TOOL_TYPES = (
     "bbox",
@@ -306,8 +313,12 @@ class _Walker:
         return out
 
 
-class OntologyMixin(CatalogBase):
-    """Ontologies and their features."""
+class OntologyStore:
+    """Ontologies and their features, and checking annotations against them."""
+
+    def __init__(self, db: Database, actor: Actor) -> None:
+        self.db = db
+        self.actor = actor
 
     def create_ontology(
         self,
@@ -331,7 +342,7 @@ class OntologyMixin(CatalogBase):
             conn.execute(
                 "INSERT INTO ontologies (id, organization_id, name, media_type, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (ontology_id, self.organization_id, name, media_type, now_ts()),
+                (ontology_id, self.actor.organization_id, name, media_type, now_ts()),
             )
             self._insert_features(conn, ontology_id, rows)
         return self.get_ontology(ontology_id)
@@ -398,13 +409,13 @@ class OntologyMixin(CatalogBase):
 
     def get_ontology(self, ontology_id: str) -> dict[str, Any]:
         """An ontology with its features nested as tools and classifications."""
-        row = self._one(
+        row = self.db.one(
             "SELECT id, name, media_type, created_at FROM ontologies WHERE id = ?",
             (ontology_id,),
             "ontology",
             ontology_id,
         )
-        feats = self.conn.execute(
+        feats = self.db.conn.execute(
             "SELECT id, parent_id, kind, type, name, value, scope FROM features"
             " WHERE ontology_id = ? ORDER BY position",
             (ontology_id,),
@@ -440,7 +451,7 @@ class OntologyMixin(CatalogBase):
     def ontology_index(self, ontology_id: str) -> OntologyIndex:
         """The features of an ontology, keyed for :meth:`check_annotations`."""
         index = OntologyIndex(ontology_id=ontology_id)
-        for f in self.conn.execute(
+        for f in self.db.conn.execute(
             "SELECT id, parent_id, kind, type, name, value FROM features WHERE ontology_id = ?"
             " ORDER BY position",
             (ontology_id,),
@@ -481,7 +492,7 @@ class OntologyMixin(CatalogBase):
 
     def require_ontology(self, ontology_id: str) -> None:
         """:class:`NotFound` unless the ontology exists."""
-        if not self.conn.execute(
+        if not self.db.conn.execute(
             "SELECT 1 FROM ontologies WHERE id = ?", (ontology_id,)
         ).fetchone():
             raise NotFound("ontology", ontology_id)

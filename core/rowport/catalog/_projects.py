@@ -10,13 +10,23 @@ from typing import Any
 
 from rowport._ids import new_id
 from rowport._time import now_ts, parse_ts
-from rowport.catalog._base import chunked, dumps, loads, optional_str, placeholders, require_str
-from rowport.catalog._datarows import DataRowsMixin
-from rowport.catalog._ontology import OntologyMixin
-from rowport.errors import CatalogError, InvalidInput, NotFound
+from rowport.catalog._base import (
+    Activity,
+    Actor,
+    chunked,
+    dumps,
+    loads,
+    optional_str,
+    placeholders,
+    require_str,
+)
+from rowport.catalog._datarows import RowStore
+from rowport.catalog._db import Database
+from rowport.catalog._ontology import OntologyStore
+from rowport.errors import CatalogError, InvalidInput
 from rowport.media_types import MediaType
 
-__all__ = ["WORKFLOW_STATUSES", "WORKFLOW_TASK_NAMES", "ProjectsMixin", "default_annotations"]
+__all__ = ["WORKFLOW_STATUSES", "WORKFLOW_TASK_NAMES", "ProjectStore", "default_annotations"]
 
 WORKFLOW_STATUSES = ("TO_LABEL", "IN_REVIEW", "IN_REWORK", "DONE")
 WORKFLOW_TASK_NAMES = {
@@ -108,8 +118,23 @@ def _performance(spec: Mapping[str, Any], at: str) -> dict[str, Any] | None:
     }
 
 
-class ProjectsMixin(DataRowsMixin, OntologyMixin):
-    """Projects and what happens to data rows inside them."""
+class ProjectStore:
+    """Projects and what happens to data rows inside them: tags, batches, workflow state and
+    history, labels and reviews."""
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        activity: Activity,
+        rows: RowStore,
+        ontologies: OntologyStore,
+    ) -> None:
+        self.db = db
+        self.actor = actor
+        self.activity = activity
+        self.rows = rows
+        self.ontologies = ontologies
 
     # -- projects ---------------------------------------------------------------------------
 
@@ -127,7 +152,7 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
         require_str(name, "project name")
         media = MediaType.parse(media_type)
         if ontology_id is not None:
-            self.require_ontology(ontology_id)
+            self.ontologies.require_ontology(ontology_id)
         project_id = id or new_id()
         ts = created_at or now_ts()
         with self.db.transaction() as conn:
@@ -136,7 +161,7 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
                 " description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     project_id,
-                    self.organization_id,
+                    self.actor.organization_id,
                     name,
                     media.value,
                     ontology_id,
@@ -149,7 +174,7 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
 
     def get_project(self, project_id: str) -> dict[str, Any]:
         """A project's record; :class:`NotFound` when there is none."""
-        row = self._one(
+        row = self.db.one(
             "SELECT id, name, media_type, ontology_id, description, created_at FROM projects"
             " WHERE id = ?",
             (project_id,),
@@ -161,13 +186,15 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
 
     def list_projects(self) -> list[dict[str, Any]]:
         """Every project, oldest first."""
-        ids = [r[0] for r in self.conn.execute("SELECT id FROM projects ORDER BY created_at, id")]
+        ids = [
+            r[0] for r in self.db.conn.execute("SELECT id FROM projects ORDER BY created_at, id")
+        ]
         return [self.get_project(i) for i in ids]
 
     def set_project_ontology(self, project_id: str, ontology_id: str) -> None:
         """Attach an ontology to a project."""
         self.get_project(project_id)
-        self.require_ontology(ontology_id)
+        self.ontologies.require_ontology(ontology_id)
         with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE projects SET ontology_id = ? WHERE id = ?", (ontology_id, project_id)
@@ -207,7 +234,7 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
         """A project's tags as the export writes them."""
         return [
             {"id": r[0], "text": r[1], "color": r[2]}
-            for r in self.conn.execute(
+            for r in self.db.conn.execute(
                 "SELECT id, text, color FROM project_tags WHERE project_id = ? ORDER BY position",
                 (project_id,),
             )
@@ -234,7 +261,7 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
         ids = list(dict.fromkeys(data_row_ids))
         if not ids:
             raise InvalidInput("a batch needs at least one data row")
-        rows = self.get_data_rows(ids)
+        rows = self.rows.get_data_rows(ids)
         wrong = [r["id"] for r in rows if r["media_type"] != project["media_type"]]
         if wrong:
             raise InvalidInput(
@@ -286,11 +313,18 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
                 "INSERT INTO workflow_history (project_id, data_row_id, action, created_at,"
                 " created_by, next_task_id, next_task_name) VALUES (?, ?, 'CREATED', ?, ?, ?, ?)",
                 [
-                    (project_id, i, ts, self.user_email, task, WORKFLOW_TASK_NAMES["TO_LABEL"])
+                    (
+                        project_id,
+                        i,
+                        ts,
+                        self.actor.user_email,
+                        task,
+                        WORKFLOW_TASK_NAMES["TO_LABEL"],
+                    )
                     for i in ids
                 ],
             )
-            self.touch_data_rows(conn, ids, ts)
+            self.activity.touch(conn, ids, ts)
         return self.get_batch(batch_id)
 
     def _rows_in_project(
@@ -310,7 +344,7 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
 
     def get_batch(self, batch_id: str) -> dict[str, Any]:
         """A batch with its row count."""
-        row = self._one(
+        row = self.db.one(
             "SELECT id, project_id, name, priority, created_at,"
             " (SELECT COUNT(*) FROM project_data_rows WHERE batch_id = batches.id)"
             " FROM batches WHERE id = ?",
@@ -325,7 +359,7 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
         """The batches of a project, oldest first."""
         ids = [
             r[0]
-            for r in self.conn.execute(
+            for r in self.db.conn.execute(
                 "SELECT id FROM batches WHERE project_id = ? ORDER BY created_at, id", (project_id,)
             )
         ]
@@ -365,15 +399,15 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
                 " created_by, previous_task_id, previous_task_name, next_task_id, next_task_name)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (project_id, i, action, ts, self.user_email, *current[i], task, name)
+                    (project_id, i, action, ts, self.actor.user_email, *current[i], task, name)
                     for i in ids
                 ],
             )
-            self.touch_data_rows(conn, ids, ts)
+            self.activity.touch(conn, ids, ts)
 
     def workflow_state(self, project_id: str, data_row_id: str) -> dict[str, Any]:
         """A row's workflow state in a project, with its history."""
-        row = self._one(
+        row = self.db.one(
             "SELECT workflow_status, task_id, task_name, batch_id, priority, selected_label_id,"
             " consensus_expected_label_count FROM project_data_rows"
             " WHERE project_id = ? AND data_row_id = ?",
@@ -407,7 +441,7 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
                     strict=True,
                 )
             )
-            for r in self.conn.execute(
+            for r in self.db.conn.execute(
                 "SELECT action, created_at, created_by, previous_task_id, previous_task_name,"
                 " next_task_id, next_task_name FROM workflow_history"
                 " WHERE project_id = ? AND data_row_id = ? ORDER BY seq",
@@ -429,13 +463,13 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
         project = self.get_project(project_id)
         if not project["ontology_id"]:
             raise InvalidInput(f"project {project_id} has no ontology; set one before labelling")
-        index = self.ontology_index(project["ontology_id"])
+        index = self.ontologies.ontology_index(project["ontology_id"])
         keys = [
             lab.get("global_key")
             for lab in labels
             if isinstance(lab, Mapping) and lab.get("global_key") and not lab.get("data_row_id")
         ]
-        by_key = self.resolve_global_keys([k for k in keys if isinstance(k, str)])
+        by_key = self.rows.resolve_global_keys([k for k in keys if isinstance(k, str)])
         prepared = []
         for i, spec in enumerate(labels):
             at = f"labels[{i}]"
@@ -455,7 +489,7 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
             raw = spec.get("annotations")
             if raw is None:
                 raw = default_annotations(project["media_type"])
-            annotations, problems = self.check_annotations(raw, index)
+            annotations, problems = self.ontologies.check_annotations(raw, index)
             if problems:
                 p = problems[0]
                 raise InvalidInput(f"{at}: {p.path}: {p.message}")
@@ -476,7 +510,7 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
                     "annotations": annotations,
                     "created_at": created_at,
                     "created_by": optional_str(spec.get("created_by"), f"{at}.created_by")
-                    or self.user_email,
+                    or self.actor.user_email,
                     "performance": _performance(spec, at),
                 }
             )
@@ -528,11 +562,11 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
             [(p["id"], project_id, p["data_row_id"]) for p in prepared],
         )
         if touch:
-            self.touch_data_rows(conn, [p["data_row_id"] for p in prepared])
+            self.activity.touch(conn, [p["data_row_id"] for p in prepared])
 
     def get_label(self, label_id: str) -> dict[str, Any]:
         """A label with its annotations, details and reviews."""
-        row = self._one(
+        row = self.db.one(
             "SELECT id, project_id, data_row_id, label_kind, version, annotations, created_at,"
             " updated_at, created_by, content_last_updated_at, performance FROM labels"
             " WHERE id = ?",
@@ -558,7 +592,7 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
         out["performance_details"] = loads(out["performance_details"])
         out["reviews"] = [
             {"id": r[0], "action": r[1], "created_at": r[2], "created_by": r[3]}
-            for r in self.conn.execute(
+            for r in self.db.conn.execute(
                 "SELECT id, action, created_at, created_by FROM reviews WHERE label_id = ?"
                 " ORDER BY created_at, rowid",
                 (label_id,),
@@ -570,7 +604,7 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
         """The labels of a project in creation order."""
         ids = [
             r[0]
-            for r in self.conn.execute(
+            for r in self.db.conn.execute(
                 "SELECT id FROM labels WHERE project_id = ? ORDER BY rid", (project_id,)
             )
         ]
@@ -587,27 +621,12 @@ class ProjectsMixin(DataRowsMixin, OntologyMixin):
             conn.execute(
                 "INSERT INTO reviews (id, label_id, action, created_at, created_by)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (review_id, label_id, action, ts, self.user_email),
+                (review_id, label_id, action, ts, self.actor.user_email),
             )
-            self.touch_data_rows(conn, [label["data_row_id"]], ts)
-        return {"id": review_id, "action": action, "created_at": ts, "created_by": self.user_email}
-
-    def select_label(self, project_id: str, data_row_id: str, label_id: str) -> None:
-        """Make ``label_id`` the selected label of a row in a project."""
-        label = self.get_label(label_id)
-        if label["project_id"] != project_id or label["data_row_id"] != data_row_id:
-            raise InvalidInput(f"label {label_id} is not a label of {data_row_id} in {project_id}")
-        with self.db.transaction() as conn:
-            conn.execute(
-                "UPDATE project_data_rows SET selected_label_id = ? WHERE project_id = ?"
-                " AND data_row_id = ?",
-                (label_id, project_id, data_row_id),
-            )
-
-    def require_row_in_project(self, project_id: str, data_row_id: str) -> None:
-        """:class:`NotFound` unless the row is queued in the project."""
-        if not self.conn.execute(
-            "SELECT 1 FROM project_data_rows WHERE project_id = ? AND data_row_id = ?",
-            (project_id, data_row_id),
-        ).fetchone():
-            raise NotFound("data row in project", data_row_id)
+            self.activity.touch(conn, [label["data_row_id"]], ts)
+        return {
+            "id": review_id,
+            "action": action,
+            "created_at": ts,
+            "created_by": self.actor.user_email,
+        }

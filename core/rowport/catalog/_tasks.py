@@ -5,28 +5,51 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rowport._ids import new_id
 from rowport._time import now_ts
-from rowport.catalog._base import CatalogBase, dumps, loads
+from rowport.catalog._base import Actor, dumps, loads
+from rowport.catalog._db import Database
+from rowport.catalog._protocols import TaskRecord, TaskStatus
 from rowport.errors import InvalidInput
 
-__all__ = ["FINAL_STATUSES", "TASK_STATUSES", "TasksMixin"]
+__all__ = ["SQLiteTaskStore", "runner_identity"]
 
-TASK_STATUSES = ("IN_PROGRESS", "CANCELLING", "COMPLETE", "FAILED", "CANCELED")
-FINAL_STATUSES = ("COMPLETE", "FAILED", "CANCELED")
 # Allowed moves: status only ever moves forward.
 _NEXT = {
-    "IN_PROGRESS": {"CANCELLING", "COMPLETE", "FAILED", "CANCELED"},
-    "CANCELLING": {"CANCELED", "FAILED", "COMPLETE"},
+    TaskStatus.IN_PROGRESS: frozenset(
+        {TaskStatus.CANCELLING, TaskStatus.COMPLETE, TaskStatus.FAILED, TaskStatus.CANCELED}
+    ),
+    TaskStatus.CANCELLING: frozenset({TaskStatus.CANCELED, TaskStatus.FAILED, TaskStatus.COMPLETE}),
 }
+_UNFINISHED = (TaskStatus.IN_PROGRESS.value, TaskStatus.CANCELLING.value)
 _COLUMNS = (
     "id, organization_id, name, type, status, completion_percentage, created_at, updated_at,"
     " created_by, metadata, error, deleted, rows_planned, rows_done, heartbeat_ts, runner"
 )
-_KEYS = tuple(c.strip() for c in _COLUMNS.split(","))
+
+
+def _record(row: Sequence[Any]) -> TaskRecord:
+    return TaskRecord(
+        id=row[0],
+        organization_id=row[1],
+        name=row[2],
+        type=row[3],
+        status=TaskStatus(row[4]),
+        completion_percentage=float(row[5]),
+        created_at=row[6],
+        updated_at=row[7],
+        created_by=row[8],
+        metadata=loads(row[9]),
+        error=row[10],
+        deleted=bool(row[11]),
+        rows_planned=row[12],
+        rows_done=int(row[13]),
+        heartbeat_ts=row[14],
+        runner=row[15],
+    )
 
 
 def runner_identity() -> str:
@@ -34,12 +57,16 @@ def runner_identity() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class TasksMixin(CatalogBase):
-    """Export tasks as rows of the ``tasks`` table."""
+class SQLiteTaskStore:
+    """Export tasks as rows of the ``tasks`` table (the :class:`TaskStore` of the catalog)."""
+
+    def __init__(self, db: Database, actor: Actor) -> None:
+        self.db = db
+        self.actor = actor
 
     def create_task(
         self, name: str, metadata: Mapping[str, Any], *, type: str = "export-data-rows"
-    ) -> dict[str, Any]:
+    ) -> TaskRecord:
         """Persist a new task IN_PROGRESS at 0 % and return its record."""
         task_id = new_id()
         ts = now_ts()
@@ -47,109 +74,96 @@ class TasksMixin(CatalogBase):
             conn.execute(
                 "INSERT INTO tasks (id, organization_id, name, type, status, created_at,"
                 " updated_at, created_by, metadata, heartbeat_ts, runner)"
-                " VALUES (?, ?, ?, ?, 'IN_PROGRESS', ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     task_id,
-                    self.organization_id,
+                    self.actor.organization_id,
                     name,
                     type,
+                    TaskStatus.IN_PROGRESS.value,
                     ts,
                     ts,
-                    self.user_email,
+                    self.actor.user_email,
                     dumps(dict(metadata)),
                     time.time(),
                     runner_identity(),
                 ),
             )
-        return self.get_task_record(task_id)
+        return self.get_task(task_id)
 
-    def get_task_record(self, task_id: str) -> dict[str, Any]:
+    def get_task(self, task_id: str) -> TaskRecord:
         """A task's record; :class:`NotFound` when there is none."""
-        row = self._one(f"SELECT {_COLUMNS} FROM tasks WHERE id = ?", (task_id,), "task", task_id)
-        out = dict(zip(_KEYS, row, strict=True))
-        out["metadata"] = loads(out["metadata"])
-        out["deleted"] = bool(out["deleted"])
-        return out
+        return _record(
+            self.db.one(f"SELECT {_COLUMNS} FROM tasks WHERE id = ?", (task_id,), "task", task_id)
+        )
 
-    def list_task_records(self, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+    def list_tasks(self, *, include_deleted: bool = False) -> list[TaskRecord]:
         """Every task, newest first."""
         sql = f"SELECT {_COLUMNS} FROM tasks"
         if not include_deleted:
             sql += " WHERE deleted = 0"
-        out = []
-        for row in self.conn.execute(sql + " ORDER BY created_at DESC, id DESC"):
-            rec = dict(zip(_KEYS, row, strict=True))
-            rec["metadata"] = loads(rec["metadata"])
-            rec["deleted"] = bool(rec["deleted"])
-            out.append(rec)
-        return out
+        return [
+            _record(row) for row in self.db.conn.execute(sql + " ORDER BY created_at DESC, id DESC")
+        ]
 
-    def task_progress(
+    def record_progress(
         self, task_id: str, *, rows_done: int, rows_planned: int | None, percentage: float
     ) -> None:
         """Record progress and a heartbeat (the runner calls this a few times a second)."""
         with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE tasks SET rows_done = ?, rows_planned = ?, completion_percentage = ?,"
-                " heartbeat_ts = ?, updated_at = ? WHERE id = ? AND status IN"
-                " ('IN_PROGRESS', 'CANCELLING')",
-                (rows_done, rows_planned, percentage, time.time(), now_ts(), task_id),
+                " heartbeat_ts = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)",
+                (rows_done, rows_planned, percentage, time.time(), now_ts(), task_id, *_UNFINISHED),
             )
 
-    def set_task_status(
+    def set_status(
         self,
         task_id: str,
-        status: str,
+        status: TaskStatus,
         *,
         error: str | None = None,
         percentage: float | None = None,
     ) -> bool:
         """Move a task forward; returns False (and changes nothing) for a backward move."""
-        if status not in TASK_STATUSES:
-            raise InvalidInput(
-                f"unknown task status {status!r}; allowed: {', '.join(TASK_STATUSES)}"
-            )
+        try:
+            status = TaskStatus(status)
+        except ValueError:
+            allowed = ", ".join(member.value for member in TaskStatus)
+            raise InvalidInput(f"unknown task status {status!r}; allowed: {allowed}") from None
         with self.db.transaction() as conn:
             row = conn.execute("SELECT status FROM tasks WHERE id = ?", (task_id,)).fetchone()
-            if row is None or status not in _NEXT.get(row[0], set()):
+            if row is None or status not in _NEXT.get(TaskStatus(row[0]), frozenset()):
                 return False
             conn.execute(
                 "UPDATE tasks SET status = ?, error = COALESCE(?, error), updated_at = ?,"
                 " completion_percentage = COALESCE(?, completion_percentage) WHERE id = ?",
-                (status, error, now_ts(), percentage, task_id),
+                (status.value, error, now_ts(), percentage, task_id),
             )
         return True
 
-    def task_status(self, task_id: str) -> str:
-        """The current status string of a task."""
-        return str(
-            self._one("SELECT status FROM tasks WHERE id = ?", (task_id,), "task", task_id)[0]
+    def current_status(self, task_id: str) -> TaskStatus:
+        """The current status of a task."""
+        return TaskStatus(
+            self.db.one("SELECT status FROM tasks WHERE id = ?", (task_id,), "task", task_id)[0]
         )
 
-    def delete_task(self, task_id: str) -> None:
-        """Mark a task deleted (its streams are removed by the caller)."""
-        self.get_task_record(task_id)
-        with self.db.transaction() as conn:
-            conn.execute(
-                "UPDATE tasks SET deleted = 1, updated_at = ? WHERE id = ?", (now_ts(), task_id)
-            )
-
-    def orphaned_tasks(self, stale_after: float) -> list[dict[str, Any]]:
+    def find_orphans(self, stale_after: float) -> list[TaskRecord]:
         """Unfinished tasks whose runner is gone: a process on this host that no longer exists,
         or, for a runner on another host, one whose heartbeat is older than ``stale_after``
         seconds. A live runner on this host is never declared dead, however slow its batch."""
         out = []
         now = time.time()
         host = socket.gethostname()
-        for rec in self.list_task_records(include_deleted=True):
-            if rec["status"] not in ("IN_PROGRESS", "CANCELLING"):
+        for rec in self.list_tasks(include_deleted=True):
+            if rec.status.is_final:
                 continue
-            runner = rec["runner"] or ""
+            runner = rec.runner or ""
             if runner.startswith(host + ":"):
                 pid = int(runner.rsplit(":", 1)[1])
                 if pid != os.getpid() and not _pid_alive(pid):
                     out.append(rec)
-            elif (now - (rec["heartbeat_ts"] or 0)) > stale_after:
+            elif (now - (rec.heartbeat_ts or 0)) > stale_after:
                 out.append(rec)
         return out
 

@@ -21,11 +21,10 @@ from rowport.cli._output import (
     write_lines,
 )
 from rowport.cli._waiting import READABLE, summarize, wait_for
-from rowport.tasks import ExportTask, StreamType
+from rowport.tasks import FINAL_STATUSES, ExportTask, StreamType, TaskStatus
 
 __all__ = ["tasks"]
 
-_FINAL = ("COMPLETE", "FAILED", "CANCELED")
 _NAME_WIDTH = 32
 
 
@@ -38,7 +37,7 @@ def _echo_json(data: Any) -> None:
     click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
 
 
-def _stream_totals(task: ExportTask, status: str) -> dict[str, dict[str, int]] | None:
+def _stream_totals(task: ExportTask, status: TaskStatus) -> dict[str, dict[str, int]] | None:
     if status not in READABLE:
         return None
     return {
@@ -147,7 +146,7 @@ def _stream_lines(task: ExportTask, record: dict[str, Any]) -> list[tuple[str, s
             (name, f"{streams[name]['lines']:,} lines, {format_bytes(streams[name]['bytes'])}")
             for name in ("result", "errors")
         ]
-    if record["status"] == "FAILED":
+    if record["status"] == TaskStatus.FAILED:
         errors = sum(1 for _ in task.stream(StreamType.ERRORS, follow=False))
         return [
             ("result", "not readable: the task failed"),
@@ -268,18 +267,18 @@ def stream_task(
 
 
 def _check_readable(
-    task: ExportTask, status: str, stream_type: StreamType, offset: int | None
+    task: ExportTask, status: TaskStatus, stream_type: StreamType, offset: int | None
 ) -> None:
-    if status == "FAILED" and stream_type is StreamType.RESULT:
+    if status == TaskStatus.FAILED and stream_type is StreamType.RESULT:
         raise click.ClickException(
             f"task {task.uid} failed, so its RESULT cannot be read: {task.errors_message}"
         )
-    if status not in _FINAL:
+    if status not in FINAL_STATUSES:
         raise click.ClickException(
             f"task {task.uid} is {status}: its streams can be read once it ends;"
             " use --follow to read lines as they are committed"
         )
-    if status == "FAILED" and offset is not None:
+    if status == TaskStatus.FAILED and offset is not None:
         raise click.UsageError(
             f"task {task.uid} failed: read its ERRORS by --line", click.get_current_context()
         )
@@ -287,14 +286,14 @@ def _check_readable(
 
 def _lines(
     task: ExportTask,
-    status: str,
+    status: TaskStatus,
     stream_type: StreamType,
     offset: int | None,
     line: int | None,
 ) -> Iterator[bytes]:
     """The lines to print, positioned (a position out of range is a usage error)."""
     try:
-        if status == "FAILED":
+        if status == TaskStatus.FAILED:
             # get_stream() refuses a failed task; its ERRORS stream holds why it failed
             outputs = task.stream(stream_type, follow=False, start_line=line or 0)
             return (item.json_str.encode("utf-8") for item in outputs)
@@ -335,9 +334,9 @@ def _follow(
     # the writer closes the stream just before the runner records the final status
     task.wait_till_done(timeout_seconds=float("inf"))
     status = task.status
-    if status == "FAILED":
+    if status == TaskStatus.FAILED:
         click.echo(f"Error: task {task.uid} failed: {task.errors_message}", err=True)
-    return 0 if status == "COMPLETE" else 1
+    return 0 if status == TaskStatus.COMPLETE else 1
 
 
 def _attach_deliver() -> None:

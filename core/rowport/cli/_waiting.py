@@ -18,7 +18,7 @@ from rowport.cli._output import (
     seconds_between,
     write_lines,
 )
-from rowport.tasks import ExportTask, StreamType
+from rowport.tasks import READABLE_STATUSES, ExportTask, StreamType, TaskStatus
 
 __all__ = [
     "EXIT_CODES",
@@ -31,11 +31,11 @@ __all__ = [
     "wait_for",
 ]
 
-EXIT_CODES = {"COMPLETE": 0, "FAILED": 1, "CANCELED": 1}
-READABLE = ("COMPLETE", "CANCELED")
+EXIT_CODES = {TaskStatus.COMPLETE: 0, TaskStatus.FAILED: 1, TaskStatus.CANCELED: 1}
+READABLE = READABLE_STATUSES
 
 
-def wait_for(task: ExportTask, state: CliState, *, cancel_on_interrupt: bool) -> str:
+def wait_for(task: ExportTask, state: CliState, *, cancel_on_interrupt: bool) -> TaskStatus:
     """Wait (with a progress bar on a terminal) and return the final status.
 
     On Ctrl-C, either cancel the task and wait for it to stop, or just stop waiting; both end
@@ -76,7 +76,7 @@ def _reread_hint(task: ExportTask, stream: StreamType, target: OutputFile | None
 
 
 def _write_stream(
-    task: ExportTask, stream: StreamType, target: OutputFile | None, status: str
+    task: ExportTask, stream: StreamType, target: OutputFile | None, status: TaskStatus
 ) -> None:
     """Write one stream of an ended task; a failure or Ctrl-C leaves nothing at the target
     and says how to read the stream again."""
@@ -111,7 +111,7 @@ def _write_stream(
 
 def deliver(
     task: ExportTask,
-    status: str,
+    status: TaskStatus,
     *,
     output: OutputFile | None,
     errors_file: OutputFile | None,
@@ -126,7 +126,7 @@ def deliver(
     printed the rows.
     """
     try:
-        if status == "COMPLETE" and (output is not None or result_to_stdout):
+        if status == TaskStatus.COMPLETE and (output is not None or result_to_stdout):
             _write_stream(task, StreamType.RESULT, output, status)
         if errors_file is not None:
             _write_stream(task, StreamType.ERRORS, errors_file, status)
@@ -144,16 +144,16 @@ def deliver(
         )
 
 
-def _error_lines(task: ExportTask, status: str) -> int:
+def _error_lines(task: ExportTask, status: TaskStatus) -> int:
     if status in READABLE:
         return task.get_total_lines(StreamType.ERRORS) or 0
     return sum(1 for _ in task.stream(StreamType.ERRORS, follow=False))
 
 
-def sink_failures(task: ExportTask, status: str) -> list[dict[str, Any]]:
+def sink_failures(task: ExportTask, status: TaskStatus) -> list[dict[str, Any]]:
     """The ``SINK_FAILED`` lines of a COMPLETE task: the last lines of its ERRORS stream, one
     per failed sink (only tasks whose request names sinks have any)."""
-    if status != "COMPLETE":
+    if status != TaskStatus.COMPLETE:
         return []
     request = task.metadata.get("request") or {}
     sinks = (request.get("options") or {}).get("sinks") or []
@@ -169,7 +169,7 @@ def sink_failures(task: ExportTask, status: str) -> list[dict[str, Any]]:
     return failures
 
 
-def summarize(task: ExportTask, status: str, *, elapsed: float | None = None) -> int:
+def summarize(task: ExportTask, status: TaskStatus, *, elapsed: float | None = None) -> int:
     """Print how the task ended on stderr; returns the exit code: that of its status, or
     :data:`SINK_FAILED` for a COMPLETE task one of whose sinks failed."""
     if elapsed is None:
@@ -189,9 +189,9 @@ def summarize(task: ExportTask, status: str, *, elapsed: float | None = None) ->
         f" ({format_rate(task.rows_done, elapsed)}); task {task.uid}" + (sinks if failed else ""),
         err=True,
     )
-    if status == "FAILED":
+    if status == TaskStatus.FAILED:
         click.echo(f"Error: task {task.uid} failed: {task.errors_message}", err=True)
-    elif status == "CANCELED":
+    elif status == TaskStatus.CANCELED:
         click.echo(
             f"task {task.uid} was canceled; read the rows exported before it stopped with"
             f" `rowport tasks stream {task.uid}`",

@@ -17,7 +17,7 @@ from rowport.client import Client
 from rowport.demo._build import MEDIA_TYPES, WORKFLOW_STATUSES, DemoCatalog, build_demo
 from rowport.demo._next import print_next_steps
 from rowport.demo._validation import export_validation_fixtures, print_validation
-from rowport.tasks import FileConverter, StreamType
+from rowport.tasks import READABLE_STATUSES, FileConverter, StreamType
 
 if TYPE_CHECKING:
     from rowport.tasks import ExportTask
@@ -128,7 +128,7 @@ def _run_export(
     path = directory / f"{name}.ndjson"
     lines = size = errors = 0
     echo(f"\n== {name}  [{status}]  task {task.uid}  ({seconds:.2f} s)")
-    if status in ("COMPLETE", "CANCELED"):
+    if status in READABLE_STATUSES:
         lines = task.get_total_lines(StreamType.RESULT) or 0
         size = task.get_total_file_size(StreamType.RESULT) or 0
         errors = task.get_total_lines(StreamType.ERRORS) or 0

@@ -11,7 +11,7 @@ import attrs
 
 from rowport.client import Client
 from rowport.demo._build import DemoCatalog
-from rowport.tasks import StreamType
+from rowport.tasks import StreamType, TaskStatus
 
 __all__ = ["ValidationSummary", "export_validation_fixtures", "print_validation"]
 
@@ -49,7 +49,7 @@ def export_validation_fixtures(client: Client, demo: DemoCatalog) -> ValidationS
         task = client.get_project(project_id).export(task_name=name)
         task.wait_till_done(timeout_seconds=600)
         task_ids[media_type], statuses[media_type] = task.uid, task.status
-        if task.status != "COMPLETE":
+        if task.status != TaskStatus.COMPLETE:
             continue
         rows += task.get_total_lines(StreamType.RESULT) or 0
         if not task.has_errors():
@@ -77,7 +77,7 @@ def print_validation(summary: ValidationSummary, echo: Echo) -> None:
     )
     for code, count in summary.codes.items():
         echo(f"  {code:<28}{count:>4}")
-    failed = [m for m, status in summary.statuses.items() if status != "COMPLETE"]
+    failed = [m for m, status in summary.statuses.items() if status != TaskStatus.COMPLETE]
     if failed:
         echo(f"  exports that did not complete: {', '.join(failed)}")
     if summary.example is not None:

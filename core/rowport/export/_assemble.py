@@ -1,7 +1,8 @@
 """Building export rows from the catalog's batch reads, in the reference's key order.
 
-Knows the row format, not SQL: every read is a :class:`~rowport.catalog.Catalog` method that
-returns tuples for a whole batch. The hot path builds plain dicts (orjson encodes them later).
+Knows the row format, not SQL: every read is an :class:`~rowport.catalog.ExportSource` method
+that returns tuples for a whole batch, and plan rows are read by the names of their
+:class:`~rowport.request.PlanLayout`. The hot path builds plain dicts (orjson encodes them later).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Any
 
 import orjson
 
-from rowport.catalog import Catalog
-from rowport.request import ExportKind, ExportRequest
+from rowport.catalog import ExportSource
+from rowport.request import KIND_SPECS, QUEUE_COLUMNS, ExportRequest, PlanLayout
 
 __all__ = ["RowAssembler", "problem"]
 
@@ -58,23 +59,23 @@ class RowAssembler:
     """Assembles the rows of one export request, batch by batch."""
 
     def __init__(
-        self, catalog: Catalog, request: ExportRequest, *, parse_json: bool = True
+        self,
+        source: ExportSource,
+        request: ExportRequest,
+        layout: PlanLayout | None = None,
+        *,
+        parse_json: bool = True,
     ) -> None:
-        self.catalog = catalog
+        self.source = source
         self.request = request
+        self.layout = layout if layout is not None else PlanLayout.for_request(request)
         # Without pipeline steps nobody looks inside stored JSON: pass it through unparsed.
         self._json = _loads if parse_json else orjson.Fragment
-        p = request.params
-        self.kind = request.kind
-        self.catalog_kind = request.kind not in (ExportKind.PROJECT, ExportKind.MODEL_RUN)
-        self.projects = catalog.export_projects(request)
-        self.runs = catalog.export_runs(request)
-        self.show_projects = self.kind is ExportKind.PROJECT or (
-            self.catalog_kind and (p.all_projects or bool(p.project_ids))
-        )
-        self.show_experiments = self.kind is ExportKind.MODEL_RUN or (
-            self.catalog_kind and (p.all_model_runs or bool(p.model_run_ids))
-        )
+        spec = KIND_SPECS[request.kind]
+        self.projects = spec.projects(request)
+        self.runs = spec.runs(request)
+        self.show_projects = spec.shows_projects(request.params)
+        self.show_experiments = spec.shows_runs(request.params)
         self._project_info: dict[str, tuple[str, list[dict[str, Any]]]] = {}
         self._dataset_names: dict[str, str] = {}
         self._ontologies: dict[str, str | None] = {}
@@ -82,83 +83,65 @@ class RowAssembler:
     def _project(self, project_id: str) -> tuple[str, list[dict[str, Any]]]:
         info = self._project_info.get(project_id)
         if info is None:
-            info = self.catalog.project_names_and_tags([project_id]).get(project_id, ("", []))
+            info = self.source.project_names_and_tags([project_id]).get(project_id, ("", []))
             self._project_info[project_id] = info
         return info
 
-    def row_sections(self, queue_columns: bool) -> list[str]:
-        """The per-row lists the catalog builds as JSON in the plan query, in column order."""
-        p = self.request.params
-        names = [
-            name
-            for name, wanted in (
-                ("attachments", p.attachments),
-                ("metadata_fields", p.metadata_fields),
-                ("embeddings", p.embeddings),
-            )
-            if wanted
-        ]
-        if queue_columns and p.project_details:
-            names.append("workflow_history")
-        return names
-
-    def assemble(self, ids: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Rows for ``ids`` (in that order) and the problems met; a broken row is a problem."""
-        return self.assemble_rows(self.catalog.read_rows(ids, self.row_sections(False)))
-
     def assemble_rows(
-        self, base: Sequence[tuple[Any, ...]], queue_columns: bool = False
+        self, base: Sequence[tuple[Any, ...]]
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Rows from a batch of plan rows (``Catalog.iter_plan_rows`` / ``read_rows`` layout,
-        with the :meth:`row_sections` columns) and the problems met. With ``queue_columns`` the
-        project queue state rides along in each base row (project exports)."""
+        """Rows from a batch of plan rows (in :attr:`layout`) and the problems met. When the
+        layout has queue columns the project queue state rides along in each plan row
+        (project exports)."""
         p = self.request.params
-        ids = [r[1] for r in base]
+        at = self.layout.positions
+        i_id, i_key, i_valid = at["id"], at["global_key"], at["attributes_valid"]
+        ids = [r[i_id] for r in base]
         broken: dict[str, str] = {}
         for r in base:
-            if r[12] == 0:
-                broken[r[1]] = "its stored media_attributes are not valid JSON"
-        first = 22 if queue_columns else 13
-        sections = {name: first + i for i, name in enumerate(self.row_sections(queue_columns))}
-        lists = [(name, col) for name, col in sections.items() if name != "workflow_history"]
-        history_col = sections.get("workflow_history")
+            if r[i_valid] == 0:
+                broken[r[i_id]] = "its stored media_attributes are not valid JSON"
+        lists = [(name, at[name]) for name in self.layout.list_sections]
+        queued = self.layout.queue
         projects = (
-            self._projects(ids, base if queue_columns else None, broken, history_col)
-            if self.show_projects
-            else None
+            self._projects(ids, base if queued else None, broken) if self.show_projects else None
         )
         experiments = self._experiments(ids, broken) if self.show_experiments else None
+        i_external, i_row_data, i_media_type = at["external_id"], at["row_data"], at["media_type"]
+        i_attributes, i_dataset = at["media_attributes"], at["dataset_id"]
+        i_created, i_updated = at["created_at"], at["updated_at"]
+        i_activity, i_created_by = at["last_activity_at"], at["created_by"]
         names = self._dataset_names
 
         rows: list[dict[str, Any]] = []
         problems: list[dict[str, Any]] = []
         for r in base:
-            row_id = r[1]
+            row_id = r[i_id]
             try:
                 if row_id in broken:
                     raise ValueError(broken[row_id])
                 data_row: dict[str, Any] = {"id": row_id}
-                if r[2] is not None:
-                    data_row["global_key"] = r[2]
-                if r[3] is not None:
-                    data_row["external_id"] = r[3]
-                data_row["row_data"] = r[4]
+                if r[i_key] is not None:
+                    data_row["global_key"] = r[i_key]
+                if r[i_external] is not None:
+                    data_row["external_id"] = r[i_external]
+                data_row["row_data"] = r[i_row_data]
                 if p.data_row_details:
-                    name = names.get(r[7])
+                    name = names.get(r[i_dataset])
                     if name is None:
-                        self._dataset_names = names = self.catalog.dataset_names()
-                        name = names.get(r[7])
+                        self._dataset_names = names = self.source.dataset_names()
+                        name = names.get(r[i_dataset])
                     data_row["details"] = {
-                        "dataset_id": r[7],
+                        "dataset_id": r[i_dataset],
                         "dataset_name": name,
-                        "created_at": r[8],
-                        "updated_at": r[9],
-                        "last_activity_at": r[10],
-                        "created_by": r[11],
+                        "created_at": r[i_created],
+                        "updated_at": r[i_updated],
+                        "last_activity_at": r[i_activity],
+                        "created_by": r[i_created_by],
                     }
                 row: dict[str, Any] = {
                     "data_row": data_row,
-                    "media_attributes": self._json(r[6]) if r[6] else {},
+                    "media_attributes": self._json(r[i_attributes]) if r[i_attributes] else {},
                 }
                 for name, col in lists:
                     row[name] = self._json(r[col])
@@ -171,40 +154,30 @@ class RowAssembler:
                     problem(
                         "ROW_ASSEMBLY_FAILED",
                         f"could not build data row {row_id}: {exc}",
-                        data_row={"id": row_id, "global_key": r[2]},
+                        data_row={"id": row_id, "global_key": r[i_key]},
                     )
                 )
                 continue
-            row["_media_type"] = r[5]
+            row["_media_type"] = r[i_media_type]
             rows.append(row)
         return rows, problems
 
     def _queue(
         self, ids: Sequence[str], base: Sequence[tuple[Any, ...]] | None
     ) -> list[tuple[Any, ...]]:
-        """Queue rows in :meth:`Catalog.read_queue`'s layout, from the plan rows when the plan
-        carried them (a project export), else read."""
+        """Queue rows in :meth:`ExportSource.read_queue`'s layout, from the plan rows when the
+        plan carried them (a project export), else read."""
         if base is None:
-            return self.catalog.read_queue(ids, self.projects)
+            return self.source.read_queue(ids, self.projects)
         project_id = self.request.scope_ids[0]
         if project_id not in self._ontologies:
-            self._ontologies[project_id] = self.catalog.get_project(project_id)["ontology_id"]
+            self._ontologies[project_id] = self.source.project_ontology(project_id)
         default = self._ontologies[project_id]
+        at = self.layout.positions
+        i_id, i_ontology = at["id"], at["ontology_id"]
+        queue = [at[name] for name in QUEUE_COLUMNS if name != "ontology_id"]
         return [
-            (
-                r[1],
-                project_id,
-                r[13],
-                r[14],
-                r[15],
-                r[16],
-                r[17],
-                r[18],
-                r[19],
-                r[20],
-                r[21] or default,
-            )
-            for r in base
+            (r[i_id], project_id, *[r[i] for i in queue], r[i_ontology] or default) for r in base
         ]
 
     def _projects(
@@ -212,13 +185,12 @@ class RowAssembler:
         ids: Sequence[str],
         base: Sequence[tuple[Any, ...]] | None,
         broken: dict[str, str],
-        history_col: int | None,
     ) -> dict[str, dict[str, Any]]:
-        cat = self.catalog
+        source = self.source
         p = self.request.params
         out: dict[str, dict[str, Any]] = defaultdict(dict)
         labels: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        label_rows = cat.read_labels(ids, self.projects, reviews=p.label_details)
+        label_rows = source.read_labels(ids, self.projects, reviews=p.label_details)
         for r in label_rows:
             if not r[11]:
                 broken[r[0]] = f"label {r[2]} has stored JSON that is not valid"
@@ -239,12 +211,14 @@ class RowAssembler:
             label["annotations"] = self._json(r[5])
             labels[(r[0], r[1])].append(label)
         history: dict[tuple[str, str], Any] = defaultdict(list)
+        history_col = self.layout.positions.get("workflow_history")
         if base is not None and history_col is not None:
             project_id = self.request.scope_ids[0]
+            i_id = self.layout.positions["id"]
             for r in base:
-                history[(r[1], project_id)] = self._json(r[history_col])
+                history[(r[i_id], project_id)] = self._json(r[history_col])
         elif p.project_details:
-            for r in cat.read_history(ids, self.projects):
+            for r in source.read_history(ids, self.projects):
                 history[(r[0], r[1])].append(
                     {
                         "action": r[2],
@@ -281,11 +255,11 @@ class RowAssembler:
         return out
 
     def _experiments(self, ids: Sequence[str], broken: dict[str, str]) -> dict[str, dict[str, Any]]:
-        cat = self.catalog
+        source = self.source
         p = self.request.params
         kinds = ["label", "prediction"] if p.predictions else ["label"]
         annotations: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-        for r in cat.read_run_annotations(ids, self.runs, kinds):
+        for r in source.read_run_annotations(ids, self.runs, kinds):
             if not r[7]:
                 broken[r[0]] = f"model run {r[2]} {r[3]} has stored JSON that is not valid"
                 continue
@@ -298,7 +272,7 @@ class RowAssembler:
                 }
             )
         out: dict[str, dict[str, Any]] = defaultdict(dict)
-        for r in cat.read_run_rows(ids, self.runs):
+        for r in source.read_run_rows(ids, self.runs):
             row_id, model_id, model_name, run_id, run_name, run_row_id, split = r
             experiment = out[row_id].setdefault(model_id, {"name": model_name, "runs": {}})
             run: dict[str, Any] = {

@@ -10,6 +10,7 @@ import click
 import orjson
 
 from rowport._exit_codes import SINK_FAILED
+from rowport.catalog import READABLE_STATUSES
 from rowport.errors import InvalidInput, RowportError
 
 __all__ = ["deliver_command", "parse_sink_option"]
@@ -101,7 +102,7 @@ def deliver_command(task_id: str, sink: str, sink_options: tuple[str, ...]) -> N
     client = _client(ctx)
     try:
         status = client.get_task(task_id).status
-        if status not in ("COMPLETE", "CANCELED"):
+        if status not in READABLE_STATUSES:
             raise click.ClickException(
                 f"task {task_id} is {status}; rows can be re-delivered from COMPLETE or"
                 " CANCELED tasks only"

@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from rowport.catalog import READABLE_STATUSES
 from rowport.errors import InvalidInput
 from rowport.plugins import ExportContext, PluginHost
 from rowport.request import ExportRequest
@@ -16,8 +17,6 @@ from rowport.sinks._stored import missing_withheld, stored_sink
 from rowport.streams import StreamReader
 
 __all__ = ["redeliver"]
-
-_READABLE = ("COMPLETE", "CANCELED")
 
 
 def _parts(client_or_manager: Any) -> tuple[Any, PluginHost]:
@@ -58,13 +57,13 @@ def redeliver(
         secret option of the task's sink was not given again (the message names it).
     """
     manager, host = _parts(client_or_manager)
-    record = manager.catalog.get_task_record(task_id)
-    if record["status"] not in _READABLE:
+    record = manager.tasks.get_task(task_id)
+    if record.status not in READABLE_STATUSES:
         raise InvalidInput(
-            f"task {task_id} is {record['status']}; rows can be re-delivered from COMPLETE or"
+            f"task {task_id} is {record.status}; rows can be re-delivered from COMPLETE or"
             f" CANCELED tasks only"
         )
-    stored_request = record["metadata"]["request"]
+    stored_request = record.metadata["request"]
     given = dict(options or {})
     stored = stored_sink(stored_request, sink) or {}
     missing = missing_withheld(stored.get("withheld") or (), given)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rowport.catalog import FINAL_STATUSES, READABLE_STATUSES, TaskRecord, TaskStatus
 from rowport.tasks._converters import (
     BufferedJsonConverterOutput,
     Converter,
@@ -17,6 +18,8 @@ from rowport.tasks._stream import Stream
 from rowport.tasks._task import ExportTask
 
 __all__ = [
+    "FINAL_STATUSES",
+    "READABLE_STATUSES",
     "BatchStep",
     "BufferedJsonConverterOutput",
     "Converter",
@@ -30,4 +33,6 @@ __all__ = [
     "Stream",
     "StreamType",
     "TaskManager",
+    "TaskRecord",
+    "TaskStatus",
 ]

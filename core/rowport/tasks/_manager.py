@@ -8,9 +8,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from rowport.catalog import Catalog
+from rowport.catalog import Catalog, ExportSource, TaskStatus, TaskStore
 from rowport.plugins import ErrorPolicy, PluginHost, PluginStep
-from rowport.request import ExportKind, ExportRequest
+from rowport.request import ExportRequest
 from rowport.tasks._runner import BatchStep, Delivery, ExportRunner
 from rowport.tasks._task import ExportTask
 
@@ -24,36 +24,45 @@ class TaskManager:
 
     def __init__(
         self,
-        catalog: Catalog,
+        tasks: TaskStore,
+        source: ExportSource,
         tasks_dir: Path,
         *,
+        catalog: Catalog,
         max_workers: int = 2,
         steps: Sequence[BatchStep] = (),
         host: PluginHost | None = None,
     ) -> None:
-        self.catalog = catalog
+        self.tasks = tasks
+        self.source = source
+        self.catalog = catalog  # only for plugins: ``context.catalog``
         self.tasks_dir = Path(tasks_dir)
         self.steps = list(steps)
         self.host = host
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="rowport-export")
         self._done: dict[str, threading.Event] = {}
         self._cancel: dict[str, threading.Event] = {}
-        self._futures: dict[str, Future[str]] = {}
+        self._futures: dict[str, Future[TaskStatus]] = {}
         self.recovered = self.recover_orphans()
+
+    @classmethod
+    def for_catalog(cls, catalog: Catalog, tasks_dir: Path, **options: Any) -> TaskManager:
+        """A manager whose tasks and export reads are the catalog's own stores."""
+        return cls(catalog.tasks, catalog.reads, tasks_dir, catalog=catalog, **options)
 
     def recover_orphans(self) -> list[str]:
         """Fail tasks whose runner is gone (its process died); returns their ids."""
         failed = []
-        for rec in self.catalog.orphaned_tasks(STALE_AFTER):
+        for rec in self.tasks.find_orphans(STALE_AFTER):
             message = (
-                f"the process running this task ({rec['runner']}) stopped before it finished;"
-                f" {_rows_exported(rec['rows_done'], rec['rows_planned'])}"
+                f"the process running this task ({rec.runner}) stopped before it finished;"
+                f" {_rows_exported(rec.rows_done, rec.rows_planned)}"
             )
-            if rec["status"] == "CANCELLING":
-                self.catalog.set_task_status(rec["id"], "CANCELED")
+            if rec.status is TaskStatus.CANCELLING:
+                self.tasks.set_status(rec.id, TaskStatus.CANCELED)
             else:
-                self.catalog.set_task_status(rec["id"], "FAILED", error=message)
-            failed.append(rec["id"])
+                self.tasks.set_status(rec.id, TaskStatus.FAILED, error=message)
+            failed.append(rec.id)
         return failed
 
     def task_dir(self, task_id: str) -> Path:
@@ -66,19 +75,7 @@ class TaskManager:
 
     def check_scope(self, request: ExportRequest) -> None:
         """Raise NotFound before a task exists when the export's scope does not exist."""
-        kind = request.kind
-        if kind is ExportKind.PROJECT:
-            self.catalog.get_project(request.scope_ids[0])
-        elif kind is ExportKind.DATASET:
-            self.catalog.get_dataset(request.scope_ids[0])
-        elif kind is ExportKind.SLICE:
-            self.catalog.get_slice(request.scope_ids[0])
-        elif kind is ExportKind.MODEL_RUN:
-            self.catalog.get_model_run(request.scope_ids[0])
-        for project_id in request.params.project_ids:
-            self.catalog.get_project(project_id)
-        for run_id in request.params.model_run_ids:
-            self.catalog.get_model_run(run_id)
+        self.source.require_scope(request)
 
     def start(
         self,
@@ -91,17 +88,19 @@ class TaskManager:
         """Persist a task for ``request`` and start its runner; returns at once."""
         self.check_scope(request)
         name = request.task_name or _default_name(request)
-        record = self.catalog.create_task(
+        record = self.tasks.create_task(
             name, {"request": _stored_request(request), "legacy": legacy}
         )
-        task_id = record["id"]
+        task_id = record.id
         self._done[task_id] = threading.Event()
         self._cancel[task_id] = threading.Event()
         runner = ExportRunner(
-            self.catalog,
+            self.source,
+            self.tasks,
             task_id,
             request,
             self.task_dir(task_id),
+            catalog=self.catalog,
             steps=self.steps_for(request) if steps is None else steps,
             cancel_event=self._cancel[task_id],
             host=self.host,
@@ -130,7 +129,7 @@ class TaskManager:
         delivery: Delivery = SinkDelivery.from_specs(self.host, specs, result_dir=result_dir)
         return delivery
 
-    def _run(self, runner: ExportRunner) -> str:
+    def _run(self, runner: ExportRunner) -> TaskStatus:
         try:
             return runner.run()
         finally:
@@ -146,9 +145,7 @@ class TaskManager:
 
     def list(self, *, client: Any = None) -> list[ExportTask]:
         """Every task, newest first."""
-        return [
-            ExportTask(self, rec["id"], client=client) for rec in self.catalog.list_task_records()
-        ]
+        return [ExportTask(self, rec.id, client=client) for rec in self.tasks.list_tasks()]
 
     def running(self) -> Sequence[str]:
         """The ids of the tasks this manager started whose runner has not ended yet."""
@@ -156,9 +153,9 @@ class TaskManager:
 
     def cancel(self, task_id: str) -> bool:
         """Ask a running task to stop; False when it had already finished."""
-        self.catalog.get_task_record(task_id)
+        self.tasks.get_task(task_id)
         event = self._cancel.get(task_id)
-        accepted = self.catalog.set_task_status(task_id, "CANCELLING")
+        accepted = self.tasks.set_status(task_id, TaskStatus.CANCELLING)
         if event is not None:
             event.set()
         # A runner in another process sees CANCELLING at its next batch.

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from rowport.catalog import Catalog
+from rowport.catalog import Catalog, ExportSource, TaskStatus, TaskStore
 from rowport.export import RowAssembler, problem
 from rowport.plugins import ExportContext
-from rowport.request import ExportKind, ExportRequest
+from rowport.request import ExportRequest, PlanLayout
 from rowport.streams import PartInfo, StreamWriter
 
 if TYPE_CHECKING:
@@ -73,15 +73,22 @@ class Delivery(Protocol):
 
 
 class ExportRunner:
-    """Runs one export task to its end."""
+    """Runs one export task to its end.
+
+    It reads through an :class:`~rowport.catalog.ExportSource` and records the task in a
+    :class:`~rowport.catalog.TaskStore`; ``catalog`` is only what plugins see as
+    ``context.catalog``.
+    """
 
     def __init__(
         self,
-        catalog: Catalog,
+        source: ExportSource,
+        tasks: TaskStore,
         task_id: str,
         request: ExportRequest,
         directory: Path,
         *,
+        catalog: Catalog,
         steps: Sequence[BatchStep] = (),
         cancel_event: threading.Event | None = None,
         batch_size: int = BATCH_SIZE,
@@ -89,7 +96,8 @@ class ExportRunner:
         host: PluginHost | None = None,
         delivery: Delivery | None = None,
     ) -> None:
-        self.catalog = catalog
+        self.source = source
+        self.tasks = tasks
         self.task_id = task_id
         self.request = request
         self.directory = directory
@@ -125,15 +133,15 @@ class ExportRunner:
     def _canceled(self) -> bool:
         if self.cancel_event.is_set():
             return True
-        status = self.catalog.task_status(self.task_id)
-        if status == "CANCELLING":
+        status = self.tasks.current_status(self.task_id)
+        if status is TaskStatus.CANCELLING:
             self.cancel_event.set()
             return True
-        if status != "IN_PROGRESS":
+        if status is not TaskStatus.IN_PROGRESS:
             raise _Superseded(status)
         return False
 
-    def run(self) -> str:
+    def run(self) -> TaskStatus:
         """Run the export; returns the final status."""
         result = StreamWriter(self.directory / "result")
         errors = StreamWriter(self.directory / "errors")
@@ -148,15 +156,15 @@ class ExportRunner:
             self._close_errors(errors, [])
             if self.delivery is not None:
                 self.delivery.abort(f"the task was ended elsewhere ({ended})")
-            return str(ended)
+            return TaskStatus(str(ended))
         except _Canceled:
             self._close_result(result)
             self._close_errors(errors, [])
             if self.delivery is not None:
                 self.delivery.abort("the export was canceled")
-            self.catalog.set_task_status(self.task_id, "CANCELED")
+            self.tasks.set_status(self.task_id, TaskStatus.CANCELED)
             self._notify("canceled")
-            return "CANCELED"
+            return TaskStatus.CANCELED
         except BaseException as exc:
             message = f"{type(exc).__name__}: {exc}"
             try:
@@ -171,11 +179,11 @@ class ExportRunner:
                 if self.delivery is not None:
                     self.delivery.abort(message)
             finally:
-                self.catalog.set_task_status(self.task_id, "FAILED", error=message)
+                self.tasks.set_status(self.task_id, TaskStatus.FAILED, error=message)
                 self._notify("failed", error=message)
             if not isinstance(exc, Exception):
                 raise
-            return "FAILED"
+            return TaskStatus.FAILED
         self._close_result(result)
         summary = {
             "rows": result.total_lines,
@@ -186,14 +194,14 @@ class ExportRunner:
         sink_problems = self.delivery.close(summary) if self.delivery is not None else []
         self._close_errors(errors, sink_problems)
         summary["errors"] = errors.total_lines
-        self.catalog.task_progress(
+        self.tasks.record_progress(
             self.task_id, rows_done=self.rows_done, rows_planned=self.rows_planned, percentage=100.0
         )
-        if not self.catalog.set_task_status(self.task_id, "COMPLETE", percentage=100.0):
+        if not self.tasks.set_status(self.task_id, TaskStatus.COMPLETE, percentage=100.0):
             # someone else ended the task meanwhile (declared it FAILED): leave it as it is
-            return self.catalog.task_status(self.task_id)
+            return self.tasks.current_status(self.task_id)
         self._notify("completed", summary=summary)
-        return "COMPLETE"
+        return TaskStatus.COMPLETE
 
     def _close_result(self, result: StreamWriter) -> None:
         before = len(result.manifest.parts)
@@ -210,11 +218,11 @@ class ExportRunner:
             self._committed("errors", part)
 
     def _export(self, result: StreamWriter, errors: StreamWriter) -> None:
-        catalog = self.catalog
-        plan = catalog.plan_export(self.request)
+        plan = self.source.plan(self.request)
         self.rows_planned = plan.total
         parse = any(getattr(step, "needs_json", True) for step in self.steps)
-        assembler = RowAssembler(catalog, self.request, parse_json=parse)
+        layout = PlanLayout.for_request(self.request)
+        assembler = RowAssembler(self.source, self.request, layout, parse_json=parse)
         context = self.context
         dumps = orjson.dumps
         if plan.missing:
@@ -232,14 +240,10 @@ class ExportRunner:
                 ]
             )
         last_progress = 0.0
-        project_kind = self.request.kind is ExportKind.PROJECT
-        sections = assembler.row_sections(project_kind)
-        for base in catalog.iter_plan_rows(
-            plan, self.batch_size, with_queue=project_kind, sections=sections
-        ):
+        for base in self.source.iter_batches(plan, self.batch_size, layout):
             if self._canceled():
                 raise _Canceled
-            rows, problems = assembler.assemble_rows(base, queue_columns=project_kind)
+            rows, problems = assembler.assemble_rows(base)
             for step in self.steps:
                 rows, more = step(rows, context)
                 problems.extend(more)
@@ -263,7 +267,7 @@ class ExportRunner:
             now = time.monotonic()
             if now - last_progress >= _PROGRESS_EVERY:
                 last_progress = now
-                catalog.task_progress(
+                self.tasks.record_progress(
                     self.task_id,
                     rows_done=self.rows_done,
                     rows_planned=plan.total,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from rowport.catalog import READABLE_STATUSES, TaskRecord, TaskStatus
 from rowport.errors import ExportTaskException
 from rowport.streams import StreamReader
 from rowport.tasks._converters import (
@@ -29,8 +30,6 @@ STALE_AFTER = 60.0  # seconds between checks for a dead runner while waiting on 
 
 __all__ = ["ExportTask"]
 
-_FINAL = ("COMPLETE", "FAILED", "CANCELED")
-
 
 class ExportTask:
     """A running or finished export. Properties read the task's current record.
@@ -47,7 +46,7 @@ class ExportTask:
         self._manager = manager
         self._client = client
         self._uid = task_id
-        self._record = manager.catalog.get_task_record(task_id)
+        self._record = manager.tasks.get_task(task_id)
 
     # -- the reference's Task surface -------------------------------------------------------
 
@@ -57,14 +56,14 @@ class ExportTask:
         task: ExportTask = client.get_task(task_id)
         return task
 
-    def _fresh(self) -> dict[str, Any]:
-        if self._record["status"] not in _FINAL:
-            self._record = self._manager.catalog.get_task_record(self._uid)
+    def _fresh(self) -> TaskRecord:
+        if not self._record.status.is_final:
+            self._record = self._manager.tasks.get_task(self._uid)
         return self._record
 
     def refresh(self) -> None:
         """Re-read the task's record."""
-        self._record = self._manager.catalog.get_task_record(self._uid)
+        self._record = self._manager.tasks.get_task(self._uid)
 
     @property
     def uid(self) -> str:
@@ -72,74 +71,68 @@ class ExportTask:
 
     @property
     def name(self) -> str:
-        return str(self._record["name"])
+        return str(self._record.name)
 
     @property
     def type(self) -> str:
-        return str(self._record["type"])
+        return str(self._record.type)
 
     @property
-    def status(self) -> str:
-        return str(self._fresh()["status"])
+    def status(self) -> TaskStatus:
+        """IN_PROGRESS, CANCELLING, COMPLETE, FAILED or CANCELED (a ``str`` enum)."""
+        return self._fresh().status
 
     @property
     def completion_percentage(self) -> float:
-        return float(self._fresh()["completion_percentage"])
+        return float(self._fresh().completion_percentage)
 
     @property
     def created_at(self) -> str:
-        return str(self._record["created_at"])
+        return str(self._record.created_at)
 
     @property
     def updated_at(self) -> str:
-        return str(self._fresh()["updated_at"])
+        return str(self._fresh().updated_at)
 
     @property
     def created_by(self) -> str | None:
-        value = self._record["created_by"]
+        value = self._record.created_by
         return None if value is None else str(value)
 
     @property
     def organization(self) -> str:
-        return str(self._record["organization_id"])
+        return str(self._record.organization_id)
 
     @property
     def deleted(self) -> bool:
-        return bool(self._fresh()["deleted"])
+        return bool(self._fresh().deleted)
 
     @property
     def metadata(self) -> dict[str, Any]:
         """The request (kind, scope, params, filters) the task was started with."""
-        data: dict[str, Any] = self._record["metadata"]
-        return data
+        return dict(self._record.metadata)
 
     @property
     def errors_message(self) -> str | None:
         """Why the task failed (None unless FAILED)."""
-        value = self._fresh()["error"]
+        value = self._fresh().error
         return None if value is None else str(value)
 
     @property
     def rows_done(self) -> int:
-        return int(self._fresh()["rows_done"])
+        return int(self._fresh().rows_done)
 
     @property
     def rows_planned(self) -> int | None:
-        value = self._fresh()["rows_planned"]
+        value = self._fresh().rows_planned
         return None if value is None else int(value)
 
-    def progress(self) -> tuple[str, int, int | None, str]:
+    def progress(self) -> tuple[TaskStatus, int, int | None, str]:
         """``(status, rows_done, rows_planned, updated_at)`` read together from one record, so
         the rows and the time they were recorded at belong together (a rate needs both)."""
         self.refresh()
         rec = self._record
-        planned = rec["rows_planned"]
-        return (
-            str(rec["status"]),
-            int(rec["rows_done"]),
-            None if planned is None else int(planned),
-            str(rec["updated_at"]),
-        )
+        return rec.status, rec.rows_done, rec.rows_planned, rec.updated_at
 
     def wait_till_done(self, timeout_seconds: float = 300, check_frequency: float = 2) -> None:
         """Block until the task is COMPLETE, FAILED or CANCELED, or ``timeout_seconds`` pass."""
@@ -147,7 +140,7 @@ class ExportTask:
         event = self._manager.done_event(self._uid)
         interval = 0.02
         next_orphan_check = time.monotonic() + STALE_AFTER
-        while self.status not in _FINAL:
+        while not self.status.is_final:
             if event is None and time.monotonic() >= next_orphan_check:
                 # the runner lives in another process: notice if that process died
                 self._manager.recover_orphans()
@@ -183,9 +176,9 @@ class ExportTask:
 
     def _require_readable(self) -> None:
         status = self.status
-        if status == "FAILED":
+        if status is TaskStatus.FAILED:
             raise ExportTaskException("Task failed")
-        if status not in ("COMPLETE", "CANCELED"):
+        if status not in READABLE_STATUSES:
             raise ExportTaskException("Task is not ready yet")
 
     def get_total_file_size(self, stream_type: StreamType) -> int | None:
@@ -255,7 +248,7 @@ class ExportTask:
         lines = reader.follow(
             start_line,
             poll_interval=poll_interval,
-            stop=lambda: self.status in _FINAL,
+            stop=lambda: self.status.is_final,
             timeout=timeout,
         )
         yield from JsonConverter().convert(lines, total_size=0, total_lines=0)
@@ -266,7 +259,7 @@ class ExportTask:
 
     @property
     def _legacy(self) -> bool:
-        return bool(self._record["metadata"].get("legacy"))
+        return bool(self._record.metadata.get("legacy"))
 
     def _legacy_lines(self, stream_type: StreamType) -> list[Any]:
         if not self._legacy:
@@ -307,4 +300,4 @@ class ExportTask:
         return self._directory(StreamType.ERRORS).resolve().as_uri()
 
     def __repr__(self) -> str:
-        return f"<ExportTask {self._uid} {self._record['status']}>"
+        return f"<ExportTask {self._uid} {self._record.status}>"

@@ -25,7 +25,7 @@ from rowport.catalog._ingest import _records as r
 from rowport.catalog._ingest import _sql as q
 from rowport.catalog._ingest._known import Entity, Known, Write
 from rowport.catalog._ingest._structure import show
-from rowport.catalog._ontology import OntologyIndex, OntologyMixin
+from rowport.catalog._ontology import OntologyIndex, OntologyStore
 from rowport.catalog._projects import WORKFLOW_TASK_NAMES, workflow_task_id
 from rowport.errors import InvalidInput
 from rowport.media_types import MediaType, guess_media_type
@@ -908,7 +908,7 @@ class BatchPlanner:
         media: str,
         at: str,
     ) -> tuple[Any, ...]:
-        _, problems = OntologyMixin.check_annotations(
+        _, problems = OntologyStore.check_annotations(
             label.annotations, index, create_missing=bool(index.ontology_id)
         )
         if problems:
