@@ -62,7 +62,7 @@ class Exported:
         record = self.client.catalog.tasks.get_task(self.task.uid)
         return ExportContext(
             task_id=self.task.uid,
-            request=ExportRequest.from_dict(record["metadata"]["request"]),
+            request=ExportRequest.from_dict(record.metadata["request"]),
             catalog=self.client.catalog,
         )
 

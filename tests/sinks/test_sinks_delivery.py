@@ -84,7 +84,7 @@ def test_redeliver_after_a_failure_delivers_every_row(exported: Exported):
 def test_redeliver_refuses_a_task_that_is_not_finished(exported: Exported):
     record = exported.client.catalog.tasks.create_task("running", exported.task.metadata)
     with pytest.raises(InvalidInput, match="IN_PROGRESS"):
-        redeliver(exported.client, record["id"], "collect")
+        redeliver(exported.client, record.id, "collect")
 
 
 def test_cli_deliver_redrives_a_sink(exported: Exported, tmp_path: Path):
