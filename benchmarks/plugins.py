@@ -29,7 +29,9 @@ from typing import Any
 from rowport import hookimpl
 from rowport.catalog import Catalog
 from rowport.media_types import MediaType
-from rowport.plugins import ErrorPolicy, ExportContext, PluginHost, PluginStep, load
+from rowport.plugins import ExportContext, PluginHost, load
+from rowport.plugins._model import ErrorPolicy
+from rowport.plugins._step import PluginStep
 from rowport.request import build_request
 
 SAMPLE = Path(__file__).resolve().parents[1].parent / "shared/reference/labelbox-samples/image.json"

@@ -30,7 +30,8 @@ from rowport.entities import (
 )
 from rowport.errors import InvalidExportRequest, InvalidInput, RowportError
 from rowport.media_types import MediaType
-from rowport.plugins import ErrorPolicy, PluginHost
+from rowport.plugins import PluginHost
+from rowport.plugins._model import ErrorPolicy
 from rowport.request import ExportKind, ScopeBy, build_request
 from rowport.request._dates import resolve_zone
 from rowport.tasks import ExportTask, TaskManager

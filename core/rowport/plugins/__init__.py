@@ -1,34 +1,24 @@
-"""rowport's plugin system: loading, the typed facade, and the pipeline step.
+"""What plugin authors use from rowport's plugin system.
 
-Plugins implement the hooks in :mod:`rowport.hookspecs` with ``@rowport.hookimpl``. See
-``docs/plugins.md``.
+Plugins implement the hooks in :mod:`rowport.hookspecs` with ``@rowport.hookimpl``; a hook is
+handed an :class:`ExportContext` and reports :class:`Problem` objects; :func:`per_row` turns a
+per-row function into a batch hook. :func:`load` / :class:`PluginHost` load and call plugins
+(for a test or an embedding application). See ``docs/plugins.md``.
+
+The host's internals (the loader's records, the pipeline step, the error policy) live in the
+private modules of this package and are not part of the plugin API.
 """
 
 from __future__ import annotations
 
-from rowport.plugins._host import PluginHost, PluginInfo, RaisedProblem
-from rowport.plugins._manager import (
-    ENTRY_POINT_GROUP,
-    LoadedPlugins,
-    PluginSource,
-    get_plugin_manager,
-    load,
-)
-from rowport.plugins._model import ERROR_POLICIES, ErrorPolicy, ExportContext, Problem
+from rowport.plugins._host import PluginHost, RaisedProblem
+from rowport.plugins._manager import get_plugin_manager, load
+from rowport.plugins._model import ExportContext, Problem
 from rowport.plugins._rows import per_row
-from rowport.plugins._step import ErrorPolicyExceeded, PluginStep
 
 __all__ = [
-    "ENTRY_POINT_GROUP",
-    "ERROR_POLICIES",
-    "ErrorPolicy",
-    "ErrorPolicyExceeded",
     "ExportContext",
-    "LoadedPlugins",
     "PluginHost",
-    "PluginInfo",
-    "PluginSource",
-    "PluginStep",
     "Problem",
     "RaisedProblem",
     "get_plugin_manager",

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from rowport.catalog import Catalog, ExportSource, TaskStatus, TaskStore
-from rowport.plugins import ErrorPolicy, PluginHost, PluginStep
+from rowport.plugins import PluginHost
+from rowport.plugins._model import ErrorPolicy
+from rowport.plugins._step import PluginStep
 from rowport.request import ExportRequest
 from rowport.tasks._runner import BatchStep, Delivery, ExportRunner
 from rowport.tasks._task import ExportTask
