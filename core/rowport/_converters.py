@@ -15,6 +15,7 @@ from cattrs.preconf.orjson import make_converter
 
 from rowport.errors import InvalidExportRequest
 from rowport.request._models import DateRange, ExportFilters, ExportParams, ExportRequest
+from rowport.request._options import ExportOptions
 
 __all__ = ["converter", "structure_request", "unstructure_request"]
 
@@ -47,6 +48,10 @@ for _cls in (ExportParams, ExportFilters):
     converter.register_unstructure_hook(
         _cls, make_dict_unstructure_fn(_cls, converter, _cattrs_omit_if_default=True)
     )
+
+
+converter.register_unstructure_hook(ExportOptions, ExportOptions.to_dict)
+converter.register_structure_hook(ExportOptions, lambda value, _: ExportOptions.from_mapping(value))
 
 
 def unstructure_request(request: ExportRequest) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from types import TracebackType
 from typing import Any
 
 import attrs
-import orjson
 
 from rowport._home import DEFAULT_HOME, default_home
 from rowport.catalog import Catalog, IngestReport, ProgressCallback
@@ -31,8 +30,7 @@ from rowport.entities import (
 from rowport.errors import InvalidExportRequest, InvalidInput, RowportError
 from rowport.media_types import MediaType
 from rowport.plugins import PluginHost
-from rowport.plugins._model import ErrorPolicy
-from rowport.request import ExportKind, ScopeBy, build_request
+from rowport.request import ExportKind, ExportOptions, ScopeBy, build_request
 from rowport.request._dates import resolve_zone
 from rowport.tasks import ExportTask, TaskManager
 
@@ -320,24 +318,16 @@ class Client:
         on_row_error: str | None,
         max_error_ratio: float | None,
         plugin_options: Mapping[str, Any] | None,
-    ) -> dict[str, Any]:
-        options: dict[str, Any] = {}
-        if on_row_error is not None:
-            options["on_row_error"] = on_row_error
-        if max_error_ratio is not None:
-            options["max_error_ratio"] = max_error_ratio
-        try:
-            ErrorPolicy.from_options(options)
-        except InvalidInput as exc:
-            raise InvalidExportRequest(str(exc)) from None
-        if plugin_options is not None:
-            if not isinstance(plugin_options, Mapping):
-                raise InvalidExportRequest("plugin_options must be a dict")
-            try:
-                orjson.dumps(plugin_options)
-            except TypeError as exc:
-                raise InvalidExportRequest(f"plugin_options must be JSON values: {exc}") from None
-            options["plugin_options"] = dict(plugin_options)
+    ) -> ExportOptions:
+        """The export's options, checked once here (sinks against this client's plugins).
+
+        :raises InvalidExportRequest: naming the bad option and what is allowed.
+        """
+        options = ExportOptions.build(
+            on_row_error=on_row_error,
+            max_error_ratio=max_error_ratio,
+            plugin_options=plugin_options,
+        )
         if sinks:
             from rowport.sinks import check_sinks, parse_sink_specs
 
@@ -346,7 +336,8 @@ class Client:
                 check_sinks(self.plugins, specs)
             except InvalidInput as exc:
                 raise InvalidExportRequest(str(exc)) from None
-            options["sinks"] = [{"name": s.name, "options": dict(s.options)} for s in specs]
+            checked = tuple({"name": s.name, "options": dict(s.options)} for s in specs)
+            options = attrs.evolve(options, sinks=checked)
         return options
 
     def deliver(self, task_id: str, sink: str, options: Mapping[str, Any] | None = None) -> Any:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from rowport.errors import InvalidInput
+from rowport.request._options import ERROR_POLICIES, ExportOptions, check_error_policy
 
 if TYPE_CHECKING:
     from rowport.catalog import Catalog
     from rowport.request import ExportRequest
 
 __all__ = ["ERROR_POLICIES", "ErrorPolicy", "ExportContext", "Problem"]
-
-ERROR_POLICIES = ("keep", "skip", "fail")
 
 
 @attrs.frozen(kw_only=True)
@@ -69,17 +66,12 @@ class ErrorPolicy:
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> ErrorPolicy:
         """Read and check ``on_row_error`` / ``max_error_ratio`` from export options."""
-        on_error = options.get("on_row_error", "keep")
-        if on_error not in ERROR_POLICIES:
-            raise InvalidInput(
-                f"on_row_error must be one of {', '.join(ERROR_POLICIES)}, got {on_error!r}"
-            )
-        ratio = options.get("max_error_ratio")
-        if ratio is not None and (
-            isinstance(ratio, bool)
-            or not isinstance(ratio, (int, float))
-            or not math.isfinite(ratio)
-            or not 0 <= ratio <= 1
-        ):
-            raise InvalidInput(f"max_error_ratio must be a number from 0 to 1, got {ratio!r}")
-        return cls(on_row_error=on_error, max_error_ratio=None if ratio is None else float(ratio))
+        on_error, ratio = check_error_policy(
+            options.get("on_row_error", "keep"), options.get("max_error_ratio")
+        )
+        return cls(on_row_error=on_error, max_error_ratio=ratio)
+
+    @classmethod
+    def of(cls, options: ExportOptions) -> ErrorPolicy:
+        """The policy of checked export options."""
+        return cls(on_row_error=options.row_error_policy, max_error_ratio=options.max_error_ratio)

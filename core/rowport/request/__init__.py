@@ -34,11 +34,13 @@ from rowport.request._models import (
     ScopeBy,
     WorkflowStatus,
 )
+from rowport.request._options import ERROR_POLICIES, ExportOptions
 
 __all__ = [
     "DATA_ROW_COLUMNS",
     "DATE_FILTERS",
     "DATE_FORMATS",
+    "ERROR_POLICIES",
     "FILTERS_BY_KIND",
     "ID_LIST_FILTERS",
     "ID_LIST_PARAMS",
@@ -52,6 +54,7 @@ __all__ = [
     "DateRange",
     "ExportFilters",
     "ExportKind",
+    "ExportOptions",
     "ExportParams",
     "ExportRequest",
     "KindSpec",

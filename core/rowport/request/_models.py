@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from enum import Enum
-from types import MappingProxyType
 from typing import Any, Literal
 
 import attrs
+
+from rowport.request._options import ExportOptions
 
 __all__ = [
     "DateRange",
@@ -134,8 +135,8 @@ class ExportFilters:
         return all(getattr(self, field.name) is None for field in attrs.fields(ExportFilters))
 
 
-def _freeze_options(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value))
+def _to_options(value: Mapping[str, Any]) -> ExportOptions:
+    return ExportOptions.from_mapping(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -143,8 +144,9 @@ class ExportRequest:
     """A validated export: build one with :func:`rowport.request.build_request`.
 
     ``scope_ids`` holds the project, dataset, slice or model run id, the data row ids or global
-    keys (``scope_by``) of a data rows export, and nothing for a catalog export. ``options`` is a
-    read-only mapping kept for later extensions.
+    keys (``scope_by``) of a data rows export, and nothing for a catalog export. ``options`` are
+    the checked :class:`ExportOptions` (error policy, sinks, plugin options; a mapping is
+    converted and checked).
     """
 
     kind: ExportKind
@@ -153,7 +155,7 @@ class ExportRequest:
     params: ExportParams = attrs.field(factory=ExportParams)
     filters: ExportFilters = attrs.field(factory=ExportFilters)
     task_name: str | None = None
-    options: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze_options, hash=False)
+    options: ExportOptions = attrs.field(factory=ExportOptions, converter=_to_options, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The request as JSON-ready data (dates as ISO 8601 strings in UTC)."""

@@ -81,7 +81,7 @@ def redeliver(
         task_id=task_id,
         request=request,
         catalog=manager.catalog,
-        options=dict(request.options.get("plugin_options") or {}),
+        options=dict(request.options.plugin_options or {}),
     )
     result_dir = manager.stream_dir(task_id, "result")
     reader = StreamReader(result_dir)

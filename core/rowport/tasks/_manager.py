@@ -116,12 +116,12 @@ class TaskManager:
         """The pipeline of an export: fixed steps, then plugins under the error policy."""
         steps: list[BatchStep] = list(self.steps)
         if self.host is not None:
-            steps.append(PluginStep(self.host, ErrorPolicy.from_options(request.options)))
+            steps.append(PluginStep(self.host, ErrorPolicy.of(request.options)))
         return steps
 
     def delivery_for(self, request: ExportRequest, result_dir: Path) -> Delivery | None:
         """Sink delivery for the sinks the request names (None without sinks)."""
-        specs = request.options.get("sinks") or ()
+        specs = request.options.sinks
         if not specs:
             return None
         from rowport.sinks import SinkDelivery

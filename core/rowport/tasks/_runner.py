@@ -114,7 +114,7 @@ class ExportRunner:
             task_id=task_id,
             request=request,
             catalog=catalog,
-            options=dict(request.options.get("plugin_options") or {}),
+            options=dict(request.options.plugin_options or {}),
         )
         self._started = time.monotonic()
 
