@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from rowport.catalog import ExportSource
-from rowport.request import KIND_SPECS, QUEUE_COLUMNS, ExportRequest, PlanLayout
+from rowport.request import KIND_SPECS, ExportRequest, PlanLayout
 
 __all__ = ["RowAssembler", "problem"]
 
@@ -174,10 +174,25 @@ class RowAssembler:
             self._ontologies[project_id] = self.source.project_ontology(project_id)
         default = self._ontologies[project_id]
         at = self.layout.positions
-        i_id, i_ontology = at["id"], at["ontology_id"]
-        queue = [at[name] for name in QUEUE_COLUMNS if name != "ontology_id"]
+        i_id, i_batch, i_batch_name = at["id"], at["batch_id"], at["batch_name"]
+        i_status, i_task, i_task_name = at["workflow_status"], at["task_id"], at["task_name"]
+        i_priority, i_selected = at["priority"], at["selected_label_id"]
+        i_consensus, i_ontology = at["consensus_count"], at["ontology_id"]
         return [
-            (r[i_id], project_id, *[r[i] for i in queue], r[i_ontology] or default) for r in base
+            (
+                r[i_id],
+                project_id,
+                r[i_batch],
+                r[i_batch_name],
+                r[i_status],
+                r[i_task],
+                r[i_task_name],
+                r[i_priority],
+                r[i_selected],
+                r[i_consensus],
+                r[i_ontology] or default,
+            )
+            for r in base
         ]
 
     def _projects(
