@@ -143,21 +143,6 @@ class KindSpec:
         return None if request.params.all_model_runs else list(request.params.model_run_ids)
 
 
-def _entity_kind(
-    kind: ExportKind, entity: ScopeEntity, params: frozenset[str], filters: frozenset[str]
-) -> KindSpec:
-    return KindSpec(
-        kind=kind,
-        scope=Scope.ENTITY,
-        entity=entity,
-        projects_from=SectionSource.PARAMS,
-        runs_from=SectionSource.PARAMS,
-        queue_columns=False,
-        params=params,
-        filters=filters,
-    )
-
-
 KIND_SPECS: Mapping[ExportKind, KindSpec] = {
     ExportKind.PROJECT: KindSpec(
         kind=ExportKind.PROJECT,
@@ -169,11 +154,25 @@ KIND_SPECS: Mapping[ExportKind, KindSpec] = {
         params=_ROW_SECTIONS | _PROJECT_SECTIONS,
         filters=DATE_FILTERS | ID_LIST_FILTERS | {"workflow_status"},
     ),
-    ExportKind.DATASET: _entity_kind(
-        ExportKind.DATASET, ScopeEntity.DATASET, _CATALOG_PARAMS, _DATASET_FILTERS
+    ExportKind.DATASET: KindSpec(
+        kind=ExportKind.DATASET,
+        scope=Scope.ENTITY,
+        entity=ScopeEntity.DATASET,
+        projects_from=SectionSource.PARAMS,
+        runs_from=SectionSource.PARAMS,
+        queue_columns=False,
+        params=_CATALOG_PARAMS,
+        filters=_DATASET_FILTERS,
     ),
-    ExportKind.SLICE: _entity_kind(
-        ExportKind.SLICE, ScopeEntity.SLICE, _CATALOG_PARAMS, frozenset()
+    ExportKind.SLICE: KindSpec(
+        kind=ExportKind.SLICE,
+        scope=Scope.ENTITY,
+        entity=ScopeEntity.SLICE,
+        projects_from=SectionSource.PARAMS,
+        runs_from=SectionSource.PARAMS,
+        queue_columns=False,
+        params=_CATALOG_PARAMS,
+        filters=frozenset(),
     ),
     ExportKind.MODEL_RUN: KindSpec(
         kind=ExportKind.MODEL_RUN,

@@ -65,8 +65,12 @@ class PlanLayout:
 
     def __attrs_post_init__(self) -> None:
         unknown = [name for name in self.sections if name not in PLAN_SECTIONS]
-        if unknown or ("workflow_history" in self.sections and not self.queue):
-            raise ValueError(f"sections {unknown or ['workflow_history']} cannot be planned")
+        if unknown:
+            raise ValueError(
+                f"unknown plan sections {unknown}; allowed: {', '.join(PLAN_SECTIONS)}"
+            )
+        if "workflow_history" in self.sections and not self.queue:
+            raise ValueError("the workflow_history section needs the queue columns (queue=True)")
         columns = DATA_ROW_COLUMNS + (QUEUE_COLUMNS if self.queue else ()) + self.sections
         object.__setattr__(self, "columns", columns)
         object.__setattr__(self, "positions", _positions(columns))
