@@ -41,6 +41,10 @@ class _Canceled(Exception):
 class _Superseded(Exception):
     """The task was ended by someone else (declared FAILED): stop without touching its status."""
 
+    def __init__(self, status: TaskStatus) -> None:
+        super().__init__(status.value)
+        self.status = status
+
 
 class BatchStep(Protocol):
     """One step of the pipeline: takes a batch of rows, returns the rows to keep and problems.
@@ -156,7 +160,7 @@ class ExportRunner:
             self._close_errors(errors, [])
             if self.delivery is not None:
                 self.delivery.abort(f"the task was ended elsewhere ({ended})")
-            return TaskStatus(str(ended))
+            return ended.status
         except _Canceled:
             self._close_result(result)
             self._close_errors(errors, [])
