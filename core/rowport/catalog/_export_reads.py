@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from rowport.catalog._base import Actor, placeholders
+from rowport.catalog._base import Actor, chunked, placeholders
 from rowport.catalog._datarows import RowStore
 from rowport.catalog._db import Database
 from rowport.catalog._models import ModelStore
@@ -20,7 +20,6 @@ from rowport.request import (
     DATA_ROW_COLUMNS,
     KIND_SPECS,
     QUEUE_COLUMNS,
-    ExportFilters,
     ExportRequest,
     PlanLayout,
     Scope,
@@ -117,6 +116,36 @@ _ENTITY_SCOPES: dict[ScopeEntity, tuple[str, str | None, str]] = {
     ScopeEntity.DATASET: ("data_rows d", "d.dataset_id = ?", "d.rid"),
     ScopeEntity.SLICE: ("data_rows d", None, "d.rid"),
 }
+# The condition that, with ``order_column IN (keys)``, picks a page of a plan's listed keys
+# (see ExportPlan.keys): the scope table's own scope; ``data_rows`` needs none (rid is unique).
+_KEY_SCOPES: dict[ScopeEntity, str] = {
+    ScopeEntity.PROJECT: "p.project_id = ?",
+    ScopeEntity.MODEL_RUN: "m.model_run_id = ?",
+    ScopeEntity.DATASET: "+d.dataset_id = ?",
+}
+# Checking that a scope entity exists without reading its record (a dataset's or a model run's
+# record counts its rows, which the plan does anyway).
+_EXISTS_SQL: dict[ScopeEntity, tuple[str, str]] = {
+    ScopeEntity.DATASET: ("SELECT 1 FROM datasets WHERE id = ?", "dataset"),
+    ScopeEntity.MODEL_RUN: ("SELECT 1 FROM model_runs WHERE id = ?", "model run"),
+}
+
+
+def _keys_page(plan: ExportPlan, select: str, page: Sequence[int]) -> tuple[str, list[Any]]:
+    """The read of one page of a plan's listed keys: a seek per key on the scope index."""
+    col = plan.order_column
+    scope, args = plan.key_scope
+    sql = f"{select} WHERE {scope} AND {col} IN ({placeholders(len(page))}) ORDER BY {col}"
+    return sql, [*args, *page]
+
+
+def _keyset_page(plan: ExportPlan, select: str) -> str:
+    """The read of the page after key ``?`` up to the planned bound ``?``, ``?`` rows long."""
+    col = plan.order_column
+    return (
+        f"{select} WHERE {' AND '.join(plan.where) or '1'}"
+        f" AND {col} > ? AND {col} <= ? ORDER BY {col} LIMIT ?"
+    )
 
 
 @attrs.define
@@ -130,6 +159,12 @@ class ExportPlan:
     max_rid: int
     order_column: str = "d.rid"
     missing: list[str] = attrs.field(factory=list)
+    #: the plan's keys (values of ``order_column``) when it was small enough to list at plan
+    #: time (an id-list filter or scope): batches then seek these keys instead of scanning
+    keys: list[int] | None = None
+    #: the condition (and its parameters) that, with ``order_column IN (keys)``, selects a
+    #: page of ``keys``: the scope table's own scope, or nothing for ``data_rows`` itself
+    key_scope: tuple[str, list[Any]] = ("1", [])
 
 
 class SQLiteExportSource:
@@ -178,8 +213,15 @@ class SQLiteExportSource:
         where: list[str] = []
         params: list[Any] = []
         missing: list[str] = []
+        key_scope: tuple[str, list[Any]] = ("1", [])
+        given: list[int] | None = None
         if spec.entity is not None:
-            entity = self._require_entity(spec.entity, scope[0])
+            if spec.entity in _EXISTS_SQL:
+                sql, what = _EXISTS_SQL[spec.entity]
+                self.db.one(sql, (scope[0],), what, scope[0])
+                entity: dict[str, Any] = {}
+            else:
+                entity = self._require_entity(spec.entity, scope[0])
             from_sql, clause, order = _ENTITY_SCOPES[spec.entity]
             if clause is None:
                 clause, args = self.models.slice_where(entity["filters"])
@@ -188,24 +230,56 @@ class SQLiteExportSource:
             else:
                 where.append(clause)
                 params.append(scope[0])
+            if spec.entity in _KEY_SCOPES:
+                key_scope = (_KEY_SCOPES[spec.entity], [scope[0]])
         elif spec.scope is Scope.DATA_ROWS:
             from_sql = "data_rows d"
-            column = "d.global_key" if request.scope_by == "global_key" else "d.id"
-            where.append(f"d.organization_id = ? AND {column} IN ({placeholders(len(scope))})")
-            params.extend((self.actor.organization_id, *scope))
-            found = {
-                r[0]
-                for r in self.db.conn.execute(
-                    f"SELECT {column} FROM data_rows d WHERE {where[-1]}", params[-len(scope) - 1 :]
-                )
-            }
+            found = self._rids_of(request.scope_by, scope)
             missing = [s for s in scope if s not in found]
+            given = sorted(found.values())
+            where.append(f"d.rid IN ({placeholders(len(found))})")
+            params.extend(found.values())
         else:
             from_sql = "data_rows d"
-            where.append("d.organization_id = ?")
+            where.append("+d.organization_id = ?")  # rid order, not (organization, global key)
             params.append(self.actor.organization_id)
-        self._filter_sql(request, request.filters, where, params)
+        scoped = len(where)
+        self._filter_sql(request, where, params)
+        filters = request.filters
+        listed = filters.data_row_ids or filters.global_keys
+        if listed:
+            # resolved through the unique index once: the plan then seeks these rows by key
+            rids = self._rids_of("id" if filters.data_row_ids else "global_key", listed)
+            where.append(f"{order} IN ({placeholders(len(rids))})")
+            params.extend(rids.values())
         sql_where = " AND ".join(where) or "1"
+        if given is not None or listed:
+            # at most a few thousand rows: list their keys once, so each batch seeks its own
+            # keys instead of re-reading the whole id list (or scanning the scope) per batch
+            if given is not None:  # a data rows export takes no filters: its rows are the keys
+                keys = given
+            else:
+                if len(where) == scoped + 1:  # the id list alone: its keys in the scope table
+                    clause, args = key_scope
+                    sql = (
+                        f"SELECT {order} FROM {from_sql.split(' JOIN ')[0]} WHERE {clause}"
+                        f" AND {where[-1]}"
+                    )
+                    args = [*args, *rids.values()]
+                else:
+                    sql, args = f"SELECT {order} FROM {from_sql} WHERE {sql_where}", params
+                keys = [int(r[0]) for r in self.db.conn.execute(f"{sql} ORDER BY {order}", args)]
+            return ExportPlan(
+                from_sql=from_sql,
+                where=where,
+                params=params,
+                total=len(keys),
+                max_rid=keys[-1] if keys else 0,
+                order_column=order,
+                missing=missing,
+                keys=keys,
+                key_scope=key_scope,
+            )
         total, max_rid = self.db.conn.execute(
             f"SELECT COUNT(*), COALESCE(MAX(d.rid), 0) FROM {from_sql} WHERE {sql_where}", params
         ).fetchone()
@@ -220,44 +294,67 @@ class SQLiteExportSource:
         )
 
     @staticmethod
-    def _filter_sql(
-        request: ExportRequest, filters: ExportFilters, where: list[str], params: list[Any]
-    ) -> None:
-        scoped = KIND_SPECS[request.kind].entity is ScopeEntity.PROJECT
-        project = request.scope_ids[0] if scoped else None
+    def _filter_sql(request: ExportRequest, where: list[str], params: list[Any]) -> None:
+        """AND the request's filters into ``where``. Each is written so that the plan keeps
+        walking the scope's ``rid``-ordered index (a page is then a seek, never a sort): a
+        unary ``+`` keeps SQLite from driving by an unordered index, and the label search
+        probes the row's own labels (``labels_row_created``), never the project's labels by
+        date. ``workflow_status`` and a single batch id drive by their own ``rid``-ordered
+        index. Id lists (``data_row_ids``, ``global_keys``) are not here: :meth:`plan`
+        resolves them to keys once."""
+        filters = request.filters
+        project = KIND_SPECS[request.kind].entity is ScopeEntity.PROJECT
         if filters.last_activity_at is not None:
             rng = filters.last_activity_at
             if rng.start_epoch is not None:
-                where.append("d.last_activity_ts >= ?")
+                where.append("+d.last_activity_ts >= ?")
                 params.append(rng.start_epoch)
             if rng.end_epoch is not None:
-                where.append("d.last_activity_ts <= ?")
+                where.append("+d.last_activity_ts <= ?")
                 params.append(rng.end_epoch)
         if filters.label_created_at is not None:
             rng = filters.label_created_at
-            cond = ["l.data_row_id = d.id"]
-            if project is not None:
-                cond.append("l.project_id = ?")
-                params.append(project)
+            # in a project export the queue entry names the row: no data row read to reject one
+            cond = ["l.data_row_id = p.data_row_id" if project else "l.data_row_id = d.id"]
+            if project:
+                cond.append("l.project_id = p.project_id")
             if rng.start_epoch is not None:
                 cond.append("l.created_ts >= ?")
                 params.append(rng.start_epoch)
             if rng.end_epoch is not None:
                 cond.append("l.created_ts <= ?")
                 params.append(rng.end_epoch)
-            where.append(f"EXISTS (SELECT 1 FROM labels l WHERE {' AND '.join(cond)})")
+            where.append(
+                "EXISTS (SELECT 1 FROM labels l INDEXED BY labels_row_created"
+                f" WHERE {' AND '.join(cond)})"
+            )
         if filters.workflow_status is not None:
             where.append("p.workflow_status = ?")
             params.append(filters.workflow_status.stored)
-        if filters.batch_ids:
-            where.append(f"p.batch_id IN ({placeholders(len(filters.batch_ids))})")
+        if filters.batch_ids and len(filters.batch_ids) == 1:
+            where.append("p.batch_id = ?")
             params.extend(filters.batch_ids)
-        if filters.global_keys:
-            where.append(f"d.global_key IN ({placeholders(len(filters.global_keys))})")
-            params.extend(filters.global_keys)
-        if filters.data_row_ids:
-            where.append(f"d.id IN ({placeholders(len(filters.data_row_ids))})")
-            params.extend(filters.data_row_ids)
+        elif filters.batch_ids:
+            # several batches: an IN on project_data_rows_batch would need a sort per page
+            where.append(f"+p.batch_id IN ({placeholders(len(filters.batch_ids))})")
+            params.extend(filters.batch_ids)
+
+    def _rids_of(self, column: str, values: Sequence[str]) -> dict[str, int]:
+        """``{value: rid}`` of the organization's rows whose ``id`` or ``global_key`` is one of
+        ``values`` (unknown ones are left out), through that column's unique index."""
+        if column == "global_key":
+            sql = "SELECT global_key, rid FROM data_rows WHERE organization_id = ? AND global_key"
+        else:
+            # "+": the (organization_id, global_key) index would scan the whole organization
+            sql = "SELECT id, rid FROM data_rows WHERE +organization_id = ? AND id"
+        found: dict[str, int] = {}
+        for part in chunked(list(values)):
+            found.update(
+                self.db.conn.execute(
+                    f"{sql} IN ({placeholders(len(part))})", (self.actor.organization_id, *part)
+                ).fetchall()
+            )
+        return found
 
     def iter_batches(
         self, plan: ExportPlan, batch_size: int, layout: PlanLayout
@@ -265,15 +362,18 @@ class SQLiteExportSource:
         """The plan's rows, ``batch_size`` at a time, with the columns of ``layout`` (every
         data row column the export writes; the queue columns of the scope project with
         ``layout.queue``; then one JSON array text per name in ``layout.sections``)."""
-        last = 0
-        col = plan.order_column
         select = ", ".join(PLAN_COLUMN_SQL[name] for name in layout.columns)
         joins = " LEFT JOIN batches b ON b.id = p.batch_id" if layout.queue else ""
-        sql = (
-            f"SELECT {select} FROM {plan.from_sql}{joins}"
-            f" WHERE {' AND '.join(plan.where) or '1'}"
-            f" AND {col} > ? AND {col} <= ? ORDER BY {col} LIMIT ?"
-        )
+        select = f"SELECT {select} FROM {plan.from_sql}{joins}"
+        if plan.keys is not None:
+            for start in range(0, len(plan.keys), batch_size):
+                page = plan.keys[start : start + batch_size]
+                rows = self.db.conn.execute(*_keys_page(plan, select, page)).fetchall()
+                if rows:
+                    yield rows
+            return
+        last = 0
+        sql = _keyset_page(plan, select)
         rid = layout.positions["rid"]
         while True:
             rows = self.db.conn.execute(
@@ -283,6 +383,25 @@ class SQLiteExportSource:
                 return
             last = rows[-1][rid]
             yield rows
+
+    def explain_plan(self, plan: ExportPlan, batch_size: int = 100) -> dict[str, list[str]]:
+        """SQLite's query plan (the ``EXPLAIN QUERY PLAN`` details) of the read that counted
+        or listed ``plan`` (``"plan"``) and of a page of its rows (``"page"``), to check which
+        indexes an export walks."""
+        where = " AND ".join(plan.where) or "1"
+        col = plan.order_column
+        select = f"SELECT d.rid, d.id FROM {plan.from_sql}"
+        if plan.keys is not None:
+            planned = f"SELECT {col} FROM {plan.from_sql} WHERE {where} ORDER BY {col}"
+            page: tuple[str, Sequence[Any]] = _keys_page(plan, select, plan.keys[:batch_size])
+        else:
+            planned = f"SELECT COUNT(*), MAX(d.rid) FROM {plan.from_sql} WHERE {where}"
+            page = (_keyset_page(plan, select), (*plan.params, 0, plan.max_rid, batch_size))
+        return {"plan": self._explain(planned, plan.params), "page": self._explain(*page)}
+
+    def _explain(self, sql: str, params: Sequence[Any]) -> list[str]:
+        rows = self.db.conn.execute(f"EXPLAIN QUERY PLAN {sql}", tuple(params))
+        return [str(r[3]) for r in rows]
 
     def dataset_names(self) -> dict[str, str]:
         """``{dataset id: name}`` of the organization."""

@@ -216,4 +216,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX metadata_values_order ON metadata_values (data_row_id, position);
     """,
+    # 3: export filters that keep a plan on rid-ordered indexes: a row's labels by creation
+    # time (label_created_at probes it per row, covering), and a project's queue by workflow
+    # status or batch in rid order (so a filtered page is a seek, not a scan)
+    """
+    CREATE INDEX labels_row_created ON labels (data_row_id, project_id, created_ts);
+    CREATE INDEX project_data_rows_status ON project_data_rows (
+        project_id, workflow_status, data_row_rid
+    );
+    CREATE INDEX project_data_rows_batch ON project_data_rows (project_id, batch_id, data_row_rid);
+    """,
 )
