@@ -364,8 +364,12 @@ class ModelStore:
         ]
 
     def slice_where(self, filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
-        """SQL condition on ``data_rows d`` for a slice's saved filters."""
-        clauses: list[str] = ["d.organization_id = ?"]
+        """SQL condition on ``data_rows d`` for a slice's saved filters.
+
+        Every term on ``d`` carries a unary ``+`` so SQLite walks ``data_rows`` in ``rid``
+        order (each page of the export a seek) instead of picking an index on the term and
+        sorting everything it matches once per page."""
+        clauses: list[str] = ["+d.organization_id = ?"]
         params: list[Any] = [self.actor.organization_id]
         column = {
             "dataset_ids": "d.dataset_id",
@@ -375,7 +379,7 @@ class ModelStore:
         }
         for key, value in filters.items():
             if key in column:
-                clauses.append(f"{column[key]} IN ({placeholders(len(value))})")
+                clauses.append(f"+{column[key]} IN ({placeholders(len(value))})")
                 params.extend(value)
             elif key == "project_ids":
                 clauses.append(
@@ -397,9 +401,9 @@ class ModelStore:
             elif key == "last_activity_at":
                 start, end = (to_epoch(v) for v in value)
                 if start is not None:
-                    clauses.append("d.last_activity_ts >= ?")
+                    clauses.append("+d.last_activity_ts >= ?")
                     params.append(start)
                 if end is not None:
-                    clauses.append("d.last_activity_ts <= ?")
+                    clauses.append("+d.last_activity_ts <= ?")
                     params.append(end)
         return " AND ".join(clauses), params
