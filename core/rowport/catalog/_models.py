@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rowport._canonical import canonical_annotations
 from rowport._ids import new_id
 from rowport._time import now_ts, to_epoch
 from rowport.catalog._base import (
@@ -171,6 +172,11 @@ class ModelStore:
         """Copy project labels into a model run as its ground truth (their rows join the run)."""
         self.get_model_run(run_id)
         labels = [self.projects.get_label(i) for i in dict.fromkeys(label_ids)]
+        media = self._media_types([lab["data_row_id"] for lab in labels])
+        for lab in labels:
+            lab["annotations"] = canonical_annotations(
+                media[lab["data_row_id"]], lab["annotations"]
+            )
         with self.db.transaction() as conn:
             self._upsert_run_rows(conn, run_id, [lab["data_row_id"] for lab in labels], {})
             self._write_run_annotations(conn, run_id, "label", labels)
@@ -205,6 +211,9 @@ class ModelStore:
                 annotations, problems = self.ontologies.check_annotations(annotations, index)
                 if problems:
                     raise InvalidInput(f"{at}: {problems[0].path}: {problems[0].message}")
+            if not isinstance(annotations, Mapping):
+                raise InvalidInput(f"{at}.annotations must be a dict")
+            annotations = canonical_annotations(row["media_type"], annotations)
             prepared.append(
                 {
                     "id": optional_str(spec.get("id"), f"{at}.id") or new_id(),
@@ -219,6 +228,18 @@ class ModelStore:
             self._upsert_run_rows(conn, run_id, [p["data_row_id"] for p in prepared], {})
             self._write_run_annotations(conn, run_id, "prediction", prepared)
         return [p["id"] for p in prepared]
+
+    def _media_types(self, data_row_ids: Sequence[str]) -> dict[str, str]:
+        """``{data row id: media type}`` of the given rows."""
+        ids = list(dict.fromkeys(data_row_ids))
+        return {
+            r[0]: r[1]
+            for part in chunked(ids)
+            for r in self.db.conn.execute(
+                f"SELECT id, media_type FROM data_rows WHERE id IN ({placeholders(len(part))})",
+                tuple(part),
+            )
+        }
 
     def _write_run_annotations(
         self,

@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rowport._canonical import annotation_skeleton, canonical_annotations
 from rowport._ids import new_id
 from rowport._time import now_ts, parse_ts
 from rowport.catalog._base import (
@@ -83,11 +84,7 @@ def workflow_task_id(project_id: str, status: str) -> str:
 
 def default_annotations(media_type: str) -> dict[str, Any]:
     """The empty ``annotations`` object of a label for ``media_type``, in export key order."""
-    if media_type == MediaType.VIDEO.value:
-        return {"frames": {}, "segments": {}, "key_frame_feature_map": {}, "classifications": []}
-    if media_type == MediaType.AUDIO.value:
-        return {"classifications": [], "segments": {}, "timestamp": {}}
-    return {"objects": [], "classifications": [], "relationships": []}
+    return annotation_skeleton(media_type)
 
 
 def _performance(spec: Mapping[str, Any], at: str) -> dict[str, Any] | None:
@@ -470,7 +467,7 @@ class ProjectStore:
             if isinstance(lab, Mapping) and lab.get("global_key") and not lab.get("data_row_id")
         ]
         by_key = self.rows.resolve_global_keys([k for k in keys if isinstance(k, str)])
-        prepared = []
+        prepared: list[dict[str, Any]] = []
         for i, spec in enumerate(labels):
             at = f"labels[{i}]"
             if not isinstance(spec, Mapping):
@@ -493,6 +490,7 @@ class ProjectStore:
             if problems:
                 p = problems[0]
                 raise InvalidInput(f"{at}: {p.path}: {p.message}")
+            annotations = canonical_annotations(project["media_type"], annotations)
             created_at = optional_str(spec.get("created_at"), f"{at}.created_at") or now_ts()
             try:
                 parse_ts(created_at)
