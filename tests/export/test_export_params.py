@@ -329,6 +329,18 @@ def test_project_tags_show_with_default_params(rich: RichCatalog, exported: Expo
     assert [(t["text"], t["color"]) for t in tags] == [("urgent", None), ("night", "#000000")]
 
 
+@pytest.mark.parametrize("kind", ["dataset", "slice", "catalog", "data_rows"])
+def test_project_tags_are_left_out_of_catalog_side_exports(
+    rich: RichCatalog, exported: ExportCache, kind: str
+) -> None:
+    # the seed's field table marks project_tags n/a for model run and catalog exports
+    rows = exported(kind, {"all_projects": True, "project_details": True})
+    sections = [s for row in rows for s in row["projects"].values()]
+    assert sections, "the export shows no project section to check"
+    assert all("project_tags" not in s for s in sections)
+    assert all(list(s) == ["name", "labels", "project_details"] for s in sections)
+
+
 def test_unlabelled_row_has_an_empty_label_list(rich: RichCatalog, exported: ExportCache) -> None:
     row = row_by_id(exported("project"), rich.rows[2].uid)
     assert row["projects"][rich.project.uid]["labels"] == []

@@ -116,7 +116,13 @@ def test_rich_export_fills_every_section(rich: RichCatalog, tmp_path: Path) -> N
     assert row["attachments"] and row["metadata_fields"] and row["embeddings"]
     assert row["data_row"]["details"]
     project = row["projects"][rich.project.uid]
-    assert project["project_tags"] and project["project_details"]["workflow_history"]
+    assert project["project_details"]["workflow_history"]
+    # project_tags belong to project exports only (issue 10)
+    project_rows = result_bytes(SCOPES["project"](rich.client, rich), tmp_path / "p")
+    assert all(
+        orjson.loads(line)["projects"][rich.project.uid]["project_tags"]
+        for line in project_rows.splitlines()
+    )
     (label,) = project["labels"]
     assert label["label_details"]["reviews"] and label["performance_details"]
     run = row["experiments"][rich.model.uid]["runs"][rich.run.uid]

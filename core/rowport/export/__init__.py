@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rowport._canonical import annotation_skeleton, canonical_annotations
 from rowport.export._assemble import RowAssembler, problem
 
-__all__ = ["RowAssembler", "problem"]
+__all__ = ["RowAssembler", "annotation_skeleton", "canonical_annotations", "problem"]

@@ -265,7 +265,8 @@ class RowAssembler:
                     "consensus_expected_label_count": q[9],
                     "workflow_history": history.get((row_id, project_id), []),
                 }
-            section["project_tags"] = tags
+            if self.kind is ExportKind.PROJECT:  # the seed's field table: n/a elsewhere
+                section["project_tags"] = tags
             out[row_id][project_id] = section
         return out
 
