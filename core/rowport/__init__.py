@@ -32,13 +32,16 @@ if TYPE_CHECKING:
         Model,
         ModelRun,
         Ontology,
+        Organization,
         Project,
         Slice,
+        User,
     )
     from rowport.errors import (
         ExportTaskException,
         InvalidExportRequest,
         NotFound,
+        ResourceNotFoundError,
         RowportError,
     )
     from rowport.hookspecs import hookimpl
@@ -79,11 +82,14 @@ _LAZY: dict[str, str] = {
     "ModelRun": "rowport.entities",
     "NotFound": "rowport.errors",
     "Ontology": "rowport.entities",
+    "Organization": "rowport.entities",
     "Project": "rowport.entities",
+    "ResourceNotFoundError": "rowport.errors",
     "RowportError": "rowport.errors",
     "Slice": "rowport.entities",
     "StreamType": "rowport.tasks",
     "TaskStatus": "rowport.tasks",
+    "User": "rowport.entities",
     "WorkflowStatus": "rowport.request",
     "hookimpl": "rowport.hookspecs",
 }
@@ -109,11 +115,14 @@ __all__ = [
     "ModelRun",
     "NotFound",
     "Ontology",
+    "Organization",
     "Project",
+    "ResourceNotFoundError",
     "RowportError",
     "Slice",
     "StreamType",
     "TaskStatus",
+    "User",
     "WorkflowStatus",
     "hookimpl",
 ]

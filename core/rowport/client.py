@@ -24,10 +24,12 @@ from rowport.entities import (
     Model,
     ModelRun,
     Ontology,
+    Organization,
     Project,
     Slice,
+    User,
 )
-from rowport.errors import InvalidExportRequest, InvalidInput, RowportError
+from rowport.errors import InvalidExportRequest, InvalidInput, NotFound, RowportError
 from rowport.media_types import MediaType
 from rowport.plugins import PluginHost
 from rowport.request import ExportKind, ExportOptions, ScopeBy, build_request
@@ -47,18 +49,25 @@ class Client:
     :param max_workers: how many exports run at once in this process.
     :param plugins: the plugins exports run (default: built-ins and installed packages, see
         :func:`rowport.plugins.load`).
+    :param api_key: accepted as the reference's ``Client(api_key=...)`` is, so code written for
+        it runs unchanged; the embedded catalog is local and does not check it (a client of a
+        ``rowport serve`` server sends it). It is kept out of ``repr``.
     """
 
     def __init__(
         self,
         home: str | Path | None = None,
         *,
+        api_key: str | None = None,
         user_email: str | None = None,
         timezone: str = "UTC",
         max_workers: int = 2,
         plugins: PluginHost | None = None,
     ) -> None:
         resolve_zone(timezone)
+        if api_key is not None and not isinstance(api_key, str):
+            raise InvalidInput(f"api_key must be a string, got {type(api_key).__name__}")
+        self._api_key = api_key
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
             raise InvalidInput(f"max_workers must be a positive int, got {max_workers!r}")
         self.home = Path(home if home is not None else default_home()).expanduser().absolute()
@@ -102,6 +111,16 @@ class Client:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    # -- organization and users -------------------------------------------------------------
+
+    def get_organization(self) -> Organization:
+        """The organization this home's catalog belongs to."""
+        return Organization.from_record(self, self.catalog.organization.get_organization())
+
+    def get_user(self) -> User:
+        """The user this client acts as (``user_email``; recorded as ``created_by``)."""
+        return User.from_record(self, self.catalog.organization.get_user())
 
     # -- datasets and data rows -------------------------------------------------------------
 
@@ -229,6 +248,24 @@ class Client:
         """Every slice, oldest first."""
         return [Slice.from_record(self, r) for r in self.catalog.models.list_slices()]
 
+    def get_catalog_slice(
+        self, slice_id: str | None = None, slice_name: str | None = None
+    ) -> Slice | list[Slice]:
+        """A slice by id, or by name (a list when several slices share the name), as the
+        reference's ``get_catalog_slice``.
+
+        :raises InvalidInput: (a ``ValueError``) unless exactly one of them is given.
+        :raises ResourceNotFoundError: when no slice has that id or name.
+        """
+        if (slice_id is None) == (slice_name is None):
+            raise InvalidInput("get_catalog_slice takes exactly one of slice_id and slice_name")
+        if slice_id is not None:
+            return self.get_slice(slice_id)
+        matches = [s for s in self.get_slices() if s.name == slice_name]
+        if not matches:
+            raise NotFound("slice", str(slice_name))
+        return matches[0] if len(matches) == 1 else matches
+
     def get_catalog(self) -> CatalogView:
         """The whole catalog, to export."""
         return CatalogView(client=self)
@@ -352,6 +389,11 @@ class Client:
     def get_task(self, task_id: str) -> ExportTask:
         """The export task with this id (from this or any other process)."""
         return self._tasks.get(task_id, client=self)
+
+    def get_task_by_id(self, task_id: str) -> ExportTask:
+        """The reference's name for :meth:`get_task`; :class:`ResourceNotFoundError` when
+        there is no such task."""
+        return self.get_task(task_id)
 
     def get_tasks(self) -> list[ExportTask]:
         """Every export task, newest first."""

@@ -15,6 +15,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "PluginLoadError",
+    "ResourceNotFoundError",
     "RowportError",
 ]
 
@@ -38,6 +39,10 @@ class NotFound(RowportError, LookupError):
         super().__init__(f"{kind} not found: {id!r}")
         self.kind = kind
         self.id = id
+
+
+#: The reference SDK's name for :class:`NotFound`: ``except ResourceNotFoundError`` catches it.
+ResourceNotFoundError = NotFound
 
 
 class CatalogError(RowportError):

@@ -21,7 +21,8 @@ def finished(task: ExportTask) -> ExportTask:
 
 def rows_of(task: ExportTask) -> list[dict[str, Any]]:
     """Every RESULT row of a finished task."""
-    return [out.json for out in finished(task).get_buffered_stream()]
+    done = finished(task)
+    return [out.json for out in done.get_buffered_stream()] if done.has_result() else []
 
 
 def _row_text(row_data: str) -> str:

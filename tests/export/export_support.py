@@ -77,12 +77,14 @@ def finish(task: ExportTask) -> ExportTask:
 def result_rows(task: ExportTask) -> list[dict[str, Any]]:
     """The RESULT stream of a finished task, parsed (``[]`` when the stream is empty)."""
     finish(task)
-    return [out.json for out in task.get_buffered_stream()]
+    return [out.json for out in task.get_buffered_stream()] if task.has_result() else []
 
 
 def error_rows(task: ExportTask) -> list[dict[str, Any]]:
     """The ERRORS stream of a finished task, parsed."""
     finish(task)
+    if not task.has_errors():
+        return []
     return [out.json for out in task.get_buffered_stream(StreamType.ERRORS)]
 
 

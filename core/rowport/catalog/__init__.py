@@ -17,6 +17,7 @@ from rowport.catalog._export_reads import ExportPlan, SQLiteExportSource
 from rowport.catalog._ingest import Importer, IngestProgress, IngestReport, ProgressCallback
 from rowport.catalog._models import ModelStore
 from rowport.catalog._ontology import AnnotationProblem, OntologyIndex, OntologyStore
+from rowport.catalog._organization import OrganizationStore
 from rowport.catalog._projects import ProjectStore
 from rowport.catalog._protocols import (
     FINAL_STATUSES,
@@ -46,6 +47,7 @@ __all__ = [
     "ModelStore",
     "OntologyIndex",
     "OntologyStore",
+    "OrganizationStore",
     "ProgressCallback",
     "ProjectStore",
     "RowStore",
@@ -71,13 +73,15 @@ class Catalog:
     - ``reads``: an export's plan and batch reads (:class:`SQLiteExportSource`, an
       :class:`ExportSource`);
     - ``importer``: loading export-format rows back, standalone with its own bulk SQL
-      (:class:`Importer`).
+      (:class:`Importer`);
+    - ``organization``: the organization and its users (:class:`OrganizationStore`).
     """
 
     def __init__(self, path: Path, *, user_email: str = "admin@rowport.local") -> None:
         self.db = Database(path)
         self.actor = Actor.ensure(self.db, user_email)
         self.activity = Activity()
+        self.organization = OrganizationStore(self.db, self.actor)
         self.rows = RowStore(self.db, self.actor, self.activity)
         self.ontologies = OntologyStore(self.db, self.actor)
         self.projects = ProjectStore(self.db, self.actor, self.activity, self.rows, self.ontologies)

@@ -139,7 +139,7 @@ def _run_export(
             path.write_bytes(b"")
         echo(f"   RESULT {lines:,} lines, {size:,} bytes -> {path}")
         echo(f"   ERRORS {errors:,} lines")
-        first = next(iter(task.get_buffered_stream()), None)
+        first = next(iter(task.get_buffered_stream()), None) if lines else None
         if first is not None:
             echo("   first row:")
             echo(_preview(first.json))

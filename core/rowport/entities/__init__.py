@@ -10,6 +10,7 @@ from rowport.entities._dataset import DataRow, Dataset
 from rowport.entities._handle import Handle
 from rowport.entities._model import Model, ModelRun
 from rowport.entities._ontology import Ontology
+from rowport.entities._organization import Organization, User
 from rowport.entities._project import Batch, Label, Project
 from rowport.entities._slice import CatalogView, Slice
 
@@ -23,6 +24,8 @@ __all__ = [
     "Model",
     "ModelRun",
     "Ontology",
+    "Organization",
     "Project",
     "Slice",
+    "User",
 ]

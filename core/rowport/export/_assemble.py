@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from rowport.catalog import ExportSource
-from rowport.request import KIND_SPECS, ExportRequest, PlanLayout
+from rowport.request import KIND_SPECS, ExportRequest, PlanLayout, SectionSource
 
 __all__ = ["RowAssembler", "problem"]
 
@@ -76,6 +76,9 @@ class RowAssembler:
         self.runs = spec.runs(request)
         self.show_projects = spec.shows_projects(request.params)
         self.show_experiments = spec.shows_runs(request.params)
+        # project_tags: "Always" for the project an export is scoped to, n/a for model run and
+        # catalog exports (the seed's field table)
+        self.project_tags = spec.projects_from is SectionSource.SCOPE
         self._project_info: dict[str, tuple[str, list[dict[str, Any]]]] = {}
         self._dataset_names: dict[str, str] = {}
         self._ontologies: dict[str, str | None] = {}
@@ -265,7 +268,7 @@ class RowAssembler:
                     "consensus_expected_label_count": q[9],
                     "workflow_history": history.get((row_id, project_id), []),
                 }
-            if self.kind is ExportKind.PROJECT:  # the seed's field table: n/a elsewhere
+            if self.project_tags:
                 section["project_tags"] = tags
             out[row_id][project_id] = section
         return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import warnings
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from rowport.tasks._manager import TaskManager
 
 STALE_AFTER = 60.0  # seconds between checks for a dead runner while waiting on another process
+WAIT_TIMEOUT = 7200.0  # the reference's ExportTask.wait_till_done default: two hours
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["ExportTask"]
 
@@ -134,8 +138,12 @@ class ExportTask:
         rec = self._record
         return rec.status, rec.rows_done, rec.rows_planned, rec.updated_at
 
-    def wait_till_done(self, timeout_seconds: float = 300, check_frequency: float = 2) -> None:
-        """Block until the task is COMPLETE, FAILED or CANCELED, or ``timeout_seconds`` pass."""
+    def wait_till_done(
+        self, timeout_seconds: float = WAIT_TIMEOUT, check_frequency: float = 2
+    ) -> None:
+        """Block until the task is COMPLETE, FAILED or CANCELED, or ``timeout_seconds`` pass
+        (two hours by default, as in the reference). On a timeout it returns with the task
+        still running and logs a warning (logger ``rowport.tasks._task``) naming the task."""
         deadline = time.monotonic() + timeout_seconds
         event = self._manager.done_event(self._uid)
         interval = 0.02
@@ -147,6 +155,16 @@ class ExportTask:
                 next_orphan_check = time.monotonic() + STALE_AFTER
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                if not self.status.is_final:
+                    logger.warning(
+                        "export task %s is still %s after waiting %s s (%s of %s rows);"
+                        " call wait_till_done() again, or cancel() it",
+                        self._uid,
+                        self.status,
+                        f"{timeout_seconds:g}",
+                        self.rows_done,
+                        "?" if self.rows_planned is None else self.rows_planned,
+                    )
                 return
             wait = min(interval, remaining, check_frequency)
             if event is not None:
@@ -155,7 +173,7 @@ class ExportTask:
                 time.sleep(wait)
             interval = min(interval * 2, 0.5)
 
-    def wait_until_done(self, timeout_seconds: float = 300) -> None:
+    def wait_until_done(self, timeout_seconds: float = WAIT_TIMEOUT) -> None:
         """Alias of :meth:`wait_till_done`."""
         self.wait_till_done(timeout_seconds)
 
@@ -213,9 +231,17 @@ class ExportTask:
     def get_buffered_stream(
         self, stream_type: StreamType = StreamType.RESULT
     ) -> Stream[BufferedJsonConverterOutput]:
-        """A reader yielding each line parsed, as :class:`BufferedJsonConverterOutput`."""
+        """A reader yielding each line parsed, as :class:`BufferedJsonConverterOutput`.
+
+        :raises ValueError: when the stream holds nothing (``"Task <id> does not have a RESULT
+            stream"``), as the reference does: check :meth:`has_result` / :meth:`has_errors`
+            first.
+        """
         self._require_readable()
-        return Stream(self._directory(stream_type), _BufferedConverter())
+        directory = self._directory(stream_type)
+        if not StreamReader(directory).total_size:
+            raise ValueError(f"Task {self._uid} does not have a {stream_type.value} stream")
+        return Stream(directory, _BufferedConverter())
 
     def stream(
         self,
