@@ -14,9 +14,11 @@ a dataset export takes) the dataset export:
 
 - plan time: ``build_request`` plus the catalog's ``reads.plan`` (the ordered, counted plan),
   best of three;
-- export time: ``export(filters=...)`` waited for, best of two (five under 20,000 rows). The
-  per-row rate subtracts the fixed cost of a task (the best time of a one-row export), so a
-  2,000-row export is compared fairly with a 200,000-row one;
+- export time: ``export(filters=...)`` waited for, best of two (five under 20,000 rows), in
+  CPU seconds of this process (the runner thread and the waiting one), which other work on a
+  shared machine moves far less than wall time (printed beside it). The per-row rate subtracts
+  the fixed CPU cost of a task (a one-row export), so a 2,000-row export is compared fairly
+  with a 200,000-row one;
 - the ratio of that rate to the unfiltered export's rate of the same kind.
 
 Targets: every plan under 1 s, every ratio at least 0.8. Prints a table and exits 1 when a target
@@ -181,14 +183,16 @@ class Bench:
         ]
 
 
-def best(times: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    """The best wall time of ``times`` calls and the last result."""
+def best(
+    times: int, fn: Callable[[], Any], clock: Callable[[], float] = time.perf_counter
+) -> tuple[float, Any]:
+    """The best time by ``clock`` of ``times`` calls and the last result."""
     out: Any = None
     top = float("inf")
     for _ in range(times):
-        start = time.perf_counter()
+        start = clock()
         out = fn()
-        top = min(top, time.perf_counter() - start)
+        top = min(top, clock() - start)
     return top, out
 
 
@@ -204,22 +208,26 @@ def plan_seconds(client: rowport.Client, scope: str, kind: ExportKind, filters: 
 
 def export_seconds(
     client: rowport.Client, scope: str, kind: ExportKind, filters: Mapping[str, Any]
-) -> tuple[float, int]:
-    """Best time of a waited-for export, and the rows it wrote."""
+) -> tuple[float, float, int]:
+    """Best CPU and wall time of a waited-for export, and the rows it wrote."""
     entity: Any = (
         client.get_project(scope) if kind is ExportKind.PROJECT else client.get_dataset(scope)
     )
 
+    walls: list[float] = []
+
     def run() -> int:
+        start = time.perf_counter()
         task = entity.export(filters=dict(filters))
         task.wait_till_done()
+        walls.append(time.perf_counter() - start)
         if task.status != "COMPLETE":
             raise RuntimeError(f"export {task.uid} ended {task.status}: {task.errors_message}")
         return task.rows_done
 
-    first, rows = best(1, run)
-    again, _ = best(1 if rows >= SMALL_EXPORT else 4, run)  # small exports are noisier
-    return min(first, again), rows
+    first, rows = best(1, run, time.process_time)
+    again, _ = best(1 if rows >= SMALL_EXPORT else 4, run, time.process_time)  # noisier
+    return min(first, again), min(walls), rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,12 +269,12 @@ def run_cases(bench: Bench, only: list[str]) -> int:
         }
         project_ms, dataset_ms = (fixed[k] * 1e3 for k in scopes)
         print(
-            f"fixed cost of a task (a one-row export): project {project_ms:.0f} ms,"
+            f"fixed CPU cost of a task (a one-row export): project {project_ms:.0f} ms,"
             f" dataset {dataset_ms:.0f} ms\n"
         )
         header = (
-            f"{'filter':24} {'kind':8} {'rows':>8} {'plan ms':>8} {'export s':>9}"
-            f" {'rows/s':>9} {'ratio':>6}"
+            f"{'filter':24} {'kind':8} {'rows':>8} {'plan ms':>8} {'wall s':>7} {'cpu s':>7}"
+            f" {'rows/cpu s':>10} {'ratio':>6}"
         )
         print(header)
         print("-" * len(header))
@@ -276,7 +284,7 @@ def run_cases(bench: Bench, only: list[str]) -> int:
                 continue
             scope = scopes[kind]
             plan = plan_seconds(client, scope, kind, filters)
-            seconds, rows = export_seconds(client, scope, kind, filters)
+            seconds, wall, rows = export_seconds(client, scope, kind, filters)
             rate = rows / max(seconds - fixed[kind], 1e-6)
             if name == "none":
                 baseline[kind] = rate
@@ -289,8 +297,8 @@ def run_cases(bench: Bench, only: list[str]) -> int:
             if flags:
                 missed.append(f"{name} ({kind.value}): {', '.join(flags)}")
             print(
-                f"{name:24} {kind.value:8} {rows:8,} {plan * 1e3:8.1f} {seconds:9.2f}"
-                f" {rate:9,.0f} {ratio:6.2f}{'  MISSED' if flags else ''}",
+                f"{name:24} {kind.value:8} {rows:8,} {plan * 1e3:8.1f} {wall:7.2f} {seconds:7.2f}"
+                f" {rate:10,.0f} {ratio:6.2f}{'  MISSED' if flags else ''}",
                 flush=True,
             )
     print()
