@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/streams.py
 	$(BIN)/python benchmarks/export.py
 	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/filters.py
 
 clean:
 	rm -rf $(VENV) .rowport .rowport-demo .pytest_cache .mypy_cache .ruff_cache
