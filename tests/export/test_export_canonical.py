@@ -352,7 +352,7 @@ def test_predictions_and_run_labels_are_stored_canonical(client: rowport.Client)
 def test_run_labels_copied_from_an_imported_file_are_made_canonical(
     client: rowport.Client,
 ) -> None:
-    # ingest keeps a file's labels as they are; copying one into a run stores it canonical
+    # whatever shape an import stored, copying the label into a run stores it canonical
     row = {
         "data_row": {"id": "cfilerow00000000000000001", "row_data": "https://example.com/f.jpg"},
         "media_attributes": {},
