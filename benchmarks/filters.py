@@ -7,7 +7,9 @@ benchmark measures exports, not ingest): every row sits in one dataset and is qu
 project, spread over four batches (by row number modulo 4) and the four workflow statuses
 (modulo 4 again, shifted, so a batch holds rows of every status); every other row has a label,
 created on one of 120 days from 2024-01-01; last activity runs over the same 120 days. The id
-filters list 2,000 rows spread over the whole catalog (the largest list a filter takes).
+filters list 2,000 rows spread evenly over the whole catalog (the largest list a filter takes,
+and the worst case for locality: each row is a page read of its own); ``data_row_ids
+(adjacent)`` lists 2,000 neighbouring rows, for comparison.
 
 Then, for each filter alone and a few combinations, on the project export and (for the filters
 a dataset export takes) the dataset export:
@@ -77,6 +79,7 @@ class Bench:
         step = max(1, rows // ID_FILTER_SIZE)
         picked = list(range(0, rows, step))[:ID_FILTER_SIZE]
         self.row_ids = [cuid("cbenchfilterrow", n) for n in picked]
+        self.adjacent_ids = [cuid("cbenchfilterrow", n) for n in range(min(rows, ID_FILTER_SIZE))]
         self.global_keys = [f"bench-{n}" for n in picked]
         self._fill(org)
 
@@ -171,6 +174,7 @@ class Bench:
             ("batch_ids (2)", project, batches),
             ("global_keys", project, keys),
             ("data_row_ids", project, ids),
+            ("data_row_ids (adjacent)", project, {"data_row_ids": self.adjacent_ids}),
             ("last_activity_at", dataset, since),
             ("label_created_at", dataset, labelled),
             ("global_keys", dataset, keys),
