@@ -63,5 +63,5 @@ def timed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TimedCatalog]:
 def samples() -> Path:
     """The reference's sample rows; the test is skipped when they are not beside the repo."""
     if not SAMPLES.is_dir():
-        pytest.skip(f"reference samples not found at {SAMPLES}")
+        pytest.skip(f"needs: the reference samples at {SAMPLES}")
     return SAMPLES

@@ -23,7 +23,7 @@ from rowport.media_types import MediaType
 
 PARTIAL = SAMPLES / "partial"
 needs_samples = pytest.mark.skipif(
-    not SAMPLES.is_dir(), reason=f"reference samples not found at {SAMPLES}"
+    not SAMPLES.is_dir(), reason=f"needs: the reference samples at {SAMPLES}"
 )
 
 # reference fragments whose annotations are in the reference's own key order

@@ -90,7 +90,7 @@ def test_reference_sample_row_data_gives_exactly_its_media_attributes(
 ) -> None:
     sample_path = SAMPLES / "conversational.data_row_and_media_attributes.json" if SAMPLES else None
     if sample_path is None or not sample_path.is_file():
-        pytest.skip("the reference samples are not available")
+        pytest.skip(f"needs: the reference samples at {SAMPLES}")
     sample = orjson.loads(sample_path.read_bytes())
     project, _ = make_project(
         client,
