@@ -242,3 +242,22 @@ def test_a_strict_import_that_fails_on_a_later_batch_writes_nothing(client: Clie
     assert (report.loaded, report.failed, report.committed) == (0, 1, False)
     assert report.errors[0].line == 2
     assert _dump(client) == before
+
+
+def test_an_imported_label_is_stored_in_the_reference_shape(client: Client) -> None:
+    row = labelled_row(0)
+    annotations = label_of(row)["annotations"]
+    del annotations["classifications"], annotations["relationships"]
+    (box,) = annotations["objects"]
+    box["bounding_box"] = {"width": 4.0, "height": 3.0, "left": 2.0, "top": 1.0}
+    label_of(row)["annotations"]["objects"] = [dict(reversed(list(box.items())))]
+    client.import_rows([row])
+    (exported,) = _export(client)
+    (label,) = exported["projects"][PROJECT_ID]["labels"]
+    assert list(label["annotations"]) == ["objects", "classifications", "relationships"]
+    (obj,) = label["annotations"]["objects"]
+    assert list(obj) == ["feature_id", "name", "value", "annotation_kind", "classifications"] + [
+        "bounding_box"
+    ]
+    assert list(obj["bounding_box"]) == ["top", "left", "height", "width"]
+    assert client.import_rows([row]).unchanged == 1

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 import orjson
 
+from rowport._canonical import canonical_annotations
 from rowport._ids import new_id
 from rowport._time import now_ts, parse_ts
 from rowport.catalog._base import chunked, placeholders
@@ -43,10 +44,12 @@ def _dumps(value: Any) -> str:
 def stored_annotations(annotations: Mapping[str, Any], media_type: str) -> str:
     """The JSON text stored for a label's or prediction's ``annotations``.
 
-    The one place an import turns annotations into what the catalog keeps: the file's own JSON,
-    key order and all, so the export writes it back byte for byte.
+    The one place an import turns annotations into what the catalog keeps: the reference's shape
+    for ``media_type`` (:func:`rowport._canonical.canonical_annotations`: every section the
+    format lists, keys in the reference's order, unknown keys kept after them). A file exported
+    by the reference or by rowport is already in that shape, so it is written back byte for byte.
     """
-    return _dumps(annotations)
+    return _dumps(canonical_annotations(media_type, annotations))
 
 
 AnnotationsWriter = Callable[[Mapping[str, Any], str], str]
@@ -388,7 +391,7 @@ class BatchPlanner:
         for project_id, section in (row.projects or {}).items():
             self._project(sections, row_id, rid, media, project_id, section)
         for model_id, experiment in (row.experiments or {}).items():
-            self._experiment(sections, row_id, rid, model_id, experiment)
+            self._experiment(sections, row_id, rid, media, model_id, experiment)
         ctx.claims.extend(sections.claims)
         if stored is None:
             ctx.add(
@@ -964,7 +967,13 @@ class BatchPlanner:
     # -- model runs ---------------------------------------------------------------------------
 
     def _experiment(
-        self, ctx: _Row, row_id: str, rid: int, model_id: str, experiment: r.Experiment
+        self,
+        ctx: _Row,
+        row_id: str,
+        rid: int,
+        media: str,
+        model_id: str,
+        experiment: r.Experiment,
     ) -> None:
         path = f"$.experiments.{model_id}"
         model = self.known.model(model_id)
@@ -1005,13 +1014,14 @@ class BatchPlanner:
             for kind, items in (("label", run.labels), ("prediction", run.predictions)):
                 if items is not None:
                     self._run_annotations(
-                        ctx, row_id, run_id, kind, items, stored is not None, f"{at}.{kind}s"
+                        ctx, row_id, media, run_id, kind, items, stored is not None, f"{at}.{kind}s"
                     )
 
     def _run_annotations(
         self,
         ctx: _Row,
         row_id: str,
+        media: str,
         run_id: str,
         kind: str,
         items: list[r.RunAnnotation],
@@ -1020,7 +1030,6 @@ class BatchPlanner:
     ) -> None:
         desired: list[tuple[Any, ...]] = []
         seen: set[str] = set()
-        media = self.stored.rows[row_id][6] if row_id in self.stored.rows else ""
         for i, item in enumerate(items):
             if item.id in seen:
                 raise _Refused(f"{path}[{i}].id: {kind} {item.id!r} is given twice")
