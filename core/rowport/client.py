@@ -365,6 +365,10 @@ class Client:
             max_error_ratio=max_error_ratio,
             plugin_options=plugin_options,
         )
+        if plugin_options is not None:
+            problems = self.plugins.check_plugin_options(plugin_options)
+            if problems:
+                raise InvalidExportRequest("; ".join(problems))
         if sinks:
             from rowport.sinks import check_sinks, parse_sink_specs
 
@@ -376,6 +380,60 @@ class Client:
             checked = tuple({"name": s.name, "options": dict(s.options)} for s in specs)
             options = attrs.evolve(options, sinks=checked)
         return options
+
+    def _probe_media(
+        self,
+        kind: ExportKind,
+        scope_ids: Sequence[str] = (),
+        *,
+        only_missing: bool = True,
+        task_name: str | None = None,
+        plugin_options: Mapping[str, Any] | None = None,
+    ) -> ExportTask:
+        """Validate a media probe and start its task (every ``probe_media()`` comes here).
+
+        :param only_missing: read only rows whose stored attributes lack what their media
+            type's plugin fills (default); False re-reads every row.
+        :param plugin_options: options for plugins, as for an export (``media.timeout``,
+            ``media.max_bytes``...); ``media.fetch`` is the probe's to set.
+        :raises InvalidExportRequest: before any task exists, naming the bad value.
+        """
+        if self._closed:
+            raise RowportError("this client is closed")
+        if not isinstance(only_missing, bool):
+            raise InvalidExportRequest(f"only_missing must be True or False, got {only_missing!r}")
+        media = (plugin_options or {}).get("media") if isinstance(plugin_options, Mapping) else None
+        if isinstance(media, Mapping) and "fetch" in media:
+            raise InvalidExportRequest(
+                "a media probe reads media by definition: drop plugin_options['media']['fetch']"
+                " and pass only_missing=False to re-read rows that have attributes"
+            )
+        request = build_request(
+            kind, scope_ids=tuple(scope_ids), task_name=task_name, timezone=self.timezone
+        )
+        options = self._export_options(None, None, None, plugin_options)
+        given = dict(options.plugin_options or {})
+        media_options = dict(given.get("media") or {})
+        media_options["fetch"] = "missing" if only_missing else "always"
+        given["media"] = media_options
+        request = attrs.evolve(request, options=attrs.evolve(options, plugin_options=given))
+        return self._tasks.start_probe(request, only_missing=only_missing, client=self)
+
+    def probe_media(
+        self,
+        *,
+        only_missing: bool = True,
+        task_name: str | None = None,
+        plugin_options: Mapping[str, Any] | None = None,
+    ) -> ExportTask:
+        """Read the media of every data row of the catalog and store the attributes found, as a
+        task (see :meth:`Dataset.probe_media <rowport.entities.Dataset.probe_media>`)."""
+        return self._probe_media(
+            ExportKind.CATALOG,
+            only_missing=only_missing,
+            task_name=task_name,
+            plugin_options=plugin_options,
+        )
 
     def deliver(self, task_id: str, sink: str, options: Mapping[str, Any] | None = None) -> Any:
         """Re-drive ``sink`` from a finished task's RESULT stream (see ``docs/sinks.md``).

@@ -12,7 +12,7 @@ hook call per batch, not per row, and can fetch media for many rows at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -75,6 +75,40 @@ def rowport_transform_rows(
     :param rows: the batch, all of one media type; change the dicts in place.
     :param context: the export this batch belongs to.
     :return: problems met while transforming (None or empty when all is well).
+    """
+
+
+# -- media -------------------------------------------------------------------------------------
+
+
+@hookspec
+def rowport_probe_media(
+    rows: list[dict[str, Any]], context: ExportContext, only_missing: bool
+) -> Iterable[Problem] | None:
+    """Read the media of a batch of rows and set each row's ``media_attributes`` to what it
+    found; a media probe task (``dataset.probe_media()``, ``rowport media probe``) calls it.
+
+    Exports do not read media by default, so this is where attributes come from: rowport
+    stores every row whose ``media_attributes`` changed, writes one RESULT line per row and
+    an ERRORS line per problem. ``context.options["media"]["fetch"]`` is ``"missing"`` or
+    ``"always"`` as ``only_missing`` says, so helpers that read it behave alike.
+
+    :param rows: the batch, all of one media type (``data_row`` and ``media_attributes``,
+        labels when the probe is of a project).
+    :param context: the probe task (its ``task_id``, ``request`` scope, ``options``).
+    :param only_missing: read only rows whose stored attributes lack what this plugin fills;
+        False re-reads every row and replaces the attributes it computes.
+    :return: media that could not be read or parsed (``MEDIA_UNREACHABLE``...).
+    """
+
+
+@hookspec
+def rowport_check_plugin_options(options: Mapping[str, Any]) -> Iterable[str] | None:
+    """Check an export's (or media probe's) ``plugin_options`` before any task exists.
+
+    :param options: the whole ``plugin_options`` mapping the caller gave.
+    :return: one message per bad value, naming the option, what it got and what is allowed;
+        any message refuses the request with :class:`~rowport.errors.InvalidExportRequest`.
     """
 
 

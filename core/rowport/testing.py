@@ -464,11 +464,19 @@ def serve_media(root: Path, *, honour_range: bool = True) -> Iterator[MediaServe
 
 
 def export_rows(
-    exportable: Any, **options: Any
+    exportable: Any, *, media_fetch: str | None = None, **options: Any
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Run ``exportable.export(**options)`` to COMPLETE; return (RESULT rows, ERRORS lines)."""
+    """Run ``exportable.export(**options)`` to COMPLETE; return (RESULT rows, ERRORS lines).
+
+    :param media_fetch: set ``plugin_options["media"]["fetch"]`` (``"missing"``, ``"always"``)
+        so the export reads media, which it does not by default.
+    """
     from rowport.tasks import StreamType
 
+    if media_fetch is not None:
+        plugin_options = dict(options.pop("plugin_options", None) or {})
+        plugin_options["media"] = {**(plugin_options.get("media") or {}), "fetch": media_fetch}
+        options["plugin_options"] = plugin_options
     task = exportable.export(**options)
     task.wait_till_done(timeout_seconds=60)
     if task.status != TaskStatus.COMPLETE:

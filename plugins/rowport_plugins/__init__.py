@@ -9,6 +9,7 @@ from __future__ import annotations
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "rowport_plugins.sinks",
     "rowport_plugins.ontology",
+    "rowport_plugins.media",
     "rowport_plugins.text",
     "rowport_plugins.conversational",
     "rowport_plugins.image",

@@ -2,7 +2,14 @@
 walking a row's labels, and reading their per-plugin options.
 
 Plugin options live under the plugin's short name in the export's ``plugin_options``:
-``export(plugin_options={"image": {"clip": True}, "media": {"fetch": False}})``.
+``export(plugin_options={"image": {"clip": True}, "media": {"fetch": "missing"}})``.
+
+``media.fetch`` says when an export reads media (files and URLs): ``"off"`` (the default:
+never; stored attributes are used and checks that need absent ones are skipped), ``"missing"``
+(rows whose stored attributes lack what a plugin fills) or ``"always"`` (every row, refreshing
+the stored attributes). ``False`` (the older spelling) reads nothing and adds no attributes at
+all, not even those a plugin derives from ``row_data`` alone. A media probe task
+(``dataset.probe_media()``) reads media outside of exports and stores what it finds.
 """
 
 from __future__ import annotations
@@ -15,22 +22,28 @@ from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
 
 __all__ = [
+    "FETCH_MODES",
     "cut",
     "fetch_enabled",
+    "fetch_mode",
     "fetcher",
     "fill_media_attributes",
+    "fills_attributes",
     "is_int",
     "is_number",
     "iter_labels",
     "iter_objects",
     "plugin_options",
+    "probe_media_attributes",
     "read_once",
+    "reads",
 ]
 
 T = TypeVar("T")
 _READ_CACHE_ENTRIES = 4096
 
 _FETCHER_KEY = "rowport_plugins.fetcher"
+FETCH_MODES = ("off", "missing", "always")
 
 
 def plugin_options(context: ExportContext, name: str) -> Mapping[str, Any]:
@@ -54,44 +67,85 @@ def fetcher(context: ExportContext) -> MediaFetcher:
     return made
 
 
+def fetch_mode(context: ExportContext) -> str:
+    """When this export reads media: ``"off"`` (default), ``"missing"`` or ``"always"``
+    (``plugin_options["media"]["fetch"]``; ``True`` reads as ``"missing"``, ``False`` as
+    ``"off"``; anything else was refused before the task started)."""
+    value = plugin_options(context, "media").get("fetch", "off")
+    if value is True:
+        return "missing"
+    return value if value in FETCH_MODES else "off"
+
+
+def fills_attributes(context: ExportContext) -> bool:
+    """False only for ``media.fetch = False``: no attributes are added, not even those a
+    plugin derives from ``row_data`` without reading anything."""
+    return plugin_options(context, "media").get("fetch") is not False
+
+
+def reads(
+    context: ExportContext, stored: Mapping[str, Any] | None, required: Iterable[str]
+) -> bool:
+    """Whether this export reads a row's media, given its stored attributes and the keys the
+    plugin needs: always with ``"always"``, when one is absent with ``"missing"``, never with
+    ``"off"``."""
+    mode = fetch_mode(context)
+    if mode == "always":
+        return True
+    if mode == "off":
+        return False
+    have = stored or {}
+    return not all(key in have for key in required)
+
+
 def fill_media_attributes(
     rows: list[dict[str, Any]],
     context: ExportContext,
     compute: Callable[[dict[str, Any], MediaFetcher], dict[str, Any]],
     *,
     required: Iterable[str],
+    mode: str | None = None,
+    store: bool = True,
+    report_offline: bool = False,
 ) -> list[Problem]:
-    """Compute media attributes for rows that lack any of ``required``, from the real media.
+    """Compute media attributes with ``compute(row, fetcher)``, for the rows ``mode`` selects.
 
-    ``compute(row, fetcher)`` returns the attributes (it may raise :class:`MediaError`; any
-    other exception is reported as ``MEDIA_UNREADABLE``). Computed keys are added after the
-    stored ones (stored values win) and cached back into the catalog, so the next export reads
-    them without touching the media. ``plugin_options["media"]["fetch"] = False`` turns this
-    off; ``["cache"] = False`` keeps the catalog as it is.
+    ``mode`` (default: the export's :func:`fetch_mode`): ``"missing"`` computes for rows that
+    lack any of ``required``, and stored values win over computed ones; ``"always"`` computes
+    for every row and computed values replace stored ones (other stored keys are kept);
+    ``"off"`` computes nothing. Use ``"missing"`` for attributes derived from ``row_data``
+    alone, which read nothing. ``compute`` may raise :class:`MediaError` (a ``MEDIA_OFFLINE``
+    one is left unreported unless ``report_offline``); any other exception is reported as
+    ``MEDIA_UNREADABLE``. With ``store`` (and unless ``plugin_options["media"]["cache"]`` is
+    False) what was computed is written back to the catalog, so the next export reads it
+    without touching the media. ``plugin_options["media"]["fetch"] = False`` turns this off.
     """
-    options = plugin_options(context, "media")
-    if options.get("fetch") is False:
+    if not fills_attributes(context):
         return []
+    chosen = fetch_mode(context) if mode is None else mode
+    if chosen == "off":
+        return []
+    options = plugin_options(context, "media")
     wanted = tuple(required)
     problems: list[Problem] = []
     computed: dict[str, dict[str, Any]] = {}
     media = fetcher(context)
     for index, row in enumerate(rows):
         stored = row.get("media_attributes") or {}
-        if all(key in stored for key in wanted):
+        if chosen != "always" and all(key in stored for key in wanted):
             continue
         source = row["data_row"]["row_data"]
         try:
             found = compute(row, media)
         except MediaError as exc:
-            if exc.code == "MEDIA_OFFLINE":
+            if exc.code == "MEDIA_OFFLINE" and not report_offline:
                 continue  # offline: remote media is left alone, not reported
             problems.append(
                 Problem(
                     index=index,
                     code=exc.code,
                     message=exc.message,
-                    details={"source": cut(source)},
+                    details={"source": cut(str(source))},
                 )
             )
             continue
@@ -101,17 +155,41 @@ def fill_media_attributes(
                     index=index,
                     code="MEDIA_UNREADABLE",
                     message=f"cannot read the media's attributes: {type(exc).__name__}: {exc}",
-                    details={"source": cut(source)},
+                    details={"source": cut(str(source))},
                 )
             )
             continue
-        merged = {**found, **stored} if stored else dict(found)
-        ordered = {**{k: merged[k] for k in found if k in merged}, **stored}
+        if chosen == "always":
+            ordered = {**found, **{k: v for k, v in stored.items() if k not in found}}
+        else:
+            merged = {**found, **stored} if stored else dict(found)
+            ordered = {**{k: merged[k] for k in found if k in merged}, **stored}
         row["media_attributes"] = ordered
         computed[row["data_row"]["id"]] = ordered
-    if computed and options.get("cache") is not False:
+    if computed and store and options.get("cache") is not False:
         context.catalog.rows.set_media_attributes(computed)
     return problems
+
+
+def probe_media_attributes(
+    rows: list[dict[str, Any]],
+    context: ExportContext,
+    compute: Callable[[dict[str, Any], MediaFetcher], dict[str, Any]],
+    *,
+    required: Iterable[str],
+    only_missing: bool,
+) -> list[Problem]:
+    """The body of a ``rowport_probe_media`` hook: :func:`fill_media_attributes` for a media
+    probe task (``"missing"`` or ``"always"``; offline sources reported; the task stores)."""
+    return fill_media_attributes(
+        rows,
+        context,
+        compute,
+        required=required,
+        mode="missing" if only_missing else "always",
+        store=False,
+        report_offline=True,
+    )
 
 
 def iter_labels(row: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Mapping[str, Any]]]:
@@ -149,8 +227,8 @@ def iter_objects(
 
 
 def fetch_enabled(context: ExportContext) -> bool:
-    """False when the export turned media reading off (``plugin_options["media"]["fetch"]``)."""
-    return plugin_options(context, "media").get("fetch") is not False
+    """Whether this export may read media at all (``media.fetch`` is not ``"off"``)."""
+    return fetch_mode(context) != "off"
 
 
 def read_once(

@@ -1,7 +1,10 @@
 """Built-in plugin for ``audio`` rows: reads the duration, sample rate and channels of WAV files
 from their header, and checks temporal classifications against the duration.
 
-The media attributes come from the real file when a row has no ``duration_ms``: only the RIFF
+The media attributes come from the real file when a media probe (or an export with
+``media.fetch`` on) meets a row without ``duration_ms`` (with ``"always"``: any row); by
+default an export reads nothing and checks timestamps against a stored ``duration_ms`` only.
+Only the RIFF
 header is read (the first ``plugin_options["audio"]["head_bytes"]`` bytes, 64 KiB by default;
 an HTTP Range request where the server honours it), the ``fmt `` chunk and the size of the
 ``data`` chunk are enough, the samples are never read. Other formats (MP3, Ogg, FLAC, M4A...)
@@ -35,7 +38,9 @@ from rowport_plugins._media import (
     fill_media_attributes,
     iter_labels,
     plugin_options,
+    probe_media_attributes,
     read_once,
+    reads,
 )
 from rowport_plugins._media import is_number as _is_number
 
@@ -45,6 +50,7 @@ __all__ = [
     "parse_wav",
     "read_wav",
     "rowport_declare_media_types",
+    "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
     "timestamp_problem",
@@ -54,6 +60,7 @@ NAME = "audio"
 DEFAULT_HEAD_BYTES = 64 * 1024
 MAX_HEADER_READS = 4
 _CACHE_KEY = "rowport_plugins.audio.probed"
+_REQUIRED = ("duration_ms",)
 
 # format tags whose block_align is one sample frame: PCM, IEEE float, A-law, mu-law, extensible
 _FRAME_FORMATS = frozenset({0x0001, 0x0003, 0x0006, 0x0007, 0xFFFE})
@@ -320,10 +327,9 @@ def rowport_declare_media_types() -> Sequence[str]:
 def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
     """Read the duration of rows that do not store it, and check every timestamp entry."""
     problems: list[Problem] = []
-    fetch = _fetch_enabled(context)
     for index, row in enumerate(rows):
         duration = _stored_duration(row)
-        if duration is None and fetch:
+        if reads(context, {} if duration is None else row["media_attributes"], _REQUIRED):
             probed = _probe(row, context)
             if isinstance(probed, MediaError):
                 source = str(row["data_row"]["row_data"])
@@ -358,14 +364,28 @@ def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -
     readable = [
         row
         for row in rows
-        if "duration_ms" in (row.get("media_attributes") or {})
-        or not isinstance(_probe(row, context), MediaError)
+        if reads(context, row.get("media_attributes"), _REQUIRED)
+        and not isinstance(_probe(row, context), MediaError)
     ]
     position = {id(row): i for i, row in enumerate(rows)}
     found = fill_media_attributes(
         readable,
         context,
         lambda row, _media: _attributes(row, context),
-        required=["duration_ms"],
+        required=_REQUIRED,
     )
     return [attrs.evolve(p, index=position[id(readable[p.index])]) for p in found]
+
+
+@hookimpl(trylast=True)
+def rowport_probe_media(
+    rows: list[dict[str, Any]], context: ExportContext, only_missing: bool
+) -> list[Problem]:
+    """Read each WAV header (those without ``duration_ms`` when ``only_missing``)."""
+    return probe_media_attributes(
+        rows,
+        context,
+        lambda row, _media: _attributes(row, context),
+        required=_REQUIRED,
+        only_missing=only_missing,
+    )

@@ -5,7 +5,9 @@ A conversational row's ``row_data`` is the conversation JSON (``{"messages": [{"
 "content", "canLabel", ...}], "modelOutputs": [...]}``), inline, or a reference to a JSON file:
 a local path (``/...``, ``./...``, ``../...``), a ``file://`` or an ``http(s)://`` URL, read
 whole (up to ``plugin_options["media"]["max_bytes"]``) as UTF-8. An inline conversation starts
-with ``{``, so every other reference-shaped ``row_data`` is read. Parsed conversations are kept
+with ``{``, so every other reference-shaped ``row_data`` is a file, read by an export only with
+``media.fetch`` on (``"missing"`` or ``"always"``; by default its labels are not checked) and
+by a media probe, which stores the file's attributes. Parsed conversations are kept
 per export in ``context.state`` (a bounded LRU).
 
 Offsets inside a message are **Unicode code points** of its ``content``, ``end`` inclusive.
@@ -27,7 +29,13 @@ from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
 from rowport_plugins._media import cut as _cut
-from rowport_plugins._media import fetcher, fill_media_attributes, iter_labels
+from rowport_plugins._media import (
+    fetch_mode,
+    fetcher,
+    fill_media_attributes,
+    iter_labels,
+    probe_media_attributes,
+)
 from rowport_plugins.text import (
     BoundedCache,
     cache_for,
@@ -42,6 +50,7 @@ __all__ = [
     "Conversation",
     "parse_conversation",
     "rowport_declare_media_types",
+    "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
 ]
@@ -304,22 +313,41 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
 def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
     """Add ``{asset_type, mime_type, labelable_ids, message_count}`` to rows missing
     ``labelable_ids`` or ``message_count`` (stored values win) and cache them in the catalog."""
+    mode = "always" if fetch_mode(context) == "always" else "missing"
     readable: list[tuple[int, dict[str, Any]]] = []
     for index, row in enumerate(rows):
         stored = row.get("media_attributes") or {}
-        if all(key in stored for key in REQUIRED):
+        if all(key in stored for key in REQUIRED) and mode != "always":
             continue
         if isinstance(_conversation(row, context), Conversation):
             readable.append((index, row))  # unreadable ones were reported by validate
 
+    batch = [row for _, row in readable]
+    # the conversations were read (or not) above, as media.fetch says
+    return [
+        attrs.evolve(p, index=readable[p.index][0])
+        for p in fill_media_attributes(
+            batch, context, _compute(context), required=REQUIRED, mode=mode
+        )
+    ]
+
+
+def _compute(context: ExportContext) -> Any:
     def compute(row: dict[str, Any], media: MediaFetcher) -> dict[str, Any]:
         found = _conversation(row, context)
-        if not isinstance(found, Conversation):  # evicted and now failing: report it
+        if not isinstance(found, Conversation):
             raise MediaError(found.code or "MEDIA_UNREADABLE", found.message)
         return found.attributes()
 
-    batch = [row for _, row in readable]
-    return [
-        attrs.evolve(p, index=readable[p.index][0])
-        for p in fill_media_attributes(batch, context, compute, required=REQUIRED)
-    ]
+    return compute
+
+
+@hookimpl(trylast=True)
+def rowport_probe_media(
+    rows: list[dict[str, Any]], context: ExportContext, only_missing: bool
+) -> list[Problem]:
+    """Parse each conversation (reading the files of referenced ones) and give its attributes;
+    those lacking them only, when ``only_missing``."""
+    return probe_media_attributes(
+        rows, context, _compute(context), required=REQUIRED, only_missing=only_missing
+    )

@@ -1,6 +1,12 @@
 """Built-in plugin for ``document`` rows (PDFs): reads the page count and every page's size from
 the real PDF, checks document annotations against them, and fills ``page_dimensions``.
 
+By default (``media.fetch = "off"``) no PDF is read during an export: page numbers are checked
+against the stored ``page_count`` and boxes against their own ``page_dimensions``; a media probe
+(``dataset.probe_media()``) stores ``page_count``. With ``media.fetch = "missing"`` an export
+reads the PDFs of rows without a ``page_count`` or with boxes lacking ``page_dimensions``; with
+``"always"`` every row's.
+
 A document row's ``row_data`` names the PDF: a local path, a ``file://`` URL or an
 ``http(s)://`` URL. The whole file is read (up to ``plugin_options["media"]["max_bytes"]``) and
 parsed with pypdf, once per export per source (the page sizes are kept in ``context.state``), and
@@ -32,10 +38,12 @@ from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
 from rowport_plugins._media import fetch_enabled as _fetch_enabled
 from rowport_plugins._media import (
+    fetch_mode,
     fetcher,
     fill_media_attributes,
     iter_objects,
     plugin_options,
+    probe_media_attributes,
     read_once,
 )
 from rowport_plugins._media import is_int as _is_int
@@ -46,6 +54,7 @@ __all__ = [
     "page_sizes",
     "read_pdf_pages",
     "rowport_declare_media_types",
+    "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
 ]
@@ -201,12 +210,14 @@ def rowport_declare_media_types() -> Sequence[str]:
 def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
     """Read the pages of rows that need them, and check every document annotation."""
     problems: list[Problem] = []
-    fetch = _fetch_enabled(context)
+    mode = fetch_mode(context)
     tolerance = _tolerance(context)
     for index, row in enumerate(rows):
         objects = _doc_objects(row)
         known = _Known(count=_stored_count(row), sizes=None)
-        if fetch and (objects or known.count is None):
+        if mode == "always" or (
+            mode == "missing" and (known.count is None or _needs_fill(objects))
+        ):
             pages = _pages(row, context)
             if isinstance(pages, MediaError):
                 problems.append(
@@ -246,6 +257,14 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
     return problems
 
 
+def _needs_fill(objects: list[tuple[Mapping[str, Any], str, dict[str, Any]]]) -> bool:
+    """Whether a box of the row lacks ``page_dimensions`` (which only the PDF can give)."""
+    return any(
+        obj.get("annotation_kind") == "DocumentBoundingBox" and "page_dimensions" not in obj
+        for _, _, obj in objects
+    )
+
+
 def _attributes(row: dict[str, Any], context: ExportContext) -> dict[str, Any]:
     pages = _pages(row, context)
     if isinstance(pages, MediaError):
@@ -260,15 +279,13 @@ def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -
     were reported by validation."""
     if not _fetch_enabled(context):
         return []
+    always = fetch_mode(context) == "always"
     readable: list[dict[str, Any]] = []
     for row in rows:
         objects = _doc_objects(row)
-        needs_fill = any(
-            obj.get("annotation_kind") == "DocumentBoundingBox" and "page_dimensions" not in obj
-            for _, _, obj in objects
-        )
+        needs_fill = _needs_fill(objects)
         stored = _stored_count(row) is not None
-        if not needs_fill and stored:
+        if not needs_fill and stored and not always:
             readable.append(row)
             continue
         pages = _pages(row, context)
@@ -293,3 +310,18 @@ def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -
         required=["page_count"],
     )
     return [attrs.evolve(p, index=position[id(readable[p.index])]) for p in found]
+
+
+@hookimpl(trylast=True)
+def rowport_probe_media(
+    rows: list[dict[str, Any]], context: ExportContext, only_missing: bool
+) -> list[Problem]:
+    """Read each PDF (those without a stored ``page_count`` when ``only_missing``) and give
+    ``{asset_type, mime_type, page_count}``."""
+    return probe_media_attributes(
+        rows,
+        context,
+        lambda row, _media: _attributes(row, context),
+        required=["page_count"],
+        only_missing=only_missing,
+    )

@@ -31,8 +31,13 @@ import orjson
 
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
-from rowport_plugins._fetch import MediaFetcher
-from rowport_plugins._media import fill_media_attributes, iter_objects, plugin_options
+from rowport_plugins._fetch import MediaError, MediaFetcher
+from rowport_plugins._media import (
+    fill_media_attributes,
+    iter_objects,
+    plugin_options,
+    probe_media_attributes,
+)
 from rowport_plugins._media import is_int as _is_int
 from rowport_plugins._media import is_number as _is_number
 
@@ -42,6 +47,7 @@ __all__ = [
     "check_annotation",
     "parse_tile_layer",
     "rowport_declare_media_types",
+    "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
 ]
@@ -476,5 +482,26 @@ def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -
         return layers[id(row)].attributes()
 
     position = {id(row): i for i, row in enumerate(rows)}
-    found_problems = fill_media_attributes(readable, context, attributes, required=["mime_type"])
+    # derived from row_data alone: nothing is read, whatever media.fetch says
+    found_problems = fill_media_attributes(
+        readable, context, attributes, required=["mime_type"], mode="missing"
+    )
     return [attrs.evolve(p, index=position[id(readable[p.index])]) for p in found_problems]
+
+
+@hookimpl(trylast=True)
+def rowport_probe_media(
+    rows: list[dict[str, Any]], context: ExportContext, only_missing: bool
+) -> list[Problem]:
+    """Give each row the attributes of its tile layer (nothing is read: the layer is the
+    ``row_data``); a layer that does not parse is ``TILE_LAYER_INVALID``."""
+
+    def attributes(row: dict[str, Any], _media: MediaFetcher) -> dict[str, Any]:
+        layer = _layer(row)
+        if isinstance(layer, LayerError):
+            raise MediaError("TILE_LAYER_INVALID", f"the row's tile layer is not valid: {layer}")
+        return layer.attributes()
+
+    return probe_media_attributes(
+        rows, context, attributes, required=["mime_type"], only_missing=only_missing
+    )

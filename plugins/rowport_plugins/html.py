@@ -6,7 +6,9 @@ A row's ``row_data`` is the HTML itself, or a reference to an HTML file: a local
 plugin, whatever the extension; ``plugin_options["html"]["source"] = "inline"`` reads every
 ``row_data`` as the HTML itself). A reference is read whole (up to
 ``plugin_options["media"]["max_bytes"]``) once per export; only the outcome (size, or the
-problem) is kept, not the document.
+problem) is kept, not the document. An export reads references only with ``media.fetch`` on
+(``"missing"``: those without a stored ``mime_type``; ``"always"``: all); a media probe reads
+them and stores their attributes. Inline HTML is always checked.
 
 The rule for "is HTML" (``html.parser`` accepts nearly anything, so the rule is ours):
 
@@ -38,14 +40,21 @@ from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError
 from rowport_plugins._media import cut as _cut
-from rowport_plugins._media import fetch_enabled as _fetch_enabled
-from rowport_plugins._media import fetcher, fill_media_attributes, plugin_options
+from rowport_plugins._media import (
+    fetch_mode,
+    fetcher,
+    fill_media_attributes,
+    plugin_options,
+    probe_media_attributes,
+    reads,
+)
 from rowport_plugins.text import is_reference
 
 __all__ = [
     "HtmlCheck",
     "check_html",
     "rowport_declare_media_types",
+    "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
 ]
@@ -190,7 +199,7 @@ def _check_row(row: Mapping[str, Any], context: ExportContext) -> HtmlCheck | No
         return HtmlCheck(size=0, code="HTML_UNPARSABLE", message="row_data is not a string")
     if not _fetches(row_data, context):
         return check_html(row_data.encode("utf-8"), "text/html; charset=utf-8")
-    if not _fetch_enabled(context):
+    if not reads(context, row.get("media_attributes"), ["mime_type"]):
         return None
     cache: dict[str, HtmlCheck] = context.state.setdefault(_CACHE_KEY, {})
     found = cache.get(row_data)
@@ -243,9 +252,10 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
 def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
     """Add ``{asset_type: "html", mime_type: "text/html", size}`` to rows without a
     ``mime_type`` (stored values win). Unreadable documents were reported by validation."""
+    mode = "always" if fetch_mode(context) == "always" else "missing"
     checked: dict[int, HtmlCheck] = {}
     for row in rows:
-        if "mime_type" in (row.get("media_attributes") or {}):
+        if "mime_type" in (row.get("media_attributes") or {}) and mode != "always":
             continue
         found = _check_row(row, context)
         if found is not None and found.code is None:
@@ -256,5 +266,26 @@ def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -
         return {"asset_type": "html", "mime_type": "text/html", "size": checked[id(row)].size}
 
     position = {id(row): i for i, row in enumerate(rows)}
-    problems = fill_media_attributes(readable, context, compute, required=["mime_type"])
+    # references were read (or not) above, as media.fetch says; inline HTML needs no reading
+    problems = fill_media_attributes(readable, context, compute, required=["mime_type"], mode=mode)
     return [attrs.evolve(p, index=position[id(readable[p.index])]) for p in problems]
+
+
+@hookimpl(trylast=True)
+def rowport_probe_media(
+    rows: list[dict[str, Any]], context: ExportContext, only_missing: bool
+) -> list[Problem]:
+    """Read and check each document (those without a ``mime_type`` when ``only_missing``) and
+    give ``{asset_type, mime_type, size}``."""
+
+    def compute(row: dict[str, Any], _media: Any) -> dict[str, Any]:
+        found = _check_row(row, context)
+        if found is None:  # not read: nothing to add
+            return dict(row.get("media_attributes") or {})
+        if found.code is not None:
+            raise MediaError(found.code, found.message)
+        return {"asset_type": "html", "mime_type": "text/html", "size": found.size}
+
+    return probe_media_attributes(
+        rows, context, compute, required=["mime_type"], only_missing=only_missing
+    )

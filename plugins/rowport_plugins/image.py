@@ -1,10 +1,12 @@
 """Built-in plugin for ``image`` rows: reads height, width, MIME type and EXIF orientation from
 the image's header, and checks the geometry of image annotations against the image's size.
 
-Media attributes come from the real image when a row's stored ones lack ``height``, ``width``
-or ``mime_type``: the first 64 KiB are read (an HTTP Range request where the server honours it;
-``plugin_options["image"]["head_bytes"]``) and parsed with Pillow; when Pillow cannot parse the
-head (an EXIF block far into the file), the whole file is read within the fetcher's size cap.
+Media attributes come from the real image when a media probe (or an export with
+``media.fetch`` on) meets a row whose stored ones lack ``height``, ``width`` or ``mime_type``
+(with ``"always"``: every row): the first 64 KiB are read (an HTTP Range request where the
+server honours it; ``plugin_options["image"]["head_bytes"]``) and parsed with Pillow; when
+Pillow cannot parse the head (an EXIF block far into the file), the whole file is read within
+the fetcher's size cap.
 ``width``/``height`` are the stored pixel dimensions (EXIF rotation is reported, not applied).
 Each source is read once per export.
 
@@ -33,7 +35,12 @@ import attrs
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
-from rowport_plugins._media import fill_media_attributes, iter_labels, plugin_options
+from rowport_plugins._media import (
+    fill_media_attributes,
+    iter_labels,
+    plugin_options,
+    probe_media_attributes,
+)
 from rowport_plugins._media import is_number as _is_number
 
 __all__ = [
@@ -43,6 +50,7 @@ __all__ = [
     "clip_object",
     "image_attributes",
     "rowport_declare_media_types",
+    "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
 ]
@@ -422,3 +430,13 @@ def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -
                 continue
             problems.append(_problem(index, label, at, obj, finding))
     return problems
+
+
+@hookimpl(trylast=True)
+def rowport_probe_media(
+    rows: list[dict[str, Any]], context: ExportContext, only_missing: bool
+) -> list[Problem]:
+    """Read each image's header (only those lacking attributes when ``only_missing``)."""
+    return probe_media_attributes(
+        rows, context, _compute(context), required=REQUIRED, only_missing=only_missing
+    )

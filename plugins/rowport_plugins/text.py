@@ -5,8 +5,11 @@ A text row's ``row_data`` is the text itself, or a reference to a text file: a l
 (``/...``, ``./...``, ``../...``), a ``file://`` URL or an ``http(s)://`` URL. A reference is
 read (the whole file, up to ``plugin_options["media"]["max_bytes"]``, decoded as UTF-8 with a
 leading BOM dropped) when its extension says text, or, for a URL, its stored ``mime_type`` does;
-anything else is the text. A file is read only for rows with entities to check, and kept per
-export in ``context.state`` (a bounded LRU), so it is read once however many labels use it.
+anything else is the text. An export reads a file only with ``media.fetch`` on (``"missing"`` or
+``"always"``: the text is never stored, so it is always missing) and only for rows with entities
+to check; it is kept per export in ``context.state`` (a bounded LRU), so it is read once however
+many labels use it. By default the entities of a row whose text is a file are not checked. A
+media probe reads each file once, to report the ones it cannot read, and stores the mime type.
 
 Offsets are **Unicode code points** (Python ``str`` indices), ``end`` inclusive:
 ``token == text[start:end + 1]``.
@@ -31,10 +34,13 @@ from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
 from rowport_plugins._media import cut as _cut
 from rowport_plugins._media import (
+    fetch_enabled,
     fetcher,
     fill_media_attributes,
+    fills_attributes,
     iter_objects,
     plugin_options,
+    probe_media_attributes,
 )
 from rowport_plugins._media import is_int as _is_int
 
@@ -44,6 +50,7 @@ __all__ = [
     "entity_span_problem",
     "is_reference",
     "rowport_declare_media_types",
+    "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
 ]
@@ -165,8 +172,8 @@ def cache_for(context: ExportContext, name: str, key: str, size_of: Callable[[An
 
 
 def media_fetch_enabled(context: ExportContext) -> bool:
-    """False when ``plugin_options["media"]["fetch"]`` is ``False``."""
-    return plugin_options(context, "media").get("fetch") is not False
+    """Whether this export reads media (``plugin_options["media"]["fetch"]`` is not off)."""
+    return fetch_enabled(context)
 
 
 def entity_span_problem(start: Any, end: Any, length: int) -> tuple[str, str] | None:
@@ -383,10 +390,45 @@ def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -
         (uncached if ambiguous else cached).append(row)
     for row in uncached:
         stored = row.get("media_attributes") or {}
-        if "mime_type" not in stored and media_fetch_enabled(context):
+        if "mime_type" not in stored and fills_attributes(context):
             row["media_attributes"] = {"mime_type": "text/plain", **stored}
     position = {id(row): i for i, row in enumerate(rows)}
+    # text/plain is known without reading anything: added whatever media.fetch says
     return [
         attrs.evolve(p, index=position[id(cached[p.index])])
-        for p in fill_media_attributes(cached, context, _attributes, required=["mime_type"])
+        for p in fill_media_attributes(
+            cached, context, _attributes, required=["mime_type"], mode="missing"
+        )
     ]
+
+
+@hookimpl(trylast=True)
+def rowport_probe_media(
+    rows: list[dict[str, Any]], context: ExportContext, only_missing: bool
+) -> list[Problem]:
+    """Read each text file once (reporting those that cannot be read as UTF-8) and give
+    ``{"mime_type": "text/plain"}``; inline texts get it without reading."""
+    wanted = [
+        i
+        for i, row in enumerate(rows)
+        if not (
+            isinstance(row["data_row"]["row_data"], str)
+            and is_reference(row["data_row"]["row_data"])
+            and is_url(row["data_row"]["row_data"])
+            and not _fetches(row, context)
+        )
+    ]
+
+    def compute(row: dict[str, Any], media: MediaFetcher) -> dict[str, Any]:
+        if _fetches(row, context):
+            read_text(media, row["data_row"]["row_data"])
+        return {"mime_type": "text/plain"}
+
+    found = probe_media_attributes(
+        [rows[i] for i in wanted],
+        context,
+        compute,
+        required=["mime_type"],
+        only_missing=only_missing,
+    )
+    return [attrs.evolve(p, index=wanted[p.index]) for p in found]

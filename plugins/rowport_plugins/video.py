@@ -2,7 +2,8 @@
 segments and keyframes, ``key_frame_feature_map`` and interpolated frames.
 
 Media attributes: the stored ones are the source (there is no video decoder here). Only when a
-row lacks ``frame_rate`` or ``frame_count`` and its ``row_data`` is a local path or ``file://``
+media probe (or an export with ``media.fetch`` on) meets a row lacking ``frame_rate`` or
+``frame_count`` (with ``"always"``: any row) whose ``row_data`` is a local path or ``file://``
 URL of an ``.mp4``/``.m4v``/``.mov`` file is the file's ISO-BMFF ``moov`` box parsed (with
 ``struct``): ``mvhd`` (timescale, duration), the video track's ``tkhd`` (width, height),
 ``mdhd`` (timescale, duration), ``stsd`` (codec fourcc) and ``stts`` (sample count, the frame
@@ -39,7 +40,13 @@ import attrs
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher, local_path
-from rowport_plugins._media import fill_media_attributes, iter_labels, plugin_options
+from rowport_plugins._media import (
+    fill_media_attributes,
+    iter_labels,
+    plugin_options,
+    probe_media_attributes,
+    reads,
+)
 from rowport_plugins._media import is_int as _is_int
 from rowport_plugins._media import is_number as _is_number
 
@@ -52,6 +59,7 @@ __all__ = [
     "parse_mp4",
     "read_mp4",
     "rowport_declare_media_types",
+    "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
 ]
@@ -622,8 +630,7 @@ def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -
     wanted = [
         i
         for i, row in enumerate(rows)
-        if not all(k in (row.get("media_attributes") or {}) for k in REQUIRED)
-        and _mp4_path(row) is not None
+        if reads(context, row.get("media_attributes"), REQUIRED) and _mp4_path(row) is not None
     ]
     problems: list[Problem] = []
     if wanted:
@@ -661,3 +668,16 @@ def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -
                 else:
                     annotations["frames"] = frames
     return problems
+
+
+@hookimpl(trylast=True)
+def rowport_probe_media(
+    rows: list[dict[str, Any]], context: ExportContext, only_missing: bool
+) -> list[Problem]:
+    """Parse the ``moov`` box of local MP4/MOV rows (those lacking attributes when
+    ``only_missing``); other rows are left alone."""
+    wanted = [i for i, row in enumerate(rows) if _mp4_path(row) is not None]
+    found = probe_media_attributes(
+        [rows[i] for i in wanted], context, _compute, required=REQUIRED, only_missing=only_missing
+    )
+    return [attrs.evolve(p, index=wanted[p.index]) for p in found]

@@ -44,7 +44,15 @@ def test_register_commands_adds_the_builtins_to_any_group() -> None:
     group = click.Group("other")
     register_commands(group)
     assert sorted(group.commands) == sorted(c.name or "" for c in builtin_commands())
-    assert sorted(group.commands) == ["demo", "export", "import", "ls", "plugins", "tasks"]
+    assert sorted(group.commands) == [
+        "demo",
+        "export",
+        "import",
+        "ls",
+        "media",
+        "plugins",
+        "tasks",
+    ]
 
 
 def test_an_export_that_fails_exits_1_with_the_task_error(

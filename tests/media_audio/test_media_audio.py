@@ -63,7 +63,7 @@ def test_wav_attributes_are_read_exactly_from_every_kind_of_source(
         ]
     )
 
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
 
     assert errors == []
     found = by_key(exported)
@@ -90,7 +90,9 @@ def test_a_short_head_is_extended_until_the_data_chunk(
     project, _rows, _ = make_project(
         client, [{"row_data": server.url("stereo.wav"), "global_key": "s"}]
     )
-    (row,), errors = run_export(project, plugin_options={"audio": {"head_bytes": 16}})
+    (row,), errors = run_export(
+        project, plugin_options={"audio": {"head_bytes": 16}}, media_fetch="missing"
+    )
     assert errors == []
     assert row["media_attributes"] == STEREO
     assert len(server.ranges) >= 2
@@ -108,7 +110,7 @@ def test_a_timestamp_past_the_end_is_one_errors_line(
         [label(rows[0], {"feat-1": [turn(0, 1500), turn(1000, 3500, "speaker b")]})]
     )
 
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
 
     assert len(exported) == 1  # the default policy keeps the row
     (error,) = errors
@@ -146,7 +148,7 @@ def test_bad_timestamp_entries_are_caught(
         client, [{"row_data": (media_dir / "stereo.wav").as_uri(), "global_key": "k"}]
     )
     project.import_labels([label(rows[0], {"f": [turn(start, end), turn(0, 750.0)]})])
-    _, errors = run_export(project)
+    _, errors = run_export(project, media_fetch="missing")
     assert [(e["code"], e["details"]["start_ms"], e["details"]["end_ms"]) for e in errors] == [
         (code, start, end)
     ]
@@ -169,7 +171,7 @@ def test_each_bad_entry_is_its_own_line_and_skip_drops_the_row(
             label(rows[1], {"a": [turn(0, 1500)]}),
         ]
     )
-    exported, errors = run_export(project, on_row_error="skip")
+    exported, errors = run_export(project, on_row_error="skip", media_fetch="missing")
     assert sorted((e["code"], e["details"]["feature_id"]) for e in errors) == [
         ("TIMESTAMP_INVALID", "a"),
         ("TIMESTAMP_OUT_OF_RANGE", "a"),
@@ -213,7 +215,7 @@ def test_other_formats_and_missing_files_are_one_line_per_row(
         ],
     )
     project.import_labels([label(row, {"f": [turn(0, 100)]}) for row in rows])
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
     codes = {e["data_row"]["id"]: e["code"] for e in errors}
     assert len(errors) == 3
     assert codes == {

@@ -143,7 +143,7 @@ def test_conversation_file_is_fetched_once(
     project.import_labels(
         [{"data_row_id": r.uid, "annotations": _good_annotations()} for r in rows]
     )
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
     assert errors == []
     for row in exported:
         assert row["media_attributes"] == EXPECTED
@@ -271,7 +271,7 @@ def test_missing_conversation_file_is_one_media_error(
             {"row_data": server.url("nope.json"), "global_key": "http"},
         ],
     )
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
     assert sorted((e["data_row"]["global_key"], e["code"]) for e in errors) == [
         ("http", "MEDIA_NOT_FOUND"),
         ("path", "MEDIA_NOT_FOUND"),

@@ -43,7 +43,7 @@ def test_good_row_gets_page_count_and_per_page_dimensions(
     project.import_labels([label(rows[0], *objects)])
     (before,), _ = run_export(project, plugin_options={"media": {"fetch": False}})
 
-    (row,), errors = run_export(project)
+    (row,), errors = run_export(project, media_fetch="missing")
 
     assert errors == []
     assert row["media_attributes"] == PDF_ATTRIBUTES
@@ -84,7 +84,7 @@ def test_the_pdf_is_read_once_per_export_by_path_file_url_and_http(
     project, rows = make_project(client, specs)
     project.import_labels([label(row, box(2, 1, 1, 1, 1), box(1, 2, 2, 2, 2)) for row in rows])
 
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
 
     assert errors == []
     for row in exported:
@@ -120,7 +120,7 @@ def test_each_bad_annotation_is_exactly_one_errors_line(client: rowport.Client, 
     labels.append(label(rows[-1], box(1, 1, 1, 1, 1), BAD[0][1], box(2, 1, 1, 1, 900)))
     project.import_labels(labels)
 
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
 
     assert len(exported) == len(rows)
     got = sorted((e["data_row"]["global_key"], e["code"]) for e in errors)
@@ -157,11 +157,13 @@ def test_tolerance_option(client: rowport.Client, pdf: Path) -> None:
             label(rows[1], box(1, 0, 0, 10, 614)),
         ]
     )
-    _, errors = run_export(project)
+    _, errors = run_export(project, media_fetch="missing")
     assert [(e["data_row"]["global_key"], e["code"]) for e in errors] == [
         ("2pt", "BBOX_OUT_OF_BOUNDS")
     ]
-    _, errors = run_export(project, plugin_options={"document": {"tolerance": 5}})
+    _, errors = run_export(
+        project, plugin_options={"document": {"tolerance": 5}}, media_fetch="missing"
+    )
     assert errors == []
 
 
@@ -181,7 +183,7 @@ def test_unreadable_and_missing_pdfs_are_one_line_per_row(
     project.import_labels(
         [label(rows[0], box(1, 1, 1, 1, 1), box(2, 1, 1, 1, 1)), label(rows[1], box(1, 1, 1, 1, 1))]
     )
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
     assert sorted((e["data_row"]["global_key"], e["code"]) for e in errors) == [
         ("garbage", "MEDIA_UNREADABLE"),
         ("missing", "MEDIA_NOT_FOUND"),
@@ -224,7 +226,7 @@ def test_without_fetching_the_stored_page_count_and_dimensions_are_used(
 
 def test_page_sizes_are_cached_in_context_state(tmp_path: Path) -> None:
     pdf = write_pdf(tmp_path / "three.pdf", [(100, 200), (300, 400), (500, 600)])
-    context = make_context()
+    context = make_context(media={"fetch": "missing"})
     rows = [make_row("document", row_data=str(pdf)) for _ in range(2)]
     run = run_plugin(rowport_plugins.document, rows, context=context)
     assert run.problems == []

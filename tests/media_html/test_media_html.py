@@ -56,7 +56,7 @@ def test_an_html_file_is_read_once_by_path_file_url_and_http(
     project, _ = make_project(
         client, [{"row_data": source, "global_key": "a"}, {"row_data": source, "global_key": "b"}]
     )
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
     assert errors == []
     assert [row["media_attributes"] for row in exported] == [html_attributes(SIZE)] * 2
     if how == "http":
@@ -82,7 +82,7 @@ def test_binary_garbage_is_flagged_once_per_row(
             {"row_data": PAGE, "global_key": "good"},
         ],
     )
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
     ids = {
         row.uid: key
         for row, key in zip(
@@ -121,7 +121,7 @@ def test_sloppy_markup_and_legacy_encodings_are_html(
             {"row_data": "<br/>", "global_key": "void"},
         ],
     )
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
     assert errors == []
     assert by_key(exported)["latin"]["media_attributes"] == html_attributes(len(latin))
 
@@ -135,7 +135,7 @@ def test_missing_file_and_stored_attributes(client: rowport.Client, media_dir: P
             {"row_data": PAGE, "global_key": "stored", "media_attributes": stored},
         ],
     )
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
     assert [(e["code"], e["data_row"]["id"]) for e in errors] == [("MEDIA_NOT_FOUND", rows[0].uid)]
     assert by_key(exported)["stored"]["media_attributes"] == stored
 

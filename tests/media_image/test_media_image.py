@@ -46,7 +46,7 @@ def test_local_image_attributes_by_path_and_file_url(
     source = str(photo) if how == "path" else photo.as_uri()
     project, rows = make_project(client, [{"row_data": source, "global_key": "a"}])
 
-    (row,), errors = run_export(project)
+    (row,), errors = run_export(project, media_fetch="missing")
 
     assert errors == []
     assert row["media_attributes"] == attributes()
@@ -66,7 +66,7 @@ def test_http_image_attributes_are_cached_in_the_catalog(
                 {"row_data": server.url("plain.png"), "global_key": "png"},
             ],
         )
-        exported, errors = run_export(project)
+        exported, errors = run_export(project, media_fetch="missing")
         assert errors == []
         got = by_key(exported)
         assert got["jpeg"]["media_attributes"] == attributes()
@@ -78,7 +78,7 @@ def test_http_image_attributes_are_cached_in_the_catalog(
         ]
 
     # the server is gone: the second export reads the attributes from the catalog
-    again, errors = run_export(project)
+    again, errors = run_export(project, media_fetch="missing")
     assert errors == []
     assert by_key(again)["jpeg"]["media_attributes"] == attributes()
     assert client.get_data_row(rows[1].uid).media_attributes == attributes(
@@ -91,7 +91,7 @@ def test_head_too_short_falls_back_to_a_full_read(
 ) -> None:
     project, _ = make_project(client, [{"row_data": range_server.url("big-icc.jpg")}])
 
-    (row,), errors = run_export(project)
+    (row,), errors = run_export(project, media_fetch="missing")
 
     assert errors == []
     assert row["media_attributes"] == attributes(30, 20, rotation="3")
@@ -123,7 +123,7 @@ def test_unreadable_media_codes(
             {"row_data": str(media_dir / "photo.jpg"), "global_key": "fine"},
         ],
     )
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
 
     assert len(exported) == 4  # keep: rows stay in RESULT
     codes = {e["data_row"]["global_key"]: e["code"] for e in errors}
@@ -156,7 +156,7 @@ def test_good_label_passes_unchanged_but_for_the_attributes(
     project.import_labels([label(rows[0], good_objects())])
     (before,), _ = run_export(project, plugin_options={"media": {"fetch": False}})
 
-    (row,), errors = run_export(project)
+    (row,), errors = run_export(project, media_fetch="missing")
 
     assert errors == []
     assert row["media_attributes"] == attributes()
@@ -201,7 +201,7 @@ def test_each_bad_annotation_is_exactly_one_errors_line(
     project, rows = make_project(client, [spec])
     (imported,) = project.import_labels([label(rows[0], [*good_objects(), bad])])
 
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
 
     assert len(exported) == 1
     assert len(errors) == 1, errors
@@ -228,7 +228,7 @@ def test_many_bad_annotations_in_one_label_give_one_line_each(
 ) -> None:
     project, rows = make_project(client, [{"row_data": str(media_dir / "photo.jpg")}])
     project.import_labels([label(rows[0], [bad for _, bad, _ in BAD])])
-    _, errors = run_export(project)
+    _, errors = run_export(project, media_fetch="missing")
     assert sorted(e["code"] for e in errors) == sorted(code for code, _, _ in BAD)
     assert len({e["details"]["path"] for e in errors}) == len(BAD)
 
@@ -263,7 +263,9 @@ def test_clip_clips_instead_of_reporting(
     ]
     project.import_labels([label(rows[0], objects)])
 
-    (row,), errors = run_export(project, plugin_options={"image": {"clip": True}})
+    (row,), errors = run_export(
+        project, plugin_options={"image": {"clip": True}}, media_fetch="missing"
+    )
 
     assert sorted((e["code"], e["stage"]) for e in errors) == [
         ("BBOX_INVALID", "validate"),

@@ -114,7 +114,7 @@ def test_text_file_is_fetched_once_by_path_file_url_and_http(
     )
     project.import_labels([_good_label(rows[0]), _good_label(rows[1])])
 
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
 
     assert errors == []
     for row in exported:
@@ -150,7 +150,7 @@ def test_http_url_without_extension_is_fetched_when_stored_mime_says_text(
         ]
     )
     for _ in range(2):  # the same decision on every export (attributes are not cached)
-        exported, errors = run_export(project)
+        exported, errors = run_export(project, media_fetch="missing")
         assert errors == []
         rows_by_key = by_key(exported)
         assert objects_of(rows_by_key["fetched"])[0]["location"]["token"] == "Paris"
@@ -243,7 +243,7 @@ def test_unreadable_texts_are_one_errors_line_per_row(
             for r in rows
         ]
     )
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
     assert {e["data_row"]["global_key"]: e["code"] for e in errors} == {
         "undecodable": "MEDIA_UNREADABLE",
         "missing": "MEDIA_NOT_FOUND",
@@ -262,7 +262,7 @@ def test_utf8_bom_is_not_a_code_point(client: rowport.Client, media_dir: Path) -
     project.import_labels(
         [{"data_row_id": rows[0].uid, "annotations": {"objects": [entity("person", 0, 4)]}}]
     )
-    (row,), errors = run_export(project)
+    (row,), errors = run_export(project, media_fetch="missing")
     assert errors == []
     assert objects_of(row)[0]["location"]["token"] == "héllo"
 
@@ -279,9 +279,11 @@ def test_options_fetch_off_and_inline_source(client: rowport.Client, media_dir: 
     assert errors == [] and row["media_attributes"] == {}
     assert "token" not in objects_of(row)[0]["location"]
     # source inline: the path itself is the text
-    (row,), errors = run_export(project, plugin_options={"text": {"source": "inline"}})
+    (row,), errors = run_export(
+        project, plugin_options={"text": {"source": "inline"}}, media_fetch="missing"
+    )
     assert errors == []
     assert objects_of(row)[0]["location"]["token"] == path[:5]
     # default: the file is read
-    (row,), errors = run_export(project)
+    (row,), errors = run_export(project, media_fetch="missing")
     assert objects_of(row)[0]["location"]["token"] == "hello"

@@ -254,21 +254,21 @@ def test_mp4_attributes_are_parsed_and_cached(
     source = path.as_uri() if variant == "file-url" else str(path)
     project, rows = make_project(client, [{"row_data": source}])
 
-    (row,), errors = run_export(project)
+    (row,), errors = run_export(project, media_fetch="missing")
 
     assert errors == []
     assert row["media_attributes"] == MP4_ATTRIBUTES
     assert list(row["media_attributes"]) == list(MP4_ATTRIBUTES)
     assert client.get_data_row(rows[0].uid).media_attributes == MP4_ATTRIBUTES
     path.unlink()
-    (again,), errors = run_export(project)
+    (again,), errors = run_export(project, media_fetch="missing")
     assert errors == [] and again["media_attributes"] == MP4_ATTRIBUTES
 
 
 def test_mov_is_quicktime(client: rowport.Client, tmp_path: Path) -> None:
     path = write_mp4(tmp_path / "clip.mov", brand=b"qt  ")
     project, _ = make_project(client, [{"row_data": str(path)}])
-    (row,), errors = run_export(project)
+    (row,), errors = run_export(project, media_fetch="missing")
     assert errors == []
     assert row["media_attributes"] == {**MP4_ATTRIBUTES, "mime_type": "video/quicktime"}
 
@@ -308,7 +308,7 @@ def test_broken_and_missing_files(client: rowport.Client, tmp_path: Path) -> Non
             {"row_data": str(tmp_path / "gone.mp4"), "global_key": "gone"},
         ],
     )
-    exported, errors = run_export(project)
+    exported, errors = run_export(project, media_fetch="missing")
     assert len(exported) == 4
     assert {e["data_row"]["global_key"]: e["code"] for e in errors} == {
         "text": "MEDIA_UNREADABLE",
@@ -336,7 +336,7 @@ def test_parsed_attributes_enable_checks_once(client: rowport.Client, tmp_path: 
             )
         ]
     )
-    _, errors = run_export(project)
+    _, errors = run_export(project, media_fetch="missing")
     got = sorted(
         (e["stage"], e["code"], e["details"]["path"].split("annotations.")[1]) for e in errors
     )
@@ -345,6 +345,28 @@ def test_parsed_attributes_enable_checks_once(client: rowport.Client, tmp_path: 
         ("transform", "FRAME_OUT_OF_RANGE", "frames.60"),
         ("transform", "FRAME_OUT_OF_RANGE", f"segments.{CAR}"),
         ("validate", "BBOX_INVALID", f"frames.3.objects.{CAR}"),
+    ]
+
+
+def test_a_media_probe_parses_the_mp4_and_the_next_default_export_checks_against_it(
+    client: rowport.Client, tmp_path: Path
+) -> None:
+    path = write_mp4(tmp_path / "clip.mp4")  # 50 frames, 320 x 240
+    project, rows = make_project(client, [{"row_data": str(path)}])
+    project.import_labels([video_label(rows[0], {"60": {CAR: obj("car", A)}}, {CAR: [[60, 60]]})])
+    _, errors = run_export(project)
+    assert errors == []  # frame_count unknown: nothing to check against
+
+    task = project.probe_media()
+    task.wait_till_done(timeout_seconds=60)
+    assert task.status == "COMPLETE"
+    stored = client.get_data_row(rows[0].uid).media_attributes
+    assert (stored["frame_count"], stored["width"], stored["height"]) == (50, 320, 240)
+
+    _, errors = run_export(project)
+    assert sorted((e["stage"], e["code"]) for e in errors) == [
+        ("validate", "FRAME_OUT_OF_RANGE"),
+        ("validate", "FRAME_OUT_OF_RANGE"),
     ]
 
 

@@ -45,6 +45,11 @@ BUILTIN_COMMANDS = (
         "List datasets, projects, model runs, slices or tasks with their ids and counts.",
     ),
     BuiltinCommand(
+        "media",
+        "rowport.cli._media:media",
+        "Fill media attributes in the catalog by reading the media.",
+    ),
+    BuiltinCommand(
         "plugins",
         "rowport.cli._plugins:plugins",
         "List installed plugins: built-ins and packages using the ``rowport`` entry point.",

@@ -13,7 +13,7 @@ import orjson
 
 from rowport.cli._context import CliState, pass_state
 from rowport.cli._files import OutputFile
-from rowport.cli._options import parse_filters, parse_params
+from rowport.cli._options import parse_filters, parse_params, parse_plugin_options
 from rowport.cli._waiting import deliver, summarize, wait_for
 from rowport.client import Client
 from rowport.entities import DataRow
@@ -113,8 +113,9 @@ def export_options(func: F) -> F:
             "--plugin-option",
             "plugin_options",
             multiple=True,
-            metavar="KEY=VALUE",
-            help="An option for plugins (context.options); VALUE as for --sink-option.",
+            metavar="[PLUGIN.]KEY=VALUE",
+            help="An option for plugins (context.options); a dotted key nests:"
+            " media.fetch=missing. VALUE as for --sink-option. Repeatable.",
         ),
     ]
     for option in reversed(options):
@@ -179,7 +180,10 @@ def export_extras(options: ExportOptions) -> dict[str, Any]:
     if options.max_error_ratio is not None:
         extra["max_error_ratio"] = options.max_error_ratio
     if options.plugin_options:
-        extra["plugin_options"] = dict(_key_values(options.plugin_options, "--plugin-option"))
+        try:
+            extra["plugin_options"] = parse_plugin_options(options.plugin_options)
+        except InvalidExportRequest as exc:
+            raise click.UsageError(str(exc)) from None
     return extra
 
 

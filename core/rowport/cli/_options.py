@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
 from rowport.errors import InvalidExportRequest
 from rowport.request import DATE_FORMATS, PARAMS_BY_KIND
 from rowport.request._kinds import DATE_FILTERS, ID_LIST_FILTERS, ID_LIST_PARAMS
 
-__all__ = ["parse_filters", "parse_params"]
+__all__ = ["parse_filters", "parse_params", "parse_plugin_options"]
 
 _TEXT_PARAMS = frozenset({"media_type_override"})
 _KNOWN_PARAMS = frozenset[str]().union(*PARAMS_BY_KIND.values())
@@ -109,3 +111,41 @@ def _date_range(name: str, value: str) -> list[str | None]:
             f" dates take one of: {DATE_FORMATS}"
         )
     return [part.strip() or None for part in parts]
+
+
+def parse_plugin_options(items: Iterable[str]) -> dict[str, Any]:
+    """Read ``--plugin-option KEY=VALUE`` values into ``plugin_options``: a dotted key nests
+    (``media.fetch=missing`` -> ``{"media": {"fetch": "missing"}}``); VALUE is JSON when it
+    parses as JSON, else a string.
+
+    :raises InvalidExportRequest: an item without ``=`` or a name, or a key both a value and a
+        group (``media=1`` and ``media.fetch=off``).
+    """
+    options: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        parts = [part.strip() for part in key.split(".")]
+        if not sep or not all(parts):
+            raise InvalidExportRequest(
+                f"--plugin-option {item!r} must look like KEY=VALUE or PLUGIN.KEY=VALUE"
+            )
+        try:
+            value: Any = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            value = text
+        target = options
+        for depth, part in enumerate(parts[:-1]):
+            found = target.setdefault(part, {})
+            if not isinstance(found, dict):
+                where = ".".join(parts[: depth + 1])
+                raise InvalidExportRequest(
+                    f"--plugin-option {item!r}: {where!r} was given a value, so it cannot also"
+                    " hold options"
+                )
+            target = found
+        if isinstance(target.get(parts[-1]), dict) and not isinstance(value, dict):
+            raise InvalidExportRequest(
+                f"--plugin-option {item!r}: {key.strip()!r} already holds options"
+            )
+        target[parts[-1]] = value
+    return options

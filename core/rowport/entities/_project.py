@@ -212,6 +212,29 @@ class Project(Handle):
             **options,
         )
 
+    def probe_media(
+        self,
+        *,
+        only_missing: bool = True,
+        task_name: str | None = None,
+        plugin_options: Mapping[str, Any] | None = None,
+    ) -> ExportTask:
+        """Read the media of the rows queued in this project and store what it finds, as a task.
+
+        Exports use stored attributes and read no media by default; this fills them. The task
+        runs like an export (progress, ``cancel()``, ``wait_till_done()``); its RESULT stream
+        holds one line per data row (``outcome``: ``updated``, ``unchanged`` or ``failed``),
+        its ERRORS stream what could not be read. With ``only_missing`` (default) only rows
+        lacking attributes are read; ``False`` re-reads every row.
+        """
+        return self.client._probe_media(
+            ExportKind.PROJECT,
+            [self.uid],
+            only_missing=only_missing,
+            task_name=task_name,
+            plugin_options=plugin_options,
+        )
+
     def export_v2(
         self,
         task_name: str | None = None,

@@ -93,6 +93,19 @@ class CatalogView:
             **options,
         )
 
+    def probe_media(
+        self,
+        *,
+        only_missing: bool = True,
+        task_name: str | None = None,
+        plugin_options: Mapping[str, Any] | None = None,
+    ) -> ExportTask:
+        """Read the media of every data row and store the attributes found, as a task (see
+        :meth:`Dataset.probe_media <rowport.entities.Dataset.probe_media>`)."""
+        return self.client.probe_media(
+            only_missing=only_missing, task_name=task_name, plugin_options=plugin_options
+        )
+
     def export_v2(
         self,
         task_name: str | None = None,

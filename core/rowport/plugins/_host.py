@@ -8,7 +8,7 @@ on its own, so every problem and every exception is attributed to the plugin tha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -119,17 +119,18 @@ class PluginHost:
         rows: list[dict[str, Any]],
         context: ExportContext,
         media_type: str,
+        **extra: Any,
     ) -> list[RaisedProblem]:
         out: list[RaisedProblem] = []
         for impl in self._impls(hook, media_type):
             name = self.plugin_name(impl.plugin)
             try:
                 found = impl.function(
-                    *[{"rows": rows, "context": context}[a] for a in impl.argnames]
+                    *[{"rows": rows, "context": context, **extra}[a] for a in impl.argnames]
                 )
                 out.extend(self._checked(name, stage, found, len(rows)))
             except Exception:
-                out.extend(self._isolate(impl, name, stage, rows, context))
+                out.extend(self._isolate(impl, name, stage, rows, context, **extra))
         return out
 
     @staticmethod
@@ -153,13 +154,14 @@ class PluginHost:
         stage: str,
         rows: list[dict[str, Any]],
         context: ExportContext,
+        **extra: Any,
     ) -> list[RaisedProblem]:
         """A plugin raised on a batch: call it row by row to name the rows it fails on."""
         out: list[RaisedProblem] = []
         for index, row in enumerate(rows):
             try:
                 found = impl.function(
-                    *[{"rows": [row], "context": context}[a] for a in impl.argnames]
+                    *[{"rows": [row], "context": context, **extra}[a] for a in impl.argnames]
                 )
                 for raised in self._checked(name, stage, found, 1):
                     out.append(
@@ -192,6 +194,37 @@ class PluginHost:
     ) -> list[RaisedProblem]:
         """Run the transform hooks for a batch of one media type (rows change in place)."""
         return self._call_rows("rowport_transform_rows", "transform", rows, context, media_type)
+
+    def probe(
+        self,
+        media_type: str,
+        rows: list[dict[str, Any]],
+        context: ExportContext,
+        *,
+        only_missing: bool,
+    ) -> list[RaisedProblem]:
+        """Run the media probe hooks for a batch of one media type (attributes change in
+        place)."""
+        return self._call_rows(
+            "rowport_probe_media", "probe", rows, context, media_type, only_missing=only_missing
+        )
+
+    def has_probe(self, media_type: str) -> bool:
+        """Whether any plugin probes the media of ``media_type`` rows."""
+        return bool(self._impls("rowport_probe_media", media_type))
+
+    def check_plugin_options(self, options: Mapping[str, Any]) -> list[str]:
+        """Every plugin's complaints about ``plugin_options`` (``plugin: message``); a plugin
+        that raises is named with what it raised."""
+        messages: list[str] = []
+        for impl in reversed(self.pm.hook.rowport_check_plugin_options.get_hookimpls()):
+            name = self.plugin_name(impl.plugin)
+            try:
+                found = impl.function(options)
+                messages.extend(str(m) for m in found or ())  # type: ignore[attr-defined]
+            except Exception as exc:
+                messages.append(f"plugin {name!r} raised checking plugin_options: {exc}")
+        return messages
 
     # -- sinks ------------------------------------------------------------------------------
 

@@ -11,13 +11,15 @@ from typing import Any
 from rowport.catalog import Catalog, ExportSource, TaskStatus, TaskStore
 from rowport.plugins import PluginHost
 from rowport.plugins._model import ErrorPolicy
+from rowport.plugins._probe import MediaProbeStep
 from rowport.plugins._step import PluginStep
 from rowport.request import ExportRequest
 from rowport.tasks._runner import BatchStep, Delivery, ExportRunner
 from rowport.tasks._task import ExportTask
 
-__all__ = ["TaskManager"]
+__all__ = ["PROBE_TASK_TYPE", "TaskManager"]
 
+PROBE_TASK_TYPE = "probe-media"
 STALE_AFTER = 60.0  # seconds without a heartbeat before another process may declare a task dead
 
 
@@ -110,6 +112,44 @@ class TaskManager:
         )
         future = self._executor.submit(self._run, runner)
         self._futures[task_id] = future
+        return ExportTask(self, task_id, client=client)
+
+    def start_probe(
+        self, request: ExportRequest, *, only_missing: bool = True, client: Any = None
+    ) -> ExportTask:
+        """Persist a media probe task over ``request``'s scope and start it; returns at once.
+
+        It runs as an export does (same runner, streams, progress and cancel) with a
+        :class:`~rowport.plugins._probe.MediaProbeStep` as its only step: its RESULT stream
+        holds one line per data row (``outcome``: updated, unchanged or failed), its ERRORS
+        stream the media that could not be read. No lifecycle hook (``rowport_export_*``) runs.
+        """
+        if self.host is None:
+            raise ValueError("probing media needs plugins: this task manager has no plugin host")
+        self.check_scope(request)
+        scope = ",".join(request.scope_ids)
+        name = request.task_name or f"probe media {request.kind.noun}" + (
+            f" {scope}" if scope else ""
+        )
+        record = self.tasks.create_task(
+            name,
+            {"request": request.to_dict(), "probe": {"only_missing": only_missing}},
+            type=PROBE_TASK_TYPE,
+        )
+        task_id = record.id
+        self._done[task_id] = threading.Event()
+        self._cancel[task_id] = threading.Event()
+        runner = ExportRunner(
+            self.source,
+            self.tasks,
+            task_id,
+            request,
+            self.task_dir(task_id),
+            catalog=self.catalog,
+            steps=[MediaProbeStep(self.host, only_missing=only_missing)],
+            cancel_event=self._cancel[task_id],
+        )
+        self._futures[task_id] = self._executor.submit(self._run, runner)
         return ExportTask(self, task_id, client=client)
 
     def steps_for(self, request: ExportRequest) -> list[BatchStep]:
