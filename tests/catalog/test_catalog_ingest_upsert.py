@@ -256,8 +256,7 @@ def test_an_imported_label_is_stored_in_the_reference_shape(client: Client) -> N
     (label,) = exported["projects"][PROJECT_ID]["labels"]
     assert list(label["annotations"]) == ["objects", "classifications", "relationships"]
     (obj,) = label["annotations"]["objects"]
-    assert list(obj) == ["feature_id", "name", "value", "annotation_kind", "classifications"] + [
-        "bounding_box"
-    ]
+    keys = ["feature_id", "name", "value", "annotation_kind", "classifications", "bounding_box"]
+    assert list(obj) == keys
     assert list(obj["bounding_box"]) == ["top", "left", "height", "width"]
     assert client.import_rows([row]).unchanged == 1
