@@ -24,6 +24,7 @@ from rowport._time import now_ts, parse_ts
 from rowport.catalog._base import chunked, placeholders
 from rowport.catalog._ingest import _records as r
 from rowport.catalog._ingest import _sql as q
+from rowport.catalog._ingest._features import resolve_features
 from rowport.catalog._ingest._known import Entity, Known, Write
 from rowport.catalog._ingest._structure import show
 from rowport.catalog._ontology import OntologyIndex, OntologyStore
@@ -911,11 +912,14 @@ class BatchPlanner:
         media: str,
         at: str,
     ) -> tuple[Any, ...]:
-        _, problems = OntologyStore.check_annotations(
-            label.annotations, index, create_missing=bool(index.ontology_id)
-        )
-        if problems:
-            raise _Refused(f"{at}.{problems[0].path}: {problems[0].message}")
+        if index.ontology_id:
+            problem = resolve_features(label.annotations, index)
+            if problem is not None:
+                raise _Refused(f"{at}.{problem[0]}: {problem[1]}")
+        else:  # a project without an ontology: every feature is unknown
+            _, problems = OntologyStore.check_annotations(label.annotations, index)
+            if problems:
+                raise _Refused(f"{at}.{problems[0].path}: {problems[0].message}")
         annotations = self.annotations_json(label.annotations, media)
         performance = (
             _dumps(label.performance_details)
