@@ -20,9 +20,23 @@ from rowport.catalog._ontology import Feature, OntologyIndex, tool_type_of
 __all__ = ["resolve_features"]
 
 _WHAT = {"tool": "object", "classification": "classification", "option": "answer"}
-_ANSWER_ONE = ("radio_answer", "conversational_radio_answer")
-_ANSWER_MANY = ("checklist_answers", "conversational_checklist_answers")
-_ANSWER_TEXT = ("text_answer", "conversational_text_answer")
+_ANSWER_ONE = tuple((k, f".{k}") for k in ("radio_answer", "conversational_radio_answer"))
+_ANSWER_MANY = tuple(
+    (k, f".{k}") for k in ("checklist_answers", "conversational_checklist_answers")
+)
+_ANSWER_TEXT = tuple((k, f".{k}") for k in ("text_answer", "conversational_text_answer"))
+
+
+Path = Any  # a root name, or (parent path, ".key" or list index): built into text on failure
+
+
+def _text(path: Path) -> str:
+    parts: list[str] = []
+    while type(path) is tuple:
+        path, segment = path
+        parts.append(f"[{segment}]" if type(segment) is int else segment)
+    parts.append(path)
+    return "".join(reversed(parts))
 
 
 class _Walk:
@@ -34,12 +48,12 @@ class _Walk:
         self.by_name = index.by_parent_name
         self.problem: tuple[str, str] | None = None
 
-    def fail(self, path: str, message: str) -> None:
+    def fail(self, path: Path, message: str) -> None:
         if self.problem is None:  # the first problem is the one reported; the walk goes on
-            self.problem = (path, message)
+            self.problem = (_text(path), message)
 
     def feature(
-        self, node: dict[str, Any], parent_id: str | None, group: str, ftype: str, path: str
+        self, node: dict[str, Any], parent_id: str | None, group: str, ftype: str, path: Path
     ) -> str | None:
         """The id of the feature ``node`` names (created if missing), or None with a problem."""
         schema_id = node.get("feature_schema_id")
@@ -67,14 +81,14 @@ class _Walk:
         self.fail(path, f"{_WHAT[group]} {schema_id!r} is not a feature of the ontology")
         return None
 
-    def objects(self, items: Any, path: str) -> None:
+    def objects(self, items: Any, path: Path) -> None:
         if type(items) is not list:
             self.fail(path, "objects must be a list")
             return
         for i, node in enumerate(items):
-            self.object(node, f"{path}[{i}]")
+            self.object(node, (path, i))
 
-    def object(self, node: Any, path: str) -> None:
+    def object(self, node: Any, path: Path) -> None:
         if type(node) is not dict:
             self.fail(path, "an object must be a dict")
             return
@@ -82,16 +96,16 @@ class _Walk:
             node, None, "tool", tool_type_of(node.get("annotation_kind")), path
         )
         if feature_id is not None and "classifications" in node:
-            self.classifications(node["classifications"], f"{path}.classifications", feature_id)
+            self.classifications(node["classifications"], (path, ".classifications"), feature_id)
 
-    def classifications(self, items: Any, path: str, parent_id: str | None = None) -> None:
+    def classifications(self, items: Any, path: Path, parent_id: str | None = None) -> None:
         if type(items) is not list:
             self.fail(path, "classifications must be a list")
             return
         for i, node in enumerate(items):
-            self.classification(node, f"{path}[{i}]", parent_id)
+            self.classification(node, (path, i), parent_id)
 
-    def classification(self, node: Any, path: str, parent_id: str | None) -> None:
+    def classification(self, node: Any, path: Path, parent_id: str | None) -> None:
         if type(node) is not dict:
             self.fail(path, "a classification must be a dict")
             return
@@ -104,56 +118,56 @@ class _Walk:
         feature_id = self.feature(node, parent_id, "classification", ftype, path)
         if feature_id is None:
             return
-        for key in _ANSWER_ONE:
+        for key, at in _ANSWER_ONE:
             if key in node:
-                self.answer(node[key], f"{path}.{key}", feature_id)
-        for key in _ANSWER_MANY:
+                self.answer(node[key], (path, at), feature_id)
+        for key, at in _ANSWER_MANY:
             if key in node:
                 answers = node[key]
                 if type(answers) is not list:
-                    self.fail(f"{path}.{key}", "checklist answers must be a list")
+                    self.fail((path, at), "checklist answers must be a list")
                     continue
                 for i, answer in enumerate(answers):
-                    self.answer(answer, f"{path}.{key}[{i}]", feature_id)
-        for key in _ANSWER_TEXT:
+                    self.answer(answer, ((path, at), i), feature_id)
+        for key, at in _ANSWER_TEXT:
             if key in node:
                 text = node[key]
                 if type(text) is not dict or type(text.get("content")) is not str:
-                    self.fail(f"{path}.{key}", 'a text answer must be {"content": <string>}')
+                    self.fail((path, at), 'a text answer must be {"content": <string>}')
 
-    def answer(self, node: Any, path: str, parent_id: str) -> None:
+    def answer(self, node: Any, path: Path, parent_id: str) -> None:
         if type(node) is not dict:
             self.fail(path, "an answer must be a dict")
             return
         feature_id = self.feature(node, parent_id, "option", "option", path)
         if feature_id is not None and "classifications" in node:
-            self.classifications(node["classifications"], f"{path}.classifications", feature_id)
+            self.classifications(node["classifications"], (path, ".classifications"), feature_id)
 
     def annotations(self, ann: Any) -> None:
         if type(ann) is not dict:
             self.fail("annotations", "annotations must be a dict")
             return
         if "objects" in ann:
-            self.objects(ann["objects"], "annotations.objects")
+            self.objects(ann["objects"], ("annotations", ".objects"))
         if "classifications" in ann:
-            self.classifications(ann["classifications"], "annotations.classifications")
+            self.classifications(ann["classifications"], ("annotations", ".classifications"))
         relationships = ann.get("relationships")
         if type(relationships) is list:
             for i, node in enumerate(relationships):
-                self.object(node, f"annotations.relationships[{i}]")
+                self.object(node, (("annotations", ".relationships"), i))
         frames = ann.get("frames")
         if type(frames) is dict:
             for number, frame in frames.items():
-                at = f"annotations.frames.{number}"
+                at = ("annotations", f".frames.{number}")
                 if type(frame) is not dict:
                     self.fail(at, "a frame must be a dict")
                     continue
                 objects = frame.get("objects")
                 if type(objects) is dict:
                     for key, node in objects.items():
-                        self.object(node, f"{at}.objects.{key}")
+                        self.object(node, (at, f".objects.{key}"))
                 if "classifications" in frame:
-                    self.classifications(frame["classifications"], f"{at}.classifications")
+                    self.classifications(frame["classifications"], (at, ".classifications"))
 
 
 def resolve_features(annotations: Any, index: OntologyIndex) -> tuple[str, str] | None:

@@ -10,6 +10,7 @@ anything is written.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -54,6 +55,17 @@ def stored_annotations(annotations: Mapping[str, Any], media_type: str) -> str:
 
 
 AnnotationsWriter = Callable[[Mapping[str, Any], str], str]
+
+# the sections a line leaves out (frozen records: one instance serves every row)
+_NO_ROW_DETAILS = r.DataRowDetails()
+_NO_PROJECT_DETAILS = r.ProjectDetails()
+_NO_LABEL_DETAILS = r.LabelDetails()
+
+
+@functools.lru_cache(maxsize=256)
+def _media_of_attributes(asset_type: str | None, mime_type: str | None) -> MediaType | None:
+    """The media type ``asset_type`` or ``mime_type`` tells, if they do (the row data aside)."""
+    return guess_media_type("", {"asset_type": asset_type, "mime_type": mime_type})
 
 
 @attrs.define
@@ -152,6 +164,7 @@ class BatchPlanner:
         batch's own writes (features the annotations introduced)."""
         self.now = now_ts()
         self.now_epoch = parse_ts(self.now).timestamp()
+        self.epochs: dict[str, float] = {self.now: self.now_epoch}
         self.stored = self._read_stored(items)
         self.claimed: dict[str, dict[Any, Any]] = defaultdict(dict)
         self.next_rid = int(
@@ -174,6 +187,15 @@ class BatchPlanner:
                 self.claimed[kind][key] = owner
             plans.append(RowPlan(line, row.data_row.id, status, ctx.writes))
         return plans, refused, self._feature_writes()
+
+    def _epoch(self, ts: str) -> float:
+        """``ts`` (a checked timestamp) in seconds since the epoch, parsed once per batch."""
+        epoch = self.epochs.get(ts)
+        if epoch is None:
+            if len(self.epochs) > 4096:  # the file's own timestamps: keep memory bounded
+                self.epochs.clear()
+            epoch = self.epochs[ts] = parse_ts(ts).timestamp()
+        return epoch
 
     def _feature_writes(self) -> list[Write]:
         writes: list[Write] = []
@@ -351,7 +373,7 @@ class BatchPlanner:
         dr = row.data_row
         row_id = dr.id
         stored = self.stored.rows.get(row_id)
-        details = dr.details or r.DataRowDetails()
+        details = dr.details or _NO_ROW_DETAILS
         self.row_exists = stored is not None
         if dr.global_key is not None:
             self._claim(
@@ -410,7 +432,7 @@ class BatchPlanner:
                     created_at,
                     updated_at,
                     activity,
-                    parse_ts(activity).timestamp(),
+                    self._epoch(activity),
                     created_by,
                 ),
             )
@@ -434,7 +456,7 @@ class BatchPlanner:
                 created_at,
                 updated_at,
                 activity,
-                parse_ts(activity).timestamp(),
+                self._epoch(activity),
                 created_by,
                 row_id,
             ),
@@ -443,7 +465,14 @@ class BatchPlanner:
         return "updated"
 
     def _media_type(self, row_data: str, row: r.ImportRow) -> str:
-        guessed = guess_media_type(row_data, row.media_attributes)
+        attributes = row.media_attributes
+        guessed = (
+            _media_of_attributes(attributes.get("asset_type"), attributes.get("mime_type"))
+            if attributes
+            else None
+        )
+        if guessed is None:
+            guessed = guess_media_type(row_data)
         if guessed is not None:
             return guessed.value
         for project_id in row.projects or {}:
@@ -739,7 +768,7 @@ class BatchPlanner:
         stored = self.stored.queue.get((row_id, project_id))
         if details is None and stored is not None:
             return
-        d = details or r.ProjectDetails()
+        d = details or _NO_PROJECT_DETAILS
         batch_id = self._batch(ctx, project_id, d, stored, path)
         default_status = "DONE" if labels else "TO_LABEL"
         status = d.workflow_status or (stored[1] if stored else default_status)
@@ -892,7 +921,7 @@ class BatchPlanner:
                     d[2],
                     d[3],
                     d[4],
-                    parse_ts(d[4]).timestamp(),
+                    self._epoch(d[4]),
                     d[5],
                     d[6],
                     d[7],
@@ -926,7 +955,7 @@ class BatchPlanner:
             if label.performance_details is not None
             else (stored[8] if stored else None)
         )
-        d = label.label_details or r.LabelDetails()
+        d = label.label_details or _NO_LABEL_DETAILS
         content = (label.label_kind, label.version, annotations, performance)
         if stored is None:
             created_at = d.created_at or self.now
