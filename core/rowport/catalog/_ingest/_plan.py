@@ -62,6 +62,10 @@ _NO_PROJECT_DETAILS = r.ProjectDetails()
 _NO_LABEL_DETAILS = r.LabelDetails()
 
 
+# a pure function of two short strings, hashed each time: computed once per project and status
+_task_id = functools.lru_cache(maxsize=1024)(workflow_task_id)
+
+
 @functools.lru_cache(maxsize=256)
 def _media_of_attributes(asset_type: str | None, mime_type: str | None) -> MediaType | None:
     """The media type ``asset_type`` or ``mime_type`` tells, if they do (the row data aside)."""
@@ -780,7 +784,7 @@ class BatchPlanner:
             status,
             d.task_id
             or (stored[2] if stored and not d.workflow_status else None)
-            or workflow_task_id(project_id, status),
+            or _task_id(project_id, status),
             d.task_name
             or (stored[3] if stored and not d.workflow_status else None)
             or WORKFLOW_TASK_NAMES[status],
