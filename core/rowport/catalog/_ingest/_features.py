@@ -39,6 +39,19 @@ def _text(path: Path) -> str:
     return "".join(reversed(parts))
 
 
+def _feature_type(node: dict[str, Any], group: str) -> str:
+    """The type of a feature created for ``node`` (only then worked out)."""
+    if group == "tool":
+        return tool_type_of(node.get("annotation_kind"))
+    if group == "option":
+        return "option"
+    if "radio_answer" in node or "conversational_radio_answer" in node:
+        return "radio"
+    if "checklist_answers" in node or "conversational_checklist_answers" in node:
+        return "checklist"
+    return "text"
+
+
 class _Walk:
     __slots__ = ("by_id", "by_name", "index", "problem")
 
@@ -53,7 +66,7 @@ class _Walk:
             self.problem = (_text(path), message)
 
     def feature(
-        self, node: dict[str, Any], parent_id: str | None, group: str, ftype: str, path: Path
+        self, node: dict[str, Any], parent_id: str | None, group: str, path: Path
     ) -> str | None:
         """The id of the feature ``node`` names (created if missing), or None with a problem."""
         schema_id = node.get("feature_schema_id")
@@ -71,7 +84,7 @@ class _Walk:
                 id=schema_id if type(schema_id) is str else new_id(),
                 parent_id=parent_id,
                 kind=group,
-                type=ftype,
+                type=_feature_type(node, group),
                 name=name,
                 value=value if type(value) is str else name,
             )
@@ -92,9 +105,7 @@ class _Walk:
         if type(node) is not dict:
             self.fail(path, "an object must be a dict")
             return
-        feature_id = self.feature(
-            node, None, "tool", tool_type_of(node.get("annotation_kind")), path
-        )
+        feature_id = self.feature(node, None, "tool", path)
         if feature_id is not None and "classifications" in node:
             self.classifications(node["classifications"], (path, ".classifications"), feature_id)
 
@@ -109,13 +120,7 @@ class _Walk:
         if type(node) is not dict:
             self.fail(path, "a classification must be a dict")
             return
-        if "radio_answer" in node or "conversational_radio_answer" in node:
-            ftype = "radio"
-        elif "checklist_answers" in node or "conversational_checklist_answers" in node:
-            ftype = "checklist"
-        else:
-            ftype = "text"
-        feature_id = self.feature(node, parent_id, "classification", ftype, path)
+        feature_id = self.feature(node, parent_id, "classification", path)
         if feature_id is None:
             return
         for key, at in _ANSWER_ONE:
@@ -139,7 +144,7 @@ class _Walk:
         if type(node) is not dict:
             self.fail(path, "an answer must be a dict")
             return
-        feature_id = self.feature(node, parent_id, "option", "option", path)
+        feature_id = self.feature(node, parent_id, "option", path)
         if feature_id is not None and "classifications" in node:
             self.classifications(node["classifications"], (path, ".classifications"), feature_id)
 

@@ -96,13 +96,15 @@ class _Refused(InvalidInput):
     """A row the planner refuses; the message names the path."""
 
 
-@attrs.define
 class _Row:
     """One row being planned: its writes, the ids it claims, and whether it changed."""
 
-    writes: list[Write] = attrs.field(factory=list)
-    claims: list[tuple[str, Any, Any]] = attrs.field(factory=list)
-    changed: bool = False
+    __slots__ = ("changed", "claims", "writes")  # a plain class: two are made per line
+
+    def __init__(self) -> None:
+        self.writes: list[Write] = []
+        self.claims: list[tuple[str, Any, Any]] = []
+        self.changed = False
 
     def add(self, sql: str, params: tuple[Any, ...]) -> None:
         self.writes.append((sql, params))
