@@ -11,7 +11,7 @@ itself, unlike ``ru_maxrss`` which a child inherits from its parent) is its own:
 - ``import``: ``Client.import_file`` (parse, structure and check, plan, bulk write);
 - ``floor``: the same file parsed with orjson and inserted with ``executemany`` into the same
   tables (data rows, project queue, labels, one dataset, project and batch), one transaction
-  per 1,000 rows, nothing checked.
+  per batch of the importer's size (1,000 rows), nothing checked.
 
 ``--check-flat`` runs 10,000 and 100,000 rows and prints how the peaks grow between them.
 Figures only: nothing asserts, since the machines this runs on are shared and noisy.
@@ -164,9 +164,15 @@ def peak_kib() -> int:
     return 0
 
 
-def floor(client: Any, path: Path, batch: int = 1000) -> int:
-    """Parse ``path`` with orjson and insert its rows with ``executemany``, nothing checked."""
+def floor(client: Any, path: Path, batch: int | None = None) -> int:
+    """Parse ``path`` with orjson and insert its rows with ``executemany``, nothing checked.
+
+    One transaction per ``batch`` rows: by default the importer's own batch size.
+    """
     from rowport._time import now_ts, parse_ts
+    from rowport.catalog._ingest._importer import DEFAULT_BATCH_SIZE
+
+    batch = batch or DEFAULT_BATCH_SIZE
 
     conn = client.catalog.db.conn
     org, ts = client.catalog.organization_id, now_ts()

@@ -38,6 +38,10 @@ def _number(value: Any) -> bool:
     return type(value) is int or (type(value) is float and math.isfinite(value))
 
 
+def _is_optional(t: Any) -> bool:
+    return get_origin(t) in (Union, UnionType) and type(None) in get_args(t)
+
+
 def _object(value: Any) -> bool:
     return type(value) is dict
 
@@ -50,6 +54,8 @@ class _Compiler:
             "_I0": _INT64[0],
             "_I1": _INT64[1],
             "_obj": _object,
+            "_finite": math.isfinite,
+            "_absent": object(),
         }
         self.done: dict[Any, str] = {}
         self.sources: list[str] = []
@@ -64,7 +70,7 @@ class _Compiler:
         if t is str:
             return f"type({v}) is str"
         if t is r.Id:
-            return f"(type({v}) is str and bool({v}.strip()))"
+            return f"(type({v}) is str and {v}.strip() != '')"
         if t is bool:
             return f"type({v}) is bool"
         if t is int or t is r.Int64:
@@ -72,7 +78,7 @@ class _Compiler:
         if t is r.Count:
             return f"(type({v}) is int and 1 <= {v} <= _I1)"
         if t is float or t is r.Number:
-            return f"_num({v})"
+            return f"(type({v}) is int or (type({v}) is float and _finite({v})))"
         if t is r.Timestamp:
             return f"_ts({v})"
         if t is r.AnnotationsJSON:
@@ -123,13 +129,19 @@ class _Compiler:
             lines.append("    if type(o) is not dict: return False")
             attrs.resolve_types(t, globalns=vars(r))
             for field in attrs.fields(t):
-                key = field.name
-                required = field.default is attrs.NOTHING
-                if required:
-                    lines.append(f"    if {key!r} not in o: return False")
-                lines.append(f"    if {key!r} in o:")
-                lines.append(f"        v = o[{key!r}]")
-                lines.append(f"        if not {self.expr(field.type, 'v')}: return False")
+                # one lookup per field; None stands for "absent" where None is allowed anyway
+                key, check = field.name, self.expr(field.type, "v")
+                if field.default is attrs.NOTHING:
+                    lines.append(f"    v = o.get({key!r}, _absent)")
+                    lines.append(f"    if v is _absent or not {check}: return False")
+                elif _is_optional(field.type):
+                    (inner,) = [a for a in get_args(field.type) if a is not type(None)]
+                    check = self.expr(inner, "v")
+                    lines.append(f"    v = o.get({key!r})")
+                    lines.append(f"    if v is not None and not {check}: return False")
+                else:
+                    lines.append(f"    v = o.get({key!r}, _absent)")
+                    lines.append(f"    if v is not _absent and not {check}: return False")
             lines.append("    return True")
         self.sources.append("\n".join(lines))
         return name

@@ -19,6 +19,7 @@ import attrs
 
 from rowport.catalog._db import Database
 from rowport.catalog._ingest import _records as r
+from rowport.catalog._ingest._gc import fewer_collections
 from rowport.catalog._ingest._known import Known
 from rowport.catalog._ingest._plan import AnnotationsWriter, BatchPlanner, stored_annotations
 from rowport.catalog._ingest._reader import Line, iter_ndjson, number_rows
@@ -103,6 +104,17 @@ class Importer:
     ) -> IngestReport:
         if batch_size < 1:
             raise InvalidInput(f"batch_size must be at least 1, got {batch_size!r}")
+        with fewer_collections():
+            return self._passes(lines, strict, batch_size, progress, total)
+
+    def _passes(
+        self,
+        lines: Callable[[], Iterator[Line]],
+        strict: bool,
+        batch_size: int,
+        progress: ProgressCallback | None,
+        total: int | None,
+    ) -> IngestReport:
         known = Known(self.db.conn, self.organization_id)
         if not strict:
             report = IngestReport()

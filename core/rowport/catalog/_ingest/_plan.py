@@ -10,6 +10,7 @@ anything is written.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -24,6 +25,7 @@ from rowport._time import now_ts, parse_ts
 from rowport.catalog._base import chunked, placeholders
 from rowport.catalog._ingest import _records as r
 from rowport.catalog._ingest import _sql as q
+from rowport.catalog._ingest._features import resolve_features
 from rowport.catalog._ingest._known import Entity, Known, Write
 from rowport.catalog._ingest._structure import show
 from rowport.catalog._ontology import OntologyIndex, OntologyStore
@@ -54,6 +56,21 @@ def stored_annotations(annotations: Mapping[str, Any], media_type: str) -> str:
 
 AnnotationsWriter = Callable[[Mapping[str, Any], str], str]
 
+# the sections a line leaves out (frozen records: one instance serves every row)
+_NO_ROW_DETAILS = r.DataRowDetails()
+_NO_PROJECT_DETAILS = r.ProjectDetails()
+_NO_LABEL_DETAILS = r.LabelDetails()
+
+
+# a pure function of two short strings, hashed each time: computed once per project and status
+_task_id = functools.lru_cache(maxsize=1024)(workflow_task_id)
+
+
+@functools.lru_cache(maxsize=256)
+def _media_of_attributes(asset_type: str | None, mime_type: str | None) -> MediaType | None:
+    """The media type ``asset_type`` or ``mime_type`` tells, if they do (the row data aside)."""
+    return guess_media_type("", {"asset_type": asset_type, "mime_type": mime_type})
+
 
 @attrs.define
 class RowPlan:
@@ -79,13 +96,15 @@ class _Refused(InvalidInput):
     """A row the planner refuses; the message names the path."""
 
 
-@attrs.define
 class _Row:
     """One row being planned: its writes, the ids it claims, and whether it changed."""
 
-    writes: list[Write] = attrs.field(factory=list)
-    claims: list[tuple[str, Any, Any]] = attrs.field(factory=list)
-    changed: bool = False
+    __slots__ = ("changed", "claims", "writes")  # a plain class: two are made per line
+
+    def __init__(self) -> None:
+        self.writes: list[Write] = []
+        self.claims: list[tuple[str, Any, Any]] = []
+        self.changed = False
 
     def add(self, sql: str, params: tuple[Any, ...]) -> None:
         self.writes.append((sql, params))
@@ -151,6 +170,7 @@ class BatchPlanner:
         batch's own writes (features the annotations introduced)."""
         self.now = now_ts()
         self.now_epoch = parse_ts(self.now).timestamp()
+        self.epochs: dict[str, float] = {self.now: self.now_epoch}
         self.stored = self._read_stored(items)
         self.claimed: dict[str, dict[Any, Any]] = defaultdict(dict)
         self.next_rid = int(
@@ -173,6 +193,15 @@ class BatchPlanner:
                 self.claimed[kind][key] = owner
             plans.append(RowPlan(line, row.data_row.id, status, ctx.writes))
         return plans, refused, self._feature_writes()
+
+    def _epoch(self, ts: str) -> float:
+        """``ts`` (a checked timestamp) in seconds since the epoch, parsed once per batch."""
+        epoch = self.epochs.get(ts)
+        if epoch is None:
+            if len(self.epochs) > 4096:  # the file's own timestamps: keep memory bounded
+                self.epochs.clear()
+            epoch = self.epochs[ts] = parse_ts(ts).timestamp()
+        return epoch
 
     def _feature_writes(self) -> list[Write]:
         writes: list[Write] = []
@@ -350,7 +379,7 @@ class BatchPlanner:
         dr = row.data_row
         row_id = dr.id
         stored = self.stored.rows.get(row_id)
-        details = dr.details or r.DataRowDetails()
+        details = dr.details or _NO_ROW_DETAILS
         self.row_exists = stored is not None
         if dr.global_key is not None:
             self._claim(
@@ -409,7 +438,7 @@ class BatchPlanner:
                     created_at,
                     updated_at,
                     activity,
-                    parse_ts(activity).timestamp(),
+                    self._epoch(activity),
                     created_by,
                 ),
             )
@@ -433,7 +462,7 @@ class BatchPlanner:
                 created_at,
                 updated_at,
                 activity,
-                parse_ts(activity).timestamp(),
+                self._epoch(activity),
                 created_by,
                 row_id,
             ),
@@ -442,7 +471,14 @@ class BatchPlanner:
         return "updated"
 
     def _media_type(self, row_data: str, row: r.ImportRow) -> str:
-        guessed = guess_media_type(row_data, row.media_attributes)
+        attributes = row.media_attributes
+        guessed = (
+            _media_of_attributes(attributes.get("asset_type"), attributes.get("mime_type"))
+            if attributes
+            else None
+        )
+        if guessed is None:
+            guessed = guess_media_type(row_data)
         if guessed is not None:
             return guessed.value
         for project_id in row.projects or {}:
@@ -738,7 +774,7 @@ class BatchPlanner:
         stored = self.stored.queue.get((row_id, project_id))
         if details is None and stored is not None:
             return
-        d = details or r.ProjectDetails()
+        d = details or _NO_PROJECT_DETAILS
         batch_id = self._batch(ctx, project_id, d, stored, path)
         default_status = "DONE" if labels else "TO_LABEL"
         status = d.workflow_status or (stored[1] if stored else default_status)
@@ -750,7 +786,7 @@ class BatchPlanner:
             status,
             d.task_id
             or (stored[2] if stored and not d.workflow_status else None)
-            or workflow_task_id(project_id, status),
+            or _task_id(project_id, status),
             d.task_name
             or (stored[3] if stored and not d.workflow_status else None)
             or WORKFLOW_TASK_NAMES[status],
@@ -891,7 +927,7 @@ class BatchPlanner:
                     d[2],
                     d[3],
                     d[4],
-                    parse_ts(d[4]).timestamp(),
+                    self._epoch(d[4]),
                     d[5],
                     d[6],
                     d[7],
@@ -911,18 +947,21 @@ class BatchPlanner:
         media: str,
         at: str,
     ) -> tuple[Any, ...]:
-        _, problems = OntologyStore.check_annotations(
-            label.annotations, index, create_missing=bool(index.ontology_id)
-        )
-        if problems:
-            raise _Refused(f"{at}.{problems[0].path}: {problems[0].message}")
+        if index.ontology_id:
+            problem = resolve_features(label.annotations, index)
+            if problem is not None:
+                raise _Refused(f"{at}.{problem[0]}: {problem[1]}")
+        else:  # a project without an ontology: every feature is unknown
+            _, problems = OntologyStore.check_annotations(label.annotations, index)
+            if problems:
+                raise _Refused(f"{at}.{problems[0].path}: {problems[0].message}")
         annotations = self.annotations_json(label.annotations, media)
         performance = (
             _dumps(label.performance_details)
             if label.performance_details is not None
             else (stored[8] if stored else None)
         )
-        d = label.label_details or r.LabelDetails()
+        d = label.label_details or _NO_LABEL_DETAILS
         content = (label.label_kind, label.version, annotations, performance)
         if stored is None:
             created_at = d.created_at or self.now
