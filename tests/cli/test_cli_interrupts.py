@@ -144,9 +144,13 @@ def _holds_open(pid: int, path: Path) -> bool:
 
 
 def test_ctrl_c_stops_an_import_with_exit_130(tmp_path: Path) -> None:
+    # the rows come through a FIFO the test keeps open: the import is certainly still running
+    # (waiting for more lines) when it is interrupted, however fast or loaded the machine is
     rows = tmp_path / "rows.ndjson"
-    with rows.open("wb") as f:
-        for i in range(50_000):
+    os.mkfifo(rows)
+    child = Child("--home", tmp_path / "home", "import", rows)
+    with rows.open("wb") as f:  # opens once the import opens its end
+        for i in range(10):
             row = {
                 "data_row": {
                     "id": f"cmximport{i:016d}",
@@ -156,13 +160,12 @@ def test_ctrl_c_stops_an_import_with_exit_130(tmp_path: Path) -> None:
                 "media_attributes": {},
             }
             f.write(orjson.dumps(row) + b"\n")
-    child = Child("--home", tmp_path / "home", "import", rows)
-    # the import holds the file open while it loads it
-    _until(
-        lambda: _holds_open(child.proc.pid, rows.resolve()) or child.proc.poll() is not None,
-        "the import to open its file",
-    )
-    code, err = child.interrupt()
+        f.flush()
+        _until(
+            lambda: _holds_open(child.proc.pid, rows.resolve()) or child.proc.poll() is not None,
+            "the import to open its file",
+        )
+        code, err = child.interrupt()
     assert code == 130, err
     assert "interrupted: the batches committed before it stay loaded" in err
     assert f"import {rows} again to load the rest" in err
