@@ -1,7 +1,9 @@
 """The reads an export makes: the ordered plan of data rows, then each section per batch.
 
 Every section is one query per batch of rows (never a query per row); rows come back as plain
-tuples so the assembler (which knows the row format, not SQL) builds dicts cheaply.
+tuples in the column order of their declared layout (``rowport.request.QUEUE_ROW`` ...; the SQL
+of each column is in ``_section_sql``), so the assembler (which knows the row format, not SQL)
+reads them by name and builds dicts cheaply.
 """
 
 from __future__ import annotations
@@ -16,12 +18,20 @@ from rowport.catalog._datarows import RowStore
 from rowport.catalog._db import Database
 from rowport.catalog._models import ModelStore
 from rowport.catalog._projects import ProjectStore
+from rowport.catalog._protocols import SectionRow
+from rowport.catalog._section_sql import REVIEWS_SQL, select_list
 from rowport.request import (
     DATA_ROW_COLUMNS,
+    HISTORY_ROW,
     KIND_SPECS,
+    LABEL_ROW,
     QUEUE_COLUMNS,
+    QUEUE_ROW,
+    RUN_ANNOTATION_ROW,
+    RUN_ROW,
     ExportRequest,
     PlanLayout,
+    ProjectInfo,
     Scope,
     ScopeEntity,
 )
@@ -63,11 +73,6 @@ SECTION_SQL: dict[str, str] = {
         " WHERE h.data_row_id = d.id AND h.project_id = p.project_id)"
     ),
 }
-_REVIEWS_SQL = (
-    "(SELECT json_group_array(json_object('id', r.id, 'action', r.action, 'created_at',"
-    " r.created_at, 'created_by', r.created_by)) FROM reviews r INDEXED BY reviews_label"
-    " WHERE r.label_id = labels.id)"
-)
 
 # The SQL of each plan column (rowport.request.PlanLayout names them and their order); the
 # queue columns read the scope project's ``project_data_rows p`` and its batch ``b``.
@@ -414,15 +419,10 @@ class SQLiteExportSource:
 
     # -- sections ---------------------------------------------------------------------------
 
-    def read_queue(
-        self, ids: Sequence[str], projects: Sequence[str] | None
-    ) -> list[tuple[Any, ...]]:
-        """``(data_row_id, project_id, batch_id, batch_name, workflow_status, task_id,
-        task_name, priority, selected_label_id, consensus_count, ontology_id)`` by project id."""
+    def read_queue(self, ids: Sequence[str], projects: Sequence[str] | None) -> list[SectionRow]:
+        """The rows' queue entries (:data:`~rowport.request.QUEUE_ROW`) by project id."""
         sql = (
-            "SELECT q.data_row_id, q.project_id, q.batch_id, b.name, q.workflow_status,"
-            " q.task_id, q.task_name, q.priority, q.selected_label_id,"
-            " q.consensus_expected_label_count, COALESCE(q.ontology_id, pr.ontology_id)"
+            f"SELECT {select_list(QUEUE_ROW)}"
             " FROM project_data_rows q LEFT JOIN batches b ON b.id = q.batch_id"
             " JOIN projects pr ON pr.id = q.project_id"
             f" WHERE q.data_row_id IN ({placeholders(len(ids))})"
@@ -433,14 +433,10 @@ class SQLiteExportSource:
             args.extend(projects)
         return self.db.conn.execute(sql + " ORDER BY q.project_id", args).fetchall()
 
-    def read_history(
-        self, ids: Sequence[str], projects: Sequence[str] | None
-    ) -> list[tuple[Any, ...]]:
-        """``(data_row_id, project_id, action, created_at, created_by, previous_task_id,
-        previous_task_name, next_task_id, next_task_name)`` in event order."""
+    def read_history(self, ids: Sequence[str], projects: Sequence[str] | None) -> list[SectionRow]:
+        """The rows' workflow history (:data:`~rowport.request.HISTORY_ROW`) in event order."""
         sql = (
-            "SELECT data_row_id, project_id, action, created_at, created_by, previous_task_id,"
-            " previous_task_name, next_task_id, next_task_name FROM workflow_history"
+            f"SELECT {select_list(HISTORY_ROW)} FROM workflow_history"
             f" WHERE data_row_id IN ({placeholders(len(ids))})"
         )
         args: list[Any] = list(ids)
@@ -451,31 +447,22 @@ class SQLiteExportSource:
 
     def read_labels(
         self, ids: Sequence[str], projects: Sequence[str] | None, *, reviews: bool = False
-    ) -> list[tuple[Any, ...]]:
-        """``(data_row_id, project_id, id, label_kind, version, annotations_json, created_at,
-        updated_at, created_by, content_last_updated_at, performance_json, json_valid)``, in
-        creation order for each row and project (the index's order: no sort); with ``reviews``
-        a JSON array of the label's reviews follows."""
-        sql = (
-            "SELECT data_row_id, project_id, id, label_kind, version, annotations, created_at,"
-            " updated_at, created_by, content_last_updated_at, performance,"
-            " json_valid(annotations) AND json_valid(COALESCE(performance, '{}'))"
-            + (f", {_REVIEWS_SQL}" if reviews else "")
-            + f" FROM labels WHERE data_row_id IN ({placeholders(len(ids))})"
-        )
+    ) -> list[SectionRow]:
+        """The rows' labels (:data:`~rowport.request.LABEL_ROW`), in creation order for each
+        row and project (the index's order: no sort); ``reviews`` is a JSON array of the
+        label's reviews with ``reviews``, else None."""
+        columns = select_list(LABEL_ROW, reviews=REVIEWS_SQL) if reviews else select_list(LABEL_ROW)
+        sql = f"SELECT {columns} FROM labels WHERE data_row_id IN ({placeholders(len(ids))})"
         args: list[Any] = list(ids)
         if projects is not None:
             sql += f" AND project_id IN ({placeholders(len(projects))})"
             args.extend(projects)
         return self.db.conn.execute(sql + " ORDER BY data_row_id, project_id, rid", args).fetchall()
 
-    def read_run_rows(
-        self, ids: Sequence[str], runs: Sequence[str] | None
-    ) -> list[tuple[Any, ...]]:
-        """``(data_row_id, model_id, model_name, run_id, run_name, run_data_row_id, split)``."""
+    def read_run_rows(self, ids: Sequence[str], runs: Sequence[str] | None) -> list[SectionRow]:
+        """The rows' model runs (:data:`~rowport.request.RUN_ROW`) by model and run."""
         sql = (
-            "SELECT m.data_row_id, r.model_id, md.name, m.model_run_id, r.name,"
-            " m.run_data_row_id, m.split FROM model_run_data_rows m"
+            f"SELECT {select_list(RUN_ROW)} FROM model_run_data_rows m"
             " JOIN model_runs r ON r.id = m.model_run_id JOIN models md ON md.id = r.model_id"
             f" WHERE m.data_row_id IN ({placeholders(len(ids))})"
         )
@@ -487,11 +474,11 @@ class SQLiteExportSource:
 
     def read_run_annotations(
         self, ids: Sequence[str], runs: Sequence[str] | None, kinds: Sequence[str]
-    ) -> list[tuple[Any, ...]]:
-        """``(data_row_id, run_id, kind, id, label_kind, version, annotations_json, valid)``."""
+    ) -> list[SectionRow]:
+        """The rows' model run labels and predictions of ``kinds``
+        (:data:`~rowport.request.RUN_ANNOTATION_ROW`), in the order they were added."""
         sql = (
-            "SELECT data_row_id, model_run_id, kind, id, label_kind, version, annotations,"
-            " json_valid(annotations)"
+            f"SELECT {select_list(RUN_ANNOTATION_ROW)}"
             f" FROM model_run_annotations WHERE data_row_id IN ({placeholders(len(ids))})"
             f" AND kind IN ({placeholders(len(kinds))})"
         )
@@ -501,15 +488,14 @@ class SQLiteExportSource:
             args.extend(runs)
         return self.db.conn.execute(sql + " ORDER BY rid", args).fetchall()
 
-    def project_names_and_tags(
-        self, project_ids: Sequence[str]
-    ) -> dict[str, tuple[str, list[dict[str, Any]]]]:
-        """``{project_id: (name, tags)}`` for the given projects."""
-        out: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+    def project_names_and_tags(self, project_ids: Sequence[str]) -> dict[str, ProjectInfo]:
+        """``{project_id: ProjectInfo(name, tags)}`` for the given projects that exist."""
+        out: dict[str, ProjectInfo] = {}
         for pid in project_ids:
             row = self.db.conn.execute("SELECT name FROM projects WHERE id = ?", (pid,)).fetchone()
             if row is not None:
-                out[pid] = (row[0], self.projects.project_tags(pid))
+                (name,) = row
+                out[pid] = ProjectInfo(name, self.projects.project_tags(pid))
         return out
 
     def project_ontology(self, project_id: str) -> str | None:

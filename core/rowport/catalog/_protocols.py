@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
-from rowport.request import ExportRequest, PlanLayout
+from rowport.request import ExportRequest, PlanLayout, ProjectInfo
 
 __all__ = [
     "FINAL_STATUSES",
     "READABLE_STATUSES",
     "ExportPlanSummary",
     "ExportSource",
+    "PlanT",
+    "SectionRow",
     "TaskRecord",
     "TaskStatus",
     "TaskStore",
@@ -137,74 +139,81 @@ class ExportPlanSummary(Protocol):
         ...
 
 
-class ExportSource(Protocol):
+#: The plan type of one :class:`ExportSource`: what its ``plan`` makes and its
+#: ``iter_batches`` takes back (the SQLite source's is :class:`~rowport.catalog.ExportPlan`).
+PlanT = TypeVar("PlanT", bound=ExportPlanSummary)
+#: A row of a plan or section read: a tuple in the column order of its declared layout.
+SectionRow = tuple[Any, ...]
+
+
+class ExportSource(Protocol[PlanT]):
     """The reads an export makes: a plan, batches of plan rows, then sections per batch.
 
-    Plan rows are tuples in the column order of a :class:`~rowport.request.PlanLayout`;
-    section reads return tuples in the order their docstrings give. Every read covers a whole
-    batch of rows: the assembler never asks per row.
+    A source's plans are its own type (``PlanT``): the runner reads only their
+    :class:`ExportPlanSummary` and hands them back to ``iter_batches``. Plan rows are tuples
+    in the column order of a :class:`~rowport.request.PlanLayout`; each section read returns
+    tuples in the column order of its :class:`~rowport.request.RowLayout`
+    (:data:`~rowport.request.SECTION_LAYOUTS` names them by method), which callers read by
+    name (``QUEUE_ROW.positions["batch_id"]``). Every read covers a whole batch of rows: the
+    assembler never asks per row.
     """
 
     def require_scope(self, request: ExportRequest) -> None:
         """:class:`~rowport.errors.NotFound` when an entity the request names does not exist."""
         ...
 
-    def plan(self, request: ExportRequest) -> ExportPlanSummary:
+    def plan(self, request: ExportRequest) -> PlanT:
         """Resolve the request's scope and filters into ordered data-row keys, counted and
         bounded now (rows added later are not exported)."""
         ...
 
     def iter_batches(
-        self, plan: Any, batch_size: int, layout: PlanLayout
-    ) -> Iterator[Sequence[tuple[Any, ...]]]:
+        self, plan: PlanT, batch_size: int, layout: PlanLayout
+    ) -> Iterator[Sequence[SectionRow]]:
         """The plan's rows ``batch_size`` at a time, each with the columns of ``layout``."""
         ...
 
     def read_queue(
         self, ids: Sequence[str], projects: Sequence[str] | None
-    ) -> list[tuple[Any, ...]]:
-        """``(data_row_id, project_id, batch_id, batch_name, workflow_status, task_id,
-        task_name, priority, selected_label_id, consensus_count, ontology_id)``."""
+    ) -> Sequence[SectionRow]:
+        """The rows' queue entries (:data:`~rowport.request.QUEUE_ROW`) in ``projects`` (every
+        project when None), by project id; ``ontology_id`` defaults to the project's."""
         ...
 
     def read_history(
         self, ids: Sequence[str], projects: Sequence[str] | None
-    ) -> list[tuple[Any, ...]]:
-        """``(data_row_id, project_id, action, created_at, created_by, previous_task_id,
-        previous_task_name, next_task_id, next_task_name)`` in event order."""
+    ) -> Sequence[SectionRow]:
+        """The rows' workflow history events (:data:`~rowport.request.HISTORY_ROW`) in event
+        order."""
         ...
 
     def read_labels(
         self, ids: Sequence[str], projects: Sequence[str] | None, *, reviews: bool = False
-    ) -> list[tuple[Any, ...]]:
-        """``(data_row_id, project_id, id, label_kind, version, annotations_json, created_at,
-        updated_at, created_by, content_last_updated_at, performance_json, json_valid)``, with
-        a reviews JSON array last when ``reviews``."""
+    ) -> Sequence[SectionRow]:
+        """The rows' labels (:data:`~rowport.request.LABEL_ROW`) in creation order per row and
+        project; the ``reviews`` column holds a JSON array text only when ``reviews``."""
         ...
 
-    def read_run_rows(
-        self, ids: Sequence[str], runs: Sequence[str] | None
-    ) -> list[tuple[Any, ...]]:
-        """``(data_row_id, model_id, model_name, run_id, run_name, run_data_row_id, split)``."""
+    def read_run_rows(self, ids: Sequence[str], runs: Sequence[str] | None) -> Sequence[SectionRow]:
+        """The rows' model runs (:data:`~rowport.request.RUN_ROW`) by model and run."""
         ...
 
     def read_run_annotations(
         self, ids: Sequence[str], runs: Sequence[str] | None, kinds: Sequence[str]
-    ) -> list[tuple[Any, ...]]:
-        """``(data_row_id, run_id, kind, id, label_kind, version, annotations_json, valid)``."""
+    ) -> Sequence[SectionRow]:
+        """The rows' model run annotations of ``kinds`` (``label``, ``prediction``;
+        :data:`~rowport.request.RUN_ANNOTATION_ROW`) in the order they were added."""
         ...
 
-    def project_names_and_tags(
-        self, project_ids: Sequence[str]
-    ) -> dict[str, tuple[str, list[dict[str, Any]]]]:
-        """``{project_id: (name, tags)}``."""
+    def project_names_and_tags(self, project_ids: Sequence[str]) -> Mapping[str, ProjectInfo]:
+        """``{project_id: ProjectInfo(name, tags)}`` of the projects that exist."""
         ...
 
     def project_ontology(self, project_id: str) -> str | None:
         """The ontology id of a project (the default of its rows' ``ontology_id``)."""
         ...
 
-    def dataset_names(self) -> dict[str, str]:
+    def dataset_names(self) -> Mapping[str, str]:
         """``{dataset id: name}`` of the organization."""
         ...
 

@@ -1,24 +1,48 @@
 """Building export rows from the catalog's batch reads, in the reference's key order.
 
 Knows the row format, not SQL: every read is an :class:`~rowport.catalog.ExportSource` method
-that returns tuples for a whole batch, and plan rows are read by the names of their
-:class:`~rowport.request.PlanLayout`. The hot path builds plain dicts (orjson encodes them later).
+that returns tuples for a whole batch, read by the names of their declared layout (plan rows by
+their :class:`~rowport.request.PlanLayout`, section rows by ``QUEUE_ROW``, ``LABEL_ROW`` ...):
+positions are bound to locals before each loop, so reading by name costs nothing per row. The
+hot path builds plain dicts (orjson encodes them later).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Generic
 
 import orjson
 
-from rowport.catalog import ExportSource
-from rowport.request import KIND_SPECS, ExportRequest, PlanLayout, SectionSource
+from rowport.catalog import ExportSource, PlanT, SectionRow
+from rowport.request import (
+    HISTORY_ROW,
+    KIND_SPECS,
+    LABEL_ROW,
+    QUEUE_COLUMNS,
+    QUEUE_ROW,
+    RUN_ANNOTATION_ROW,
+    RUN_ROW,
+    ExportRequest,
+    PlanLayout,
+    ProjectInfo,
+    SectionSource,
+)
 
 __all__ = ["RowAssembler", "problem"]
 
 _loads = orjson.loads
+# The keys of a workflow history event in the row format, each a HISTORY_ROW column.
+_HISTORY_EVENT = (
+    "action",
+    "created_at",
+    "created_by",
+    "previous_task_id",
+    "previous_task_name",
+    "next_task_id",
+    "next_task_name",
+)
 
 
 def problem(
@@ -55,12 +79,12 @@ def _default_performance() -> dict[str, Any]:
     }
 
 
-class RowAssembler:
+class RowAssembler(Generic[PlanT]):
     """Assembles the rows of one export request, batch by batch."""
 
     def __init__(
         self,
-        source: ExportSource,
+        source: ExportSource[PlanT],
         request: ExportRequest,
         layout: PlanLayout | None = None,
         *,
@@ -79,19 +103,25 @@ class RowAssembler:
         # project_tags: "Always" for the project an export is scoped to, n/a for model run and
         # catalog exports (the seed's field table)
         self.project_tags = spec.projects_from is SectionSource.SCOPE
-        self._project_info: dict[str, tuple[str, list[dict[str, Any]]]] = {}
-        self._dataset_names: dict[str, str] = {}
+        self._project_info: dict[str, ProjectInfo] = {}
+        self._dataset_names: Mapping[str, str] = {}
         self._ontologies: dict[str, str | None] = {}
 
-    def _project(self, project_id: str) -> tuple[str, list[dict[str, Any]]]:
+    def _project(self, project_id: str) -> ProjectInfo:
         info = self._project_info.get(project_id)
         if info is None:
-            info = self.source.project_names_and_tags([project_id]).get(project_id, ("", []))
+            found = self.source.project_names_and_tags([project_id])
+            info = found.get(project_id) or ProjectInfo("", [])
             self._project_info[project_id] = info
         return info
 
+    def _ontology(self, project_id: str) -> str | None:
+        if project_id not in self._ontologies:
+            self._ontologies[project_id] = self.source.project_ontology(project_id)
+        return self._ontologies[project_id]
+
     def assemble_rows(
-        self, base: Sequence[tuple[Any, ...]]
+        self, base: Sequence[SectionRow]
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Rows from a batch of plan rows (in :attr:`layout`) and the problems met. When the
         layout has queue columns the project queue state rides along in each plan row
@@ -166,90 +196,88 @@ class RowAssembler:
         return rows, problems
 
     def _queue(
-        self, ids: Sequence[str], base: Sequence[tuple[Any, ...]] | None
-    ) -> list[tuple[Any, ...]]:
-        """Queue rows in :meth:`ExportSource.read_queue`'s layout, from the plan rows when the
-        plan carried them (a project export), else read."""
+        self, ids: Sequence[str], base: Sequence[SectionRow] | None
+    ) -> tuple[Sequence[SectionRow], Mapping[str, int], str | None]:
+        """The batch's queue entries, where their columns are (by :data:`QUEUE_ROW` name), and
+        the one project they are all in when the plan rows carried them (a project export:
+        the plan rows are the entries), else the rows of :meth:`ExportSource.read_queue`."""
         if base is None:
-            return self.source.read_queue(ids, self.projects)
-        project_id = self.request.scope_ids[0]
-        if project_id not in self._ontologies:
-            self._ontologies[project_id] = self.source.project_ontology(project_id)
-        default = self._ontologies[project_id]
+            return self.source.read_queue(ids, self.projects), QUEUE_ROW.positions, None
         at = self.layout.positions
-        i_id, i_batch, i_batch_name = at["id"], at["batch_id"], at["batch_name"]
-        i_status, i_task, i_task_name = at["workflow_status"], at["task_id"], at["task_name"]
-        i_priority, i_selected = at["priority"], at["selected_label_id"]
-        i_consensus, i_ontology = at["consensus_count"], at["ontology_id"]
-        return [
-            (
-                r[i_id],
-                project_id,
-                r[i_batch],
-                r[i_batch_name],
-                r[i_status],
-                r[i_task],
-                r[i_task_name],
-                r[i_priority],
-                r[i_selected],
-                r[i_consensus],
-                r[i_ontology] or default,
-            )
-            for r in base
-        ]
+        in_plan = {"data_row_id": at["id"], **{name: at[name] for name in QUEUE_COLUMNS}}
+        return base, in_plan, self.request.scope_ids[0]
 
     def _projects(
         self,
         ids: Sequence[str],
-        base: Sequence[tuple[Any, ...]] | None,
+        base: Sequence[SectionRow] | None,
         broken: dict[str, str],
     ) -> dict[str, dict[str, Any]]:
         source = self.source
         p = self.request.params
         out: dict[str, dict[str, Any]] = defaultdict(dict)
         labels: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        label_rows = source.read_labels(ids, self.projects, reviews=p.label_details)
-        for r in label_rows:
-            if not r[11]:
-                broken[r[0]] = f"label {r[2]} has stored JSON that is not valid"
+        at = LABEL_ROW.positions
+        i_row, i_project, i_id, i_valid = (
+            at["data_row_id"],
+            at["project_id"],
+            at["id"],
+            at["json_valid"],
+        )
+        i_kind, i_version, i_annotations = at["label_kind"], at["version"], at["annotations"]
+        i_created, i_updated, i_created_by = at["created_at"], at["updated_at"], at["created_by"]
+        i_content, i_reviews = at["content_last_updated_at"], at["reviews"]
+        i_performance = at["performance"]
+        for r in source.read_labels(ids, self.projects, reviews=p.label_details):
+            if not r[i_valid]:
+                broken[r[i_row]] = f"label {r[i_id]} has stored JSON that is not valid"
                 continue
-            label: dict[str, Any] = {"label_kind": r[3], "version": r[4], "id": r[2]}
+            label: dict[str, Any] = {
+                "label_kind": r[i_kind],
+                "version": r[i_version],
+                "id": r[i_id],
+            }
             if p.label_details:
                 label["label_details"] = {
-                    "created_at": r[6],
-                    "updated_at": r[7],
-                    "created_by": r[8],
-                    "content_last_updated_at": r[9],
-                    "reviews": self._json(r[12]),
+                    "created_at": r[i_created],
+                    "updated_at": r[i_updated],
+                    "created_by": r[i_created_by],
+                    "content_last_updated_at": r[i_content],
+                    "reviews": self._json(r[i_reviews]),
                 }
             if p.performance_details:
+                performance = r[i_performance]
                 label["performance_details"] = (
-                    self._json(r[10]) if r[10] is not None else _default_performance()
+                    self._json(performance) if performance is not None else _default_performance()
                 )
-            label["annotations"] = self._json(r[5])
-            labels[(r[0], r[1])].append(label)
+            label["annotations"] = self._json(r[i_annotations])
+            labels[(r[i_row], r[i_project])].append(label)
         history: dict[tuple[str, str], Any] = defaultdict(list)
         history_col = self.layout.positions.get("workflow_history")
         if base is not None and history_col is not None:
             project_id = self.request.scope_ids[0]
-            i_id = self.layout.positions["id"]
+            i_plan_id = self.layout.positions["id"]
             for r in base:
-                history[(r[i_id], project_id)] = self._json(r[history_col])
+                history[(r[i_plan_id], project_id)] = self._json(r[history_col])
         elif p.project_details:
+            at = HISTORY_ROW.positions
+            i_row, i_project = at["data_row_id"], at["project_id"]
+            event = [(name, at[name]) for name in _HISTORY_EVENT]
             for r in source.read_history(ids, self.projects):
-                history[(r[0], r[1])].append(
-                    {
-                        "action": r[2],
-                        "created_at": r[3],
-                        "created_by": r[4],
-                        "previous_task_id": r[5],
-                        "previous_task_name": r[6],
-                        "next_task_id": r[7],
-                        "next_task_name": r[8],
-                    }
-                )
-        for q in self._queue(ids, base):
-            row_id, project_id = q[0], q[1]
+                history[(r[i_row], r[i_project])].append({name: r[i] for name, i in event})
+        queue, at, scope_project = self._queue(ids, base)
+        default_ontology = self._ontology(scope_project) if scope_project is not None else None
+        i_row = at["data_row_id"]
+        i_ontology, i_task, i_task_name = at["ontology_id"], at["task_id"], at["task_name"]
+        i_batch, i_batch_name, i_status = at["batch_id"], at["batch_name"], at["workflow_status"]
+        i_priority, i_selected = at["priority"], at["selected_label_id"]
+        i_consensus = at["consensus_count"]
+        for q in queue:
+            row_id = q[i_row]
+            if scope_project is not None:  # the plan's entries: all in the scope project
+                project_id, ontology = scope_project, q[i_ontology] or default_ontology
+            else:
+                project_id, ontology = q[at["project_id"]], q[i_ontology]
             name, tags = self._project(project_id)
             section: dict[str, Any] = {
                 "name": name,
@@ -257,15 +285,15 @@ class RowAssembler:
             }
             if p.project_details:
                 section["project_details"] = {
-                    "ontology_id": q[10],
-                    "task_id": q[5],
-                    "task_name": q[6],
-                    "batch_id": q[2],
-                    "batch_name": q[3],
-                    "workflow_status": q[4],
-                    "priority": q[7],
-                    "selected_label_id": q[8],
-                    "consensus_expected_label_count": q[9],
+                    "ontology_id": ontology,
+                    "task_id": q[i_task],
+                    "task_name": q[i_task_name],
+                    "batch_id": q[i_batch],
+                    "batch_name": q[i_batch_name],
+                    "workflow_status": q[i_status],
+                    "priority": q[i_priority],
+                    "selected_label_id": q[i_selected],
+                    "consensus_expected_label_count": q[i_consensus],
                     "workflow_history": history.get((row_id, project_id), []),
                 }
             if self.project_tags:
@@ -278,30 +306,40 @@ class RowAssembler:
         p = self.request.params
         kinds = ["label", "prediction"] if p.predictions else ["label"]
         annotations: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        at = RUN_ANNOTATION_ROW.positions
+        i_row, i_run, i_kind, i_id = at["data_row_id"], at["run_id"], at["kind"], at["id"]
+        i_label_kind, i_version = at["label_kind"], at["version"]
+        i_annotations, i_valid = at["annotations"], at["json_valid"]
         for r in source.read_run_annotations(ids, self.runs, kinds):
-            if not r[7]:
-                broken[r[0]] = f"model run {r[2]} {r[3]} has stored JSON that is not valid"
+            if not r[i_valid]:
+                broken[r[i_row]] = (
+                    f"model run {r[i_kind]} {r[i_id]} has stored JSON that is not valid"
+                )
                 continue
-            annotations[(r[0], r[1], r[2])].append(
+            annotations[(r[i_row], r[i_run], r[i_kind])].append(
                 {
-                    "label_kind": r[4],
-                    "version": r[5],
-                    "id": r[3],
-                    "annotations": self._json(r[6]),
+                    "label_kind": r[i_label_kind],
+                    "version": r[i_version],
+                    "id": r[i_id],
+                    "annotations": self._json(r[i_annotations]),
                 }
             )
         out: dict[str, dict[str, Any]] = defaultdict(dict)
+        at = RUN_ROW.positions
+        i_row, i_model, i_model_name = at["data_row_id"], at["model_id"], at["model_name"]
+        i_run, i_run_name = at["run_id"], at["run_name"]
+        i_run_row, i_split = at["run_data_row_id"], at["split"]
         for r in source.read_run_rows(ids, self.runs):
-            row_id, model_id, model_name, run_id, run_name, run_row_id, split = r
-            experiment = out[row_id].setdefault(model_id, {"name": model_name, "runs": {}})
+            row_id, run_id = r[i_row], r[i_run]
+            experiment = out[row_id].setdefault(r[i_model], {"name": r[i_model_name], "runs": {}})
             run: dict[str, Any] = {
-                "name": run_name,
-                "run_data_row_id": run_row_id,
+                "name": r[i_run_name],
+                "run_data_row_id": r[i_run_row],
                 "labels": annotations.get((row_id, run_id, "label"), []),
             }
             if p.predictions:
                 run["predictions"] = annotations.get((row_id, run_id, "prediction"), [])
             if p.model_run_details:
-                run["split"] = split
+                run["split"] = r[i_split]
             experiment["runs"][run_id] = run
         return out

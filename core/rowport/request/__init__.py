@@ -35,6 +35,16 @@ from rowport.request._models import (
     WorkflowStatus,
 )
 from rowport.request._options import ERROR_POLICIES, ExportOptions
+from rowport.request._sections import (
+    HISTORY_ROW,
+    LABEL_ROW,
+    QUEUE_ROW,
+    RUN_ANNOTATION_ROW,
+    RUN_ROW,
+    SECTION_LAYOUTS,
+    ProjectInfo,
+    RowLayout,
+)
 
 __all__ = [
     "DATA_ROW_COLUMNS",
@@ -42,15 +52,21 @@ __all__ = [
     "DATE_FORMATS",
     "ERROR_POLICIES",
     "FILTERS_BY_KIND",
+    "HISTORY_ROW",
     "ID_LIST_FILTERS",
     "ID_LIST_PARAMS",
     "KIND_SPECS",
+    "LABEL_ROW",
     "MAX_DATA_ROWS_PER_EXPORT",
     "MAX_IDS_PER_FILTER",
     "MAX_IDS_PER_PARAM",
     "PARAMS_BY_KIND",
     "PLAN_SECTIONS",
     "QUEUE_COLUMNS",
+    "QUEUE_ROW",
+    "RUN_ANNOTATION_ROW",
+    "RUN_ROW",
+    "SECTION_LAYOUTS",
     "DateRange",
     "ExportFilters",
     "ExportKind",
@@ -59,6 +75,8 @@ __all__ = [
     "ExportRequest",
     "KindSpec",
     "PlanLayout",
+    "ProjectInfo",
+    "RowLayout",
     "Scope",
     "ScopeBy",
     "ScopeEntity",

@@ -6,9 +6,9 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic
 
-from rowport.catalog import Catalog, ExportSource, TaskStatus, TaskStore
+from rowport.catalog import Catalog, ExportPlan, ExportSource, PlanT, TaskStatus, TaskStore
 from rowport.plugins import PluginHost
 from rowport.plugins._model import ErrorPolicy
 from rowport.plugins._probe import MediaProbeStep
@@ -23,13 +23,13 @@ PROBE_TASK_TYPE = "probe-media"
 STALE_AFTER = 60.0  # seconds without a heartbeat before another process may declare a task dead
 
 
-class TaskManager:
+class TaskManager(Generic[PlanT]):
     """Runs exports on a thread pool (``max_workers`` at once) and keeps their streams."""
 
     def __init__(
         self,
         tasks: TaskStore,
-        source: ExportSource,
+        source: ExportSource[PlanT],
         tasks_dir: Path,
         *,
         catalog: Catalog,
@@ -50,9 +50,11 @@ class TaskManager:
         self.recovered = self.recover_orphans()
 
     @classmethod
-    def for_catalog(cls, catalog: Catalog, tasks_dir: Path, **options: Any) -> TaskManager:
+    def for_catalog(
+        cls, catalog: Catalog, tasks_dir: Path, **options: Any
+    ) -> TaskManager[ExportPlan]:
         """A manager whose tasks and export reads are the catalog's own stores."""
-        return cls(catalog.tasks, catalog.reads, tasks_dir, catalog=catalog, **options)
+        return TaskManager(catalog.tasks, catalog.reads, tasks_dir, catalog=catalog, **options)
 
     def recover_orphans(self) -> list[str]:
         """Fail tasks whose runner is gone (its process died); returns their ids."""
@@ -171,7 +173,7 @@ class TaskManager:
         delivery: Delivery = SinkDelivery.from_specs(self.host, specs, result_dir=result_dir)
         return delivery
 
-    def _run(self, runner: ExportRunner) -> TaskStatus:
+    def _run(self, runner: ExportRunner[PlanT]) -> TaskStatus:
         try:
             return runner.run()
         finally:

@@ -13,11 +13,11 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol
 
 import orjson
 
-from rowport.catalog import Catalog, ExportSource, TaskStatus, TaskStore
+from rowport.catalog import Catalog, ExportSource, PlanT, TaskStatus, TaskStore
 from rowport.export import RowAssembler, problem
 from rowport.plugins import ExportContext
 from rowport.request import ExportRequest, PlanLayout
@@ -76,7 +76,7 @@ class Delivery(Protocol):
         """The export ended early: tell every sink."""
 
 
-class ExportRunner:
+class ExportRunner(Generic[PlanT]):
     """Runs one export task to its end.
 
     It reads through an :class:`~rowport.catalog.ExportSource` and records the task in a
@@ -86,7 +86,7 @@ class ExportRunner:
 
     def __init__(
         self,
-        source: ExportSource,
+        source: ExportSource[PlanT],
         tasks: TaskStore,
         task_id: str,
         request: ExportRequest,

@@ -46,7 +46,7 @@ class ExportTask:
 
     ExportTaskException = ExportTaskException
 
-    def __init__(self, manager: TaskManager, task_id: str, *, client: Any = None) -> None:
+    def __init__(self, manager: TaskManager[Any], task_id: str, *, client: Any = None) -> None:
         self._manager = manager
         self._client = client
         self._uid = task_id
