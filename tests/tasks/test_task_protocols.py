@@ -120,3 +120,17 @@ def test_no_task_status_string_literal_is_left_in_the_code() -> None:
         if literal in path.read_text(encoding="utf-8")
     ]
     assert found == []
+
+
+def test_a_task_record_reads_the_tasks_columns_of_its_field_names(client: rowport.Client) -> None:
+    read = client.catalog.db.conn.execute("SELECT name FROM pragma_table_info('tasks')")
+    columns = {name for (name,) in read}
+    fields = [field.name for field in attrs.fields(TaskRecord)]
+    assert set(fields) <= columns
+    record = client.catalog.tasks.create_task("named", {"k": [1]})
+    assert record == client.catalog.tasks.get_task(record.id)
+    assert (record.status, record.metadata, record.rows_done) == (
+        TaskStatus.IN_PROGRESS,
+        {"k": [1]},
+        0,
+    )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import attrs
 
 from rowport._ids import new_id
 from rowport._time import now_ts
@@ -25,31 +27,24 @@ _NEXT = {
     TaskStatus.CANCELLING: frozenset({TaskStatus.CANCELED, TaskStatus.FAILED, TaskStatus.COMPLETE}),
 }
 _UNFINISHED = (TaskStatus.IN_PROGRESS.value, TaskStatus.CANCELLING.value)
-_COLUMNS = (
-    "id, organization_id, name, type, status, completion_percentage, created_at, updated_at,"
-    " created_by, metadata, error, deleted, rows_planned, rows_done, heartbeat_ts, runner"
-)
+# The columns of the tasks table a record reads are named like the record's fields.
+_FIELDS = tuple(field.name for field in attrs.fields(TaskRecord))
+_COLUMNS = ", ".join(_FIELDS)
+# How a stored value becomes a record field, where it is not stored as it is read.
+_FROM_STORED: Mapping[str, Callable[[Any], Any]] = {
+    "status": TaskStatus,
+    "completion_percentage": float,
+    "metadata": loads,
+    "deleted": bool,
+    "rows_done": int,
+}
 
 
 def _record(row: Sequence[Any]) -> TaskRecord:
-    return TaskRecord(
-        id=row[0],
-        organization_id=row[1],
-        name=row[2],
-        type=row[3],
-        status=TaskStatus(row[4]),
-        completion_percentage=float(row[5]),
-        created_at=row[6],
-        updated_at=row[7],
-        created_by=row[8],
-        metadata=loads(row[9]),
-        error=row[10],
-        deleted=bool(row[11]),
-        rows_planned=row[12],
-        rows_done=int(row[13]),
-        heartbeat_ts=row[14],
-        runner=row[15],
-    )
+    fields = dict(zip(_FIELDS, row, strict=True))
+    for name, convert in _FROM_STORED.items():
+        fields[name] = convert(fields[name])
+    return TaskRecord(**fields)
 
 
 def runner_identity() -> str:
