@@ -278,9 +278,9 @@ class RowAssembler(Generic[PlanT]):
                 project_id, ontology = scope_project, q[i_ontology] or default_ontology
             else:
                 project_id, ontology = q[at["project_id"]], q[i_ontology]
-            name, tags = self._project(project_id)
+            info = self._project(project_id)
             section: dict[str, Any] = {
-                "name": name,
+                "name": info.name,
                 "labels": labels.get((row_id, project_id), []),
             }
             if p.project_details:
@@ -297,7 +297,7 @@ class RowAssembler(Generic[PlanT]):
                     "workflow_history": history.get((row_id, project_id), []),
                 }
             if self.project_tags:
-                section["project_tags"] = tags
+                section["project_tags"] = info.tags
             out[row_id][project_id] = section
         return out
 
