@@ -33,16 +33,6 @@ from rowport.request import (
 __all__ = ["RowAssembler", "problem"]
 
 _loads = orjson.loads
-# The keys of a workflow history event in the row format, each a HISTORY_ROW column.
-_HISTORY_EVENT = (
-    "action",
-    "created_at",
-    "created_by",
-    "previous_task_id",
-    "previous_task_name",
-    "next_task_id",
-    "next_task_name",
-)
 
 
 def problem(
@@ -261,13 +251,26 @@ class RowAssembler(Generic[PlanT]):
                 history[(r[i_plan_id], project_id)] = self._json(r[history_col])
         elif p.project_details:
             at = HISTORY_ROW.positions
-            i_row, i_project = at["data_row_id"], at["project_id"]
-            event = [(name, at[name]) for name in _HISTORY_EVENT]
+            i_row, i_project, i_action = at["data_row_id"], at["project_id"], at["action"]
+            i_created, i_created_by = at["created_at"], at["created_by"]
+            i_previous, i_previous_name = at["previous_task_id"], at["previous_task_name"]
+            i_next, i_next_name = at["next_task_id"], at["next_task_name"]
             for r in source.read_history(ids, self.projects):
-                history[(r[i_row], r[i_project])].append({name: r[i] for name, i in event})
+                history[(r[i_row], r[i_project])].append(
+                    {
+                        "action": r[i_action],
+                        "created_at": r[i_created],
+                        "created_by": r[i_created_by],
+                        "previous_task_id": r[i_previous],
+                        "previous_task_name": r[i_previous_name],
+                        "next_task_id": r[i_next],
+                        "next_task_name": r[i_next_name],
+                    }
+                )
         queue, at, scope_project = self._queue(ids, base)
         default_ontology = self._ontology(scope_project) if scope_project is not None else None
-        i_row = at["data_row_id"]
+        # plan entries have no project_id column: they are all in scope_project
+        i_row, i_project = at["data_row_id"], at.get("project_id", -1)
         i_ontology, i_task, i_task_name = at["ontology_id"], at["task_id"], at["task_name"]
         i_batch, i_batch_name, i_status = at["batch_id"], at["batch_name"], at["workflow_status"]
         i_priority, i_selected = at["priority"], at["selected_label_id"]
@@ -277,7 +280,7 @@ class RowAssembler(Generic[PlanT]):
             if scope_project is not None:  # the plan's entries: all in the scope project
                 project_id, ontology = scope_project, q[i_ontology] or default_ontology
             else:
-                project_id, ontology = q[at["project_id"]], q[i_ontology]
+                project_id, ontology = q[i_project], q[i_ontology]
             info = self._project(project_id)
             section: dict[str, Any] = {
                 "name": info.name,
