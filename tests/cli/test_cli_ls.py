@@ -52,6 +52,14 @@ def test_ls_slices_shows_their_filters(sample: Sample, run: Run) -> None:
     assert table[1].startswith(f"{sample.slice_id}  labelled  has_labels=true")
 
 
+def test_ls_slices_counts_the_rows_each_matches(sample: Sample, run: Run) -> None:
+    table = lines(run("ls", "slices").output)
+    assert table[0].split() == ["ID", "NAME", "FILTERS", "ROWS", "CREATED"]
+    assert table[1].split()[3] == str(LABELLED)
+    (record,) = orjson.loads(run("ls", "slices", "--json").output)
+    assert record["rows"] == LABELLED
+
+
 def test_ls_tasks_shows_status_and_rows_newest_first(sample: Sample, run: Run) -> None:
     with Client(sample.home) as client:
         first = client.get_dataset(sample.dataset_id).export(task_name="first")

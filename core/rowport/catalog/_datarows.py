@@ -120,6 +120,16 @@ class RowStore:
         ]
         return [self.get_dataset(i) for i in ids]
 
+    def dataset_row_counts(self) -> dict[str, int]:
+        """How many data rows each dataset holds, by dataset id (one aggregate query; a
+        dataset without rows is there with 0)."""
+        return dict(
+            self.db.conn.execute(
+                "SELECT d.id, (SELECT COUNT(*) FROM data_rows WHERE dataset_id = d.id)"
+                " FROM datasets d"
+            )
+        )
+
     # -- data rows --------------------------------------------------------------------------
 
     def create_data_rows(

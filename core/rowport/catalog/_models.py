@@ -128,6 +128,16 @@ class ModelStore:
             )
         ]
 
+    def model_run_row_counts(self) -> dict[str, int]:
+        """How many data rows each model run holds, by run id (one aggregate query)."""
+        return dict(
+            self.db.conn.execute(
+                "SELECT r.id,"
+                " (SELECT COUNT(*) FROM model_run_data_rows WHERE model_run_id = r.id)"
+                " FROM model_runs r"
+            )
+        )
+
     def upsert_run_data_rows(
         self,
         run_id: str,
@@ -383,6 +393,12 @@ class ModelStore:
         return [
             self.get_slice(r[0]) for r in self.db.conn.execute("SELECT id FROM slices ORDER BY id")
         ]
+
+    def count_slice_rows(self, filters: Mapping[str, Any]) -> int:
+        """How many data rows a slice's saved ``filters`` match now (one count query)."""
+        where, params = self.slice_where(filters)
+        row = self.db.conn.execute(f"SELECT COUNT(*) FROM data_rows d WHERE {where}", params)
+        return int(row.fetchone()[0])
 
     def slice_where(self, filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
         """SQL condition on ``data_rows d`` for a slice's saved filters.

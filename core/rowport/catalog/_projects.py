@@ -188,6 +188,19 @@ class ProjectStore:
         ]
         return [self.get_project(i) for i in ids]
 
+    def project_counts(self) -> dict[str, dict[str, int]]:
+        """``{"rows", "labels"}`` of each project by project id: the data rows queued in it
+        (batched or not) and its labels, in one aggregate query that reads no label."""
+        return {
+            project_id: {"rows": rows, "labels": labels}
+            for project_id, rows, labels in self.db.conn.execute(
+                "SELECT p.id,"
+                " (SELECT COUNT(*) FROM project_data_rows WHERE project_id = p.id),"
+                " (SELECT COUNT(*) FROM labels WHERE project_id = p.id)"
+                " FROM projects p"
+            )
+        }
+
     def set_project_ontology(self, project_id: str, ontology_id: str) -> None:
         """Attach an ontology to a project."""
         self.get_project(project_id)

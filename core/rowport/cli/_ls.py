@@ -37,20 +37,23 @@ class Column:
 
 
 def _datasets(client: Client) -> list[dict[str, Any]]:
+    counts = client.catalog.rows.dataset_row_counts()
     return [
-        {"id": d.uid, "name": d.name, "rows": d.row_count, "created_at": d.created_at}
+        {"id": d.uid, "name": d.name, "rows": counts.get(d.uid, 0), "created_at": d.created_at}
         for d in client.get_datasets()
     ]
 
 
 def _projects(client: Client) -> list[dict[str, Any]]:
+    counts = client.catalog.projects.project_counts()
+    none = {"rows": 0, "labels": 0}
     return [
         {
             "id": p.uid,
             "name": p.name,
             "media_type": p.media_type,
-            "rows": sum(batch.size for batch in p.batches()),
-            "labels": len(p.labels()),
+            "rows": counts.get(p.uid, none)["rows"],
+            "labels": counts.get(p.uid, none)["labels"],
             "ontology_id": p.ontology_id,
             "created_at": p.created_at,
         }
@@ -59,13 +62,14 @@ def _projects(client: Client) -> list[dict[str, Any]]:
 
 
 def _model_runs(client: Client) -> list[dict[str, Any]]:
+    counts = client.catalog.models.model_run_row_counts()
     return [
         {
             "id": run.uid,
             "name": run.name,
             "model_id": model.uid,
             "model": model.name,
-            "rows": run.size,
+            "rows": counts.get(run.uid, 0),
             "created_at": run.created_at,
         }
         for model in client.get_models()
@@ -74,8 +78,15 @@ def _model_runs(client: Client) -> list[dict[str, Any]]:
 
 
 def _slices(client: Client) -> list[dict[str, Any]]:
+    count = client.catalog.models.count_slice_rows
     return [
-        {"id": s.uid, "name": s.name, "filters": s.filters, "created_at": s.created_at}
+        {
+            "id": s.uid,
+            "name": s.name,
+            "filters": s.filters,
+            "rows": count(s.filters),
+            "created_at": s.created_at,
+        }
         for s in client.get_slices()
     ]
 
@@ -94,43 +105,33 @@ def _tasks(client: Client) -> list[dict[str, Any]]:
     ]
 
 
+def _columns(*middle: Column) -> tuple[Column, ...]:
+    """A kind's table: ID and NAME first, then ``middle``, then CREATED."""
+    return (
+        Column(header="ID", key="id"),
+        Column(header="NAME", key="name"),
+        *middle,
+        Column(header="CREATED", key="created_at"),
+    )
+
+
+_ROWS = Column(header="ROWS", key="rows", number=True)
+
 # kind -> (how its records are read, the columns of its table)
 KINDS: dict[str, tuple[Callable[[Client], list[dict[str, Any]]], tuple[Column, ...]]] = {
-    "datasets": (
-        _datasets,
-        (Column(header="ID", key="id"), Column(header="NAME", key="name"),
-         Column(header="ROWS", key="rows", number=True),
-         Column(header="CREATED", key="created_at")),
-    ),
+    "datasets": (_datasets, _columns(_ROWS)),
     "projects": (
         _projects,
-        (Column(header="ID", key="id"), Column(header="NAME", key="name"),
-         Column(header="MEDIA", key="media_type"),
-         Column(header="ROWS", key="rows", number=True),
-         Column(header="LABELS", key="labels", number=True),
-         Column(header="CREATED", key="created_at")),
+        _columns(
+            Column(header="MEDIA", key="media_type"),
+            _ROWS,
+            Column(header="LABELS", key="labels", number=True),
+        ),
     ),
-    "model-runs": (
-        _model_runs,
-        (Column(header="ID", key="id"), Column(header="NAME", key="name"),
-         Column(header="MODEL", key="model"),
-         Column(header="ROWS", key="rows", number=True),
-         Column(header="CREATED", key="created_at")),
-    ),
-    "slices": (
-        _slices,
-        (Column(header="ID", key="id"), Column(header="NAME", key="name"),
-         Column(header="FILTERS", key="filters"),
-         Column(header="CREATED", key="created_at")),
-    ),
-    "tasks": (
-        _tasks,
-        (Column(header="ID", key="id"), Column(header="NAME", key="name"),
-         Column(header="STATUS", key="status"),
-         Column(header="ROWS", key="rows", number=True),
-         Column(header="CREATED", key="created_at")),
-    ),
-}  # fmt: skip
+    "model-runs": (_model_runs, _columns(Column(header="MODEL", key="model"), _ROWS)),
+    "slices": (_slices, _columns(Column(header="FILTERS", key="filters"), _ROWS)),
+    "tasks": (_tasks, _columns(Column(header="STATUS", key="status"), _ROWS)),
+}
 
 
 def records_of(client: Client, kind: str) -> list[dict[str, Any]]:
