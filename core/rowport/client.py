@@ -427,7 +427,14 @@ class Client:
         plugin_options: Mapping[str, Any] | None = None,
     ) -> ExportTask:
         """Read the media of every data row of the catalog and store the attributes found, as a
-        task (see :meth:`Dataset.probe_media <rowport.entities.Dataset.probe_media>`)."""
+        task (``dataset.probe_media()`` and ``project.probe_media()`` do it for their rows).
+
+        Exports use stored attributes and read no media by default; this fills them. The task
+        runs like an export (progress, ``cancel()``, ``wait_till_done()``); its RESULT stream
+        holds one line per data row (``outcome``: ``updated``, ``unchanged`` or ``failed``),
+        its ERRORS stream what could not be read. With ``only_missing`` (default) only rows
+        lacking attributes are read; ``False`` re-reads every row.
+        """
         return self._probe_media(
             ExportKind.CATALOG,
             only_missing=only_missing,

@@ -246,14 +246,8 @@ class Dataset(Handle):
         task_name: str | None = None,
         plugin_options: Mapping[str, Any] | None = None,
     ) -> ExportTask:
-        """Read the media of the dataset's rows and store the attributes found, as a task.
-
-        Exports use stored attributes and read no media by default; this fills them. The task
-        runs like an export (progress, ``cancel()``, ``wait_till_done()``); its RESULT stream
-        holds one line per data row (``outcome``: ``updated``, ``unchanged`` or ``failed``),
-        its ERRORS stream what could not be read. With ``only_missing`` (default) only rows
-        lacking attributes are read; ``False`` re-reads every row.
-        """
+        """Read the media of the dataset's rows and store the attributes found, as a task (see
+        :meth:`Client.probe_media <rowport.Client.probe_media>`)."""
         return self.client._probe_media(
             ExportKind.DATASET,
             [self.uid],

@@ -101,7 +101,7 @@ class CatalogView:
         plugin_options: Mapping[str, Any] | None = None,
     ) -> ExportTask:
         """Read the media of every data row and store the attributes found, as a task (see
-        :meth:`Dataset.probe_media <rowport.entities.Dataset.probe_media>`)."""
+        :meth:`Client.probe_media <rowport.Client.probe_media>`)."""
         return self.client.probe_media(
             only_missing=only_missing, task_name=task_name, plugin_options=plugin_options
         )

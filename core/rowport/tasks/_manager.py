@@ -97,24 +97,14 @@ class TaskManager(Generic[PlanT]):
         record = self.tasks.create_task(
             name, {"request": _stored_request(request), "legacy": legacy}
         )
-        task_id = record.id
-        self._done[task_id] = threading.Event()
-        self._cancel[task_id] = threading.Event()
-        runner = ExportRunner(
-            self.source,
-            self.tasks,
-            task_id,
+        return self._launch(
+            record.id,
             request,
-            self.task_dir(task_id),
-            catalog=self.catalog,
             steps=self.steps_for(request) if steps is None else steps,
-            cancel_event=self._cancel[task_id],
             host=self.host,
-            delivery=self.delivery_for(request, self.stream_dir(task_id, "result")),
+            delivery=self.delivery_for(request, self.stream_dir(record.id, "result")),
+            client=client,
         )
-        future = self._executor.submit(self._run, runner)
-        self._futures[task_id] = future
-        return ExportTask(self, task_id, client=client)
 
     def start_probe(
         self, request: ExportRequest, *, only_missing: bool = True, client: Any = None
@@ -138,7 +128,24 @@ class TaskManager(Generic[PlanT]):
             {"request": request.to_dict(), "probe": {"only_missing": only_missing}},
             type=PROBE_TASK_TYPE,
         )
-        task_id = record.id
+        return self._launch(
+            record.id,
+            request,
+            steps=[MediaProbeStep(self.host, only_missing=only_missing)],
+            client=client,
+        )
+
+    def _launch(
+        self,
+        task_id: str,
+        request: ExportRequest,
+        *,
+        steps: Sequence[BatchStep],
+        host: PluginHost | None = None,
+        delivery: Delivery | None = None,
+        client: Any,
+    ) -> ExportTask:
+        """Start the runner of a persisted task on the executor; the handle on it."""
         self._done[task_id] = threading.Event()
         self._cancel[task_id] = threading.Event()
         runner = ExportRunner(
@@ -148,8 +155,10 @@ class TaskManager(Generic[PlanT]):
             request,
             self.task_dir(task_id),
             catalog=self.catalog,
-            steps=[MediaProbeStep(self.host, only_missing=only_missing)],
+            steps=steps,
             cancel_event=self._cancel[task_id],
+            host=host,
+            delivery=delivery,
         )
         self._futures[task_id] = self._executor.submit(self._run, runner)
         return ExportTask(self, task_id, client=client)
