@@ -17,10 +17,11 @@
 from __future__ import annotations
 
 import contextlib
+import http.server
 import itertools
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -48,6 +49,7 @@ __all__ = [
     "make_context",
     "make_row",
     "run_plugin",
+    "serve_http",
     "serve_media",
 ]
 
@@ -379,6 +381,31 @@ def collecting_sink() -> type[CollectingSink]:
 # -- media over HTTP and reading an export -----------------------------------------------------
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that stops reading after the head it needs
+
+
+@contextlib.contextmanager
+def serve_http(
+    handler: Callable[..., http.server.BaseHTTPRequestHandler], *, quiet: bool = False
+) -> Iterator[http.server.ThreadingHTTPServer]:
+    """A threaded HTTP server on 127.0.0.1 (a free port, ``server.server_port``) answering with
+    ``handler``, stopped and closed when the block ends.
+
+    :param quiet: drop the tracebacks of clients that hang up mid-answer.
+    """
+    server = (_QuietServer if quiet else http.server.ThreadingHTTPServer)(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
 class MediaServer:
     """A threaded HTTP server on 127.0.0.1 serving the files under ``root``, for media tests.
 
@@ -390,7 +417,6 @@ class MediaServer:
 
     def __init__(self, root: Path, *, honour_range: bool = True) -> None:
         import functools
-        import http.server
         import re
         from collections import Counter
 
@@ -426,13 +452,8 @@ class MediaServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        class Quiet(http.server.ThreadingHTTPServer):
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass  # a client that stops reading after the head it needs
-
-        handler = functools.partial(Handler, directory=str(self.root))
-        self.httpd = Quiet(("127.0.0.1", 0), handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.handler = functools.partial(Handler, directory=str(self.root))
+        self.httpd: http.server.ThreadingHTTPServer | None = None
 
     @property
     def ranges(self) -> list[str | None]:
@@ -441,9 +462,10 @@ class MediaServer:
 
     @property
     def base(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        """``http://127.0.0.1:<port>`` (while :func:`serve_media` runs it)."""
+        if self.httpd is None:
+            raise RuntimeError("the media server is not running: use it through serve_media()")
+        return f"http://127.0.0.1:{self.httpd.server_port}"
 
     def url(self, name: str) -> str:
         """The URL of file ``name`` under the root."""
@@ -454,13 +476,9 @@ class MediaServer:
 def serve_media(root: Path, *, honour_range: bool = True) -> Iterator[MediaServer]:
     """A running :class:`MediaServer` on ``root``, stopped when the block ends."""
     server = MediaServer(root, honour_range=honour_range)
-    server.thread.start()
-    try:
+    with serve_http(server.handler, quiet=True) as server.httpd:
         yield server
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
-        server.thread.join(timeout=5)
+    server.httpd = None
 
 
 def export_rows(

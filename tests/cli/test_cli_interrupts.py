@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import pytest
 from clitools import READY_TIMEOUT, Gate, Sample, add_step
 
 from rowport import Client
+from rowport.testing import serve_http
 
 
 class Child:
@@ -179,6 +180,7 @@ class HeldWebhook:
     def __init__(self) -> None:
         self.arrived = threading.Event()
         self.release = threading.Event()
+        self.url = ""
         gate = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -193,23 +195,18 @@ class HeldWebhook:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def close(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+        self.handler = Handler
 
 
 @pytest.fixture
 def held() -> Iterator[HeldWebhook]:
     webhook = HeldWebhook()
-    yield webhook
-    webhook.close()
+    with serve_http(webhook.handler) as server:
+        webhook.url = f"http://127.0.0.1:{server.server_port}/hook"
+        try:
+            yield webhook
+        finally:
+            webhook.release.set()
 
 
 def _held_export(sample: Sample, held: HeldWebhook, *extra: str | Path) -> Child:

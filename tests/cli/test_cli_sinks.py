@@ -8,9 +8,8 @@ import pty
 import select
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import pytest
 from clitools import ROWS, Run, Sample, lines
 
 from rowport import Client
+from rowport.testing import serve_http
 
 
 @attrs.define
@@ -51,14 +51,9 @@ def receiver() -> Iterator[Receiver]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serve_http(Handler) as server:
+        state.url = f"http://127.0.0.1:{server.server_port}/hook"
+        yield state
 
 
 def _webhook(url: str, *extra: str) -> list[str]:
@@ -72,6 +67,19 @@ def _only_task(home: Path) -> str:
     with Client(home) as client:
         (task,) = client.get_tasks()
         return task.uid
+
+
+SECRET_HEADERS = '{"Authorization": "Bearer s3cret"}'
+
+
+def _export_withholding_a_secret(sample: Sample, run: Run, receiver: Receiver) -> str:
+    """Export to the webhook with an Authorization header (a secret the task does not keep)."""
+    first = run(
+        "export", "dataset", sample.dataset_id, "-o", "/dev/null",
+        *_webhook(receiver.url, "--sink-option", f"headers={SECRET_HEADERS}"),
+    )  # fmt: skip
+    assert first.exit_code == 0, first.stderr
+    return _only_task(sample.home)
 
 
 @pytest.mark.parametrize(
@@ -149,13 +157,7 @@ def test_tasks_deliver_reuses_the_stored_options(
 def test_tasks_deliver_names_the_secrets_it_needs_and_takes_them(
     sample: Sample, run: Run, receiver: Receiver
 ) -> None:
-    headers = '{"Authorization": "Bearer s3cret"}'
-    first = run(
-        "export", "dataset", sample.dataset_id, "-o", "/dev/null",
-        *_webhook(receiver.url, "--sink-option", f"headers={headers}"),
-    )  # fmt: skip
-    assert first.exit_code == 0, first.stderr
-    task_id = _only_task(sample.home)
+    task_id = _export_withholding_a_secret(sample, run, receiver)
     missing = run("tasks", "deliver", task_id, "--sink", "webhook")
     assert missing.exit_code == 1
     assert missing.stderr == (
@@ -163,8 +165,9 @@ def test_tasks_deliver_names_the_secrets_it_needs_and_takes_them(
         " task (secrets): headers.Authorization; give them with --sink-option\n"
     )
     given = run(
-        "tasks", "deliver", task_id, "--sink", "webhook", "--sink-option", f"headers={headers}"
-    )
+        "tasks", "deliver", task_id, "--sink", "webhook",
+        "--sink-option", f"headers={SECRET_HEADERS}",
+    )  # fmt: skip
     assert given.exit_code == 0, given.stderr
     assert receiver.headers[-1]["Authorization"] == "Bearer s3cret"
     assert len(receiver.rows) == 2 * ROWS
@@ -195,13 +198,7 @@ def _read_until(fd: int, text: bytes) -> bytes:
 def test_tasks_deliver_asks_for_a_withheld_secret_on_a_terminal(
     sample: Sample, run: Run, receiver: Receiver
 ) -> None:
-    headers = '{"Authorization": "Bearer s3cret"}'
-    first = run(
-        "export", "dataset", sample.dataset_id, "-o", "/dev/null",
-        *_webhook(receiver.url, "--sink-option", f"headers={headers}"),
-    )  # fmt: skip
-    assert first.exit_code == 0, first.stderr
-    task_id = _only_task(sample.home)
+    task_id = _export_withholding_a_secret(sample, run, receiver)
     controller, terminal = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "ROWPORT_HOME"}
     child = subprocess.Popen(

@@ -16,6 +16,7 @@ from PIL import Image
 from pypdf import PdfWriter
 
 import rowport
+from rowport.testing import serve_http
 
 PNG_ATTRIBUTES = {
     "height": 48,
@@ -99,25 +100,22 @@ class GatedServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.handler = Handler
+        self.port = 0
 
     def url(self, name: str) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}/{name}"
+        return f"http://127.0.0.1:{self.port}/{name}"
 
 
 @contextlib.contextmanager
 def gated_server() -> Iterator[GatedServer]:
     server = GatedServer()
-    server.thread.start()
-    try:
-        yield server
-    finally:
-        server.gate.set()
-        server.httpd.shutdown()
-        server.httpd.server_close()
-        server.thread.join(timeout=5)
+    with serve_http(server.handler) as httpd:
+        server.port = httpd.server_port
+        try:
+            yield server
+        finally:
+            server.gate.set()
 
 
 def stream_lines(task: Any, errors: bool = False) -> list[dict[str, Any]]:

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 from sink_support import CollectPlugin, Exported, Receiver, finish
 
 import rowport
-from rowport.testing import build_catalog, make_client
+from rowport.testing import build_catalog, make_client, serve_http
 
 
 @pytest.fixture
@@ -63,11 +62,6 @@ def receiver() -> Iterator[Receiver]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/rows"
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serve_http(Handler) as server:
+        state.url = f"http://127.0.0.1:{server.server_port}/rows"
+        yield state
