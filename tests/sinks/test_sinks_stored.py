@@ -6,7 +6,12 @@ from typing import Any
 
 import pytest
 
-from rowport.sinks._stored import missing_withheld, redact_request, redact_sink_options
+from rowport.sinks._stored import (
+    fill_withheld,
+    missing_withheld,
+    redact_request,
+    redact_sink_options,
+)
 
 
 @pytest.mark.parametrize(
@@ -70,3 +75,23 @@ def test_a_withheld_option_is_supplied_by_giving_its_option_again() -> None:
     assert missing_withheld(withheld, {}) == withheld
     assert missing_withheld(withheld, {"headers": {}}) == ["token"]
     assert missing_withheld(withheld, {"headers": {"Authorization": "T"}, "token": "t"}) == []
+
+
+def test_answers_to_withheld_secrets_keep_what_was_stored_beside_them() -> None:
+    options = {
+        "s3": {"region": "eu", "secret_access_key": "s"},
+        "auth": {"deep": {"user": "me", "token": "t"}},
+        "headers": {"Authorization": "T"},
+    }
+    stored, withheld = redact_sink_options(options)
+    assert withheld == ["s3.secret_access_key", "auth", "headers.Authorization"]
+    given: dict[str, Any] = {}
+    fill_withheld(given, stored, {"s3.secret_access_key": "s", "headers.Authorization": "T"})
+    assert given == {
+        "s3": {"region": "eu", "secret_access_key": "s"},
+        "headers": {"Authorization": "T"},
+    }
+    assert stored == {"s3": {"region": "eu"}}  # the stored options are not changed
+    nested: dict[str, Any] = {}
+    fill_withheld(nested, {"a": {"b": {"url": "u"}}}, {"a.b.token": "t"})
+    assert nested == {"a": {"b": {"url": "u", "token": "t"}}}

@@ -51,7 +51,7 @@ class _SinkFailed(click.ClickException):
 def _ask_withheld(client: Any, task_id: str, sink: str, options: dict[str, Any]) -> None:
     """Prompt (hidden) for the secret options of the task's sink that were not stored; off a
     terminal, name them and stop (exit code 1)."""
-    from rowport.sinks._stored import missing_withheld, stored_sink
+    from rowport.sinks._stored import fill_withheld, missing_withheld, stored_sink
 
     record = client.get_task(task_id).metadata
     stored = stored_sink(record.get("request") or {}, sink) or {}
@@ -66,12 +66,7 @@ def _ask_withheld(client: Any, task_id: str, sink: str, options: dict[str, Any])
     answers: dict[str, Any] = {}
     for path in missing:
         answers[path] = click.prompt(f"{sink} option {path}", hide_input=True, err=True)
-    for path, value in answers.items():
-        option, _, inner = path.partition(".")
-        if inner:
-            options.setdefault(option, {})[inner] = value
-        else:
-            options[option] = value
+    fill_withheld(options, stored.get("options") or {}, answers)
 
 
 @click.command("deliver")

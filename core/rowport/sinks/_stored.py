@@ -15,6 +15,7 @@ from typing import Any
 __all__ = [
     "HEADER_OPTIONS",
     "SECRET_NAME",
+    "fill_withheld",
     "missing_withheld",
     "redact_request",
     "redact_sink_options",
@@ -79,3 +80,26 @@ def missing_withheld(withheld: Sequence[str], given: Mapping[str, Any]) -> list[
     """The withheld options ``given`` does not supply (an option given at all, such as
     ``headers``, replaces what was withheld under it)."""
     return [path for path in withheld if path.split(".", 1)[0] not in given]
+
+
+def fill_withheld(
+    options: dict[str, Any], stored: Mapping[str, Any], answers: Mapping[str, Any]
+) -> None:
+    """Put the answers to withheld options (by dotted path: ``s3.secret_access_key``) into
+    ``options``, keeping what the task stored beside each secret: ``{"s3": {"region": "eu"}}``
+    stored and ``s3.secret_access_key`` answered give both, since an option in ``options``
+    replaces the stored one whole."""
+    for path, value in answers.items():
+        *parents, leaf = path.split(".")
+        into, kept = options, stored
+        for name in parents:
+            kept = kept.get(name) if isinstance(kept, Mapping) else None
+            kept = kept if isinstance(kept, Mapping) else {}
+            if not isinstance(into.get(name), dict):
+                into[name] = _deep_copy(kept)
+            into = into[name]
+        into[leaf] = value
+
+
+def _deep_copy(value: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in value.items()}
