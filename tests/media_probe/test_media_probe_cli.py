@@ -103,7 +103,11 @@ def test_probe_errors_are_counted_and_pointed_to(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--dataset", "x", "--project", "y"], "give --dataset or --project, not both"),
-        (["--plugin-option", "media.fetch=always"], "a media probe reads media by definition"),
+        (
+            ["--plugin-option", "media.fetch=always"],
+            "a media probe reads media by definition: drop --plugin-option media.fetch"
+            " (--all re-reads rows that have attributes)",
+        ),
         (["--plugin-option", "media.timeout=-1"], "media.timeout must be a number"),
         (["--plugin-option", "nokey"], "must look like KEY=VALUE"),
     ],

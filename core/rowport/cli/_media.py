@@ -88,6 +88,13 @@ def probe(
         options: dict[str, Any] = parse_plugin_options(plugin_options)
     except InvalidExportRequest as exc:
         raise click.UsageError(str(exc), ctx) from None
+    media = options.get("media")
+    if isinstance(media, dict) and "fetch" in media:
+        raise click.UsageError(
+            "a media probe reads media by definition: drop --plugin-option media.fetch"
+            " (--all re-reads rows that have attributes)",
+            ctx,
+        )
     began = time.monotonic()
     client = state.client
     kwargs: dict[str, Any] = {
