@@ -38,6 +38,30 @@ def test_an_output_path_that_is_a_directory_is_refused_before_any_task(
     assert _task_ids(sample.home) == []
 
 
+@pytest.mark.parametrize("existing", [False, True])
+def test_one_file_for_rows_and_errors_is_refused_before_any_task(
+    sample: Sample, run: Run, tmp_path: Path, existing: bool
+) -> None:
+    target = tmp_path / "out.ndjson"
+    if existing:
+        target.write_text("kept\n")
+    alias = tmp_path / "." / "out.ndjson"
+    result = run("export", "dataset", sample.dataset_id, "-o", target, "--errors-file", alias)
+    assert result.exit_code == 2
+    assert "-o and --errors-file name the same file" in result.stderr
+    assert _task_ids(sample.home) == []
+    assert (target.read_text() if existing else target.exists()) == (
+        "kept\n" if existing else False
+    )
+
+
+def test_dev_null_may_take_both_rows_and_errors(sample: Sample, run: Run) -> None:
+    done = run(
+        "export", "dataset", sample.dataset_id, "-o", "/dev/null", "--errors-file", "/dev/null"
+    )
+    assert done.exit_code == 0, done.stderr
+
+
 def test_an_output_path_under_a_file_is_refused_before_any_task(
     sample: Sample, run: Run, tmp_path: Path
 ) -> None:

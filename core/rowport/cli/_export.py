@@ -12,7 +12,7 @@ import click
 import orjson
 
 from rowport.cli._context import CliState, pass_state
-from rowport.cli._files import OutputFile
+from rowport.cli._files import OutputFile, same_file
 from rowport.cli._options import parse_filters, parse_params, parse_plugin_options
 from rowport.cli._waiting import deliver, summarize, wait_for
 from rowport.client import Client
@@ -202,6 +202,12 @@ def run_export(
         raise click.UsageError(
             "--no-wait returns before the streams are written: drop -o/--errors-file and read"
             " them later with `rowport tasks stream ID`",
+            ctx,
+        )
+    if options.output and options.errors_file and same_file(options.output, options.errors_file):
+        raise click.UsageError(
+            f"-o and --errors-file name the same file ({options.output}): the errors would"
+            " replace the rows; give two paths",
             ctx,
         )
     try:

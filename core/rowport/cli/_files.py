@@ -18,7 +18,7 @@ import click
 
 from rowport._exit_codes import USAGE
 
-__all__ = ["OutputFile", "OutputPathError"]
+__all__ = ["OutputFile", "OutputPathError", "same_file"]
 
 _BUFFER = 1 << 20
 
@@ -33,6 +33,18 @@ def _reason(exc: OSError) -> str:
     text = exc.strerror or str(exc)
     where = exc.filename
     return f"{text}: {where}" if where else text
+
+
+def same_file(first: Path, second: Path) -> bool:
+    """Whether two output paths would be renamed onto the same file (so one replaced the
+    other). A FIFO or device (``/dev/null`` twice) is written in place and may be shared."""
+    target = os.path.realpath(first)
+    if target != os.path.realpath(second):
+        return False
+    try:
+        return stat.S_ISREG(os.stat(target).st_mode)
+    except OSError:
+        return True  # not there yet: both would be created at it
 
 
 class OutputFile:
