@@ -11,6 +11,7 @@ import pytest
 
 from rowport._ids import new_id
 from rowport.client import Client
+from rowport.errors import InvalidInput
 
 Counts = Callable[[], dict[str, int]]
 
@@ -162,3 +163,33 @@ def test_import_keeps_given_global_key_unique(client: Client, tmp_path: Path) ->
     assert report.errors[0].line == 2
     assert "global_key" in report.errors[0].reason
     assert client.get_data_row_by_global_key("ingest-0").uid == first["data_row"]["id"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "given"),
+    [
+        ('{"data_row": {"id": "x"}}', "str"),
+        (b'{"data_row": {"id": "x"}}', "bytes"),
+        ({"data_row": {"id": "x"}}, "dict"),
+        (None, "NoneType"),
+        (5, "int"),
+    ],
+)
+def test_rows_that_are_not_a_list_of_rows_are_refused_naming_what_is_allowed(
+    client: Client, rows: Any, given: str
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        client.import_rows(rows)
+    assert str(raised.value) == (
+        f"rows must be a list or iterable of rows (dicts, JSON text or bytes), got {given};"
+        " wrap one row in a list, or use import_file(path) for an NDJSON file"
+    )
+    assert client.get_datasets() == []
+
+
+@pytest.mark.parametrize("batch_size", [0, "10", 2.5, True])
+def test_a_batch_size_that_is_not_a_whole_number_is_refused(
+    client: Client, batch_size: Any
+) -> None:
+    with pytest.raises(InvalidInput, match="batch_size must be a whole number of at least 1"):
+        client.import_rows([_row(1)], batch_size=batch_size)

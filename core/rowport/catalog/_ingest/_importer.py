@@ -11,7 +11,7 @@ them in one transaction, which is rolled back if any line fails after all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,12 @@ class Importer:
         ``strict`` nothing loads unless every row is valid (the rows are then read twice, so an
         iterator is first turned into a list). ``progress`` is called after every batch.
         """
+        if isinstance(rows, (str, bytes, bytearray, Mapping)) or not isinstance(rows, Iterable):
+            raise InvalidInput(
+                "rows must be a list or iterable of rows (dicts, JSON text or bytes), got"
+                f" {type(rows).__name__}; wrap one row in a list, or use import_file(path)"
+                " for an NDJSON file"
+            )
         if strict and not isinstance(rows, Sequence):
             rows = list(rows)
         return self._run(lambda: number_rows(rows, first_line), strict, batch_size, progress, None)
@@ -102,8 +108,10 @@ class Importer:
         progress: ProgressCallback | None,
         total: int | None,
     ) -> IngestReport:
-        if batch_size < 1:
-            raise InvalidInput(f"batch_size must be at least 1, got {batch_size!r}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise InvalidInput(
+                f"batch_size must be a whole number of at least 1, got {batch_size!r}"
+            )
         with fewer_collections():
             return self._passes(lines, strict, batch_size, progress, total)
 
