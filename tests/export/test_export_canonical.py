@@ -26,6 +26,17 @@ needs_samples = pytest.mark.skipif(
     not SAMPLES.is_dir(), reason=f"needs: the reference samples at {SAMPLES}"
 )
 
+# an image box's keys (and its bounding box's) in the reference's order
+BOX_KEYS = [
+    "feature_id",
+    "feature_schema_id",
+    "name",
+    "value",
+    "annotation_kind",
+    "classifications",
+    "bounding_box",
+]
+
 # reference fragments whose annotations are in the reference's own key order
 FRAGMENTS = {
     "audio.annotations_expected_by_sdk_test.json": "audio",
@@ -90,15 +101,7 @@ def test_alphabetically_sorted_sample_gets_the_reference_order_and_stays_equal()
     assert out == annotations
     assert list(out) == ["objects", "classifications", "relationships"]
     (box,) = out["objects"]
-    assert list(box) == [
-        "feature_id",
-        "feature_schema_id",
-        "name",
-        "value",
-        "annotation_kind",
-        "classifications",
-        "bounding_box",
-    ]
+    assert list(box) == BOX_KEYS
     assert list(box["bounding_box"]) == ["top", "left", "height", "width"]
     radio = out["classifications"][0]
     assert list(radio) == ["feature_id", "feature_schema_id", "name", "value", "radio_answer"]
@@ -298,15 +301,7 @@ def test_label_imported_with_only_objects_exports_every_key_in_reference_order(
     assert list(annotations) == ["objects", "classifications", "relationships"]
     assert annotations["classifications"] == [] and annotations["relationships"] == []
     (box,) = annotations["objects"]
-    assert list(box) == [
-        "feature_id",
-        "feature_schema_id",
-        "name",
-        "value",
-        "annotation_kind",
-        "classifications",
-        "bounding_box",
-    ]
+    assert list(box) == BOX_KEYS
     assert list(box["bounding_box"]) == ["top", "left", "height", "width"]
     # the stored JSON is what the export writes: the bytes carry the same order
     raw = result_bytes(project.export(), tmp_path / "out.ndjson")

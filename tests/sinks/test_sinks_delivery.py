@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from rowport.errors import InvalidInput
 from rowport.sinks import SinkDelivery, redeliver
 from rowport.sinks._cli import deliver_command
 from rowport.streams import StreamReader, StreamWriter
-from rowport.tasks import StreamType
+from rowport.tasks import StreamType, TaskStatus
 from rowport.testing import make_context
 
 
@@ -202,3 +203,21 @@ def test_sink_calls_run_on_one_worker_thread_per_sink(exported: Exported):
     exported.collect.factory.write = spy  # type: ignore[method-assign]
     exported.deliver(["collect"], batch_lines=2)
     assert seen == {"rowport-sink-collect"}
+
+
+def test_redeliver_names_a_nested_withheld_secret_with_how_to_give_it(exported: Exported):
+    metadata = copy.deepcopy(dict(exported.task.metadata))
+    metadata["request"]["options"]["sinks"] = [
+        {"name": "collect", "options": {}, "withheld": ["headers.Authorization", "s3.creds.token"]}
+    ]
+    tasks = exported.client.catalog.tasks
+    record = tasks.create_task("finished", metadata)
+    tasks.set_status(record.id, TaskStatus.COMPLETE)
+    with pytest.raises(InvalidInput) as raised:
+        redeliver(exported.client, record.id, "collect")
+    assert str(raised.value) == (
+        f"sink 'collect' of task {record.id} had options that are not stored with the task"
+        " (secrets): headers.Authorization, s3.creds.token; give them again"
+        """ (--sink-option 'headers={"Authorization":"..."}',"""
+        """ --sink-option 's3={"creds":{"token":"..."}}')"""
+    )

@@ -7,6 +7,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from rowport.catalog import READABLE_STATUSES
 from rowport.errors import InvalidInput
 from rowport.plugins import ExportContext, PluginHost
@@ -29,10 +31,14 @@ def _parts(client_or_manager: Any) -> tuple[Any, PluginHost]:
 
 
 def _example(path: str) -> str:
-    option, _, inner = path.partition(".")
-    if inner:
-        return f'--sink-option \'{option}={{"{inner}": "..."}}\''
-    return f"--sink-option {option}=..."
+    """How to give the withheld option at ``path`` (``s3.creds.token`` nests) on the CLI."""
+    option, *inner = path.split(".")
+    if not inner:
+        return f"--sink-option {option}=..."
+    value: Any = "..."
+    for name in reversed(inner):
+        value = {name: value}
+    return f"--sink-option '{option}={orjson.dumps(value).decode()}'"
 
 
 def redeliver(
