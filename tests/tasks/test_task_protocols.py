@@ -109,6 +109,24 @@ def test_a_manager_runs_an_export_through_any_export_source_and_task_store(
         manager.shutdown()
 
 
+def test_a_manager_without_plugins_refuses_sinks_before_a_task_exists(
+    client: rowport.Client, home: dict[str, Any], tmp_path: Path
+) -> None:
+    manager = TaskManager.for_catalog(client.catalog, tmp_path / "tasks")
+    try:
+        request = build_request(ExportKind.PROJECT, scope_ids=(home["project"],))
+        request = attrs.evolve(
+            request,
+            options=attrs.evolve(request.options, sinks=({"name": "stdout", "options": {}},)),
+        )
+        before = [t.uid for t in client.get_tasks()]
+        with pytest.raises(ValueError, match="sinks need plugins"):
+            manager.start(request)
+        assert [t.uid for t in client.get_tasks()] == before
+    finally:
+        manager.shutdown()
+
+
 def test_no_task_status_string_literal_is_left_in_the_code() -> None:
     root = Path(rowport.__file__).parent
     literals = [f'"{s.value}"' for s in TaskStatus] + [f"'{s.value}'" for s in TaskStatus]

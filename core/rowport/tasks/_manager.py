@@ -91,8 +91,14 @@ class TaskManager(Generic[PlanT]):
         legacy: bool = False,
         steps: Sequence[BatchStep] | None = None,
     ) -> ExportTask:
-        """Persist a task for ``request`` and start its runner; returns at once."""
+        """Persist a task for ``request`` and start its runner; returns at once.
+
+        :raises ValueError: the request names sinks and this manager has no plugin host
+            (before a task exists).
+        """
         self.check_scope(request)
+        if request.options.sinks and self.host is None:
+            raise ValueError("sinks need plugins: this task manager has no plugin host")
         name = request.task_name or _default_name(request)
         record = self.tasks.create_task(
             name, {"request": _stored_request(request), "legacy": legacy}
