@@ -93,8 +93,8 @@ def fill_withheld(
         *parents, leaf = path.split(".")
         into, kept = options, stored
         for name in parents:
-            kept = kept.get(name) if isinstance(kept, Mapping) else None
-            kept = kept if isinstance(kept, Mapping) else {}
+            below = kept.get(name)
+            kept = below if isinstance(below, Mapping) else {}
             if not isinstance(into.get(name), dict):
                 into[name] = _deep_copy(kept)
             into = into[name]
