@@ -38,6 +38,16 @@ from rowport.sinks._stored import (
             {"s3": {"region": "eu"}},
             ["s3.secret_access_key"],
         ),
+        (
+            {"targets": [{"url": "https://a", "token": "t"}, {"url": "https://b"}], "n": [1, 2]},
+            {"n": [1, 2]},
+            ["targets"],
+        ),
+        (
+            {"targets": [{"url": "https://a"}], "tags": [["x", {"headers": {"X": "1"}}]]},
+            {"targets": [{"url": "https://a"}]},
+            ["tags"],
+        ),
     ],
 )
 def test_secrets_are_withheld_by_name(

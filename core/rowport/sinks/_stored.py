@@ -45,9 +45,23 @@ def redact_sink_options(options: Mapping[str, Any]) -> tuple[dict[str, Any], lis
             inner, more = redact_sink_options(value)
             stored[key] = inner
             withheld.extend(f"{key}.{name}" for name in more)
+        elif isinstance(value, (list, tuple)) and _holds_secret(value):
+            withheld.append(key)  # a list is withheld whole: its items have no dotted names
         else:
             stored[key] = value
     return stored, withheld
+
+
+def _holds_secret(value: Any) -> bool:
+    """Whether a mapping with a secret-looking key sits anywhere inside ``value``."""
+    if isinstance(value, Mapping):
+        return any(
+            SECRET_NAME.search(str(k)) or str(k) in HEADER_OPTIONS or _holds_secret(v)
+            for k, v in value.items()
+        )
+    if isinstance(value, (list, tuple)):
+        return any(_holds_secret(item) for item in value)
+    return False
 
 
 def redact_request(request: dict[str, Any]) -> dict[str, Any]:
