@@ -8,6 +8,8 @@ reads them by name and builds dicts cheaply.
 
 from __future__ import annotations
 
+import itertools
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -36,7 +38,11 @@ from rowport.request import (
     ScopeEntity,
 )
 
-__all__ = ["PLAN_COLUMN_SQL", "ExportPlan", "SQLiteExportSource"]
+__all__ = ["KEY_LIST_LIMIT", "PLAN_COLUMN_SQL", "ExportPlan", "SQLiteExportSource"]
+
+#: the most keys a filtered plan lists (8 bytes each): a filter matching more rows pages by
+#: key ranges instead, evaluating the filter again as it reads
+KEY_LIST_LIMIT = 2_000_000
 
 # Small per-row lists built as JSON inside SQLite, one correlated subquery each, so a batch
 # needs no query per section: the assembler passes the text through (or parses it for plugins).
@@ -166,10 +172,12 @@ class ExportPlan:
     missing: list[str] = attrs.field(factory=list)
     #: the plan's keys (values of ``order_column``) when it was small enough to list at plan
     #: time (an id-list filter or scope): batches then seek these keys instead of scanning
-    keys: list[int] | None = None
+    keys: Sequence[int] | None = None
     #: the condition (and its parameters) that, with ``order_column IN (keys)``, selects a
     #: page of ``keys``: the scope table's own scope, or nothing for ``data_rows`` itself
     key_scope: tuple[str, list[Any]] = ("1", [])
+    #: the read (and its parameters) that counted the plan or listed its keys
+    planned: tuple[str, Sequence[Any]] = ("SELECT 1", ())
 
 
 class SQLiteExportSource:
@@ -258,36 +266,28 @@ class SQLiteExportSource:
             where.append(f"{order} IN ({placeholders(len(rids))})")
             params.extend(rids.values())
         sql_where = " AND ".join(where) or "1"
-        if given is not None or listed:
-            # at most a few thousand rows: list their keys once, so each batch seeks its own
-            # keys instead of re-reading the whole id list (or scanning the scope) per batch
-            if given is not None:  # a data rows export takes no filters: its rows are the keys
-                keys = given
-            else:
-                if len(where) == scoped + 1:  # the id list alone: its keys in the scope table
-                    clause, args = key_scope
-                    sql = (
-                        f"SELECT {order} FROM {from_sql.split(' JOIN ')[0]} WHERE {clause}"
-                        f" AND {where[-1]}"
-                    )
-                    args = [*args, *rids.values()]
-                else:
-                    sql, args = f"SELECT {order} FROM {from_sql} WHERE {sql_where}", params
-                keys = [int(r[0]) for r in self.db.conn.execute(f"{sql} ORDER BY {order}", args)]
-            return ExportPlan(
-                from_sql=from_sql,
-                where=where,
-                params=params,
-                total=len(keys),
-                max_rid=keys[-1] if keys else 0,
-                order_column=order,
-                missing=missing,
-                keys=keys,
-                key_scope=key_scope,
+        keys: Sequence[int] | None
+        if given is not None:  # a data rows export takes no filters: its rows are the keys
+            keys, total, max_rid = given, len(given), given[-1] if given else 0
+            planned = (f"SELECT d.rid FROM data_rows d WHERE {sql_where}", params)
+        elif listed and len(where) == scoped + 1:
+            # the id list alone: its keys in the scope table, without reading the data rows
+            clause, args = key_scope
+            sql = f"SELECT {order} FROM {from_sql.split(' JOIN ')[0]} WHERE {clause}"
+            planned = (f"{sql} AND {where[-1]} ORDER BY {order}", [*args, *rids.values()])
+            keys, total, max_rid = self._list_keys(*planned)
+        elif len(where) > scoped or spec.entity is ScopeEntity.SLICE:
+            # a filter: one pass lists the matching keys (which counts them), so the pages seek
+            # these keys instead of evaluating the filter over the whole scope a second time
+            planned = (f"SELECT {order} FROM {from_sql} WHERE {sql_where} ORDER BY {order}", params)
+            keys, total, max_rid = self._list_keys(*planned)
+        else:
+            keys = None
+            planned = (
+                f"SELECT COUNT(*), COALESCE(MAX(d.rid), 0) FROM {from_sql} WHERE {sql_where}",
+                params,
             )
-        total, max_rid = self.db.conn.execute(
-            f"SELECT COUNT(*), COALESCE(MAX(d.rid), 0) FROM {from_sql} WHERE {sql_where}", params
-        ).fetchone()
+            total, max_rid = self.db.conn.execute(*planned).fetchone()
         return ExportPlan(
             from_sql=from_sql,
             where=where,
@@ -296,7 +296,25 @@ class SQLiteExportSource:
             max_rid=int(max_rid),
             order_column=order,
             missing=missing,
+            keys=keys,
+            key_scope=key_scope,
+            planned=planned,
         )
+
+    def _list_keys(
+        self, sql: str, params: Sequence[Any]
+    ) -> tuple[Sequence[int] | None, int, int]:
+        """``(keys, count, last key)`` of ``sql``'s rows (one key each, in order), read in one
+        pass. Past :data:`KEY_LIST_LIMIT` rows the keys are not kept (the
+        pass only counts the rest): the plan then pages by key ranges, filtering as it goes."""
+        cursor = self.db.conn.execute(sql, params)
+        keys = array("q", (int(row[0]) for row in itertools.islice(cursor, KEY_LIST_LIMIT)))
+        if len(keys) < KEY_LIST_LIMIT:
+            return keys, len(keys), keys[-1] if keys else 0
+        count, last = len(keys), keys[-1]
+        for (key,) in cursor:
+            count, last = count + 1, int(key)
+        return None, count, last
 
     @staticmethod
     def _filter_sql(request: ExportRequest, where: list[str], params: list[Any]) -> None:
@@ -393,16 +411,14 @@ class SQLiteExportSource:
         """SQLite's query plan (the ``EXPLAIN QUERY PLAN`` details) of the read that counted
         or listed ``plan`` (``"plan"``) and of a page of its rows (``"page"``), to check which
         indexes an export walks."""
-        where = " AND ".join(plan.where) or "1"
-        col = plan.order_column
         select = f"SELECT d.rid, d.id FROM {plan.from_sql}"
         if plan.keys is not None:
-            planned = f"SELECT {col} FROM {plan.from_sql} WHERE {where} ORDER BY {col}"
-            page: tuple[str, Sequence[Any]] = _keys_page(plan, select, plan.keys[:batch_size])
+            # a page of no keys is never read; explain one of a key instead
+            keys = plan.keys[:batch_size] or [0]
+            page: tuple[str, Sequence[Any]] = _keys_page(plan, select, keys)
         else:
-            planned = f"SELECT COUNT(*), MAX(d.rid) FROM {plan.from_sql} WHERE {where}"
             page = (_keyset_page(plan, select), (*plan.params, 0, plan.max_rid, batch_size))
-        return {"plan": self._explain(planned, plan.params), "page": self._explain(*page)}
+        return {"plan": self._explain(*plan.planned), "page": self._explain(*page)}
 
     def _explain(self, sql: str, params: Sequence[Any]) -> list[str]:
         rows = self.db.conn.execute(f"EXPLAIN QUERY PLAN {sql}", tuple(params))
