@@ -20,11 +20,16 @@ a dataset export takes) the dataset export:
   CPU seconds of this process (the runner thread and the waiting one), which other work on a
   shared machine moves far less than wall time (printed beside it). The per-row rate subtracts
   the fixed CPU cost of a task (a one-row export), so a 2,000-row export is compared fairly
-  with a 200,000-row one;
-- the ratio of that rate to the unfiltered export's rate of the same kind.
+  with a 200,000-row one, and the CPU time of the plan (best of five), which has its own
+  target: the plan's cost follows the rows a filter examines (a 2,000-id list yielding 167
+  rows resolves 2,000 ids; a selective date filter probes every row of the scope), the rate
+  follows the rows it writes. Without that, a selective filter's ratio measures its
+  selectivity, not the export;
+- ``ratio``: that rate over the unfiltered export's rate of the same kind; ``all-in``: the same
+  with the plan left in (for information: it falls with selectivity whatever the code does).
 
-Targets: every plan under 1 s, every ratio at least 0.8. Prints a table and exits 1 when a target
-is missed (2 when the catalog could not be built).
+Targets: every plan under 1 s, every ``ratio`` at least 0.8. Prints a table and exits 1 when a
+target is missed (2 when the catalog could not be built).
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ PLAN_TARGET_S = 1.0
 RATE_TARGET = 0.8
 ID_FILTER_SIZE = 2000
 REPEAT = 3  # runs of each export; the best counts (shared machines are noisy)
+PLAN_REPEAT = 5  # CPU timings of each plan (it is subtracted from the export's CPU time)
 SMALL_EXPORT = 20_000  # rows under which an export is timed SMALL_REPEAT times
 SMALL_REPEAT = 7
 STATUSES = ("TO_LABEL", "IN_REVIEW", "IN_REWORK", "DONE")
@@ -202,14 +208,16 @@ def best(
     return top, out
 
 
-def plan_seconds(client: rowport.Client, scope: str, kind: ExportKind, filters: Any) -> float:
-    """Best time to validate the request and plan it in the catalog."""
+def plan_seconds(
+    client: rowport.Client, scope: str, kind: ExportKind, filters: Any
+) -> tuple[float, float]:
+    """Best wall and best CPU time to validate the request and plan it in the catalog."""
 
     def plan() -> Any:
         request = build_request(kind, scope_ids=(scope,), filters=filters)
         return client.catalog.reads.plan(request)
 
-    return best(3, plan)[0]
+    return best(3, plan)[0], best(PLAN_REPEAT, plan, time.process_time)[0]
 
 
 def export_seconds(
@@ -271,8 +279,10 @@ def run_cases(bench: Bench, only: list[str]) -> int:
     missed: list[str] = []
     with rowport.Client(bench.home, max_workers=1) as client:
         scopes = {ExportKind.PROJECT: bench.project_id, ExportKind.DATASET: bench.dataset_id}
-        fixed = {
-            kind: export_seconds(client, scope, kind, {"data_row_ids": bench.row_ids[:1]})[0]
+        one_row = {"data_row_ids": bench.row_ids[:1]}
+        fixed = {  # the one-row export's own plan is subtracted with each case's plan
+            kind: export_seconds(client, scope, kind, one_row)[0]
+            - plan_seconds(client, scope, kind, one_row)[1]
             for kind, scope in scopes.items()
         }
         project_ms, dataset_ms = (fixed[k] * 1e3 for k in scopes)
@@ -281,22 +291,24 @@ def run_cases(bench: Bench, only: list[str]) -> int:
             f" dataset {dataset_ms:.0f} ms\n"
         )
         header = (
-            f"{'filter':24} {'kind':8} {'rows':>8} {'plan ms':>8} {'wall s':>7} {'cpu s':>7}"
-            f" {'rows/cpu s':>10} {'ratio':>6}"
+            f"{'filter':24} {'kind':8} {'rows':>8} {'plan ms':>8} {'plan cpu':>8} {'wall s':>7}"
+            f" {'cpu s':>7} {'rows/cpu s':>10} {'ratio':>6} {'all-in':>6}"
         )
         print(header)
         print("-" * len(header))
-        baseline: dict[ExportKind, float] = {}
+        baseline: dict[ExportKind, tuple[float, float]] = {}
         for name, kind, filters in bench.cases():
             if only and name not in only and name != "none":
                 continue
             scope = scopes[kind]
-            plan = plan_seconds(client, scope, kind, filters)
+            plan, plan_cpu = plan_seconds(client, scope, kind, filters)
             seconds, wall, rows = export_seconds(client, scope, kind, filters)
-            rate = rows / max(seconds - fixed[kind], 1e-6)
+            rate = rows / max(seconds - fixed[kind] - plan_cpu, 1e-6)
+            all_in = rows / max(seconds - fixed[kind], 1e-6)
             if name == "none":
-                baseline[kind] = rate
-            ratio = rate / baseline[kind]
+                baseline[kind] = (rate, all_in)
+            ratio = rate / baseline[kind][0]
+            all_in_ratio = all_in / baseline[kind][1]
             flags = []
             if plan >= PLAN_TARGET_S:
                 flags.append(f"plan >= {PLAN_TARGET_S:g} s")
@@ -305,8 +317,9 @@ def run_cases(bench: Bench, only: list[str]) -> int:
             if flags:
                 missed.append(f"{name} ({kind.value}): {', '.join(flags)}")
             print(
-                f"{name:24} {kind.value:8} {rows:8,} {plan * 1e3:8.1f} {wall:7.2f} {seconds:7.2f}"
-                f" {rate:10,.0f} {ratio:6.2f}{'  MISSED' if flags else ''}",
+                f"{name:24} {kind.value:8} {rows:8,} {plan * 1e3:8.1f} {plan_cpu * 1e3:8.1f}"
+                f" {wall:7.2f} {seconds:7.2f} {rate:10,.0f} {ratio:6.2f} {all_in_ratio:6.2f}"
+                f"{'  MISSED' if flags else ''}",
                 flush=True,
             )
     print()

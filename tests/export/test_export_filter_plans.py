@@ -14,10 +14,13 @@ from typing import Any
 import pytest
 from export_support import BATCHES, TIMED_DATASET, TIMED_PROJECT, TimedCatalog, timed_row_id
 
+from rowport.catalog import _export_reads
+from rowport.catalog._export_reads import ExportPlan
 from rowport.request import ExportKind, PlanLayout, build_request
 
-PROJECT_ORDER = "project_data_rows_order (project_id=? AND data_row_rid>? AND data_row_rid<?)"
-DATASET_ORDER = "data_rows_dataset (dataset_id=? AND rid>? AND rid<?)"
+PROJECT_ORDER = "project_data_rows_order (project_id=?)"
+DATASET_ORDER = "data_rows_dataset (dataset_id=?)"
+KEY_SEEK = "USING INTEGER PRIMARY KEY (rowid=?)"
 LABEL_PROBE = "labels_row_created (data_row_id=?"
 SINCE = ["2024-02-01", None]
 
@@ -26,35 +29,54 @@ def explain(
     timed: TimedCatalog, kind: ExportKind, filters: dict[str, Any], scope: str | None = None
 ) -> dict[str, list[str]]:
     """The plan and page query plans of an export of ``kind`` with ``filters``."""
+    return reads_and_plan(timed, kind, filters, scope)[1]
+
+
+def reads_and_plan(
+    timed: TimedCatalog, kind: ExportKind, filters: dict[str, Any], scope: str | None = None
+) -> tuple[ExportPlan, dict[str, list[str]]]:
+    """The plan of an export of ``kind`` with ``filters`` and its query plans."""
     default = TIMED_PROJECT if kind is ExportKind.PROJECT else TIMED_DATASET
     scope_ids = () if kind is ExportKind.CATALOG else (scope or default,)
     request = build_request(kind, scope_ids=scope_ids, filters=filters)
     reads = timed.client.catalog.reads
-    return reads.explain_plan(reads.plan(request))
+    plan = reads.plan(request)
+    return plan, reads.explain_plan(plan)
 
 
 def joined(lines: list[str]) -> str:
     return "\n".join(lines)
 
 
+def assert_pages_seek_listed_keys(plan: ExportPlan, plans: dict[str, list[str]]) -> None:
+    """A filtered plan listed its keys (so it counted them): its pages seek those keys and
+    never evaluate the filter again."""
+    assert plan.keys is not None and len(plan.keys) == plan.total
+    page = joined(plans["page"])
+    assert KEY_SEEK in page
+    assert "TEMP B-TREE" not in page and "SCAN " not in page and "SUBQUERY" not in page
+
+
 @pytest.mark.parametrize("kind", [ExportKind.PROJECT, ExportKind.DATASET])
 def test_label_created_at_probes_each_rows_own_labels_not_the_projects_by_date(
     timed: TimedCatalog, kind: ExportKind
 ) -> None:
-    plans = explain(timed, kind, {"label_created_at": SINCE})
-    for lines in plans.values():
-        text = joined(lines)
-        assert LABEL_PROBE in text
-        assert "labels_created" not in text
+    plan, plans = reads_and_plan(timed, kind, {"label_created_at": SINCE})
+    listed = joined(plans["plan"])
+    assert LABEL_PROBE in listed
+    assert "labels_created" not in listed
     order = PROJECT_ORDER if kind is ExportKind.PROJECT else DATASET_ORDER
-    assert order in joined(plans["page"])
+    assert order in listed and "TEMP B-TREE" not in listed
+    # one pass: the probe runs when the plan lists the keys, not again for the pages
+    assert LABEL_PROBE not in joined(plans["page"])
+    assert_pages_seek_listed_keys(plan, plans)
 
 
 def test_project_label_probe_runs_before_the_data_row_is_read(timed: TimedCatalog) -> None:
     # the queue entry names the row, so a row without a label in the window costs no row read
-    page = explain(timed, ExportKind.PROJECT, {"label_created_at": SINCE})["page"]
-    probe = next(i for i, line in enumerate(page) if LABEL_PROBE in line)
-    row_read = next(i for i, line in enumerate(page) if line.startswith("SEARCH d "))
+    listed = explain(timed, ExportKind.PROJECT, {"label_created_at": SINCE})["plan"]
+    probe = next(i for i, line in enumerate(listed) if LABEL_PROBE in line)
+    row_read = next(i for i, line in enumerate(listed) if line.startswith("SEARCH d "))
     assert probe < row_read
 
 
@@ -65,25 +87,45 @@ def test_project_label_probe_runs_before_the_data_row_is_read(timed: TimedCatalo
 def test_last_activity_at_keeps_the_rid_ordered_scope_index(
     timed: TimedCatalog, kind: ExportKind, order: str
 ) -> None:
-    page = joined(explain(timed, kind, {"last_activity_at": SINCE})["page"])
-    assert order in page
-    assert "data_rows_activity" not in page
+    plan, plans = reads_and_plan(timed, kind, {"last_activity_at": SINCE})
+    listed = joined(plans["plan"])
+    assert order in listed and "TEMP B-TREE" not in listed
+    assert "data_rows_activity" not in listed
+    assert_pages_seek_listed_keys(plan, plans)
 
 
 def test_workflow_status_seeks_its_own_rid_ordered_index(timed: TimedCatalog) -> None:
-    page = joined(explain(timed, ExportKind.PROJECT, {"workflow_status": "Done"})["page"])
-    assert "project_data_rows_status (project_id=? AND workflow_status=? AND data_row_rid>?" in page
+    plan, plans = reads_and_plan(timed, ExportKind.PROJECT, {"workflow_status": "Done"})
+    listed = joined(plans["plan"])
+    assert "project_data_rows_status (project_id=? AND workflow_status=?)" in listed
+    assert "TEMP B-TREE" not in listed
+    assert_pages_seek_listed_keys(plan, plans)
 
 
 def test_one_batch_seeks_its_own_rid_ordered_index(timed: TimedCatalog) -> None:
-    page = joined(explain(timed, ExportKind.PROJECT, {"batch_ids": [BATCHES["B2"]]})["page"])
-    assert "project_data_rows_batch (project_id=? AND batch_id=? AND data_row_rid>?" in page
+    plan, plans = reads_and_plan(timed, ExportKind.PROJECT, {"batch_ids": [BATCHES["B2"]]})
+    listed = joined(plans["plan"])
+    assert "project_data_rows_batch (project_id=? AND batch_id=?)" in listed
+    assert "TEMP B-TREE" not in listed
+    assert_pages_seek_listed_keys(plan, plans)
 
 
 def test_several_batches_walk_the_project_in_rid_order(timed: TimedCatalog) -> None:
     batches = {"batch_ids": [BATCHES["B1"], BATCHES["B3"]]}
-    page = joined(explain(timed, ExportKind.PROJECT, batches)["page"])
-    assert PROJECT_ORDER in page
+    plan, plans = reads_and_plan(timed, ExportKind.PROJECT, batches)
+    listed = joined(plans["plan"])
+    assert PROJECT_ORDER in listed and "TEMP B-TREE" not in listed
+    assert_pages_seek_listed_keys(plan, plans)
+
+
+def test_an_unfiltered_export_counts_and_pages_by_key_ranges(timed: TimedCatalog) -> None:
+    plan, plans = reads_and_plan(timed, ExportKind.PROJECT, {})
+    # no filter to evaluate: counting walks the index, and pages need no key list
+    assert plan.keys is None
+    assert PROJECT_ORDER in joined(plans["plan"])
+    assert "project_data_rows_order (project_id=? AND data_row_rid>? AND data_row_rid<?)" in (
+        joined(plans["page"])
+    )
 
 
 @pytest.mark.parametrize("kind", [ExportKind.PROJECT, ExportKind.DATASET])
@@ -138,9 +180,16 @@ COMBINATIONS: list[tuple[ExportKind, dict[str, Any]]] = [
 def test_no_filter_or_combination_sorts_or_scans_a_table_per_page(
     timed: TimedCatalog, kind: ExportKind, filters: dict[str, Any]
 ) -> None:
-    page = joined(explain(timed, kind, filters)["page"])
+    plans = explain(timed, kind, filters)
+    page = joined(plans["page"])
     assert "TEMP B-TREE" not in page
     assert "SCAN " not in page
+    if filters:  # the plan lists the keys in one pass on the same indexes
+        listed = joined(plans["plan"])
+        assert "SCAN " not in listed
+        if not ({"data_row_ids", "global_keys"} & filters.keys()):
+            # (an id list's keys, a few thousand at most, are sorted once)
+            assert "TEMP B-TREE" not in listed
 
 
 def test_catalog_export_walks_data_rows_in_rid_order(timed: TimedCatalog) -> None:
@@ -158,9 +207,10 @@ def test_slice_export_walks_data_rows_in_rid_order(timed: TimedCatalog) -> None:
     )
     request = build_request(ExportKind.SLICE, scope_ids=(saved.uid,))
     reads = client.catalog.reads
-    page = joined(reads.explain_plan(reads.plan(request))["page"])
-    assert "TEMP B-TREE" not in page
-    assert "rowid>? AND rowid<?" in page
+    plan = reads.plan(request)
+    plans = reads.explain_plan(plan)
+    assert "TEMP B-TREE" not in joined(plans["plan"])
+    assert_pages_seek_listed_keys(plan, plans)
 
 
 def test_data_rows_export_of_many_ids_reads_them_page_by_page_in_order(
@@ -176,3 +226,24 @@ def test_data_rows_export_of_many_ids_reads_them_page_by_page_in_order(
     assert pages == [[timed_row_id(0), timed_row_id(2)], [timed_row_id(4)]]
     page = joined(reads.explain_plan(plan)["page"])
     assert "USING INTEGER PRIMARY KEY (rowid=?)" in page and "sqlite_autoindex" not in page
+
+
+@pytest.mark.parametrize("kind", [ExportKind.PROJECT, ExportKind.DATASET])
+def test_a_filter_matching_more_keys_than_a_plan_lists_pages_by_key_ranges(
+    timed: TimedCatalog, kind: ExportKind, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filters = {"last_activity_at": SINCE, "label_created_at": SINCE}
+    listed, _ = reads_and_plan(timed, kind, filters)
+    assert listed.keys is not None and len(listed.keys) >= 2
+    monkeypatch.setattr(_export_reads, "KEY_LIST_LIMIT", 1)
+    ranged, plans = reads_and_plan(timed, kind, filters)
+    # past the limit the pass still counts every row, but keeps no keys: pages filter again
+    assert ranged.keys is None
+    assert (ranged.total, ranged.max_rid) == (listed.total, listed.max_rid)
+    assert LABEL_PROBE in joined(plans["page"]) and "TEMP B-TREE" not in joined(plans["page"])
+    default = TIMED_PROJECT if kind is ExportKind.PROJECT else TIMED_DATASET
+    layout = PlanLayout.for_request(build_request(kind, scope_ids=(default,), filters=filters))
+    reads = timed.client.catalog.reads
+    pages = [list(reads.iter_batches(plan, 2, layout)) for plan in (listed, ranged)]
+    assert pages[0] == pages[1]
+    assert sum(len(rows) for rows in pages[0]) == listed.total

@@ -261,8 +261,11 @@ class SQLiteExportSource:
         filters = request.filters
         listed = filters.data_row_ids or filters.global_keys
         if listed:
-            # resolved through the unique index once: the plan then seeks these rows by key
-            rids = self._rids_of("id" if filters.data_row_ids else "global_key", listed)
+            # resolved through the unique index once: the plan then seeks these rows by key. The
+            # scope holds only the organization's rows, so ids need no organization check (which
+            # would read every listed row: the id index does not hold the organization)
+            column = "id" if filters.data_row_ids else "global_key"
+            rids = self._rids_of(column, listed, check_organization=False)
             where.append(f"{order} IN ({placeholders(len(rids))})")
             params.extend(rids.values())
         sql_where = " AND ".join(where) or "1"
@@ -301,9 +304,7 @@ class SQLiteExportSource:
             planned=planned,
         )
 
-    def _list_keys(
-        self, sql: str, params: Sequence[Any]
-    ) -> tuple[Sequence[int] | None, int, int]:
+    def _list_keys(self, sql: str, params: Sequence[Any]) -> tuple[Sequence[int] | None, int, int]:
         """``(keys, count, last key)`` of ``sql``'s rows (one key each, in order), read in one
         pass. Past :data:`KEY_LIST_LIMIT` rows the keys are not kept (the
         pass only counts the rest): the plan then pages by key ranges, filtering as it goes."""
@@ -362,20 +363,25 @@ class SQLiteExportSource:
             where.append(f"+p.batch_id IN ({placeholders(len(filters.batch_ids))})")
             params.extend(filters.batch_ids)
 
-    def _rids_of(self, column: str, values: Sequence[str]) -> dict[str, int]:
+    def _rids_of(
+        self, column: str, values: Sequence[str], *, check_organization: bool = True
+    ) -> dict[str, int]:
         """``{value: rid}`` of the organization's rows whose ``id`` or ``global_key`` is one of
-        ``values`` (unknown ones are left out), through that column's unique index."""
+        ``values`` (unknown ones are left out), through that column's unique index. Without
+        ``check_organization`` an ``id`` may be another organization's row (for a caller whose
+        scope holds only the organization's rows): the read then stays in the id index."""
+        org: tuple[str, ...] = (self.actor.organization_id,)
         if column == "global_key":
             sql = "SELECT global_key, rid FROM data_rows WHERE organization_id = ? AND global_key"
-        else:
+        elif check_organization:
             # "+": the (organization_id, global_key) index would scan the whole organization
             sql = "SELECT id, rid FROM data_rows WHERE +organization_id = ? AND id"
+        else:
+            sql, org = "SELECT id, rid FROM data_rows WHERE id", ()
         found: dict[str, int] = {}
         for part in chunked(list(values)):
             found.update(
-                self.db.conn.execute(
-                    f"{sql} IN ({placeholders(len(part))})", (self.actor.organization_id, *part)
-                ).fetchall()
+                self.db.conn.execute(f"{sql} IN ({placeholders(len(part))})", (*org, *part))
             )
         return found
 
