@@ -74,10 +74,29 @@ def test_label_created_at_probes_each_rows_own_labels_not_the_projects_by_date(
 
 def test_project_label_probe_runs_before_the_data_row_is_read(timed: TimedCatalog) -> None:
     # the queue entry names the row, so a row without a label in the window costs no row read
-    listed = explain(timed, ExportKind.PROJECT, {"label_created_at": SINCE})["plan"]
+    both = {"label_created_at": SINCE, "last_activity_at": SINCE}
+    listed = explain(timed, ExportKind.PROJECT, both)["plan"]
     probe = next(i for i, line in enumerate(listed) if LABEL_PROBE in line)
     row_read = next(i for i, line in enumerate(listed) if line.startswith("SEARCH d "))
     assert probe < row_read
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"label_created_at": SINCE},
+        {"workflow_status": "Done", "batch_ids": [BATCHES["B1"]]},
+        {"data_row_ids": [timed_row_id(1)], "workflow_status": "InReview"},
+    ],
+    ids=["label_created_at", "status+batch", "ids+status"],
+)
+def test_a_project_plan_reads_no_data_row_for_filters_on_the_queue_and_labels(
+    timed: TimedCatalog, filters: dict[str, Any]
+) -> None:
+    # each queue entry names an existing data row: the pass that lists the keys needs none
+    plan, plans = reads_and_plan(timed, ExportKind.PROJECT, filters)
+    assert not any(line.startswith("SEARCH d ") for line in plans["plan"])
+    assert_pages_seek_listed_keys(plan, plans)
 
 
 @pytest.mark.parametrize(

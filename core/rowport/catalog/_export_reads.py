@@ -9,6 +9,7 @@ reads them by name and builds dicts cheaply.
 from __future__ import annotations
 
 import itertools
+import re
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -134,6 +135,8 @@ _KEY_SCOPES: dict[ScopeEntity, str] = {
     ScopeEntity.MODEL_RUN: "m.model_run_id = ?",
     ScopeEntity.DATASET: "+d.dataset_id = ?",
 }
+# A condition that reads a column of the data row ``d`` (not only of the scope table).
+_DATA_ROW_COLUMN = re.compile(r"(?<![\w.])d\.")
 # Checking that a scope entity exists without reading its record (a dataset's or a model run's
 # record counts its rows, which the plan does anyway).
 _EXISTS_SQL: dict[ScopeEntity, tuple[str, str]] = {
@@ -281,8 +284,13 @@ class SQLiteExportSource:
             keys, total, max_rid = self._list_keys(*planned)
         elif len(where) > scoped or spec.entity is ScopeEntity.SLICE:
             # a filter: one pass lists the matching keys (which counts them), so the pages seek
-            # these keys instead of evaluating the filter over the whole scope a second time
-            planned = (f"SELECT {order} FROM {from_sql} WHERE {sql_where} ORDER BY {order}", params)
+            # these keys instead of evaluating the filter over the whole scope a second time.
+            # A project's or run's entry names an existing data row (a foreign key): the pass
+            # reads the data row only for a filter on it
+            listing = from_sql
+            if not any(_DATA_ROW_COLUMN.search(clause) for clause in where):
+                listing = from_sql.split(" JOIN ")[0]
+            planned = (f"SELECT {order} FROM {listing} WHERE {sql_where} ORDER BY {order}", params)
             keys, total, max_rid = self._list_keys(*planned)
         else:
             keys = None
