@@ -173,8 +173,9 @@ class ExportPlan:
     max_rid: int
     order_column: str = "d.rid"
     missing: list[str] = attrs.field(factory=list)
-    #: the plan's keys (values of ``order_column``) when it was small enough to list at plan
-    #: time (an id-list filter or scope): batches then seek these keys instead of scanning
+    #: the plan's keys (values of ``order_column``), listed when the plan was made for a
+    #: filtered or id-list export (up to :data:`KEY_LIST_LIMIT`): batches then seek these keys
+    #: instead of walking the scope and evaluating the filters again
     keys: Sequence[int] | None = None
     #: the condition (and its parameters) that, with ``order_column IN (keys)``, selects a
     #: page of ``keys``: the scope table's own scope, or nothing for ``data_rows`` itself
@@ -314,8 +315,8 @@ class SQLiteExportSource:
 
     def _list_keys(self, sql: str, params: Sequence[Any]) -> tuple[Sequence[int] | None, int, int]:
         """``(keys, count, last key)`` of ``sql``'s rows (one key each, in order), read in one
-        pass. Past :data:`KEY_LIST_LIMIT` rows the keys are not kept (the
-        pass only counts the rest): the plan then pages by key ranges, filtering as it goes."""
+        pass. Past :data:`KEY_LIST_LIMIT` rows the keys are not kept (the pass only counts the
+        rest): the plan then pages by key ranges, filtering as it goes."""
         cursor = self.db.conn.execute(sql, params)
         keys = array("q", (int(row[0]) for row in itertools.islice(cursor, KEY_LIST_LIMIT)))
         if len(keys) < KEY_LIST_LIMIT:
@@ -376,8 +377,8 @@ class SQLiteExportSource:
     ) -> dict[str, int]:
         """``{value: rid}`` of the organization's rows whose ``id`` or ``global_key`` is one of
         ``values`` (unknown ones are left out), through that column's unique index. Without
-        ``check_organization`` an ``id`` may be another organization's row (for a caller whose
-        scope holds only the organization's rows): the read then stays in the id index."""
+        ``check_organization`` an ``id`` may name another organization's row, for a caller
+        whose scope bounds the rows anyway: the read then stays in the id index."""
         org: tuple[str, ...] = (self.actor.organization_id,)
         if column == "global_key":
             sql = "SELECT global_key, rid FROM data_rows WHERE organization_id = ? AND global_key"
