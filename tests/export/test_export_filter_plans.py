@@ -9,11 +9,14 @@ they run is measured in ``benchmarks/filters.py``.
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
 from export_support import BATCHES, TIMED_DATASET, TIMED_PROJECT, TimedCatalog, timed_row_id
 
+import rowport
 from rowport.catalog import _export_reads
 from rowport.catalog._export_reads import ExportPlan
 from rowport.request import ExportKind, PlanLayout, build_request
@@ -266,3 +269,30 @@ def test_a_filter_matching_more_keys_than_a_plan_lists_pages_by_key_ranges(
     pages = [list(reads.iter_batches(plan, 2, layout)) for plan in (listed, ranged)]
     assert pages[0] == pages[1]
     assert sum(len(rows) for rows in pages[0]) == listed.total
+
+
+def test_a_catalog_export_lists_no_row_of_another_organization(tmp_path: Path) -> None:
+    # id lists resolve without an organization check: the catalog scope must apply its own
+    with rowport.Client(tmp_path / "home") as client:
+        dataset = client.create_dataset("mixed")
+        conn = sqlite3.connect(tmp_path / "home" / "catalog.db")
+        with conn:
+            conn.execute(
+                "INSERT INTO data_rows (id, dataset_id, organization_id, row_data, media_type,"
+                " created_at, updated_at, last_activity_at, last_activity_ts)"
+                " VALUES ('cforeignrow00000000000001', ?, 'another-organization',"
+                " 'https://example.com/x.jpeg', 'image', '2024-01-01T00:00:00.000+00:00',"
+                " '2024-01-01T00:00:00.000+00:00', '2024-01-01T00:00:00.000+00:00', 1704067200)",
+                (dataset.uid,),
+            )
+        conn.close()
+        reads = client.catalog.reads
+        for filters in (
+            {"data_row_ids": ["cforeignrow00000000000001"]},
+            {"data_row_ids": ["cforeignrow00000000000001"], "last_activity_at": SINCE},
+        ):
+            request = build_request(ExportKind.CATALOG, filters=filters)
+            plan = reads.plan(request)
+            assert plan.total == 0 and not plan.keys
+            layout = PlanLayout.for_request(request)
+            assert list(reads.iter_batches(plan, 100, layout)) == []

@@ -129,7 +129,8 @@ _ENTITY_SCOPES: dict[ScopeEntity, tuple[str, str | None, str]] = {
     ScopeEntity.SLICE: ("data_rows d", None, "d.rid"),
 }
 # The condition that, with ``order_column IN (keys)``, picks a page of a plan's listed keys
-# (see ExportPlan.keys): the scope table's own scope; ``data_rows`` needs none (rid is unique).
+# (see ExportPlan.keys): the scope table's own scope (a catalog export's is its organization);
+# a data rows export needs none (its keys are the organization's rows, and rid is unique).
 _KEY_SCOPES: dict[ScopeEntity, str] = {
     ScopeEntity.PROJECT: "p.project_id = ?",
     ScopeEntity.MODEL_RUN: "m.model_run_id = ?",
@@ -260,6 +261,7 @@ class SQLiteExportSource:
             from_sql = "data_rows d"
             where.append("+d.organization_id = ?")  # rid order, not (organization, global key)
             params.append(self.actor.organization_id)
+            key_scope = ("+d.organization_id = ?", [self.actor.organization_id])
         scoped = len(where)
         self._filter_sql(request, where, params)
         filters = request.filters
