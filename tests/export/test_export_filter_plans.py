@@ -296,3 +296,19 @@ def test_a_catalog_export_lists_no_row_of_another_organization(tmp_path: Path) -
             assert plan.total == 0 and not plan.keys
             layout = PlanLayout.for_request(request)
             assert list(reads.iter_batches(plan, 100, layout)) == []
+
+
+@pytest.mark.parametrize("kind", [ExportKind.DATASET, ExportKind.PROJECT])
+def test_starting_an_export_does_not_count_its_scope(timed: TimedCatalog, kind: ExportKind) -> None:
+    # a dataset's record counts its rows: checking that the scope exists must not read it
+    scope = TIMED_PROJECT if kind is ExportKind.PROJECT else TIMED_DATASET
+    request = build_request(kind, scope_ids=(scope,))
+    reads = timed.client.catalog.reads
+    statements: list[str] = []
+    conn = reads.db.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        reads.require_scope(request)
+    finally:
+        conn.set_trace_callback(None)
+    assert statements and not [s for s in statements if "COUNT(" in s.upper()]

@@ -139,7 +139,7 @@ _KEY_SCOPES: dict[ScopeEntity, str] = {
 # A condition that reads a column of the data row ``d`` (not only of the scope table).
 _DATA_ROW_COLUMN = re.compile(r"(?<![\w.])d\.")
 # Checking that a scope entity exists without reading its record (a dataset's or a model run's
-# record counts its rows, which the plan does anyway).
+# record counts its rows: a cost in every task, which the plan does not need).
 _EXISTS_SQL: dict[ScopeEntity, tuple[str, str]] = {
     ScopeEntity.DATASET: ("SELECT 1 FROM datasets WHERE id = ?", "dataset"),
     ScopeEntity.MODEL_RUN: ("SELECT 1 FROM model_runs WHERE id = ?", "model run"),
@@ -213,11 +213,20 @@ class SQLiteExportSource:
             return self.models.get_slice(entity_id)
         return self.models.get_model_run(entity_id)
 
+    def _check_entity(self, entity: ScopeEntity, entity_id: str) -> dict[str, Any]:
+        """The record of a project or slice scope (the plan needs it), or ``{}`` once a dataset
+        or model run scope is known to exist; :class:`NotFound` when it does not."""
+        if entity in _EXISTS_SQL:
+            sql, what = _EXISTS_SQL[entity]
+            self.db.one(sql, (entity_id,), what, entity_id)
+            return {}
+        return self._require_entity(entity, entity_id)
+
     def require_scope(self, request: ExportRequest) -> None:
         """Raise NotFound when the export's scope, or a project or run it asks for, is missing."""
         entity = KIND_SPECS[request.kind].entity
         if entity is not None:
-            self._require_entity(entity, request.scope_ids[0])
+            self._check_entity(entity, request.scope_ids[0])
         for project_id in request.params.project_ids:
             self.projects.get_project(project_id)
         for run_id in request.params.model_run_ids:
@@ -234,12 +243,7 @@ class SQLiteExportSource:
         key_scope: tuple[str, list[Any]] = ("1", [])
         given: list[int] | None = None
         if spec.entity is not None:
-            if spec.entity in _EXISTS_SQL:
-                sql, what = _EXISTS_SQL[spec.entity]
-                self.db.one(sql, (scope[0],), what, scope[0])
-                entity: dict[str, Any] = {}
-            else:
-                entity = self._require_entity(spec.entity, scope[0])
+            entity = self._check_entity(spec.entity, scope[0])
             from_sql, clause, order = _ENTITY_SCOPES[spec.entity]
             if clause is None:
                 clause, args = self.models.slice_where(entity["filters"])
