@@ -41,8 +41,8 @@ from rowport.request import (
 
 __all__ = ["KEY_LIST_LIMIT", "PLAN_COLUMN_SQL", "ExportPlan", "SQLiteExportSource"]
 
-#: the most keys a filtered plan lists (8 bytes each): a filter matching more rows pages by
-#: key ranges instead, evaluating the filter again as it reads
+#: the most keys a plan lists (8 bytes each; see ExportPlan.keys): a plan matching more rows
+#: pages by key ranges instead, evaluating the filters again as it reads
 KEY_LIST_LIMIT = 2_000_000
 
 # Small per-row lists built as JSON inside SQLite, one correlated subquery each, so a batch
@@ -174,9 +174,9 @@ class ExportPlan:
     max_rid: int
     order_column: str = "d.rid"
     missing: list[str] = attrs.field(factory=list)
-    #: the plan's keys (values of ``order_column``), listed when the plan was made for a
-    #: filtered or id-list export (up to :data:`KEY_LIST_LIMIT`): batches then seek these keys
-    #: instead of walking the scope and evaluating the filters again
+    #: the plan's keys (values of ``order_column``), listed when the plan was made for an
+    #: id-list scope or filter or a label date filter (up to :data:`KEY_LIST_LIMIT`): batches
+    #: then seek these keys instead of walking the scope and evaluating the filters again
     keys: Sequence[int] | None = None
     #: the condition (and its parameters) that, with ``order_column IN (keys)``, selects a
     #: page of ``keys``: the scope table's own scope, or nothing for ``data_rows`` itself
@@ -289,23 +289,27 @@ class SQLiteExportSource:
             sql = f"SELECT {order} FROM {from_sql.split(' JOIN ')[0]} WHERE {clause}"
             planned = (f"{sql} AND {where[-1]} ORDER BY {order}", [*args, *rids.values()])
             keys, total, max_rid = self._list_keys(*planned)
-        elif len(where) > scoped or spec.entity is ScopeEntity.SLICE:
-            # a filter: one pass lists the matching keys (which counts them), so the pages seek
-            # these keys instead of evaluating the filter over the whole scope a second time.
+        else:
             # A project's or run's entry names an existing data row (a foreign key): the pass
             # reads the data row only for a filter on it
-            listing = from_sql
+            scan = from_sql
             if not any(_DATA_ROW_COLUMN.search(clause) for clause in where):
-                listing = from_sql.split(" JOIN ")[0]
-            planned = (f"SELECT {order} FROM {listing} WHERE {sql_where} ORDER BY {order}", params)
-            keys, total, max_rid = self._list_keys(*planned)
-        else:
-            keys = None
-            planned = (
-                f"SELECT COUNT(*), COALESCE(MAX(d.rid), 0) FROM {from_sql} WHERE {sql_where}",
-                params,
-            )
-            total, max_rid = self.db.conn.execute(*planned).fetchone()
+                scan = from_sql.split(" JOIN ")[0]
+            if listed or filters.label_created_at is not None:
+                # an id list, or a label probe per row: one pass lists the matching keys (which
+                # counts them), so the pages seek these keys instead of re-reading the id list
+                # or probing the whole scope again
+                planned = (f"SELECT {order} FROM {scan} WHERE {sql_where} ORDER BY {order}", params)
+                keys, total, max_rid = self._list_keys(*planned)
+            else:
+                # the other filters are cheap column checks on the index the pages walk anyway:
+                # count them, and let each page seek its range of the scope's ordered index
+                keys = None
+                planned = (
+                    f"SELECT COUNT(*), COALESCE(MAX({order}), 0) FROM {scan} WHERE {sql_where}",
+                    params,
+                )
+                total, max_rid = self.db.conn.execute(*planned).fetchone()
         return ExportPlan(
             from_sql=from_sql,
             where=where,
