@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -15,7 +15,7 @@ from rowport._time import format_ts, now_ts, parse_ts
 from rowport.catalog._db import Database
 from rowport.errors import InvalidInput
 
-__all__ = ["Activity", "Actor", "chunked", "dumps", "loads", "stamp"]
+__all__ = ["Activity", "Actor", "chunked", "dumps", "loads", "select_in", "stamp"]
 
 _SQL_VARS = 500  # stay well below SQLite's host-parameter limit
 
@@ -39,6 +39,15 @@ def chunked(items: Sequence[Any], size: int = _SQL_VARS) -> Iterable[Sequence[An
 def placeholders(n: int) -> str:
     """``?,?,?`` for ``n`` parameters."""
     return ",".join("?" * n)
+
+
+def select_in(
+    conn: sqlite3.Connection, sql: str, keys: Sequence[Any], *args: Any
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``sql`` over every key in ``keys``, in slices that fit one ``IN (...)``:
+    ``sql`` holds one ``{}`` where the placeholders go, after the parameters ``args``."""
+    for part in chunked(list(keys)):
+        yield from conn.execute(sql.format(placeholders(len(part))), (*args, *part))
 
 
 @attrs.frozen

@@ -14,12 +14,12 @@ from rowport._time import format_ts, now_ts, parse_ts
 from rowport.catalog._base import (
     Activity,
     Actor,
-    chunked,
     dumps,
     loads,
     optional_str,
     placeholders,
     require_str,
+    select_in,
 )
 from rowport.catalog._db import Database
 from rowport.errors import CatalogError, InvalidInput, NotFound
@@ -221,27 +221,13 @@ class RowStore:
         }
 
     def _taken_global_keys(self, conn: sqlite3.Connection, keys: Sequence[str]) -> set[str]:
-        taken: set[str] = set()
-        for part in chunked(list(keys)):
-            taken.update(
-                r[0]
-                for r in conn.execute(
-                    f"SELECT global_key FROM data_rows WHERE organization_id = ?"
-                    f" AND global_key IN ({placeholders(len(part))})",
-                    (self.actor.organization_id, *part),
-                )
-            )
-        return taken
+        sql = "SELECT global_key FROM data_rows WHERE organization_id = ? AND global_key IN ({})"
+        return {r[0] for r in select_in(conn, sql, keys, self.actor.organization_id)}
 
     def get_data_rows(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """Records of the given rows, in the order asked; :class:`NotFound` for a missing one."""
-        found: dict[str, dict[str, Any]] = {}
-        for part in chunked(list(ids)):
-            for row in self.db.conn.execute(
-                f"SELECT {_ROW_COLUMNS} FROM data_rows WHERE id IN ({placeholders(len(part))})",
-                tuple(part),
-            ):
-                found[row[0]] = _row_dict(row)
+        sql = f"SELECT {_ROW_COLUMNS} FROM data_rows WHERE id IN ({{}})"
+        found = {row[0]: _row_dict(row) for row in select_in(self.db.conn, sql, ids)}
         missing = [i for i in ids if i not in found]
         if missing:
             raise NotFound("data row", missing[0])
@@ -263,15 +249,10 @@ class RowStore:
 
     def resolve_global_keys(self, keys: Sequence[str]) -> dict[str, str]:
         """Map the global keys that exist to their data row ids."""
-        out: dict[str, str] = {}
-        for part in chunked(list(keys)):
-            for key, rid in self.db.conn.execute(
-                f"SELECT global_key, id FROM data_rows WHERE organization_id = ?"
-                f" AND global_key IN ({placeholders(len(part))})",
-                (self.actor.organization_id, *part),
-            ):
-                out[key] = rid
-        return out
+        sql = (
+            "SELECT global_key, id FROM data_rows WHERE organization_id = ? AND global_key IN ({})"
+        )
+        return dict(select_in(self.db.conn, sql, keys, self.actor.organization_id))
 
     def list_data_rows(self, dataset_id: str) -> list[dict[str, Any]]:
         """The rows of a dataset in insertion order."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from rowport.catalog._base import Actor, chunked, placeholders
+from rowport.catalog._base import Actor, placeholders, select_in
 from rowport.catalog._datarows import RowStore
 from rowport.catalog._db import Database
 from rowport.catalog._models import ModelStore
@@ -397,12 +397,7 @@ class SQLiteExportSource:
             sql = "SELECT id, rid FROM data_rows WHERE +organization_id = ? AND id"
         else:
             sql, org = "SELECT id, rid FROM data_rows WHERE id", ()
-        found: dict[str, int] = {}
-        for part in chunked(list(values)):
-            found.update(
-                self.db.conn.execute(f"{sql} IN ({placeholders(len(part))})", (*org, *part))
-            )
-        return found
+        return dict(select_in(self.db.conn, sql + " IN ({})", values, *org))
 
     def iter_batches(
         self, plan: ExportPlan, batch_size: int, layout: PlanLayout

@@ -20,12 +20,14 @@ from rowport.catalog._base import (
     optional_str,
     placeholders,
     require_str,
+    select_in,
 )
 from rowport.catalog._datarows import RowStore
 from rowport.catalog._db import Database
 from rowport.catalog._ontology import OntologyStore
 from rowport.errors import CatalogError, InvalidInput
 from rowport.media_types import MediaType
+from rowport.request import HISTORY_ROW
 
 __all__ = ["WORKFLOW_STATUSES", "WORKFLOW_TASK_NAMES", "ProjectStore", "default_annotations"]
 
@@ -340,17 +342,10 @@ class ProjectStore:
     def _rows_in_project(
         self, conn: sqlite3.Connection, project_id: str, ids: Sequence[str]
     ) -> set[str]:
-        found: set[str] = set()
-        for part in chunked(list(ids)):
-            found.update(
-                r[0]
-                for r in conn.execute(
-                    f"SELECT data_row_id FROM project_data_rows WHERE project_id = ?"
-                    f" AND data_row_id IN ({placeholders(len(part))})",
-                    (project_id, *part),
-                )
-            )
-        return found
+        sql = (
+            "SELECT data_row_id FROM project_data_rows WHERE project_id = ? AND data_row_id IN ({})"
+        )
+        return {r[0] for r in select_in(conn, sql, ids, project_id)}
 
     def get_batch(self, batch_id: str) -> dict[str, Any]:
         """A batch with its row count."""
@@ -435,25 +430,11 @@ class ProjectStore:
             "consensus_expected_label_count",
         )
         out = dict(zip(keys, row, strict=True))
+        events = HISTORY_ROW.columns[2:]  # the history layout less its row and project ids
         out["workflow_history"] = [
-            dict(
-                zip(
-                    (
-                        "action",
-                        "created_at",
-                        "created_by",
-                        "previous_task_id",
-                        "previous_task_name",
-                        "next_task_id",
-                        "next_task_name",
-                    ),
-                    r,
-                    strict=True,
-                )
-            )
+            dict(zip(events, r, strict=True))
             for r in self.db.conn.execute(
-                "SELECT action, created_at, created_by, previous_task_id, previous_task_name,"
-                " next_task_id, next_task_name FROM workflow_history"
+                f"SELECT {', '.join(events)} FROM workflow_history"
                 " WHERE project_id = ? AND data_row_id = ? ORDER BY seq",
                 (project_id, data_row_id),
             )

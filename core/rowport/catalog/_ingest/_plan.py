@@ -22,7 +22,7 @@ import orjson
 from rowport._canonical import canonical_annotations
 from rowport._ids import new_id
 from rowport._time import now_ts, parse_ts
-from rowport.catalog._base import chunked, placeholders
+from rowport.catalog._base import select_in
 from rowport.catalog._ingest import _records as r
 from rowport.catalog._ingest import _sql as q
 from rowport.catalog._ingest._features import resolve_features
@@ -135,14 +135,6 @@ class _Stored:
     owners: dict[str, dict[Any, Any]] = attrs.field(factory=lambda: defaultdict(dict))
 
 
-def _select_in(
-    conn: sqlite3.Connection, sql: str, keys: Sequence[Any], *args: Any
-) -> Iterable[tuple[Any, ...]]:
-    """Run ``sql`` (with one ``{}`` for the placeholders) over ``keys`` in slices."""
-    for part in chunked(list(keys)):
-        yield from conn.execute(sql.format(placeholders(len(part))), (*args, *part))
-
-
 class BatchPlanner:
     """Plans batches of structured rows into writes (see the module doc)."""
 
@@ -235,7 +227,7 @@ class BatchPlanner:
         conn = self.conn
         stored = _Stored()
         ids = list(dict.fromkeys(row.data_row.id for _, row in items))
-        for found in _select_in(
+        for found in select_in(
             conn,
             "SELECT id, rid, dataset_id, global_key, external_id, row_data, media_type,"
             " media_attributes, created_at, updated_at, last_activity_at, created_by"
@@ -247,21 +239,21 @@ class BatchPlanner:
         old = list(stored.rows)
         if not old:
             return stored
-        for row_id, *rest in _select_in(
+        for row_id, *rest in select_in(
             conn,
             "SELECT data_row_id, id, position, type, value, name FROM attachments"
             " WHERE data_row_id IN ({}) ORDER BY data_row_id, position",
             old,
         ):
             stored.attachments[row_id].append(tuple(rest))
-        for row_id, *rest in _select_in(
+        for row_id, *rest in select_in(
             conn,
             "SELECT data_row_id, schema_id, position, value FROM metadata_values"
             " WHERE data_row_id IN ({}) ORDER BY data_row_id, position",
             old,
         ):
             stored.metadata[row_id].append(tuple(rest))
-        for row_id, *rest in _select_in(
+        for row_id, *rest in select_in(
             conn,
             "SELECT data_row_id, embedding_id, position, vector FROM embedding_vectors"
             " WHERE data_row_id IN ({}) ORDER BY data_row_id, embedding_id, position",
@@ -269,7 +261,7 @@ class BatchPlanner:
         ):
             stored.vectors[row_id].append(tuple(rest))
         stored.vectors = defaultdict(list, {k: sorted(v) for k, v in stored.vectors.items()})
-        for row_id, project_id, *rest in _select_in(
+        for row_id, project_id, *rest in select_in(
             conn,
             "SELECT data_row_id, project_id, batch_id, workflow_status, task_id, task_name,"
             " priority, selected_label_id, consensus_expected_label_count, ontology_id"
@@ -277,7 +269,7 @@ class BatchPlanner:
             old,
         ):
             stored.queue[(row_id, project_id)] = tuple(rest)
-        for row_id, project_id, *rest in _select_in(
+        for row_id, project_id, *rest in select_in(
             conn,
             "SELECT data_row_id, project_id, action, created_at, created_by, previous_task_id,"
             " previous_task_name, next_task_id, next_task_name FROM workflow_history"
@@ -286,7 +278,7 @@ class BatchPlanner:
         ):
             stored.history[(row_id, project_id)].append(tuple(rest))
         reviews: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-        for label_id, *rest in _select_in(
+        for label_id, *rest in select_in(
             conn,
             "SELECT r.label_id, r.id, r.action, r.created_at, r.created_by FROM reviews r"
             " JOIN labels l ON l.id = r.label_id WHERE l.data_row_id IN ({})"
@@ -294,7 +286,7 @@ class BatchPlanner:
             old,
         ):
             reviews[label_id].append(tuple(rest))
-        for row_id, project_id, label_id, *rest in _select_in(
+        for row_id, project_id, label_id, *rest in select_in(
             conn,
             "SELECT data_row_id, project_id, id, label_kind, version, annotations, created_at,"
             " updated_at, created_by, content_last_updated_at, performance FROM labels"
@@ -304,14 +296,14 @@ class BatchPlanner:
             stored.labels[(row_id, project_id)].append(
                 (label_id, *rest, tuple(reviews.get(label_id, ())))
             )
-        for run_id, row_id, *rest in _select_in(
+        for run_id, row_id, *rest in select_in(
             conn,
             "SELECT model_run_id, data_row_id, run_data_row_id, split FROM model_run_data_rows"
             " WHERE data_row_id IN ({})",
             old,
         ):
             stored.run_rows[(run_id, row_id)] = tuple(rest)
-        for row_id, run_id, kind, *rest in _select_in(
+        for row_id, run_id, kind, *rest in select_in(
             conn,
             "SELECT data_row_id, model_run_id, kind, id, label_kind, version, annotations"
             " FROM model_run_annotations WHERE data_row_id IN ({}) ORDER BY rid",
@@ -356,7 +348,7 @@ class BatchPlanner:
         }
         for kind, found in keys.items():
             args = (self.org,) if kind == "global_key" else ()
-            for key, *owner in _select_in(self.conn, queries[kind], sorted(found), *args):
+            for key, *owner in select_in(self.conn, queries[kind], sorted(found), *args):
                 if kind == "run_annotation":
                     owners[kind][(owner[0], owner[1], key)] = owner[2]
                 else:
