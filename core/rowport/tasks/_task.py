@@ -281,6 +281,38 @@ class ExportTask:
         # the streams close a moment before the task's final status is written
         self.wait_till_done(timeout_seconds=timeout if timeout is not None else 60.0)
 
+    # -- training formats -------------------------------------------------------------------
+
+    def convert(
+        self,
+        format: str,
+        output: str | Path,
+        options: dict[str, Any] | None = None,
+        *,
+        strict: bool = False,
+        overwrite: bool = False,
+    ) -> Any:
+        """Convert this finished task's RESULT stream to a training format (no re-export).
+
+        :return: a :class:`rowport.formats.ConversionReport` (also kept in
+            :attr:`format_reports` and written as ``lossiness.json`` with the output).
+        :raises InvalidInput: the task is not COMPLETE or CANCELED, or the format, an option
+            or the output path is wrong.
+        :raises rowport.formats.FormatLossError: ``strict`` and something could not be carried.
+        """
+        from rowport.formats import convert_task
+
+        return convert_task(
+            self._manager, self._uid, format, output, options, strict=strict, overwrite=overwrite
+        )
+
+    @property
+    def format_reports(self) -> list[dict[str, Any]]:
+        """The reports of the conversions of this task so far (its summary of formats)."""
+        from rowport.formats import read_reports
+
+        return read_reports(self._manager.task_dir(self._uid))
+
     # -- export_v2 (deprecated) -------------------------------------------------------------
 
     @property
