@@ -340,9 +340,11 @@ def _follow(
 
 
 def _attach_deliver() -> None:
+    from rowport.cli._formats import convert_command
     from rowport.sinks._cli import deliver_command
 
     tasks.add_command(deliver_command)
+    tasks.add_command(convert_command)
 
 
 _attach_deliver()
