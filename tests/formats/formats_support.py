@@ -141,19 +141,38 @@ def add_extras(client: Client, media: Path) -> dict[str, str]:
         project = client.create_project(f"Extra {media_type}", media_type, ontology)
         project.create_batch("all", data_rows=[created.uid])
         if media_type == "image":
-            annotations: dict[str, Any] = {"objects": objects, "classifications": [], "relationships": []}
+            annotations: dict[str, Any] = {
+                "objects": objects,
+                "classifications": [],
+                "relationships": [],
+            }
         elif media_type == "audio":
             annotations = {
                 "classifications": [],
                 "segments": {},
                 "timestamp": {
                     "t1": [
-                        {"start_ms": s, "end_ms": e, "name": "transcription", "text_answer": {"content": t}}
+                        {
+                            "start_ms": s,
+                            "end_ms": e,
+                            "name": "transcription",
+                            "text_answer": {"content": t},
+                        }
                         for s, e, t in TRANSCRIPT
                     ],
                     "t2": [
-                        {"start_ms": 0, "end_ms": 2600, "name": "speaker", "radio_answer": {"name": "ana"}},
-                        {"start_ms": 2600, "end_ms": 4000, "name": "speaker", "radio_answer": {"name": "bo"}},
+                        {
+                            "start_ms": 0,
+                            "end_ms": 2600,
+                            "name": "speaker",
+                            "radio_answer": {"name": "ana"},
+                        },
+                        {
+                            "start_ms": 2600,
+                            "end_ms": 4000,
+                            "name": "speaker",
+                            "radio_answer": {"name": "bo"},
+                        },
                     ],
                 },
             }
@@ -161,7 +180,11 @@ def add_extras(client: Client, media: Path) -> dict[str, str]:
             annotations = {
                 "objects": [],
                 "classifications": [
-                    {"name": "preference", "message_id": f"m{i}", "conversational_radio_answer": {"name": rank}}
+                    {
+                        "name": "preference",
+                        "message_id": f"m{i}",
+                        "conversational_radio_answer": {"name": rank},
+                    }
                     for i, rank in ((1, "1"), (2, "3"), (3, "2"))
                 ],
                 "relationships": [],

@@ -68,20 +68,28 @@ def test_coco_loads_in_pycocotools_and_evaluates_against_itself_at_ap_1(
     data = json.loads(path.read_text())
     # ids are unique and categories come from the ontology, in its order, from 1
     assert len({a["id"] for a in data["annotations"]}) == len(data["annotations"])
-    assert [c["name"] for c in data["categories"]] == ["vehicle", "pedestrian", "road surface", "sky"]
+    assert [c["name"] for c in data["categories"]] == [
+        "vehicle",
+        "pedestrian",
+        "road surface",
+        "sky",
+    ]
     by_row = {i["rowport_data_row_id"]: i["id"] for i in data["images"]}
     names = {c["id"]: c["name"] for c in data["categories"]}
     for row_id, boxes in _boxes(images).items():
         got = sorted(
             (names[a["category_id"]], tuple(a["bbox"]))
             for a in data["annotations"]
-            if a["image_id"] == by_row[row_id] and a["segmentation"][0][:2] == a["bbox"][:2]
+            if a["image_id"] == by_row[row_id]
+            and a["segmentation"][0][:2] == a["bbox"][:2]
             and len(a["segmentation"][0]) == 8
         )
         assert got == boxes
     assert report.rows_written == len(data["images"])
     # the demo's lines, points, classifications and relationships are reported lost
-    assert {"object_dropped", "classification_dropped", "relationship_dropped"} <= set(report.losses)
+    assert {"object_dropped", "classification_dropped", "relationship_dropped"} <= set(
+        report.losses
+    )
 
 
 def test_coco_rle_from_a_readable_mask_matches_its_pixels(masked: Any, tmp_path: Path) -> None:
@@ -98,7 +106,9 @@ def test_coco_rle_from_a_readable_mask_matches_its_pixels(masked: Any, tmp_path:
     pixels = np.asarray(Image.open(url.removeprefix("file://")).convert("RGB"))
     assert (decoded == (pixels == [255, 0, 0]).all(axis=2)).all()
     assert mask_ann["bbox"] == [0, 0, 64, 16]
-    assert _self_eval(tmp_path / "coco" / "annotations" / "instances.json", "segm") == pytest.approx(1.0)
+    assert _self_eval(
+        tmp_path / "coco" / "annotations" / "instances.json", "segm"
+    ) == pytest.approx(1.0)
 
 
 def _fake_images(root: Path, index: Path, sizes: dict[str, tuple[int, int]]) -> Path:
@@ -109,7 +119,9 @@ def _fake_images(root: Path, index: Path, sizes: dict[str, tuple[int, int]]) -> 
     folder.mkdir()
     with index.open() as f:
         for line in csv.DictReader(f):
-            Image.new("RGB", sizes[line["data_row_id"]]).save(folder / (Path(line["file"]).stem + ".jpg"))
+            Image.new("RGB", sizes[line["data_row_id"]]).save(
+                folder / (Path(line["file"]).stem + ".jpg")
+            )
     return folder
 
 
@@ -117,7 +129,10 @@ def test_yolo_detection_read_by_globox_gives_back_the_boxes(images: Any, tmp_pat
     report = images.convert("yolo", tmp_path / "yolo")
     root = tmp_path / "yolo"
     rows = {r["data_row"]["id"]: r for r in rows_of(images)}
-    sizes = {k: (r["media_attributes"]["width"], r["media_attributes"]["height"]) for k, r in rows.items()}
+    sizes = {
+        k: (r["media_attributes"]["width"], r["media_attributes"]["height"])
+        for k, r in rows.items()
+    }
     folder = _fake_images(tmp_path, root / "images.csv", sizes)
     read = globox.AnnotationSet.from_yolo_v5(root / "labels" / "train", image_folder=folder)
     yaml = (root / "data.yaml").read_text()
@@ -129,7 +144,10 @@ def test_yolo_detection_read_by_globox_gives_back_the_boxes(images: Any, tmp_pat
         got = sorted(
             (names[int(b.label)], tuple(round(v, 2) for v in b.ltwh)) for b in annotation.boxes
         )
-        want = [(n, tuple(round(v, 2) for v in box)) for n, box in expected[Path(annotation.image_id).stem]]
+        want = [
+            (n, tuple(round(v, 2) for v in box))
+            for n, box in expected[Path(annotation.image_id).stem]
+        ]
         # the polygon (road surface) becomes its box: a counted loss
         assert [g for g in got if g[0] != "road surface"] == want
     assert report.losses["polygon_to_box"]["count"] > 0
@@ -143,7 +161,11 @@ def test_yolo_segmentation_writes_normalized_polygons(images: Any, tmp_path: Pat
     assert label is not None
     polygon = next(o for o in label["objects"] if "polygon" in o)["polygon"][:-1]
     w, h = row["media_attributes"]["width"], row["media_attributes"]["height"]
-    lines = (tmp_path / "seg" / "labels" / "train" / f"{row['data_row']['id']}.txt").read_text().splitlines()
+    lines = (
+        (tmp_path / "seg" / "labels" / "train" / f"{row['data_row']['id']}.txt")
+        .read_text()
+        .splitlines()
+    )
     values = [float(v) for v in next(x for x in lines if x.startswith("2 ")).split()[1:]]
     assert values == pytest.approx([c for p in polygon for c in (p["x"] / w, p["y"] / h)], abs=1e-6)
 

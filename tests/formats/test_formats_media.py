@@ -28,12 +28,33 @@ def test_mot_rows_match_the_interpolated_boxes(catalogs: Catalogs, tmp_path: Pat
             for fid, obj in frame["objects"].items():
                 b = obj["bounding_box"]
                 track = tracks.setdefault(fid, len(tracks) + 1)
-                lines.add((int(number), fid, round(b["left"], 4), round(b["top"], 4), b["width"], b["height"]))
+                lines.add(
+                    (
+                        int(number),
+                        fid,
+                        round(b["left"], 4),
+                        round(b["top"], 4),
+                        b["width"],
+                        b["height"],
+                    )
+                )
         expected[row["data_row"]["external_id"]] = lines, row["media_attributes"]["frame_rate"]
     assert report.rows_written == len(expected)
     for name, (lines, fps) in expected.items():
-        rows = [x.split(",") for x in (tmp_path / "mot" / name / "gt" / "gt.txt").read_text().split()]
-        got = {(int(r[0]), r[1], round(float(r[2]), 4), round(float(r[3]), 4), float(r[4]), float(r[5])) for r in rows}
+        rows = [
+            x.split(",") for x in (tmp_path / "mot" / name / "gt" / "gt.txt").read_text().split()
+        ]
+        got = {
+            (
+                int(r[0]),
+                r[1],
+                round(float(r[2]), 4),
+                round(float(r[3]), 4),
+                float(r[4]),
+                float(r[5]),
+            )
+            for r in rows
+        }
         assert {g[:1] + g[2:] for g in got} == {e[:1] + e[2:] for e in lines}
         assert len(got) == len(lines) and all(r[6:] == ["1", r[7], "1"] for r in rows)
         assert f"frameRate={fps:g}" in (tmp_path / "mot" / name / "seqinfo.ini").read_text()
@@ -57,7 +78,9 @@ def _conll_docs(path: Path) -> list[list[tuple[str, str]]]:
     return docs
 
 
-def test_conll_has_a_docstart_per_row_and_iob2_tags_on_the_entities(texts: Any, tmp_path: Path) -> None:
+def test_conll_has_a_docstart_per_row_and_iob2_tags_on_the_entities(
+    texts: Any, tmp_path: Path
+) -> None:
     texts.convert("conll", tmp_path / "conll")
     docs = _conll_docs(tmp_path / "conll" / "train.conll")
     labelled = [r for r in rows_of(texts) if first_label(r) is not None]
@@ -74,7 +97,11 @@ def test_conll_has_a_docstart_per_row_and_iob2_tags_on_the_entities(texts: Any, 
         label = first_label(row)
         assert label is not None
         wanted = sorted((o["value"], o["location"]["token"]) for o in label["objects"])
-        text = row["data_row"]["row_data"] if not row["data_row"]["row_data"].startswith("file:") else None
+        text = (
+            row["data_row"]["row_data"]
+            if not row["data_row"]["row_data"].startswith("file:")
+            else None
+        )
         got = sorted((kind, " ".join(words)) for kind, words in entities)
         if text is not None:
             # tokens joined by spaces equal the entity text with spaces around punctuation
@@ -92,21 +119,35 @@ def test_spacy_reads_the_docbin_and_spacy_convert_reads_the_conll_into_the_same_
     from spacy.tokens import DocBin
 
     texts.convert("spacy", tmp_path / "spacy")
-    texts.convert("conll", tmp_path / "conll")
+    texts.convert("conll", tmp_path / "conll", {"dialect": "spacy"})
     vocab = spacy.blank("en").vocab
     ours = list(DocBin().from_disk(tmp_path / "spacy" / "train-00000.spacy").get_docs(vocab))
     done = subprocess.run(
-        [sys.executable, "-m", "spacy", "convert", str(tmp_path / "conll" / "train.conll"),
-         str(tmp_path), "--converter", "ner", "--n-sents", "0"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "spacy",
+            "convert",
+            str(tmp_path / "conll" / "train.conll"),
+            str(tmp_path),
+            "--converter",
+            "ner",
+            "--n-sents",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     converted = list(DocBin().from_disk(tmp_path / "train.spacy").get_docs(vocab))
-    words = [t.text for d in ours for t in d]
-    assert words == [t.text for d in converted for t in d]
-    assert [(e.text, e.label_) for d in ours for e in d.ents] == [
-        (e.text, e.label_) for d in converted for e in d.ents
-    ]
+    assert len(ours) == len(converted)
+    for doc, read in zip(ours, converted, strict=True):
+        assert [t.text for t in doc] == [t.text for t in read]
+        assert [(e.start, e.end, e.label_) for e in doc.ents] == [
+            (e.start, e.end, e.label_) for e in read.ents
+        ]
+        assert [s.start for s in doc.sents] == [s.start for s in read.sents]
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +163,11 @@ def test_webvtt_and_srt_parse_with_the_same_cue_times(speech: Any, tmp_path: Pat
     row_id = rows_of(speech)[0]["data_row"]["id"]
     cues = webvtt.read(str(tmp_path / "vtt" / f"{row_id}.vtt"))
     times = [(c.start, c.end) for c in cues]
-    assert times == [("00:00:00.000", "00:00:01.200"), ("00:00:01.200", "00:00:02.600"), ("00:00:02.600", "00:00:04.000")]
+    assert times == [
+        ("00:00:00.000", "00:00:01.200"),
+        ("00:00:01.200", "00:00:02.600"),
+        ("00:00:02.600", "00:00:04.000"),
+    ]
     subtitles = list(srt.parse((tmp_path / "srt" / f"{row_id}.srt").read_text()))
     assert [
         (int(s.start.total_seconds() * 1000), int(s.end.total_seconds() * 1000), s.content)
@@ -149,7 +194,9 @@ def test_chat_jsonl_has_messages_with_roles(catalogs: Catalogs, tmp_path: Path) 
     rows = {r["data_row"]["id"]: r for r in rows_of(task)}
     for line in lines:
         conversation = json.loads(rows[line["data_row_id"]]["data_row"]["row_data"])
-        assert [m["content"] for m in line["messages"]] == [m["content"] for m in conversation["messages"]]
+        assert [m["content"] for m in line["messages"]] == [
+            m["content"] for m in conversation["messages"]
+        ]
         assert [m["role"] for m in line["messages"]] == [
             "assistant" if m["align"] == "right" else "user" for m in conversation["messages"]
         ]
@@ -158,15 +205,21 @@ def test_chat_jsonl_has_messages_with_roles(catalogs: Catalogs, tmp_path: Path) 
 def test_preference_pairs_come_from_the_ranking(catalogs: Catalogs, tmp_path: Path) -> None:
     task = export(catalogs.client, catalogs.extra["conversational"])
     report = task.convert("preference", tmp_path / "pref")
-    pairs = [json.loads(x) for x in (tmp_path / "pref" / "preferences.jsonl").read_text().splitlines()]
+    pairs = [
+        json.loads(x) for x in (tmp_path / "pref" / "preferences.jsonl").read_text().splitlines()
+    ]
     # ranks: m1 = 1, m3 = 2, m2 = 3 -> three better/worse pairs
     chosen = [(p["chosen"][0]["content"][:4], p["rejected"][0]["content"][:4]) for p in pairs]
     assert sorted(chosen) == sorted([("Open", "I ca"), ("Open", "Use "), ("Use ", "I ca")])
-    assert all(p["prompt"] == [{"role": "user", "content": "How do I reset my password?"}] for p in pairs)
+    assert all(
+        p["prompt"] == [{"role": "user", "content": "How do I reset my password?"}] for p in pairs
+    )
     assert report.lossless
 
 
-def test_geojson_validates_and_shapely_reads_the_geometries(catalogs: Catalogs, tmp_path: Path) -> None:
+def test_geojson_validates_and_shapely_reads_the_geometries(
+    catalogs: Catalogs, tmp_path: Path
+) -> None:
     from shapely.geometry import shape
 
     task = export(catalogs.client, catalogs.demo.project_ids["geospatial"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from rowport.formats._context import FormatContext, Selected, media_type_of
 from rowport.formats._convert import BATCH_LINES, Conversion, ConversionReport, convert_lines
 from rowport.formats._delivery import DeliveryChain, FormatDelivery, read_reports
-from rowport.formats._files import Categories, JsonArrayFile, safe_stem
+from rowport.formats._files import Categories, JsonArrayFile, class_map_option, safe_stem
 from rowport.formats._losses import LOSS_KINDS, FormatLossError, LossReport
 from rowport.formats._output import OutputTarget
 from rowport.formats._registry import (
@@ -45,6 +45,7 @@ __all__ = [
     "OutputTarget",
     "Selected",
     "build_conversion",
+    "class_map_option",
     "convert_lines",
     "convert_task",
     "format_spec",

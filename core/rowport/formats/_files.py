@@ -11,8 +11,9 @@ from typing import IO, Any
 import orjson
 
 from rowport.errors import InvalidInput
+from rowport.formats._spec import FormatOption
 
-__all__ = ["Categories", "JsonArrayFile", "safe_stem"]
+__all__ = ["Categories", "JsonArrayFile", "class_map_option", "safe_stem"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -51,6 +52,31 @@ class JsonArrayFile:
         self.path.unlink()
 
 
+def _check_class_map(first: int) -> Any:
+    def check(format_name: str, class_map: Mapping[str, Any]) -> None:
+        for name, value in class_map.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < first:
+                raise InvalidInput(
+                    f"format {format_name!r}: class_map[{name!r}] must be a whole number from"
+                    f" {first}, got {value!r}"
+                )
+        if len(set(class_map.values())) != len(class_map):
+            raise InvalidInput(f"format {format_name!r}: class_map gives two classes one id")
+
+    return check
+
+
+def class_map_option(first: int) -> FormatOption:
+    """The ``class_map`` option of a format whose class ids start at ``first``."""
+    return FormatOption(
+        name="class_map",
+        type=dict,
+        validator=_check_class_map(first),
+        help=f"Class name -> id (from {first}); classes not listed are dropped. Default: the"
+        f" ontology's tools the format carries, in ontology order, from {first}.",
+    )
+
+
 class Categories:
     """Class names to stable ids: the ``class_map`` option first, then the ontology's tools of
     the kinds the format carries (in ontology order), then names met in rows, in the order
@@ -60,15 +86,8 @@ class Categories:
         self.first = first
         self.ids: dict[str, int] = {}
         if class_map:
-            for name, value in class_map.items():
-                if isinstance(value, bool) or not isinstance(value, int) or value < first:
-                    raise InvalidInput(
-                        f"format {format_name!r}: class_map[{name!r}] must be a whole number"
-                        f" from {first}, got {value!r}"
-                    )
-                self.ids[name] = value
-            if len(set(self.ids.values())) != len(self.ids):
-                raise InvalidInput(f"format {format_name!r}: class_map gives two classes one id")
+            _check_class_map(first)(format_name, class_map)
+            self.ids.update(class_map)
         self.fixed = bool(class_map)
         self._seen_ontologies: set[int] = set()
 

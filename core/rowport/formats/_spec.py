@@ -49,6 +49,7 @@ class FormatOption:
     type: type = str
     default: Any = None
     choices: tuple[Any, ...] = ()
+    validator: Callable[[str, Any], None] | None = None  # (format name, value); raises
 
     def check(self, format_name: str, value: Any) -> Any:
         """The value, checked; :class:`InvalidInput` names the format, option and what it
@@ -70,6 +71,8 @@ class FormatOption:
                 f"format {format_name!r}: option {self.name!r} must be one of {allowed},"
                 f" got {value!r}"
             )
+        if self.validator is not None:
+            self.validator(format_name, value)
         return value
 
 

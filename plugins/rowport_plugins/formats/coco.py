@@ -17,6 +17,7 @@ from rowport.formats import (
     FormatOption,
     FormatSpec,
     JsonArrayFile,
+    class_map_option,
 )
 from rowport_plugins.formats._image import IMAGE_TOOLS, Shape, image_info, shapes
 
@@ -158,12 +159,7 @@ SPEC = FormatSpec(
     ),
     writer=CocoWriter,
     options=(
-        FormatOption(
-            name="class_map",
-            type=dict,
-            help="Class name -> category id (from 1); classes not listed are dropped. Default:"
-            " the ontology's box, polygon and mask tools in order, from 1.",
-        ),
+        class_map_option(1),
         FormatOption(
             name="splits",
             type=bool,

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from rowport import hookimpl
-from rowport.formats import Categories, FormatContext, FormatOption, FormatSpec
+from rowport.formats import Categories, FormatContext, FormatOption, FormatSpec, class_map_option
 from rowport_plugins.formats._image import (
     IMAGE_TOOLS,
     ImageIndex,
@@ -123,12 +123,7 @@ SPEC = FormatSpec(
             help="detect: boxes (polygons and masks become their box, a loss); segment:"
             " polygons (boxes become four-corner polygons; masks their box, a loss).",
         ),
-        FormatOption(
-            name="class_map",
-            type=dict,
-            help="Class name -> index (from 0); classes not listed are dropped. Default: the"
-            " ontology's box, polygon and mask tools in order, from 0.",
-        ),
+        class_map_option(0),
         FormatOption(
             name="splits",
             type=bool,
