@@ -24,39 +24,21 @@ def test_mot_rows_match_the_interpolated_boxes(catalogs: Catalogs, tmp_path: Pat
             continue
         tracks: dict[str, int] = {}
         lines = set()
-        for number, frame in label["frames"].items():
-            for fid, obj in frame["objects"].items():
+        for number in sorted(label["frames"], key=int):
+            for fid, obj in label["frames"][number]["objects"].items():
                 b = obj["bounding_box"]
                 track = tracks.setdefault(fid, len(tracks) + 1)
-                lines.add(
-                    (
-                        int(number),
-                        fid,
-                        round(b["left"], 4),
-                        round(b["top"], 4),
-                        b["width"],
-                        b["height"],
-                    )
-                )
+                values = (b["left"], b["top"], b["width"], b["height"])
+                lines.add((int(number), track, *(round(v, 4) for v in values)))
         expected[row["data_row"]["external_id"]] = lines, row["media_attributes"]["frame_rate"]
     assert report.rows_written == len(expected)
     for name, (lines, fps) in expected.items():
-        rows = [
-            x.split(",") for x in (tmp_path / "mot" / name / "gt" / "gt.txt").read_text().split()
-        ]
-        got = {
-            (
-                int(r[0]),
-                r[1],
-                round(float(r[2]), 4),
-                round(float(r[3]), 4),
-                float(r[4]),
-                float(r[5]),
-            )
-            for r in rows
-        }
-        assert {g[:1] + g[2:] for g in got} == {e[:1] + e[2:] for e in lines}
-        assert len(got) == len(lines) and all(r[6:] == ["1", r[7], "1"] for r in rows)
+        text = (tmp_path / "mot" / name / "gt" / "gt.txt").read_text()
+        rows = [x.split(",") for x in text.split()]
+        got = {(int(r[0]), int(r[1]), *(round(float(v), 4) for v in r[2:6])) for r in rows}
+        assert got == lines
+        assert len(rows) == len(lines)
+        assert all(r[6] == "1" and r[8] == "1" for r in rows)
         assert f"frameRate={fps:g}" in (tmp_path / "mot" / name / "seqinfo.ini").read_text()
 
 
