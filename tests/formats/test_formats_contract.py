@@ -16,6 +16,7 @@ from rowport import Client
 from rowport.cli import main
 from rowport.errors import InvalidExportRequest, InvalidInput
 from rowport.formats import FormatLossError
+from rowport.tasks import StreamType
 
 BOX = {"top": 10.0, "left": 20.0, "height": 30.0, "width": 40.0}
 POLYGON = [
@@ -139,18 +140,8 @@ def test_strict_during_an_export_reports_the_format_failed_and_keeps_the_rows(
     )
     with client:
         assert task.status == "COMPLETE"
-        assert (
-            task.get_total_lines(
-                task.StreamType.RESULT
-                if hasattr(task, "StreamType")
-                else __import__("rowport").tasks.StreamType.RESULT
-            )
-            == 4
-        )
-        errors = [
-            json.loads(line.json_str)
-            for line in task.stream(__import__("rowport").tasks.StreamType.ERRORS, follow=False)
-        ]
+        assert task.get_total_lines(StreamType.RESULT) == 4
+        errors = [json.loads(x.json_str) for x in task.stream(StreamType.ERRORS, follow=False)]
         assert [e["code"] for e in errors] == ["FORMAT_FAILED"]
         assert errors[0]["details"]["format"] == "yolo"
         assert not (tmp_path / "y").exists()
