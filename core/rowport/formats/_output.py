@@ -16,6 +16,10 @@ from rowport.errors import InvalidInput
 __all__ = ["OutputTarget"]
 
 
+def _absolute(path: str | os.PathLike[str]) -> Path:
+    return Path(path).expanduser().absolute()
+
+
 @attrs.define
 class OutputTarget:
     """One output path. :meth:`stage` makes the temporary directory the writer fills,
@@ -24,7 +28,7 @@ class OutputTarget:
     An existing target is refused unless ``overwrite``; an existing empty directory is fine.
     """
 
-    path: Path = attrs.field(converter=lambda p: Path(p).expanduser().absolute())
+    path: Path = attrs.field(converter=_absolute)
     overwrite: bool = False
     staging: Path | None = attrs.field(default=None, init=False)
 

@@ -110,7 +110,8 @@ def format_spec(host: PluginHost, name: str) -> FormatSpec:
     if name not in specs:
         known = ", ".join(sorted(specs)) or "none"
         raise InvalidInput(f"no format is registered as {name!r}; registered formats: {known}")
-    return specs[name][1]
+    spec: FormatSpec = specs[name][1]
+    return spec
 
 
 def ontology_lookup(catalog: Catalog | None) -> OntologyLookup:
