@@ -7,8 +7,9 @@ a box is ``(x, y, width, height)`` (``left``, ``top`` of the export's ``bounding
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -25,6 +26,7 @@ __all__ = [
     "mask_pixels",
     "number",
     "shapes",
+    "write_file",
 ]
 
 IMAGE_TOOLS = ("bbox", "polygon", "mask")
@@ -69,7 +71,8 @@ def image_info(context: FormatContext, selected: Selected) -> ImageInfo | None:
         )
         return None
     row_data = str((row.get("data_row") or {}).get("row_data") or "")
-    suffix = PurePosixPath(urlparse(row_data).path).suffix.lower()
+    name = row_data.partition("?")[0].partition("#")[0].rpartition("/")[2]
+    suffix = "." + name.rpartition(".")[2].lower() if "." in name else ""
     stem = safe_stem(selected.row_id)
     return ImageInfo(
         file_name=stem + (suffix if suffix in _SUFFIXES else ".jpg"),
@@ -80,12 +83,12 @@ def image_info(context: FormatContext, selected: Selected) -> ImageInfo | None:
     )
 
 
-def _clip(value: float, high: int) -> float:
-    return min(max(value, 0.0), float(high))
-
-
 def _clip_points(points: Points, info: ImageInfo) -> tuple[Points, bool]:
-    out = [(_clip(x, info.width), _clip(y, info.height)) for x, y in points]
+    w, h = info.width, info.height
+    out = [
+        (0.0 if x < 0 else w if x > w else x, 0.0 if y < 0 else h if y > h else y)
+        for x, y in points
+    ]
     return out, out != points
 
 
@@ -174,6 +177,16 @@ class ImageIndex:
         """One image's line."""
         global_key = (selected.row.get("data_row") or {}).get("global_key") or ""
         self._csv.writerow([split, info.file_name, info.row_data, selected.row_id, global_key])
+
+
+def write_file(path: str, text: str) -> None:
+    """Create ``path`` holding ``text`` (UTF-8): one file per image is the cost of YOLO and
+    VOC, so this skips the buffered file object ``open`` would build."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
 
 
 def number(value: float) -> str:

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 from rowport import hookimpl
 from rowport.formats import FormatContext, FormatSpec
-from rowport_plugins.formats._image import ImageIndex, image_info, number, shapes
+from rowport_plugins.formats._image import ImageIndex, image_info, number, shapes, write_file
 
 __all__ = ["SPEC", "VocWriter"]
 
@@ -23,6 +23,7 @@ class VocWriter:
     def __init__(self, context: FormatContext) -> None:
         self.context = context
         (context.directory / "Annotations").mkdir()
+        self.folder = str(context.directory / "Annotations")
         (context.directory / "ImageSets" / "Main").mkdir(parents=True)
         self.index = ImageIndex(context)
         self.sets: dict[str, Any] = {}
@@ -68,8 +69,7 @@ class VocWriter:
                 + "".join(objects)
                 + "</annotation>\n"
             )
-            path = context.directory / "Annotations" / f"{info.stem}.xml"
-            path.write_text(xml, encoding="utf-8")
+            write_file(f"{self.folder}/{info.stem}.xml", xml)
             split, listing = self._set(selected.split)
             listing.write(info.stem + "\n")
             self.index.add(split, info, selected)

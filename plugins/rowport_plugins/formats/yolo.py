@@ -22,6 +22,7 @@ from rowport_plugins.formats._image import (
     image_info,
     number,
     shapes,
+    write_file,
 )
 
 __all__ = ["SPEC", "YoloWriter"]
@@ -38,12 +39,15 @@ class YoloWriter:
         self.categories = Categories(0, context.options["class_map"], "yolo")
         self.index = ImageIndex(context)
         self.splits: set[str] = set()
+        self.folders: dict[str, str] = {}
 
     def _split(self, name: str | None) -> str:
         split = _SPLITS.get(name or "", "train") if self.context.options["splits"] else "train"
         if split not in self.splits:
             self.splits.add(split)
-            (self.context.directory / "labels" / split).mkdir(parents=True)
+            folder = self.context.directory / "labels" / split
+            folder.mkdir(parents=True)
+            self.folders[split] = str(folder)
         return split
 
     def _line(self, row_id: str, category: int, shape: Shape, info: ImageInfo) -> str:
@@ -85,8 +89,7 @@ class YoloWriter:
                     )
                     continue
                 lines.append(self._line(selected.row_id, category, shape, info) + "\n")
-            path = context.directory / "labels" / split / f"{info.stem}.txt"
-            path.write_text("".join(lines), encoding="utf-8")
+            write_file(f"{self.folders[split]}/{info.stem}.txt", "".join(lines))
             self.index.add(split, info, selected)
             context.wrote()
 
