@@ -184,9 +184,8 @@ def main() -> None:
         for mode, r in by_mode.items():
             rate = r["rows"] / r["seconds"]
             ratio = rate / (floor["rows"] / floor["seconds"])
-            print(
-                f"{rows:>8,}  {mode:>5}  {rate:>9,.0f}  {ratio:>7.2f}  {r['peak_kib'] / 1024:>7.1f} MB"
-            )
+            peak = r["peak_kib"] / 1024
+            print(f"{rows:>8,}  {mode:>5}  {rate:>9,.0f}  {ratio:>7.2f}  {peak:>7.1f} MB")
     small, large = min(results), max(results)
     for mode in ("floor", *FORMATS):
         growth = results[large][mode]["peak_kib"] / results[small][mode]["peak_kib"]

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import attrs
 import pytest
-from formats_support import BULK_ROWS, add_extras
+from formats_support import BULK_ROWS, Catalogs, add_extras
 
 from rowport.client import Client
-from rowport.demo import DemoCatalog, build_demo
-
-
-@attrs.frozen
-class Catalogs:
-    """The client, the demo and the extra projects (by media type)."""
-
-    client: Client
-    demo: DemoCatalog
-    extra: dict[str, str]
+from rowport.demo import build_demo
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import attrs
 import orjson
 
 from rowport.client import Client
+from rowport.demo import DemoCatalog
 from rowport.tasks import ExportTask
 
 BULK_ROWS = 20
+
+
+@attrs.frozen
+class Catalogs:
+    """The client, the demo and the extra projects (by media type)."""
+
+    client: Client
+    demo: DemoCatalog
+    extra: dict[str, str]
+
 
 TRANSCRIPT = (
     (0, 1200, "Good morning, this is the weather."),

@@ -256,6 +256,12 @@ def test_the_cli_writes_a_format_during_an_export_and_converts_a_finished_task(
     )
     assert converted.exit_code == 1
     assert "polygon_to_box" in converted.stderr and not (tmp_path / "voc").exists()
+    shown = runner.invoke(main, ["--home", str(path), "tasks", "show", task_id, "--json"])
+    formats = json.loads(shown.stdout)["formats"]
+    assert [(f["format"], f["status"]) for f in formats] == [
+        ("yolo", "complete"),
+        ("voc", "failed"),
+    ]
     bad = runner.invoke(
         main,
         [
@@ -275,3 +281,25 @@ def test_the_cli_writes_a_format_during_an_export_and_converts_a_finished_task(
     assert bad.exit_code == 2 and "option 'task' must be one of 'detect', 'segment'" in bad.stderr
     listed = runner.invoke(main, ["plugins"], catch_exceptions=False)
     assert "    formats: coco" in listed.stdout and "rowport_register_formats" in listed.stdout
+
+
+def test_a_format_that_no_longer_builds_when_the_task_starts_fails_without_raising(
+    tmp_path: Path,
+) -> None:
+    from rowport.formats import FormatDelivery, read_reports
+    from rowport.plugins import PluginHost
+
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "file").write_text("someone else's")
+    delivery = FormatDelivery.from_options(
+        PluginHost.load(autoload=False),
+        [{"name": "coco", "output": str(taken)}],
+        result_dir=tmp_path / "result",
+        task_dir=tmp_path,
+    )
+    delivery.open(None)  # type: ignore[arg-type]
+    (line,) = delivery.close({})
+    assert line["code"] == "FORMAT_FAILED" and "exists" in line["message"]
+    assert read_reports(tmp_path)[0]["status"] == "failed"
+    assert (taken / "file").read_text() == "someone else's"

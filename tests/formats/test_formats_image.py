@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Catalogs
-from formats_support import export, first_label, rows_of
+from formats_support import Catalogs, export, first_label, rows_of
 
 pycocotools = pytest.importorskip("pycocotools", reason="needs: pycocotools (the dev extra)")
 globox = pytest.importorskip("globox", reason="needs: globox (the dev extra)")

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Catalogs
-from formats_support import TRANSCRIPT, export, first_label, rows_of
+from formats_support import TRANSCRIPT, Catalogs, export, first_label, rows_of
 
 
 def test_mot_rows_match_the_interpolated_boxes(catalogs: Catalogs, tmp_path: Path) -> None:

@@ -69,11 +69,17 @@ class FormatDelivery:
     """The runner's ``Delivery`` for the formats an export names."""
 
     def __init__(
-        self, conversions: Sequence[Conversion], *, result_dir: Path, task_dir: Path
+        self,
+        conversions: Sequence[Conversion],
+        *,
+        result_dir: Path,
+        task_dir: Path,
+        refused: Sequence[tuple[FormatRequest, str]] = (),
     ) -> None:
         self.conversions = list(conversions)
         self.result_dir = result_dir
         self.task_dir = task_dir
+        self.refused = list(refused)
         self.failed: dict[int, str] = {}
         self.reports: list[ConversionReport] = []
 
@@ -87,13 +93,16 @@ class FormatDelivery:
         task_dir: Path,
         catalog: Any = None,
     ) -> FormatDelivery:
-        """Build the conversions of an export's ``formats`` option (checked again)."""
-        requests: list[FormatRequest] = parse_format_requests(formats)
-        return cls(
-            [build_conversion(host, r, catalog) for r in requests],
-            result_dir=result_dir,
-            task_dir=task_dir,
-        )
+        """Build the conversions of an export's ``formats`` option, checked again; one that no
+        longer builds (its output appeared meanwhile) fails at :meth:`open` instead of raising
+        here, where the task exists already."""
+        conversions, refused = [], []
+        for request in parse_format_requests(formats):
+            try:
+                conversions.append(build_conversion(host, request, catalog))
+            except Exception as exc:
+                refused.append((request, f"format {request.name!r} failed: {exc}"))
+        return cls(conversions, result_dir=result_dir, task_dir=task_dir, refused=refused)
 
     def _fail(self, index: int, exc: BaseException) -> None:
         conversion = self.conversions[index]
@@ -105,6 +114,20 @@ class FormatDelivery:
 
     def open(self, context: ExportContext) -> None:
         """Stage every output."""
+        for request, message in self.refused:
+            report = ConversionReport(
+                format=request.name,
+                output=request.output,
+                status="failed",
+                rows_read=0,
+                rows_written=0,
+                losses={},
+                seconds=0.0,
+                options=dict(request.options),
+                error=message,
+            )
+            self.reports.append(report)
+            record_report(self.task_dir, report)
         for index, conversion in enumerate(self.conversions):
             try:
                 conversion.open()
@@ -139,17 +162,18 @@ class FormatDelivery:
                 continue
             self.reports.append(report)
             record_report(self.task_dir, report)
+        failures = [(r.name, r.output, message) for r, message in self.refused] + [
+            (self.conversions[i].spec.name, str(self.conversions[i].output.path), message)
+            for i, message in sorted(self.failed.items())
+        ]
         return [
             problem(
                 "FORMAT_FAILED",
                 message,
                 stage="format",
-                details={
-                    "format": self.conversions[index].spec.name,
-                    "output": str(self.conversions[index].output.path),
-                },
+                details={"format": name, "output": output},
             )
-            for index, message in sorted(self.failed.items())
+            for name, output, message in failures
         ]
 
     def abort(self, error: str) -> None:
