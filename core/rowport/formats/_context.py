@@ -179,14 +179,15 @@ class FormatContext:
     ) -> None:
         """Count the global classifications and relationships of a label as lost."""
         annotations = selected.annotations or {}
-        if classifications and annotations.get("classifications"):
-            names = ", ".join(c.get("name", "?") for c in annotations["classifications"][:3])
-            self.lose(
-                "classification_dropped",
-                selected.row_id,
-                names,
-                count=len(annotations["classifications"]),
+        found = annotations.get("classifications") if classifications else None
+        if found:
+            kind = "classification_dropped"
+            names = (
+                None
+                if kind in self.losses.kinds
+                else ", ".join(c.get("name", "?") for c in found[:3])
             )
+            self.lose(kind, selected.row_id, names, count=len(found))
         if relationships and annotations.get("relationships"):
             self.lose(
                 "relationship_dropped",
@@ -197,12 +198,13 @@ class FormatContext:
 
     def drop_object_extras(self, selected: Selected, obj: Mapping[str, Any]) -> None:
         """Count an object's nested classifications and its confidence as lost."""
-        if obj.get("classifications"):
-            self.lose(
-                "object_classification_dropped",
-                selected.row_id,
-                f"{obj.get('name')}: {obj['classifications'][0].get('name')}",
-                count=len(obj["classifications"]),
+        nested = obj.get("classifications")
+        if nested:
+            kind = "object_classification_dropped"
+            # the example is kept from the first loss of a kind only: build it once
+            detail = (
+                None if kind in self.losses.kinds else f"{obj.get('name')}: {nested[0].get('name')}"
             )
+            self.lose(kind, selected.row_id, detail, count=len(nested))
         if obj.get("confidence") is not None:
             self.lose("confidence_dropped", selected.row_id, str(obj.get("name")))

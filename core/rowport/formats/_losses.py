@@ -60,16 +60,17 @@ class LossReport:
 
         :raises FormatLossError: in strict mode, naming the kind, the row and the detail.
         """
+        entry = self.kinds.get(kind)
+        if entry is not None:
+            entry.count += count  # the hot path: a kind met before keeps its first example
+            return
         if self.strict:
             what = LOSS_KINDS.get(kind, kind)
             raise FormatLossError(
                 f"format {self.format!r} (strict) would lose data: {kind} ({what}) in data row"
                 f" {row_id}" + (f": {detail}" if detail else "")
             )
-        entry = self.kinds.get(kind)
-        if entry is None:
-            entry = self.kinds[kind] = _Kind(example_data_row_id=row_id, example=detail)
-        entry.count += count
+        self.kinds[kind] = _Kind(count=count, example_data_row_id=row_id, example=detail)
 
     @property
     def lossless(self) -> bool:

@@ -119,7 +119,7 @@ class CocoWriter:
                         "id": self.annotation_id,
                         "image_id": self.image_id,
                         "category_id": category,
-                        "bbox": [round(v, 3) for v in shape.box],
+                        "bbox": list(shape.box),
                         "area": round(_area(shape), 3),
                         "segmentation": segmentation,
                         "iscrowd": 0,
