@@ -93,7 +93,9 @@ def test_conll_has_a_docstart_per_row_and_iob2_tags_on_the_entities(
 def test_spacy_reads_the_docbin_and_spacy_convert_reads_the_conll_into_the_same_docs(
     texts: Any, tmp_path: Path
 ) -> None:
-    spacy = pytest.importorskip("spacy", reason="optional extra rowport[spacy] is not installed")
+    spacy = pytest.importorskip(
+        "spacy", reason="needs: spacy (the rowport[spacy] extra, which make test installs)"
+    )
     import subprocess
     import sys
 
