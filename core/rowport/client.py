@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from rowport._home import DEFAULT_HOME, default_home
-from rowport.catalog import Catalog, IngestReport, ProgressCallback
+from rowport.catalog import DEFAULT_HEARTBEAT, Catalog, IngestReport, ProgressCallback
 from rowport.entities import (
     CatalogView,
     DataRow,
@@ -49,6 +49,8 @@ class Client:
     :param max_workers: how many exports run at once in this process.
     :param plugins: the plugins exports run (default: built-ins and installed packages, see
         :func:`rowport.plugins.load`).
+    :param heartbeat: seconds between the heartbeats of this process's export runners
+        (default 2); a runner on another host that missed three is declared dead.
     :param api_key: accepted as the reference's ``Client(api_key=...)`` is, so code written for
         it runs unchanged; the embedded catalog is local and does not check it (a client of a
         ``rowport serve`` server sends it). It is kept out of ``repr``.
@@ -63,6 +65,7 @@ class Client:
         timezone: str = "UTC",
         max_workers: int = 2,
         plugins: PluginHost | None = None,
+        heartbeat: float = DEFAULT_HEARTBEAT,
     ) -> None:
         resolve_zone(timezone)
         if api_key is not None and not isinstance(api_key, str):
@@ -79,7 +82,11 @@ class Client:
         try:
             self.plugins = plugins if plugins is not None else PluginHost.load()
             self._tasks = TaskManager.for_catalog(
-                self.catalog, self.home / "tasks", max_workers=max_workers, host=self.plugins
+                self.catalog,
+                self.home / "tasks",
+                max_workers=max_workers,
+                host=self.plugins,
+                heartbeat=heartbeat,
             )
         except BaseException:
             self.catalog.close()

@@ -119,7 +119,7 @@ def test_a_killed_runners_task_is_failed_by_the_next_client(home, killed):
         task = client.get_task(killed["task_id"])
         assert task.status == "FAILED"
         message = task.errors_message or ""
-    assert f":{killed['pid']})" in message
+    assert f"(process {killed['pid']} on " in message
     assert "stopped before it finished" in message
 
 
@@ -143,9 +143,7 @@ client.close()
 """
 
 
-def test_a_live_runner_on_this_host_is_not_failed_for_an_old_heartbeat(home, tmp_path, monkeypatch):
-    import rowport.tasks._manager as manager
-
+def test_a_live_runner_on_this_host_is_not_failed_for_an_old_heartbeat(home, tmp_path):
     go = tmp_path / "go"
     proc = subprocess.Popen(
         [sys.executable, "-c", HELD_EXPORT, str(home["home"]), home["project"], str(go)],
@@ -159,7 +157,9 @@ def test_a_live_runner_on_this_host_is_not_failed_for_an_old_heartbeat(home, tmp
         while not go.with_suffix(".entered").exists():
             assert time.monotonic() < deadline
             time.sleep(0.02)
-        monkeypatch.setattr(manager, "STALE_AFTER", 0.0)  # as if the batch took a minute
+        with rowport.Client(home["home"]) as client:  # as if the batch took an hour
+            with client.catalog.db.transaction() as conn:
+                conn.execute("UPDATE tasks SET heartbeat_ts = 0 WHERE id = ?", (task_id,))
         with rowport.Client(home["home"]) as client:
             status = client.get_task(task_id).status
         go.touch()

@@ -15,6 +15,7 @@ from rowport.catalog._datarows import RowStore
 from rowport.catalog._db import Database
 from rowport.catalog._export_reads import ExportPlan, SQLiteExportSource
 from rowport.catalog._ingest import Importer, IngestProgress, IngestReport, ProgressCallback
+from rowport.catalog._liveness import DEFAULT_HEARTBEAT
 from rowport.catalog._models import ModelStore
 from rowport.catalog._ontology import AnnotationProblem, OntologyIndex, OntologyStore
 from rowport.catalog._organization import OrganizationStore
@@ -33,6 +34,7 @@ from rowport.catalog._protocols import (
 from rowport.catalog._tasks import SQLiteTaskStore
 
 __all__ = [
+    "DEFAULT_HEARTBEAT",
     "FINAL_STATUSES",
     "READABLE_STATUSES",
     "Activity",

@@ -70,10 +70,10 @@ class Database:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
-            conn.execute("COMMIT")
 
     def _migrate(self) -> None:
         conn = self.conn
@@ -89,10 +89,10 @@ class Database:
                         if statement.strip():
                             conn.execute(statement)
                     conn.execute(f"PRAGMA user_version = {number}")
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
-            conn.execute("COMMIT")
 
     @property
     def schema_version(self) -> int:
@@ -109,3 +109,14 @@ class Database:
                     pass
             self._all.clear()
         self._local = threading.local()
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back after an error, keeping that error: SQLite may have rolled back already (a
+    full disk or I/O error ends the transaction), and a second ROLLBACK would then raise
+    ``cannot rollback - no transaction is active`` in place of the real cause."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the original error says what went wrong; the transaction is gone either way

@@ -58,7 +58,8 @@ READABLE_STATUSES = frozenset({TaskStatus.COMPLETE, TaskStatus.CANCELED})
 
 @attrs.frozen(kw_only=True)
 class TaskRecord:
-    """A task as stored: who made it, where it is, and which runner (``host:pid``) owns it."""
+    """A task as stored: who made it, where it is, and which runner owns it
+    (``host:pid:start``, see :func:`~rowport.catalog._liveness.runner_identity`)."""
 
     id: str
     organization_id: str
@@ -76,6 +77,8 @@ class TaskRecord:
     rows_done: int
     heartbeat_ts: float | None
     runner: str | None
+    heartbeat_interval: float | None = None
+    started_ts: float | None = None
 
 
 class TaskStore(Protocol):
@@ -85,9 +88,16 @@ class TaskStore(Protocol):
     """
 
     def create_task(
-        self, name: str, metadata: Mapping[str, Any], *, type: str = "export-data-rows"
+        self,
+        name: str,
+        metadata: Mapping[str, Any],
+        *,
+        type: str = "export-data-rows",
+        heartbeat_interval: float = ...,
     ) -> TaskRecord:
-        """Persist a new task IN_PROGRESS at 0 %, owned by this process, and return it."""
+        """Persist a new task IN_PROGRESS at 0 %, owned by this process and not yet started
+        (queued, until ``set_status(IN_PROGRESS)``), and return it. Its runner will beat every
+        ``heartbeat_interval`` seconds."""
         ...
 
     def get_task(self, task_id: str) -> TaskRecord:
@@ -110,18 +120,30 @@ class TaskStore(Protocol):
         error: str | None = None,
         percentage: float | None = None,
     ) -> bool:
-        """Move a task forward; False (and nothing changes) for a move that is not allowed."""
+        """Move a task forward; False (and nothing changes) for a move that is not allowed.
+
+        IN_PROGRESS on an IN_PROGRESS task is a runner of this process taking it up (it is
+        recorded as the task's runner); CANCELLING on a task no runner took up yet ends it
+        CANCELED at once.
+        """
         ...
 
     def record_progress(
-        self, task_id: str, *, rows_done: int, rows_planned: int | None, percentage: float
-    ) -> None:
-        """Record progress and a heartbeat of an unfinished task."""
+        self,
+        task_id: str,
+        *,
+        rows_done: int | None = None,
+        rows_planned: int | None = None,
+        percentage: float | None = None,
+    ) -> TaskStatus:
+        """Record a heartbeat of an unfinished task, and its progress when ``rows_done`` is
+        given; returns the task's status."""
         ...
 
-    def find_orphans(self, stale_after: float) -> list[TaskRecord]:
-        """Unfinished tasks whose runner is gone (dead process, or no heartbeat for
-        ``stale_after`` seconds from another host)."""
+    def find_orphans(self, stale_after: float | None = None) -> list[TaskRecord]:
+        """Unfinished tasks whose runner is gone: no process with its pid and start time on
+        this host, or, on another host, no heartbeat for ``stale_after`` seconds (by default
+        three of the task's heartbeat intervals)."""
         ...
 
 

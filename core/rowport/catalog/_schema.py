@@ -226,4 +226,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX project_data_rows_batch ON project_data_rows (project_id, batch_id, data_row_rid);
     """,
+    # 4: task liveness: the heartbeat interval its runner keeps (another host declares the
+    # runner dead after three missed beats) and when a runner took the task up (a task not yet
+    # started is canceled at once)
+    """
+    ALTER TABLE tasks ADD COLUMN heartbeat_interval REAL;
+    ALTER TABLE tasks ADD COLUMN started_ts REAL;
+    """,
 )

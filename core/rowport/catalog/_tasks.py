@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -14,8 +12,14 @@ from rowport._ids import new_id
 from rowport._time import now_ts
 from rowport.catalog._base import Actor, dumps, loads
 from rowport.catalog._db import Database
+from rowport.catalog._liveness import (
+    DEFAULT_HEARTBEAT,
+    heartbeat_stale,
+    runner_alive,
+    runner_identity,
+)
 from rowport.catalog._protocols import TaskRecord, TaskStatus
-from rowport.errors import InvalidInput
+from rowport.errors import InvalidInput, NotFound
 
 __all__ = ["SQLiteTaskStore", "runner_identity"]
 
@@ -47,11 +51,6 @@ def _record(row: Sequence[Any]) -> TaskRecord:
     return TaskRecord(**fields)
 
 
-def runner_identity() -> str:
-    """``host:pid`` of this process, recorded on the tasks it runs."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 class SQLiteTaskStore:
     """Export tasks as rows of the ``tasks`` table (the :class:`TaskStore` of the catalog)."""
 
@@ -60,16 +59,25 @@ class SQLiteTaskStore:
         self.actor = actor
 
     def create_task(
-        self, name: str, metadata: Mapping[str, Any], *, type: str = "export-data-rows"
+        self,
+        name: str,
+        metadata: Mapping[str, Any],
+        *,
+        type: str = "export-data-rows",
+        heartbeat_interval: float = DEFAULT_HEARTBEAT,
     ) -> TaskRecord:
-        """Persist a new task IN_PROGRESS at 0 % and return its record."""
+        """Persist a new task IN_PROGRESS at 0 %, owned by this process, and return its record.
+
+        It is queued until a runner :meth:`claim` s it; ``heartbeat_interval`` is how often
+        that runner will beat (another host declares it dead after three missed beats).
+        """
         task_id = new_id()
         ts = now_ts()
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO tasks (id, organization_id, name, type, status, created_at,"
-                " updated_at, created_by, metadata, heartbeat_ts, runner)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " updated_at, created_by, metadata, heartbeat_ts, runner, heartbeat_interval)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     task_id,
                     self.actor.organization_id,
@@ -82,6 +90,7 @@ class SQLiteTaskStore:
                     dumps(dict(metadata)),
                     time.time(),
                     runner_identity(),
+                    heartbeat_interval,
                 ),
             )
         return self.get_task(task_id)
@@ -102,15 +111,41 @@ class SQLiteTaskStore:
         ]
 
     def record_progress(
-        self, task_id: str, *, rows_done: int, rows_planned: int | None, percentage: float
-    ) -> None:
-        """Record progress and a heartbeat (the runner calls this a few times a second)."""
+        self,
+        task_id: str,
+        *,
+        rows_done: int | None = None,
+        rows_planned: int | None = None,
+        percentage: float | None = None,
+    ) -> TaskStatus:
+        """Record a heartbeat of an unfinished task and, with ``rows_done``, its progress (the
+        runner's heartbeat thread calls it without); returns the task's status, so a runner
+        learns of a cancel at its next beat."""
         with self.db.transaction() as conn:
-            conn.execute(
-                "UPDATE tasks SET rows_done = ?, rows_planned = ?, completion_percentage = ?,"
-                " heartbeat_ts = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)",
-                (rows_done, rows_planned, percentage, time.time(), now_ts(), task_id, *_UNFINISHED),
-            )
+            if rows_done is None:
+                conn.execute(
+                    "UPDATE tasks SET heartbeat_ts = ? WHERE id = ? AND status IN (?, ?)",
+                    (time.time(), task_id, *_UNFINISHED),
+                )
+            else:
+                conn.execute(
+                    "UPDATE tasks SET rows_done = ?, rows_planned = ?,"
+                    " completion_percentage = COALESCE(?, completion_percentage),"
+                    " heartbeat_ts = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)",
+                    (
+                        rows_done,
+                        rows_planned,
+                        percentage,
+                        time.time(),
+                        now_ts(),
+                        task_id,
+                        *_UNFINISHED,
+                    ),
+                )
+            row = conn.execute("SELECT status FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        if row is None:
+            raise NotFound("task", task_id)
+        return TaskStatus(row[0])
 
     def set_status(
         self,
@@ -120,16 +155,37 @@ class SQLiteTaskStore:
         error: str | None = None,
         percentage: float | None = None,
     ) -> bool:
-        """Move a task forward; returns False (and changes nothing) for a backward move."""
+        """Move a task forward; returns False (and changes nothing) for a backward move.
+
+        Two moves mean more: IN_PROGRESS on an IN_PROGRESS task is a runner of this process
+        taking it up (recorded as its runner, and the task counts as started); CANCELLING on
+        a task that no runner has taken up yet ends it CANCELED at once (it never starts).
+        """
         try:
             status = TaskStatus(status)
         except ValueError:
             allowed = ", ".join(member.value for member in TaskStatus)
             raise InvalidInput(f"unknown task status {status!r}; allowed: {allowed}") from None
         with self.db.transaction() as conn:
-            row = conn.execute("SELECT status FROM tasks WHERE id = ?", (task_id,)).fetchone()
-            if row is None or status not in _NEXT.get(TaskStatus(row[0]), frozenset()):
+            row = conn.execute(
+                "SELECT status, started_ts FROM tasks WHERE id = ?", (task_id,)
+            ).fetchone()
+            if row is None:
                 return False
+            current = TaskStatus(row[0])
+            if status is TaskStatus.IN_PROGRESS:
+                if current is not TaskStatus.IN_PROGRESS:
+                    return False
+                now = time.time()
+                conn.execute(
+                    "UPDATE tasks SET started_ts = ?, heartbeat_ts = ?, runner = ? WHERE id = ?",
+                    (now, now, runner_identity(), task_id),
+                )
+                return True
+            if status not in _NEXT.get(current, frozenset()):
+                return False
+            if status is TaskStatus.CANCELLING and row[1] is None:
+                status = TaskStatus.CANCELED  # still queued: it is canceled before it starts
             conn.execute(
                 "UPDATE tasks SET status = ?, error = COALESCE(?, error), updated_at = ?,"
                 " completion_percentage = COALESCE(?, completion_percentage) WHERE id = ?",
@@ -143,36 +199,29 @@ class SQLiteTaskStore:
             self.db.one("SELECT status FROM tasks WHERE id = ?", (task_id,), "task", task_id)[0]
         )
 
-    def find_orphans(self, stale_after: float) -> list[TaskRecord]:
-        """Unfinished tasks whose runner is gone: a process on this host that no longer exists,
-        or, for a runner on another host, one whose heartbeat is older than ``stale_after``
-        seconds. A live runner on this host is never declared dead, however slow its batch."""
+    def find_orphans(self, stale_after: float | None = None) -> list[TaskRecord]:
+        """Unfinished tasks whose runner is gone.
+
+        A runner on this host is gone when no process has its pid and start time (a reused
+        pid does not keep it alive); a live runner on this host is never declared dead,
+        however slow its batch. A runner on another host is gone when its heartbeat is older
+        than ``stale_after`` seconds, by default three of the heartbeat intervals the task
+        recorded. A task not yet taken up by a runner is judged by the process that queued it.
+        """
         out = []
         now = time.time()
-        host = socket.gethostname()
-        for rec in self.list_tasks(include_deleted=True):
-            if rec.status.is_final:
-                continue
-            runner = rec.runner or ""
-            if runner.startswith(host + ":"):
-                pid = int(runner.rsplit(":", 1)[1])
-                if pid != os.getpid() and not _pid_alive(pid):
+        rows = self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM tasks WHERE status IN (?, ?)", _UNFINISHED
+        )
+        for rec in map(_record, rows.fetchall()):
+            alive = runner_alive(rec.runner)
+            if alive is None:
+                if stale_after is None:
+                    stale = heartbeat_stale(rec.heartbeat_ts, rec.heartbeat_interval, now)
+                else:
+                    stale = now - (rec.heartbeat_ts or 0.0) > stale_after
+                if stale:
                     out.append(rec)
-            elif (now - (rec.heartbeat_ts or 0)) > stale_after:
+            elif not alive:
                 out.append(rec)
         return out
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie (killed child not yet reaped) is dead for our purposes.
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            return f.read().split(") ", 1)[1][:1] != "Z"
-    except (OSError, IndexError):
-        return True

@@ -27,11 +27,13 @@ from rowport.streams import PartInfo
 if TYPE_CHECKING:
     from rowport.plugins import PluginHost
 
-__all__ = ["BATCH_LINES", "MAX_PENDING_PARTS", "DeliveryReport", "SinkDelivery"]
+__all__ = ["ABORT_GRACE", "BATCH_LINES", "MAX_PENDING_PARTS", "DeliveryReport", "SinkDelivery"]
 
 BATCH_LINES = 500  # lines per sink.write()
 MAX_PENDING_PARTS = 4  # parts a sink may lag behind before deliver() blocks
+ABORT_GRACE = 1.0  # seconds an export that ended early waits for a sink busy in a call
 _READ_BUFFER = 1 << 20
+_TICK = 0.05  # seconds between looks at deadlines and the cancel while waiting on a sink
 
 
 @attrs.frozen(kw_only=True)
@@ -88,10 +90,45 @@ class _SinkWorker:
         self.lines_delivered = 0
         self.parts_delivered = 0
         self.error: str | None = None
+        self.deadline = spec.deadline
+        self.abandoned = False
+        self.busy_since: float | None = None  # when the sink call running now started
+        self.busy_in = ""  # which call: open, write, close or abort
+        self.idle = False  # waiting for the next part (not in a call or a retry's backoff)
 
     @property
     def failed(self) -> bool:
         return self.error is not None
+
+    def overdue(self, limit: float) -> bool:
+        """Whether the sink has been in one call for more than ``limit`` seconds."""
+        since = self.busy_since
+        return since is not None and time.monotonic() - since > limit
+
+    def abandon(self, why: str = "") -> None:
+        """Give up on a sink stuck in a call: it is failed, and its thread (which cannot be
+        stopped) calls it no more once the call returns."""
+        if self.abandoned:
+            return
+        self.abandoned = True
+        why = (
+            why
+            or f"did not return from {self.busy_in}() within its deadline of {self.deadline:g} s"
+        )
+        if not self.failed:
+            self.error = (
+                f"sink {self.name!r} {why} and was abandoned; {self.lines_delivered} lines had"
+                f" been delivered; {redeliver_hint(self.task_id or 'TASK_ID', self.name)}"
+            )
+
+    def _timed(self, step: str, fn: Callable[[], Any]) -> None:
+        """Call ``fn``, marking the worker busy in ``step`` for the deadline watch."""
+        self.busy_in = step
+        self.busy_since = time.monotonic()
+        try:
+            fn()
+        finally:
+            self.busy_since = None
 
     def report(self) -> DeliveryReport:
         return DeliveryReport(
@@ -106,7 +143,11 @@ class _SinkWorker:
 
     def _run(self) -> None:
         while True:
+            self.idle = True
             kind, payload = self.queue.get()
+            self.idle = False
+            if self.abandoned:
+                return
             try:
                 if self.failed or (self.aborting.is_set() and kind != "abort"):
                     if kind in ("close", "abort"):
@@ -145,6 +186,8 @@ class _SinkWorker:
         for batch in self._batches(part):
             if self.aborting.is_set() or not self._call("write", partial(self.sink.write, batch)):
                 return
+            if self.abandoned:
+                return
             self.lines_delivered += len(batch)
         self.parts_delivered += 1
 
@@ -153,8 +196,8 @@ class _SinkWorker:
         attempts = self.retry.attempts
         for attempt in range(1, attempts + 1):
             try:
-                fn()
-                return True
+                self._timed(step, fn)
+                return not self.abandoned
             except SinkFatalError as exc:
                 self._fail(step, exc, attempt)
                 return False
@@ -166,6 +209,8 @@ class _SinkWorker:
         return False  # pragma: no cover - the loop always returns
 
     def _fail(self, step: str, exc: BaseException, attempts: int) -> None:
+        if self.abandoned:
+            return  # already reported: the call that fails now returned after its deadline
         tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
         cause = str(exc) if isinstance(exc, SinkError) else f"{type(exc).__name__}: {exc}"
         self.error = (
@@ -177,7 +222,7 @@ class _SinkWorker:
 
     def _abort(self, error: str) -> None:
         try:
-            self.sink.abort(error)
+            self._timed("abort", partial(self.sink.abort, error))
         except Exception:
             pass  # the sink is being given up on; its own cleanup failing changes nothing
 
@@ -191,6 +236,12 @@ class SinkDelivery:
     ``sink.write`` with batches of ``batch_lines`` lines. A failing call is retried
     (``retries``, ``backoff`` in the sink's options); then the sink is aborted, the others go
     on, and :meth:`close` returns a ``SINK_FAILED`` line for the ERRORS stream.
+
+    No call waits on a sink for ever: a sink whose call (``open``, ``write``, ``close`` or
+    ``abort``) takes longer than its ``deadline`` option (default 60 s) is abandoned and
+    reported as failed, and once the export's cancel event is set :meth:`deliver` and
+    :meth:`close` stop waiting at once and :meth:`abort` waits at most ``ABORT_GRACE`` for a
+    sink busy in a call. An abandoned sink's rows stay in the RESULT stream for re-delivery.
 
     :param host: the plugins, to find each sink's factory.
     :param specs: the export's sinks.
@@ -219,6 +270,8 @@ class SinkDelivery:
         self.workers: list[_SinkWorker] = []
         self._opened = False
         self._finished = False
+        self._cancel = threading.Event()
+        self.interrupted = False
 
     @classmethod
     def from_specs(
@@ -235,11 +288,14 @@ class SinkDelivery:
 
     # -- the runner's Delivery protocol -----------------------------------------------------
 
-    def open(self, context: ExportContext) -> None:
-        """Build and open every sink (each in its own thread) before the first row."""
+    def open(self, context: ExportContext, cancel: threading.Event | None = None) -> None:
+        """Build and open every sink (each in its own thread) before the first row; once
+        ``cancel`` is set, :meth:`deliver` and :meth:`close` wait for no sink."""
         if self._opened:
             raise RowportError("this delivery was already opened")
         self._opened = True
+        if cancel is not None:
+            self._cancel = cancel
         result_dir = self._result_dir(context)
         factories = self.host.sink_factories()
         for spec in self.specs:
@@ -285,31 +341,46 @@ class SinkDelivery:
 
     def deliver(self, part: PartInfo) -> None:
         """A RESULT part was committed: queue it for every sink still working (blocks while a
-        sink is ``max_pending_parts`` parts behind)."""
+        sink is ``max_pending_parts`` parts behind, until its deadline or a cancel)."""
         for worker in self._live():
             if not worker.failed:
-                worker.queue.put(("part", part))
+                self._put(worker, ("part", part))
 
     def close(self, summary: dict[str, Any]) -> list[dict[str, Any]]:
         """Wait for every sink to take its rows and close; return a ``SINK_FAILED`` ERRORS line
-        for each sink that failed."""
+        for each sink that failed. When the export is canceled meanwhile, it stops waiting,
+        sets :attr:`interrupted` and returns no line (:meth:`abort` follows)."""
+        if self._finished:
+            return []
+        for worker in self._live():
+            self._put(worker, ("close", dict(summary)))  # a failed sink's thread ends on it
+        for worker in self.workers:
+            self._join(worker, stop_on_cancel=True)
+        if self._cancel.is_set() and any(
+            w.thread.is_alive() and not w.failed for w in self.workers
+        ):
+            self.interrupted = True
+            return []
+        self._finished = True
+        return [self._error_line(w) for w in self.workers if w.failed]
+
+    def abort(self, error: str) -> list[dict[str, Any]]:
+        """The export ended early: drop the parts still queued and abort every sink; a
+        ``SINK_FAILED`` line for each sink that failed or had to be abandoned."""
         if self._finished:
             return []
         self._finished = True
-        for worker in self._live():
-            worker.queue.put(("close", dict(summary)))
-        self._join()
-        return [self._error_line(w) for w in self.workers if w.failed]
-
-    def abort(self, error: str) -> None:
-        """The export ended early: drop the parts still queued and abort every sink."""
-        if self._finished:
-            return
-        self._finished = True
+        started = time.monotonic()
         for worker in self._live():
             worker.aborting.set()
-            worker.queue.put(("abort", error))
-        self._join()
+            _drain(worker.queue)
+            try:
+                worker.queue.put_nowait(("abort", error))
+            except queue.Full:  # pragma: no cover - drained just now, and nobody else puts
+                pass
+        for worker in self.workers:
+            self._join(worker, abort_started=started)
+        return [self._error_line(w) for w in self.workers if w.failed]
 
     def reports(self) -> list[DeliveryReport]:
         """What each sink got so far (final after :meth:`close` or :meth:`abort`)."""
@@ -318,12 +389,48 @@ class SinkDelivery:
     # -- internals --------------------------------------------------------------------------
 
     def _live(self) -> list[_SinkWorker]:
-        return [w for w in self.workers if w.thread.is_alive()]
+        return [w for w in self.workers if w.thread.is_alive() and not w.abandoned]
 
-    def _join(self) -> None:
-        for worker in self.workers:
-            if worker.thread.ident is not None:
-                worker.thread.join()
+    def _put(self, worker: _SinkWorker, item: tuple[str, Any]) -> None:
+        """Queue ``item`` for a sink, waiting while its queue is full unless the sink is past
+        its deadline (abandoned) or the export was canceled (then the item is dropped)."""
+        while True:
+            try:
+                worker.queue.put(item, timeout=_TICK)
+                return
+            except queue.Full:
+                if worker.overdue(worker.deadline):
+                    worker.abandon()
+                if worker.abandoned or self._cancel.is_set() or not worker.thread.is_alive():
+                    return
+
+    def _join(
+        self,
+        worker: _SinkWorker,
+        *,
+        stop_on_cancel: bool = False,
+        abort_started: float | None = None,
+    ) -> None:
+        """Wait for a sink's thread to end, abandoning the sink past its deadline (or, when
+        aborting, past ``ABORT_GRACE`` in a call that is not its ``abort``)."""
+        thread = worker.thread
+        if thread.ident is None:
+            return
+        while not worker.abandoned:
+            thread.join(_TICK)
+            if not thread.is_alive():
+                return
+            if worker.overdue(worker.deadline):
+                worker.abandon()
+            elif (
+                abort_started is not None
+                and not worker.idle
+                and not (worker.busy_in == "abort" and worker.busy_since is not None)
+                and time.monotonic() - abort_started > min(ABORT_GRACE, worker.deadline)
+            ):
+                worker.abandon(f"was still in {worker.busy_in}() when the export ended early")
+            elif stop_on_cancel and self._cancel.is_set():
+                return
 
     @staticmethod
     def _error_line(worker: _SinkWorker) -> dict[str, Any]:
@@ -334,3 +441,12 @@ class SinkDelivery:
             plugin=worker.plugin,
             details={"sink": worker.name, "lines_delivered": worker.lines_delivered},
         )
+
+
+def _drain(items: queue.Queue[tuple[str, Any]]) -> None:
+    """Drop what a queue still holds (the parts an aborted sink will not get)."""
+    while True:
+        try:
+            items.get_nowait()
+        except queue.Empty:
+            return

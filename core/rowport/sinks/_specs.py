@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_BACKOFF",
+    "DEFAULT_DEADLINE",
     "DEFAULT_RETRIES",
     "DELIVERY_OPTIONS",
     "RetryPolicy",
@@ -28,7 +29,8 @@ __all__ = [
 
 DEFAULT_RETRIES = 2  # three attempts in all
 DEFAULT_BACKOFF = 0.2  # seconds before the first retry; doubled for each next one
-DELIVERY_OPTIONS = ("retries", "backoff")  # options the delivery takes, not the sink
+DEFAULT_DEADLINE = 60.0  # seconds one sink call may take before the sink is abandoned
+DELIVERY_OPTIONS = ("retries", "backoff", "deadline")  # options the delivery takes, not the sink
 
 
 def _freeze(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -56,8 +58,9 @@ class RetryPolicy:
 class SinkSpec:
     """One sink of an export: its registered name and its options (JSON values).
 
-    ``options`` may include the delivery's ``retries`` (default 2: three attempts) and
-    ``backoff`` (seconds, default 0.2, doubled per retry); the others go to the sink.
+    ``options`` may include the delivery's ``retries`` (default 2: three attempts),
+    ``backoff`` (seconds, default 0.2, doubled per retry) and ``deadline`` (seconds one call of
+    the sink may take, default 60, after which the sink is abandoned); the others go to the sink.
     """
 
     name: str
@@ -76,6 +79,11 @@ class SinkSpec:
             retries=self.options.get("retries", DEFAULT_RETRIES),
             backoff=float(self.options.get("backoff", DEFAULT_BACKOFF)),
         )
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one call of this sink may take (checked by :func:`parse_sink_specs`)."""
+        return float(self.options.get("deadline", DEFAULT_DEADLINE))
 
     def to_dict(self) -> dict[str, Any]:
         """The form kept in the request's options: ``{"name": ..., "options": {...}}``."""
@@ -116,6 +124,17 @@ def _check_retry(index: int, name: str, options: Mapping[str, Any]) -> None:
     ):
         raise InvalidInput(
             f"sinks[{index}] ({name!r}): backoff must be seconds from 0 to 600, got {backoff!r}"
+        )
+    deadline = options.get("deadline", DEFAULT_DEADLINE)
+    if (
+        isinstance(deadline, bool)
+        or not isinstance(deadline, (int, float))
+        or not math.isfinite(deadline)
+        or not 0 < deadline <= 86400
+    ):
+        raise InvalidInput(
+            f"sinks[{index}] ({name!r}): deadline must be seconds above 0 and at most 86400"
+            f" (one day), got {deadline!r}"
         )
 
 

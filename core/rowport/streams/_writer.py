@@ -84,10 +84,18 @@ class PartWriter:
         )
 
     def discard(self) -> None:
-        """Close and delete the temp file; nothing of this part reaches the manifest."""
-        self._file.close()
+        """Close and delete the temp files; nothing of this part reaches the manifest. Never
+        raises for the part's own data: closing flushes the buffer, which fails on a full
+        disk, and the file must be closed and removed all the same."""
+        try:
+            self._file.close()
+        except OSError:
+            pass  # the descriptor is closed even when the final flush fails
         for path in (self.temp_path, self.temp_index_path):
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass  # the directory itself is gone or unreadable: nothing is left to free
 
 
 class StreamWriter:
@@ -230,7 +238,14 @@ class StreamWriter:
         if part is None:
             return None
         self._part = None
-        info = part.seal(self._manifest.total_size, self._manifest.total_lines)
+        try:
+            info = part.seal(self._manifest.total_size, self._manifest.total_lines)
+        except BaseException:
+            # a part that cannot be sealed (a full disk) holds no descriptor and no space
+            part.discard()
+            for path in (part.path, part.index_path):
+                path.unlink(missing_ok=True)
+            raise
         self._next_index = part.index + 1
         fsync_directory(self.directory)
         self._manifest = self._manifest.with_part(info)

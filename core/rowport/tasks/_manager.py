@@ -8,23 +8,37 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Generic
 
-from rowport.catalog import Catalog, ExportPlan, ExportSource, PlanT, TaskStatus, TaskStore
+from rowport.catalog import (
+    DEFAULT_HEARTBEAT,
+    Catalog,
+    ExportPlan,
+    ExportSource,
+    PlanT,
+    TaskStatus,
+    TaskStore,
+)
+from rowport.catalog._liveness import describe_runner
+from rowport.errors import InvalidInput
 from rowport.plugins import PluginHost
 from rowport.plugins._model import ErrorPolicy
 from rowport.plugins._probe import MediaProbeStep
 from rowport.plugins._step import PluginStep
 from rowport.request import ExportRequest
+from rowport.streams import StreamWriter
 from rowport.tasks._runner import BatchStep, Delivery, ExportRunner
 from rowport.tasks._task import ExportTask
 
 __all__ = ["PROBE_TASK_TYPE", "TaskManager"]
 
 PROBE_TASK_TYPE = "probe-media"
-STALE_AFTER = 60.0  # seconds without a heartbeat before another process may declare a task dead
 
 
 class TaskManager(Generic[PlanT]):
-    """Runs exports on a thread pool (``max_workers`` at once) and keeps their streams."""
+    """Runs exports on a thread pool (``max_workers`` at once) and keeps their streams.
+
+    Each runner beats every ``heartbeat`` seconds; a runner on another host that missed three
+    beats is declared dead, one on this host as soon as its process is gone.
+    """
 
     def __init__(
         self,
@@ -36,7 +50,17 @@ class TaskManager(Generic[PlanT]):
         max_workers: int = 2,
         steps: Sequence[BatchStep] = (),
         host: PluginHost | None = None,
+        heartbeat: float = DEFAULT_HEARTBEAT,
     ) -> None:
+        if (
+            isinstance(heartbeat, bool)
+            or not isinstance(heartbeat, (int, float))
+            or not (0 < heartbeat <= 3600)
+        ):
+            raise InvalidInput(
+                f"heartbeat must be seconds above 0 and at most 3600, got {heartbeat!r}"
+            )
+        self.heartbeat = float(heartbeat)
         self.tasks = tasks
         self.source = source
         self.catalog = catalog  # only for plugins: ``context.catalog``
@@ -57,11 +81,13 @@ class TaskManager(Generic[PlanT]):
         return TaskManager(catalog.tasks, catalog.reads, tasks_dir, catalog=catalog, **options)
 
     def recover_orphans(self) -> list[str]:
-        """Fail tasks whose runner is gone (its process died); returns their ids."""
+        """Fail tasks whose runner is gone (its process died, or, on another host, it missed
+        three heartbeats); returns their ids."""
         failed = []
-        for rec in self.tasks.find_orphans(STALE_AFTER):
+        for rec in self.tasks.find_orphans():
             message = (
-                f"the process running this task ({rec.runner}) stopped before it finished;"
+                f"the process running this task ({describe_runner(rec.runner)}) stopped"
+                " before it finished;"
                 f" {_rows_exported(rec.rows_done, rec.rows_planned)}"
             )
             if rec.status is TaskStatus.CANCELLING:
@@ -102,7 +128,9 @@ class TaskManager(Generic[PlanT]):
             raise ValueError(f"{what} need plugins: this task manager has no plugin host")
         name = request.task_name or _default_name(request)
         record = self.tasks.create_task(
-            name, {"request": _stored_request(request), "legacy": legacy}
+            name,
+            {"request": _stored_request(request), "legacy": legacy},
+            heartbeat_interval=self.heartbeat,
         )
         return self._launch(
             record.id,
@@ -134,6 +162,7 @@ class TaskManager(Generic[PlanT]):
             name,
             {"request": request.to_dict(), "probe": {"only_missing": only_missing}},
             type=PROBE_TASK_TYPE,
+            heartbeat_interval=self.heartbeat,
         )
         return self._launch(
             record.id,
@@ -166,6 +195,7 @@ class TaskManager(Generic[PlanT]):
             cancel_event=self._cancel[task_id],
             host=host,
             delivery=delivery,
+            heartbeat=self.heartbeat,
         )
         self._futures[task_id] = self._executor.submit(self._run, runner)
         return ExportTask(self, task_id, client=client)
@@ -230,14 +260,33 @@ class TaskManager(Generic[PlanT]):
         return [task_id for task_id, future in self._futures.items() if not future.done()]
 
     def cancel(self, task_id: str) -> bool:
-        """Ask a running task to stop; False when it had already finished."""
+        """Ask a task to stop; False when it had already finished.
+
+        A task still queued (no runner took it up, here or in another process) ends CANCELED
+        at once and never starts; a running one is CANCELLING until its runner stops, before
+        its next batch.
+        """
         self.tasks.get_task(task_id)
-        event = self._cancel.get(task_id)
+        future = self._futures.get(task_id)
+        if future is not None and future.cancel():
+            self._done[task_id].set()  # it will never run, so nothing else sets it
         accepted = self.tasks.set_status(task_id, TaskStatus.CANCELLING)
+        if accepted and self.tasks.current_status(task_id) is TaskStatus.CANCELED:
+            self._empty_streams(task_id)  # it was still queued: canceled before it started
+            return True
+        event = self._cancel.get(task_id)
         if event is not None:
             event.set()
-        # A runner in another process sees CANCELLING at its next batch.
+        # A runner in another process sees CANCELLING at its next batch or heartbeat.
         return accepted
+
+    def _empty_streams(self, task_id: str) -> None:
+        """A task canceled before it started has two empty, complete streams to read."""
+        for name in ("result", "errors"):
+            try:
+                StreamWriter(self.stream_dir(task_id, name)).close()
+            except OSError:
+                pass  # its streams read as empty all the same
 
     def shutdown(self, *, wait: bool = True, cancel_running: bool = False) -> None:
         """Stop the executor (optionally canceling what still runs)."""

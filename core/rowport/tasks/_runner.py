@@ -1,9 +1,10 @@
 """The runner: plan -> assemble batches -> pipeline steps -> RESULT / ERRORS streams.
 
-It runs on the task manager's executor, writes progress and a heartbeat a few times a second,
-checks for cancellation between batches, and always leaves both streams closed and consistent:
-COMPLETE, CANCELED (the rows written so far), or FAILED (the message in the task and a line in
-the ERRORS stream).
+It runs on the task manager's executor, writes progress a few times a second and a heartbeat
+every interval (on its own thread), checks for cancellation between batches, and always leaves
+both streams closed and consistent: COMPLETE, CANCELED (the rows written so far), or FAILED
+(the message in the task and a ``TASK_FAILED`` line in the ERRORS stream, where the disk
+allows it).
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol
 
 import orjson
 
-from rowport.catalog import Catalog, ExportSource, PlanT, TaskStatus, TaskStore
+from rowport.catalog import DEFAULT_HEARTBEAT, Catalog, ExportSource, PlanT, TaskStatus, TaskStore
 from rowport.export import RowAssembler, problem
 from rowport.plugins import ExportContext
 from rowport.request import ExportRequest, PlanLayout
 from rowport.streams import PartInfo, StreamWriter
+from rowport.tasks._heartbeat import Heartbeat, record_status
 
 if TYPE_CHECKING:
     from rowport.plugins import PluginHost
@@ -62,18 +64,28 @@ class BatchStep(Protocol):
 class Delivery(Protocol):
     """Hands committed RESULT parts to sinks (see :mod:`rowport.sinks`)."""
 
-    def open(self, context: ExportContext) -> None:
-        """Open every sink before the first row."""
-
-    def deliver(self, part: PartInfo) -> None:
-        """A RESULT part was committed: deliver its rows (may block for backpressure)."""
-
-    def close(self, summary: dict[str, Any]) -> list[dict[str, Any]]:
-        """Finish delivery; return ERRORS lines for sinks that failed after their retries."""
+    @property
+    def interrupted(self) -> bool:
+        """Whether :meth:`close` stopped waiting for the sinks because of a cancel."""
         ...
 
-    def abort(self, error: str) -> None:
-        """The export ended early: tell every sink."""
+    def open(self, context: ExportContext, cancel: threading.Event | None = None) -> None:
+        """Open every sink before the first row; once ``cancel`` is set, no call waits for
+        a sink any more."""
+
+    def deliver(self, part: PartInfo) -> None:
+        """A RESULT part was committed: deliver its rows (may block for backpressure, until
+        the sinks catch up, a sink's deadline passes or the export is canceled)."""
+
+    def close(self, summary: dict[str, Any]) -> list[dict[str, Any]]:
+        """Finish delivery; return ERRORS lines for sinks that failed after their retries
+        or missed their deadline."""
+        ...
+
+    def abort(self, error: str) -> list[dict[str, Any]]:
+        """The export ended early: tell every sink; ERRORS lines for the sinks that failed
+        (or hung and were abandoned)."""
+        ...
 
 
 class ExportRunner(Generic[PlanT]):
@@ -99,6 +111,7 @@ class ExportRunner(Generic[PlanT]):
         on_batch: Callable[[list[bytes]], None] | None = None,
         host: PluginHost | None = None,
         delivery: Delivery | None = None,
+        heartbeat: float = DEFAULT_HEARTBEAT,
     ) -> None:
         self.source = source
         self.tasks = tasks
@@ -111,6 +124,7 @@ class ExportRunner(Generic[PlanT]):
         self.on_batch = on_batch
         self.host = host
         self.delivery = delivery
+        self.heartbeat = heartbeat
         self.rows_done = 0
         self.rows_planned: int | None = None
         self.errors_written = 0
@@ -126,10 +140,10 @@ class ExportRunner(Generic[PlanT]):
         if self.host is not None:
             self.host.notify(event, context=self.context, **kwargs)
 
-    def _committed(self, stream: str, part: PartInfo | None) -> None:
+    def _committed(self, stream: str, part: PartInfo | None, *, deliver: bool = True) -> None:
         if part is None:
             return
-        if stream == "result" and self.delivery is not None:
+        if deliver and stream == "result" and self.delivery is not None:
             self.delivery.deliver(part)
         if self.host is not None:
             self.host.notify("part_ready", context=self.context, stream=stream, part=part.to_dict())
@@ -146,48 +160,57 @@ class ExportRunner(Generic[PlanT]):
         return False
 
     def run(self) -> TaskStatus:
-        """Run the export; returns the final status."""
-        result = StreamWriter(self.directory / "result")
-        errors = StreamWriter(self.directory / "errors")
-        self._result = result
+        """Run the export; returns the final status.
+
+        Whatever goes wrong, before the first batch or after the last, the task ends FAILED
+        with the message (or CANCELED, or as someone else ended it), never IN_PROGRESS; a
+        status the catalog cannot take now is written as soon as it can be.
+        """
         try:
-            self._notify("started")
-            if self.delivery is not None:
-                self.delivery.open(self.context)
-            self._export(result, errors)
-        except _Superseded as ended:
-            self._close_result(result)
-            self._close_errors(errors, [])
-            if self.delivery is not None:
-                self.delivery.abort(f"the task was ended elsewhere ({ended})")
-            return ended.status
-        except _Canceled:
-            self._close_result(result)
-            self._close_errors(errors, [])
-            if self.delivery is not None:
-                self.delivery.abort("the export was canceled")
-            self.tasks.set_status(self.task_id, TaskStatus.CANCELED)
-            self._notify("canceled")
-            return TaskStatus.CANCELED
-        except BaseException as exc:
-            message = f"{type(exc).__name__}: {exc}"
+            if not self.tasks.set_status(self.task_id, TaskStatus.IN_PROGRESS):
+                return self._not_started()
+        except Exception as exc:  # the catalog cannot be written: nothing has started
+            return self._fail(exc, [])
+        heartbeat = Heartbeat(self.tasks, self.task_id, self.heartbeat, self.cancel_event)
+        heartbeat.start()
+        writers: list[StreamWriter] = []
+        try:
             try:
-                line = problem(
-                    "TASK_FAILED",
-                    message,
-                    stage="task",
-                    details={"traceback": traceback.format_exc(limit=5)},
-                )
-                self._close_result(result)
-                self._close_errors(errors, [line])
+                result = StreamWriter(self.directory / "result")
+                writers.append(result)
+                errors = StreamWriter(self.directory / "errors")
+                writers.append(errors)
+                self._result = result
+                self._notify("started")
                 if self.delivery is not None:
-                    self.delivery.abort(message)
-            finally:
-                self.tasks.set_status(self.task_id, TaskStatus.FAILED, error=message)
-                self._notify("failed", error=message)
+                    self.delivery.open(self.context, self.cancel_event)
+                self._export(result, errors)
+                return self._complete(result, errors)
+            except _Superseded as ended:
+                self._close_streams(writers, "the task was ended elsewhere")
+                return ended.status
+            except _Canceled:
+                self._close_streams(writers, "the export was canceled")
+                self._record(TaskStatus.CANCELED)
+                self._notify("canceled")
+                return TaskStatus.CANCELED
+        except BaseException as exc:
+            status = self._fail(exc, writers)
             if not isinstance(exc, Exception):
                 raise
-            return TaskStatus.FAILED
+            return status
+        finally:
+            heartbeat.stop()
+
+    def _not_started(self) -> TaskStatus:
+        """The task was canceled while queued (or ended elsewhere): it never runs."""
+        status = self.tasks.current_status(self.task_id)
+        if status is TaskStatus.CANCELLING:
+            self.tasks.set_status(self.task_id, TaskStatus.CANCELED)
+            return TaskStatus.CANCELED
+        return status
+
+    def _complete(self, result: StreamWriter, errors: StreamWriter) -> TaskStatus:
         self._close_result(result)
         summary = {
             "rows": result.total_lines,
@@ -195,17 +218,81 @@ class ExportRunner(Generic[PlanT]):
             "result_bytes": result.total_size,
             "seconds": round(time.monotonic() - self._started, 3),
         }
-        sink_problems = self.delivery.close(summary) if self.delivery is not None else []
+        sink_problems: list[dict[str, Any]] = []
+        if self.delivery is not None:
+            sink_problems = self.delivery.close(summary)
+            if self.delivery.interrupted:
+                raise _Canceled  # canceled while the sinks were still taking rows
         self._close_errors(errors, sink_problems)
         summary["errors"] = errors.total_lines
-        self.tasks.record_progress(
-            self.task_id, rows_done=self.rows_done, rows_planned=self.rows_planned, percentage=100.0
-        )
-        if not self.tasks.set_status(self.task_id, TaskStatus.COMPLETE, percentage=100.0):
+        try:
+            self.tasks.record_progress(
+                self.task_id,
+                rows_done=self.rows_done,
+                rows_planned=self.rows_planned,
+                percentage=100.0,
+            )
+        except Exception:
+            pass  # progress only: the status below carries 100 % too, and is retried
+        status = self.tasks.current_status(self.task_id)
+        if status.is_final:
             # someone else ended the task meanwhile (declared it FAILED): leave it as it is
-            return self.tasks.current_status(self.task_id)
+            return status
+        self._record(TaskStatus.COMPLETE, percentage=100.0)
         self._notify("completed", summary=summary)
         return TaskStatus.COMPLETE
+
+    def _record(self, status: TaskStatus, **fields: Any) -> None:
+        record_status(self.tasks, self.task_id, status, retry_every=self.heartbeat, **fields)
+
+    def _fail(self, exc: BaseException, writers: list[StreamWriter]) -> TaskStatus:
+        """End the task FAILED: a ``TASK_FAILED`` line in ERRORS (if it can be written), both
+        streams closed or, if they cannot be, their pending part removed, sinks aborted."""
+        message = f"{type(exc).__name__}: {exc}"
+        line = problem(
+            "TASK_FAILED",
+            message,
+            stage="task",
+            details={"traceback": traceback.format_exc(limit=5)},
+        )
+        if len(writers) > 1 and not writers[1].closed:
+            try:
+                writers[1].write_lines([orjson.dumps(line)])
+            except Exception:
+                pass  # the errors disk is full as well: the task's error says it all
+        self._close_streams(writers, message)
+        self._record(TaskStatus.FAILED, error=message)
+        try:
+            self._notify("failed", error=message)
+        except Exception:
+            pass  # a hook failing on a failed task changes nothing
+        return TaskStatus.FAILED
+
+    def _close_streams(self, writers: list[StreamWriter], reason: str) -> None:
+        """Close the streams of an export that ended early, never raising: sinks are aborted
+        first (their ``SINK_FAILED`` lines go to ERRORS), and a stream that cannot be closed
+        (a full disk) drops its pending part, so no file is left open or half-written."""
+        problems = self._abort_delivery(reason)
+        for stream, writer, lines in zip(
+            ("result", "errors"), writers, ([], problems), strict=False
+        ):
+            try:
+                if lines and not writer.closed:
+                    writer.write_lines([orjson.dumps(line) for line in lines])
+                before = len(writer.manifest.parts)
+                writer.close()
+                for part in writer.manifest.parts[before:]:
+                    self._committed(stream, part, deliver=False)
+            except Exception:
+                writer.abort()
+
+    def _abort_delivery(self, reason: str) -> list[dict[str, Any]]:
+        if self.delivery is None:
+            return []
+        try:
+            return self.delivery.abort(reason)
+        except Exception:
+            return []
 
     def _close_result(self, result: StreamWriter) -> None:
         before = len(result.manifest.parts)

@@ -27,7 +27,7 @@ from rowport.tasks._stream import Stream
 if TYPE_CHECKING:
     from rowport.tasks._manager import TaskManager
 
-STALE_AFTER = 60.0  # seconds between checks for a dead runner while waiting on another process
+_LONGEST_NAP = 0.5  # seconds at most between looks at a task whose runner is elsewhere
 WAIT_TIMEOUT = 7200.0  # the reference's ExportTask.wait_till_done default: two hours
 
 logger = logging.getLogger(__name__)
@@ -146,32 +146,29 @@ class ExportTask:
         still running and logs a warning (logger ``rowport.tasks._task``) naming the task."""
         deadline = time.monotonic() + timeout_seconds
         event = self._manager.done_event(self._uid)
-        interval = 0.02
-        next_orphan_check = time.monotonic() + STALE_AFTER
+        nap = 0.01
         while not self.status.is_final:
-            if event is None and time.monotonic() >= next_orphan_check:
-                # the runner lives in another process: notice if that process died
-                self._manager.recover_orphans()
-                next_orphan_check = time.monotonic() + STALE_AFTER
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                if not self.status.is_final:
-                    logger.warning(
-                        "export task %s is still %s after waiting %s s (%s of %s rows);"
-                        " call wait_till_done() again, or cancel() it",
-                        self._uid,
-                        self.status,
-                        f"{timeout_seconds:g}",
-                        self.rows_done,
-                        "?" if self.rows_planned is None else self.rows_planned,
-                    )
+                logger.warning(
+                    "export task %s is still %s after waiting %s s (%s of %s rows);"
+                    " call wait_till_done() again, or cancel() it",
+                    self._uid,
+                    self.status,
+                    f"{timeout_seconds:g}",
+                    self.rows_done,
+                    "?" if self.rows_planned is None else self.rows_planned,
+                )
                 return
-            wait = min(interval, remaining, check_frequency)
-            if event is not None:
-                event.wait(wait)
-            else:
-                time.sleep(wait)
-            interval = min(interval * 2, 0.5)
+            if event is not None and not event.is_set():
+                # the runner is in this process: its end sets the event
+                event.wait(min(remaining, check_frequency))
+                continue
+            # the runner is elsewhere (or ended here with its status not yet written): never
+            # spin; notice at once if its process died, within three beats on another host
+            self._manager.recover_orphans()
+            time.sleep(min(nap, remaining, max(check_frequency, 0.001)))
+            nap = min(nap * 2, _LONGEST_NAP)
 
     def wait_until_done(self, timeout_seconds: float = WAIT_TIMEOUT) -> None:
         """Alias of :meth:`wait_till_done`."""

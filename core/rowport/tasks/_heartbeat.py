@@ -1,0 +1,96 @@
+"""A runner's two background duties: beating while it runs, and recording how it ended.
+
+The heartbeat thread writes the task's heartbeat every interval, whatever the runner is doing
+(a plugin may take a minute on one batch: another host must still see the runner alive), and
+sets the runner's cancel event as soon as it reads CANCELLING, so a runner blocked on a sink
+notices a cancel made by another process.
+
+A final status that cannot be written (the catalog's disk is full) is retried in the
+background until it can be: the task never stays IN_PROGRESS once its runner has ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from rowport.catalog import TaskStatus, TaskStore
+
+__all__ = ["Heartbeat", "record_status"]
+
+logger = logging.getLogger(__name__)
+
+_FIRST_RETRY = 0.05  # seconds before the first retry of a status write that failed
+
+
+class Heartbeat:
+    """Beats for one task on a daemon thread from :meth:`start` to :meth:`stop`."""
+
+    def __init__(
+        self, tasks: TaskStore, task_id: str, interval: float, cancel_event: threading.Event
+    ) -> None:
+        self.tasks = tasks
+        self.task_id = task_id
+        self.interval = interval
+        self.cancel_event = cancel_event
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"rowport-heartbeat-{task_id}", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop beating (the thread ends within one beat; this does not wait for it)."""
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                status = self.tasks.record_progress(self.task_id)
+            except Exception as exc:  # a full or locked catalog: beat again next time
+                logger.debug("heartbeat of task %s failed: %s", self.task_id, exc)
+                continue
+            if status is TaskStatus.CANCELLING:
+                self.cancel_event.set()  # wakes a runner waiting on a sink
+
+
+def record_status(
+    tasks: TaskStore, task_id: str, status: TaskStatus, *, retry_every: float, **fields: Any
+) -> bool:
+    """Write a task's final status; when that fails, keep retrying on a daemon thread (backing
+    off up to ``retry_every`` seconds) until it is written. Returns whether it was written now.
+    """
+    try:
+        tasks.set_status(task_id, status, **fields)
+        return True
+    except Exception as exc:
+        logger.warning(
+            "could not record task %s as %s (%s); retrying until the catalog can be written",
+            task_id,
+            status,
+            exc,
+        )
+    threading.Thread(
+        target=_retry,
+        args=(tasks, task_id, status, retry_every, fields),
+        name=f"rowport-record-{task_id}",
+        daemon=True,
+    ).start()
+    return False
+
+
+def _retry(
+    tasks: TaskStore, task_id: str, status: TaskStatus, most: float, fields: dict[str, Any]
+) -> None:
+    delay = _FIRST_RETRY
+    while True:
+        time.sleep(delay)
+        try:
+            tasks.set_status(task_id, status, **fields)
+            return
+        except Exception:
+            delay = min(delay * 2, most)
