@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "CatalogError",
+    "CatalogWriteError",
     "ExportTaskException",
     "IngestError",
     "InvalidExportRequest",
@@ -47,6 +48,12 @@ ResourceNotFoundError = NotFound
 
 class CatalogError(RowportError):
     """The catalog refused a change (a conflict such as a duplicate global key)."""
+
+
+class CatalogWriteError(CatalogError):
+    """The catalog's database could not be written (its disk is full, or it failed): what was
+    being written is rolled back whole, what was committed before stays, and the catalog is
+    consistent. The message names the database and SQLite's reason."""
 
 
 class IngestError(InvalidInput):

@@ -11,6 +11,7 @@ them in one transaction, which is rolled back if any line fails after all.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from rowport.catalog._ingest._reader import Line, iter_ndjson, number_rows
 from rowport.catalog._ingest._report import IngestProgress, IngestReport, ProgressCallback
 from rowport.catalog._ingest._structure import structure_row
 from rowport.catalog._ingest._write import write_batch
-from rowport.errors import InvalidInput
+from rowport.errors import CatalogWriteError, InvalidInput
 
 __all__ = ["Importer"]
 
@@ -112,8 +113,21 @@ class Importer:
             raise InvalidInput(
                 f"batch_size must be a whole number of at least 1, got {batch_size!r}"
             )
-        with fewer_collections():
-            return self._passes(lines, strict, batch_size, progress, total)
+        try:
+            with fewer_collections():
+                return self._passes(lines, strict, batch_size, progress, total)
+        except sqlite3.OperationalError as exc:  # a full disk, an I/O error, a lock held too long
+            kept = (
+                "nothing was loaded (strict)"
+                if strict
+                else "the batches committed before it stay loaded"
+            )
+            raise CatalogWriteError(
+                f"could not write the catalog {self.db.path}: {exc}; the batch being written was"
+                f" rolled back whole and {kept}, so the catalog is consistent; free space (or"
+                " wait for the other writer) and import again: rows keep their ids, so rows"
+                " already loaded are not duplicated"
+            ) from exc
 
     def _passes(
         self,
