@@ -76,23 +76,40 @@ def _parse_text(text: str, zone: tzinfo) -> datetime | None:
         )
     except ValueError:  # out of range, such as 2024-02-30 or 25:00:00
         return None
-    return naive.replace(tzinfo=tz).astimezone(timezone.utc)
+    return naive.replace(tzinfo=tz)
+
+
+def _in_utc(name: str, value: object, moment: datetime) -> datetime:
+    """``moment`` in UTC; a moment that falls outside years 1-9999 there (such as
+    ``9999-12-31T23:59:59-0500``) is an invalid date, not an ``OverflowError``."""
+    try:
+        return moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        raise InvalidExportRequest(
+            f"filter {name!r} has a date out of range {value!r}: in UTC it falls outside the"
+            " years 1 to 9999"
+        ) from None
 
 
 def _parse_end(name: str, value: object, zone: tzinfo) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            value = value.replace(tzinfo=zone)
-        return value.astimezone(timezone.utc)
+        moment = value
+        try:
+            naive = moment.tzinfo is None or moment.utcoffset() is None
+        except (OverflowError, ValueError):  # a tzinfo whose offset is not a valid one
+            naive = False
+        if naive:
+            moment = moment.replace(tzinfo=zone)
+        return _in_utc(name, value, moment)
     parsed = _parse_text(value, zone) if isinstance(value, str) else None
     if parsed is None:
         raise InvalidExportRequest(
             f"filter {name!r} has an invalid date {value!r}; "
             f"use None, a datetime or a string in one of: {DATE_FORMATS}"
         )
-    return parsed
+    return _in_utc(name, value, parsed)
 
 
 def parse_date_range(name: str, value: object, zone: tzinfo) -> DateRange | None:
