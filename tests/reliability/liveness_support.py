@@ -120,7 +120,9 @@ def silent_server() -> Iterator[tuple[str, threading.Event]]:
 
 
 def stream_lines(client: rowport.Client, task_id: str, stream: str) -> list[bytes]:
-    return [line.data for line in StreamReader(client.home / "tasks" / task_id / stream).iter_lines()]
+    return [
+        line.data for line in StreamReader(client.home / "tasks" / task_id / stream).iter_lines()
+    ]
 
 
 def error_codes(client: rowport.Client, task_id: str) -> list[str]:
@@ -171,29 +173,3 @@ def fill(directory: Path) -> Path:
             while True:
                 f.write(b"\0")
     return filler
-
-
-# -- fixtures (imported by the test modules) --------------------------------------------------
-
-import pytest  # noqa: E402
-
-from rowport.testing import build_catalog, make_client  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """A home with an image project of ROWS labelled rows, built once."""
-    base = tmp_path_factory.mktemp("liveness-catalog")
-    client = make_client(base)
-    ids = build_catalog(client, rows=ROWS)
-    client.close()
-    return {"home": base / "home", "project": ids["project"]}
-
-
-@pytest.fixture
-def home(built: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
-    """A fresh copy of the built home for one test."""
-    import shutil
-
-    shutil.copytree(built["home"], tmp_path / "home")
-    return {**built, "home": tmp_path / "home"}

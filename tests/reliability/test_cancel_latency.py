@@ -8,16 +8,13 @@ from typing import Any
 
 import orjson
 import pytest
-from liveness_support import (  # noqa: F401
+from liveness_support import (
     BatchCounter,
     HangingSink,
     HangingSinkPlugin,
-    built,
     error_codes,
-    home,
     silent_server,
     stream_lines,
-    until,
 )
 
 import rowport
@@ -31,11 +28,11 @@ def step() -> Any:
     counter.release.set()
 
 
-def test_a_queued_task_is_canceled_at_once_and_never_starts(home, step) -> None:
+def test_a_queued_task_is_canceled_at_once_and_never_starts(live_home, step) -> None:
     step.hold.set()
-    with rowport.Client(home["home"], max_workers=1) as client:
+    with rowport.Client(live_home["home"], max_workers=1) as client:
         client._tasks.steps = [step]
-        project = client.get_project(home["project"])
+        project = client.get_project(live_home["project"])
         running = project.export()
         step.wait_entered()
         queued = project.export()  # waits for the only worker
@@ -51,15 +48,15 @@ def test_a_queued_task_is_canceled_at_once_and_never_starts(home, step) -> None:
         assert queued.get_total_lines(rowport.StreamType.RESULT) is None  # empty, readable
 
 
-def test_a_task_queued_in_another_process_is_canceled_at_once(home, step) -> None:
+def test_a_task_queued_in_another_process_is_canceled_at_once(live_home, step) -> None:
     step.hold.set()
-    with rowport.Client(home["home"], max_workers=1) as client:
+    with rowport.Client(live_home["home"], max_workers=1) as client:
         client._tasks.steps = [step]
-        project = client.get_project(home["project"])
+        project = client.get_project(live_home["project"])
         running = project.export()
         step.wait_entered()
         queued = project.export()
-        with rowport.Client(home["home"]) as other:  # as `rowport tasks cancel ID` would
+        with rowport.Client(live_home["home"]) as other:  # as `rowport tasks cancel ID` would
             assert other.get_task(queued.uid).cancel()
             assert other.get_task(queued.uid).status == "CANCELED"
         step.release.set()
@@ -69,14 +66,14 @@ def test_a_task_queued_in_another_process_is_canceled_at_once(home, step) -> Non
         assert step.batches[queued.uid] == 0
 
 
-def test_a_running_task_canceled_elsewhere_ends_within_one_batch(home, step) -> None:
+def test_a_running_task_canceled_elsewhere_ends_within_one_batch(live_home, step) -> None:
     step.hold.set()
-    with rowport.Client(home["home"], heartbeat=0.05) as client:
+    with rowport.Client(live_home["home"], heartbeat=0.05) as client:
         client._tasks.steps = [step]
-        task = client.get_project(home["project"]).export()
+        task = client.get_project(live_home["project"]).export()
         step.wait_entered()
         at_cancel = step.batches[task.uid]
-        with rowport.Client(home["home"]) as other:
+        with rowport.Client(live_home["home"]) as other:
             assert other.get_task(task.uid).cancel()
         step.release.set()
         task.wait_till_done(timeout_seconds=120)
@@ -91,11 +88,11 @@ def _sink_failed(client: rowport.Client, task_id: str, sink: str) -> dict[str, A
     return failed[0]
 
 
-def test_a_webhook_that_never_answers_does_not_hold_a_cancel(home, step) -> None:
-    with silent_server() as (url, got), rowport.Client(home["home"]) as client:
+def test_a_webhook_that_never_answers_does_not_hold_a_cancel(live_home, step) -> None:
+    with silent_server() as (url, got), rowport.Client(live_home["home"]) as client:
         client._tasks.steps = [step]
         # default delivery settings: the webhook's own 10 s timeout and three attempts
-        task = client.get_project(home["project"]).export(sinks=[("webhook", {"url": url})])
+        task = client.get_project(live_home["project"]).export(sinks=[("webhook", {"url": url})])
         assert got.wait(120), "the webhook got no request"
         at_cancel = sum(step.batches.values())
         task.cancel()

@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from liveness_support import (  # noqa: F401
+from liveness_support import (
     BatchCounter,
-    built,
     fill,
-    home,
     open_files_under,
     stream_lines,
     tmpfs,
@@ -35,33 +33,32 @@ class Inflate:
         return rows, []
 
 
-def test_a_full_tasks_disk_fails_the_task_with_the_os_message(home) -> None:
-    tasks_dir = Path(home["home"]) / "tasks"
-    with tmpfs(tasks_dir):
-        with rowport.Client(home["home"]) as client:
-            client._tasks.steps = [Inflate()]
-            for _ in range(3):  # again and again: no export leaves space or a descriptor held
-                task = client.get_project(home["project"]).export()
-                task.wait_till_done(timeout_seconds=120)
-                assert task.status == "FAILED"
-                assert "No space left on device" in (task.errors_message or "")
-                errors = [orjson.loads(line) for line in stream_lines(client, task.uid, "errors")]
-                assert [line["code"] for line in errors] == ["TASK_FAILED"]
-                assert "No space left on device" in errors[0]["message"]
-                result = tasks_dir / task.uid / "result"
-                assert not [p for p in os.listdir(result) if p.endswith(".tmp")]
-                assert open_files_under(tasks_dir) == []
-                shutil.rmtree(tasks_dir / task.uid)
-                free = os.statvfs(tasks_dir)
-                assert free.f_bfree == free.f_blocks  # every byte came back
+def test_a_full_tasks_disk_fails_the_task_with_the_os_message(live_home) -> None:
+    tasks_dir = Path(live_home["home"]) / "tasks"
+    with tmpfs(tasks_dir), rowport.Client(live_home["home"]) as client:
+        client._tasks.steps = [Inflate()]
+        for _ in range(3):  # again and again: no export leaves space or a descriptor held
+            task = client.get_project(live_home["project"]).export()
+            task.wait_till_done(timeout_seconds=120)
+            assert task.status == "FAILED"
+            assert "No space left on device" in (task.errors_message or "")
+            errors = [orjson.loads(line) for line in stream_lines(client, task.uid, "errors")]
+            assert [line["code"] for line in errors] == ["TASK_FAILED"]
+            assert "No space left on device" in errors[0]["message"]
+            result = tasks_dir / task.uid / "result"
+            assert not [p for p in os.listdir(result) if p.endswith(".tmp")]
+            assert open_files_under(tasks_dir) == []
+            shutil.rmtree(tasks_dir / task.uid)
+            free = os.statvfs(tasks_dir)
+            assert free.f_bfree == free.f_blocks  # every byte came back
 
 
-def test_an_error_before_the_first_batch_fails_the_task(home) -> None:
-    tasks_dir = Path(home["home"]) / "tasks"
+def test_an_error_before_the_first_batch_fails_the_task(live_home) -> None:
+    tasks_dir = Path(live_home["home"]) / "tasks"
     with tmpfs(tasks_dir, size="64k"):
         filler = fill(tasks_dir)  # not even a manifest fits
-        with rowport.Client(home["home"]) as client:
-            task = client.get_project(home["project"]).export()
+        with rowport.Client(live_home["home"]) as client:
+            task = client.get_project(live_home["project"]).export()
             task.wait_till_done(timeout_seconds=120)
             assert task.status == "FAILED"
             assert "No space left on device" in (task.errors_message or "")
@@ -70,19 +67,19 @@ def test_an_error_before_the_first_batch_fails_the_task(home) -> None:
 
 
 def test_a_full_catalog_disk_ends_the_task_once_the_catalog_can_be_written(
-    home, tmp_path: Path
+    live_home, tmp_path: Path
 ) -> None:
     catalog_dir = tmp_path / "catalog-disk"
     step = BatchCounter()
     step.hold.set()
     with tmpfs(catalog_dir, size="8m"):
-        shutil.copytree(home["home"], catalog_dir / "home", symlinks=True)
+        shutil.copytree(live_home["home"], catalog_dir / "home", symlinks=True)
         shutil.rmtree(catalog_dir / "home" / "tasks", ignore_errors=True)
         (tmp_path / "tasks").mkdir()
         (catalog_dir / "home" / "tasks").symlink_to(tmp_path / "tasks")  # streams elsewhere
         with rowport.Client(catalog_dir / "home", heartbeat=0.05) as client:
             client._tasks.steps = [step]
-            task = client.get_project(home["project"]).export()
+            task = client.get_project(live_home["project"]).export()
             step.wait_entered()
             filler = fill(catalog_dir)  # the catalog's disk fills during the first batch
             step.release.set()

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 import pytest
-from liveness_support import WAIT_LIMIT, built, home  # noqa: F401
+from liveness_support import WAIT_LIMIT
 
 import rowport
 from rowport.streams import StreamReader
@@ -66,10 +66,12 @@ def _spawn(script: str, *args: str) -> subprocess.Popen[str]:
 
 @pytest.mark.parametrize("exporters", [2, 4])
 def test_exports_from_several_processes_complete_while_another_imports(
-    home: dict[str, Any], other_rows: Path, exporters: int
+    live_home: dict[str, Any], other_rows: Path, exporters: int
 ) -> None:
-    procs = [_spawn(IMPORTER, str(home["home"]), str(other_rows))]
-    procs += [_spawn(EXPORTER, str(home["home"]), home["project"]) for _ in range(exporters)]
+    procs = [_spawn(IMPORTER, str(live_home["home"]), str(other_rows))]
+    procs += [
+        _spawn(EXPORTER, str(live_home["home"]), live_home["project"]) for _ in range(exporters)
+    ]
     outputs = []
     try:
         for proc in procs:
@@ -84,7 +86,7 @@ def test_exports_from_several_processes_complete_while_another_imports(
     assert outputs[0].split() == ["imported", "0"]
     finished = [line.split(" ", 2) for out in outputs[1:] for line in out.splitlines()]
     assert len(finished) == 2 * exporters
-    with rowport.Client(home["home"]) as client:
+    with rowport.Client(live_home["home"]) as client:
         expected = None
         for task_id, status, _ in finished:
             assert status == "COMPLETE"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from liveness_support import BatchCounter, built, home, until  # noqa: F401
+from liveness_support import BatchCounter, until
 
 import rowport
 from rowport.catalog._liveness import process_start, runner_alive, runner_identity
@@ -42,14 +42,14 @@ def sleeper() -> Any:
     proc.wait()
 
 
-def test_a_reused_pid_does_not_keep_a_dead_runners_task_alive(home, sleeper) -> None:
-    with rowport.Client(home["home"]) as client:
+def test_a_reused_pid_does_not_keep_a_dead_runners_task_alive(live_home, sleeper) -> None:
+    with rowport.Client(live_home["home"]) as client:
         task_id = _queued_task(client)
         host, pid, start = runner_identity(sleeper.pid).split(":")
         ticks, boot = start.split("@")
         # the runner had this pid, but the process now holding it started at another time
         _own(client, task_id, f"{host}:{pid}:{int(ticks) - 1}@{boot}")
-    with rowport.Client(home["home"]) as client:
+    with rowport.Client(live_home["home"]) as client:
         task = client.get_task(task_id)
         assert task.status == "FAILED"
         assert f"(process {sleeper.pid} on {host}) stopped before it finished" in (
@@ -57,16 +57,16 @@ def test_a_reused_pid_does_not_keep_a_dead_runners_task_alive(home, sleeper) -> 
         )
 
 
-def test_a_live_runner_with_its_own_start_time_is_left_alone(home, sleeper) -> None:
-    with rowport.Client(home["home"]) as client:
+def test_a_live_runner_with_its_own_start_time_is_left_alone(live_home, sleeper) -> None:
+    with rowport.Client(live_home["home"]) as client:
         task_id = _queued_task(client)
         _own(client, task_id, runner_identity(sleeper.pid), heartbeat_ts=0.0)
-    with rowport.Client(home["home"]) as client:
+    with rowport.Client(live_home["home"]) as client:
         assert client.get_task(task_id).status == "IN_PROGRESS"  # however old its heartbeat
 
 
-def test_a_dead_runner_on_this_host_is_seen_at_once_by_a_waiter(home, sleeper) -> None:
-    with rowport.Client(home["home"]) as client:
+def test_a_dead_runner_on_this_host_is_seen_at_once_by_a_waiter(live_home, sleeper) -> None:
+    with rowport.Client(live_home["home"]) as client:
         task_id = _queued_task(client)
         _own(client, task_id, runner_identity(sleeper.pid))
         task = client.get_task(task_id)
@@ -77,8 +77,8 @@ def test_a_dead_runner_on_this_host_is_seen_at_once_by_a_waiter(home, sleeper) -
         assert task.status == "FAILED"
 
 
-def test_waiting_on_another_processs_task_does_not_spin(home, sleeper) -> None:
-    with rowport.Client(home["home"]) as client:
+def test_waiting_on_another_processs_task_does_not_spin(live_home, sleeper) -> None:
+    with rowport.Client(live_home["home"]) as client:
         task_id = _queued_task(client)
         _own(client, task_id, runner_identity(sleeper.pid))
         task = client.get_task(task_id)
@@ -91,8 +91,10 @@ def test_waiting_on_another_processs_task_does_not_spin(home, sleeper) -> None:
         assert used < 0.5 * waited, f"waiting used {used:.2f} s of CPU in {waited:.2f} s"
 
 
-def test_a_runner_on_another_host_lives_while_it_beats_and_dies_after_three_missed(home) -> None:
-    with rowport.Client(home["home"]) as client:
+def test_a_runner_on_another_host_lives_while_it_beats_and_dies_after_three_missed(
+    live_home,
+) -> None:
+    with rowport.Client(live_home["home"]) as client:
         task_id = _queued_task(client)
         _own(client, task_id, "another-host:4242:1@00000000", heartbeat_interval=0.5)
         beating = threading.Event()
@@ -115,18 +117,16 @@ def test_a_runner_on_another_host_lives_while_it_beats_and_dies_after_three_miss
             stop.set()
             thread.join(60)
         # well under the minute a runner once had: three beats of 0.5 s, and a margin
-        until(
-            lambda: client._tasks.recover_orphans() == [task_id], "the silent runner", limit=30
-        )
+        until(lambda: client._tasks.recover_orphans() == [task_id], "the silent runner", limit=30)
         assert client.get_task(task_id).status == "FAILED"
 
 
-def test_a_runner_beats_while_one_batch_takes_long(home) -> None:
+def test_a_runner_beats_while_one_batch_takes_long(live_home) -> None:
     step = BatchCounter()
     step.hold.set()
-    with rowport.Client(home["home"], heartbeat=0.05) as client:
+    with rowport.Client(live_home["home"], heartbeat=0.05) as client:
         client._tasks.steps = [step]
-        task = client.get_project(home["project"]).export()
+        task = client.get_project(live_home["project"]).export()
         step.wait_entered()
         first = client.catalog.tasks.get_task(task.uid).heartbeat_ts or 0.0
         # the batch is held: only the heartbeat thread can move the heartbeat on

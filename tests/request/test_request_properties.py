@@ -25,9 +25,7 @@ FILTER_NAMES = [
     "data_row_ids",
     "unknown",
 ]
-SETTINGS = settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Dates as the three formats write them, with digits anywhere in range and out of it.
 _digits = st.integers(min_value=0, max_value=9999)
@@ -66,9 +64,11 @@ scalars = st.one_of(
 )
 values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.tuples(inner, inner)
-    | st.dictionaries(st.text(max_size=12) | st.sampled_from(FILTER_NAMES), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=12) | st.sampled_from(FILTER_NAMES), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 date_pair = st.tuples(date_text | aware | st.none() | scalars, date_text | aware | st.none())

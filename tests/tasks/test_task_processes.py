@@ -157,9 +157,9 @@ def test_a_live_runner_on_this_host_is_not_failed_for_an_old_heartbeat(home, tmp
         while not go.with_suffix(".entered").exists():
             assert time.monotonic() < deadline
             time.sleep(0.02)
-        with rowport.Client(home["home"]) as client:  # as if the batch took an hour
-            with client.catalog.db.transaction() as conn:
-                conn.execute("UPDATE tasks SET heartbeat_ts = 0 WHERE id = ?", (task_id,))
+        # as if the batch took an hour
+        with rowport.Client(home["home"]) as client, client.catalog.db.transaction() as conn:
+            conn.execute("UPDATE tasks SET heartbeat_ts = 0 WHERE id = ?", (task_id,))
         with rowport.Client(home["home"]) as client:
             status = client.get_task(task_id).status
         go.touch()

@@ -18,6 +18,7 @@ from rowport.errors import InvalidInput, PluginLoadError, RowportError
 from rowport.media_types import MediaType
 from rowport.plugins._manager import LoadedPlugins, PluginSource, load
 from rowport.plugins._model import ExportContext, Problem
+from rowport.plugins._output import unserialisable_values
 
 __all__ = ["PluginHost", "PluginInfo", "RaisedProblem"]
 
@@ -132,6 +133,11 @@ class PluginHost:
                 out.extend(self._checked(name, stage, found, len(rows)))
             except Exception:
                 out.extend(self._isolate(impl, name, stage, rows, context, **extra))
+            if stage != "validate":  # the hooks that change rows must leave them JSON
+                out.extend(
+                    RaisedProblem(plugin=name, stage=stage, problem=problem)
+                    for problem in unserialisable_values(name, stage, rows)
+                )
         return out
 
     @staticmethod
