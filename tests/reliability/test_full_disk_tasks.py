@@ -90,3 +90,33 @@ def test_a_full_catalog_disk_ends_the_task_once_the_catalog_can_be_written(
             task.wait_till_done(timeout_seconds=120)
             assert task.status == "FAILED"
             assert "database or disk is full" in (task.errors_message or "")
+
+
+class FillOnFinish:
+    """A step that lets every batch through and fills the disk once the last one is done."""
+
+    needs_json = False
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.filler: Path | None = None
+
+    def __call__(self, rows: list[dict[str, Any]], context: Any) -> tuple[list[Any], list[Any]]:
+        return rows, []
+
+    def finish(self) -> None:
+        self.filler = fill(self.directory)
+
+
+def test_an_error_after_the_last_batch_fails_the_task(live_home) -> None:
+    tasks_dir = Path(live_home["home"]) / "tasks"
+    step = FillOnFinish(tasks_dir)
+    with tmpfs(tasks_dir, size="8m"), rowport.Client(live_home["home"]) as client:
+        client._tasks.steps = [step]
+        task = client.get_project(live_home["project"]).export()
+        task.wait_till_done(timeout_seconds=120)
+        assert task.status == "FAILED"  # closing the streams found the disk full
+        assert "No space left on device" in (task.errors_message or "")
+        assert open_files_under(tasks_dir) == []
+        assert step.filler is not None
+        step.filler.unlink()

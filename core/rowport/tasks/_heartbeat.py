@@ -1,12 +1,12 @@
 """A runner's two background duties: beating while it runs, and recording how it ended.
 
-The heartbeat thread writes the task's heartbeat every interval, whatever the runner is doing
-(a plugin may take a minute on one batch: another host must still see the runner alive), and
-sets the runner's cancel event as soon as it reads CANCELLING, so a runner blocked on a sink
-notices a cancel made by another process.
+One thread per task manager writes each running task's heartbeat every interval, whatever its
+runner is doing (a plugin may take a minute on one batch: another host must still see the
+runner alive), and sets a runner's cancel event as soon as it reads CANCELLING, so a runner
+blocked on a sink notices a cancel made by another process.
 
-A final status that cannot be written (the catalog's disk is full) is retried in the
-background until it can be: the task never stays IN_PROGRESS once its runner has ended.
+A final status that cannot be written (the catalog's disk is full) is retried in the background
+until it can be: the task never stays IN_PROGRESS once its runner has ended.
 """
 
 from __future__ import annotations
@@ -18,44 +18,57 @@ from typing import Any
 
 from rowport.catalog import TaskStatus, TaskStore
 
-__all__ = ["Heartbeat", "record_status"]
+__all__ = ["Heartbeats", "record_status"]
 
 logger = logging.getLogger(__name__)
 
 _FIRST_RETRY = 0.05  # seconds before the first retry of a status write that failed
 
 
-class Heartbeat:
-    """Beats for one task on a daemon thread from :meth:`start` to :meth:`stop`."""
+class Heartbeats:
+    """Beats for the running tasks of one manager, on one daemon thread (so one catalog
+    connection however many tasks run): every ``interval`` seconds each registered task gets a
+    heartbeat, and the cancel event of one that reads CANCELLING is set."""
 
-    def __init__(
-        self, tasks: TaskStore, task_id: str, interval: float, cancel_event: threading.Event
-    ) -> None:
+    def __init__(self, tasks: TaskStore, interval: float) -> None:
         self.tasks = tasks
-        self.task_id = task_id
         self.interval = interval
-        self.cancel_event = cancel_event
+        self._beating: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"rowport-heartbeat-{task_id}", daemon=True
-        )
+        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._thread.start()
+    def register(self, task_id: str, cancel_event: threading.Event) -> None:
+        """Beat for ``task_id`` from now on (starts the thread on first use)."""
+        with self._lock:
+            self._beating[task_id] = cancel_event
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="rowport-heartbeat", daemon=True
+                )
+                self._thread.start()
+
+    def unregister(self, task_id: str) -> None:
+        """Stop beating for ``task_id`` (its runner ended)."""
+        with self._lock:
+            self._beating.pop(task_id, None)
 
     def stop(self) -> None:
-        """Stop beating (the thread ends within one beat; this does not wait for it)."""
+        """End the thread (within one interval; this does not wait for it)."""
         self._stop.set()
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            try:
-                status = self.tasks.record_progress(self.task_id)
-            except Exception as exc:  # a full or locked catalog: beat again next time
-                logger.debug("heartbeat of task %s failed: %s", self.task_id, exc)
-                continue
-            if status is TaskStatus.CANCELLING:
-                self.cancel_event.set()  # wakes a runner waiting on a sink
+            with self._lock:
+                beating = list(self._beating.items())
+            for task_id, cancel_event in beating:
+                try:
+                    status = self.tasks.record_progress(task_id)
+                except Exception as exc:  # a full or locked catalog: beat again next time
+                    logger.debug("heartbeat of task %s failed: %s", task_id, exc)
+                    continue
+                if status is TaskStatus.CANCELLING:
+                    cancel_event.set()  # wakes a runner waiting on a sink
 
 
 def record_status(

@@ -25,6 +25,7 @@ from rowport.plugins._probe import MediaProbeStep
 from rowport.plugins._step import PluginStep
 from rowport.request import ExportRequest
 from rowport.streams import StreamWriter
+from rowport.tasks._heartbeat import Heartbeats
 from rowport.tasks._runner import BatchStep, Delivery, ExportRunner
 from rowport.tasks._task import ExportTask
 
@@ -71,6 +72,7 @@ class TaskManager(Generic[PlanT]):
         self._done: dict[str, threading.Event] = {}
         self._cancel: dict[str, threading.Event] = {}
         self._futures: dict[str, Future[TaskStatus]] = {}
+        self._heartbeats = Heartbeats(tasks, self.heartbeat)
         self.recovered = self.recover_orphans()
 
     @classmethod
@@ -196,6 +198,7 @@ class TaskManager(Generic[PlanT]):
             host=host,
             delivery=delivery,
             heartbeat=self.heartbeat,
+            heartbeats=self._heartbeats,
         )
         self._futures[task_id] = self._executor.submit(self._run, runner)
         return ExportTask(self, task_id, client=client)
@@ -295,6 +298,8 @@ class TaskManager(Generic[PlanT]):
                 if not future.done():
                     self.cancel(task_id)
         self._executor.shutdown(wait=wait)
+        if wait:
+            self._heartbeats.stop()
 
 
 def _stored_request(request: ExportRequest) -> dict[str, Any]:
