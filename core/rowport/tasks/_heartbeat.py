@@ -73,13 +73,13 @@ class Heartbeats:
 
 def record_status(
     tasks: TaskStore, task_id: str, status: TaskStatus, *, retry_every: float, **fields: Any
-) -> bool:
+) -> bool | None:
     """Write a task's final status; when that fails, keep retrying on a daemon thread (backing
-    off up to ``retry_every`` seconds) until it is written. Returns whether it was written now.
+    off up to ``retry_every`` seconds) until it is written. Returns what ``set_status`` said
+    (False: the move was refused, the task had ended otherwise), or None while retrying.
     """
     try:
-        tasks.set_status(task_id, status, **fields)
-        return True
+        return tasks.set_status(task_id, status, **fields)
     except Exception as exc:
         logger.warning(
             "could not record task %s as %s (%s); retrying until the catalog can be written",
@@ -93,7 +93,7 @@ def record_status(
         name=f"rowport-record-{task_id}",
         daemon=True,
     ).start()
-    return False
+    return None
 
 
 def _retry(

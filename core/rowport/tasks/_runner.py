@@ -241,11 +241,9 @@ class ExportRunner(Generic[PlanT]):
             )
         except Exception:
             pass  # progress only: the status below carries 100 % too, and is retried
-        status = self.tasks.current_status(self.task_id)
-        if status.is_final:
+        if self._record(TaskStatus.COMPLETE, percentage=100.0) is False:
             # someone else ended the task meanwhile (declared it FAILED): leave it as it is
-            return status
-        self._record(TaskStatus.COMPLETE, percentage=100.0)
+            return self.tasks.current_status(self.task_id)
         self._notify_ended("completed", summary=summary)
         return TaskStatus.COMPLETE
 
@@ -256,8 +254,10 @@ class ExportRunner(Generic[PlanT]):
         except Exception:
             logger.exception("a plugin failed on %s of task %s", event, self.task_id)
 
-    def _record(self, status: TaskStatus, **fields: Any) -> None:
-        record_status(self.tasks, self.task_id, status, retry_every=self.heartbeat, **fields)
+    def _record(self, status: TaskStatus, **fields: Any) -> bool | None:
+        """Write the final status (retried in the background if the catalog cannot take it
+        now: None); False when the move was refused."""
+        return record_status(self.tasks, self.task_id, status, retry_every=self.heartbeat, **fields)
 
     def _fail(self, exc: BaseException, writers: list[StreamWriter]) -> TaskStatus:
         """End the task FAILED: a ``TASK_FAILED`` line in ERRORS (if it can be written), both
