@@ -238,7 +238,7 @@ class SinkDelivery:
     on, and :meth:`close` returns a ``SINK_FAILED`` line for the ERRORS stream.
 
     No call waits on a sink for ever: a sink whose call (``open``, ``write``, ``close`` or
-    ``abort``) takes longer than its ``deadline`` option (default 60 s) is abandoned and
+    ``abort``) takes longer than its ``deadline`` option (default 600 s) is abandoned and
     reported as failed, and once the export's cancel event is set :meth:`deliver` and
     :meth:`close` stop waiting at once and :meth:`abort` waits at most ``ABORT_GRACE`` for a
     sink busy in a call. An abandoned sink's rows stay in the RESULT stream for re-delivery.

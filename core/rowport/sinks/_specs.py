@@ -29,7 +29,7 @@ __all__ = [
 
 DEFAULT_RETRIES = 2  # three attempts in all
 DEFAULT_BACKOFF = 0.2  # seconds before the first retry; doubled for each next one
-DEFAULT_DEADLINE = 60.0  # seconds one sink call may take before the sink is abandoned
+DEFAULT_DEADLINE = 600.0  # seconds one sink call may take (an upload in close()) until abandoned
 DELIVERY_OPTIONS = ("retries", "backoff", "deadline")  # options the delivery takes, not the sink
 
 
@@ -60,7 +60,7 @@ class SinkSpec:
 
     ``options`` may include the delivery's ``retries`` (default 2: three attempts),
     ``backoff`` (seconds, default 0.2, doubled per retry) and ``deadline`` (seconds one call of
-    the sink may take, default 60, after which the sink is abandoned); the others go to the sink.
+    the sink may take, default 600, after which the sink is abandoned); the others go to the sink.
     """
 
     name: str
