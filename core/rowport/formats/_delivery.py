@@ -5,6 +5,7 @@ place. A conversion that fails is discarded and reported on the ERRORS stream
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,6 +83,7 @@ class FormatDelivery:
         self.refused = list(refused)
         self.failed: dict[int, str] = {}
         self.reports: list[ConversionReport] = []
+        self.interrupted = False  # conversions run in the runner's thread: never left waiting
 
     @classmethod
     def from_options(
@@ -112,8 +114,9 @@ class FormatDelivery:
         self.reports.append(report)
         record_report(self.task_dir, report)
 
-    def open(self, context: ExportContext) -> None:
-        """Stage every output."""
+    def open(self, context: ExportContext, cancel: threading.Event | None = None) -> None:
+        """Stage every output (``cancel`` is not needed: nothing here waits on another
+        thread)."""
         for request, message in self.refused:
             report = ConversionReport(
                 format=request.name,
@@ -176,11 +179,13 @@ class FormatDelivery:
             for name, output, message in failures
         ]
 
-    def abort(self, error: str) -> None:
-        """The export ended early: discard every staged output."""
+    def abort(self, error: str) -> list[dict[str, Any]]:
+        """The export ended early: discard every staged output (no ERRORS line: nothing
+        failed)."""
         for index, conversion in enumerate(self.conversions):
             if index not in self.failed:
                 conversion.abort(error)
+        return []
 
 
 class DeliveryChain:
@@ -189,10 +194,15 @@ class DeliveryChain:
     def __init__(self, deliveries: Sequence[Any]) -> None:
         self.deliveries = list(deliveries)
 
-    def open(self, context: ExportContext) -> None:
+    @property
+    def interrupted(self) -> bool:
+        """Whether a delivery's close stopped waiting because of a cancel."""
+        return any(delivery.interrupted for delivery in self.deliveries)
+
+    def open(self, context: ExportContext, cancel: threading.Event | None = None) -> None:
         """Open each delivery."""
         for delivery in self.deliveries:
-            delivery.open(context)
+            delivery.open(context, cancel)
 
     def deliver(self, part: PartInfo) -> None:
         """Hand the part to each delivery."""
@@ -206,7 +216,9 @@ class DeliveryChain:
             lines.extend(delivery.close(summary))
         return lines
 
-    def abort(self, error: str) -> None:
-        """Abort each delivery."""
+    def abort(self, error: str) -> list[dict[str, Any]]:
+        """Abort each delivery; the ERRORS lines of all of them."""
+        lines: list[dict[str, Any]] = []
         for delivery in self.deliveries:
-            delivery.abort(error)
+            lines.extend(delivery.abort(error))
+        return lines
