@@ -1,0 +1,1 @@
+"""``rowport serve``: the export service over HTTP."""
