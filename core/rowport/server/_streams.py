@@ -2,20 +2,21 @@
 a line, and following it as server-sent events.
 
 Every route takes ``{task_id}`` and ``{stream}`` (``result`` or ``errors``) from its path and asks
-a resolver for the task: ``resolve(request, task_id)`` returns the :class:`TaskStreams` the
-request may see, or raises :class:`~rowport.errors.NotFound` (unknown, or another organization's:
-both answer 404). No file path is built from request input: the id must look like an id, the
-stream name is one of two, a part's file name comes from the manifest and must be the name its
-index gives, and every path is resolved and checked to lie inside the task's folder.
+a resolver for the task: ``resolve_task(request, task_id)`` returns the embedded
+:class:`~rowport.tasks.ExportTask` the request may see, or raises
+:class:`~rowport.errors.NotFound` (unknown, or another organization's: both answer 404). No file
+path is built from request input: the id must look like an id, the stream name is one of two, a
+part's file name comes from the manifest and must be the name its index gives, and every path is
+resolved and checked to lie inside the task's folder.
 
-Routes, under the prefix the app mounts them at (``/api/v1/tasks/{task_id}/streams/{stream}``):
+Routes, relative to ``/api/v1`` (below, ``S`` is ``/tasks/{task_id}/streams/{stream}``):
 
-- ``GET ``: the header, ``{task_id, stream, status, total_size, total_lines, complete, parts}``.
-- ``GET|HEAD /parts/{index}``: one committed part, with Range, If-Range and multi-range.
-- ``GET|HEAD /content``: the stream's bytes from ``?offset=N`` or ``?line=N`` (or a
+- ``GET S``: the header, ``{task_id, stream, status, total_size, total_lines, complete, parts}``.
+- ``GET|HEAD S/parts/{index}``: one committed part, with Range, If-Range and multi-range.
+- ``GET|HEAD S/content``: the stream's bytes from ``?offset=N`` or ``?line=N`` (or a
   ``Range: bytes=a-b`` over the whole stream) to the end of what is committed; headers
   ``X-Rowport-Offset`` and ``X-Rowport-Line`` say where the body starts.
-- ``GET /events``: follow as server-sent events from ``?line=N`` or ``Last-Event-ID`` (the last
+- ``GET S/events``: follow as server-sent events from ``?line=N`` or ``Last-Event-ID`` (the last
   line seen): ``open``, ``row`` (``id`` = line, ``data`` = the line), ``status`` and ``end``.
 """
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -43,12 +45,14 @@ from rowport.streams import StreamReader
 from rowport.streams._index import find_line, line_offset
 from rowport.streams._manifest import StreamManifest, part_file_name
 from rowport.streams._reader import check_line, check_offset
-from rowport.tasks import StreamType
+from rowport.tasks import ExportTask, StreamType, TaskManager
 
 __all__ = [
     "CHUNK_SIZE",
+    "PREFIX",
     "PartResponse",
     "StreamError",
+    "TaskResolver",
     "TaskStreams",
     "stream_routes",
 ]
@@ -73,12 +77,20 @@ class TaskStreams:
     folder: Path
     record: Callable[[], TaskRecord]
 
+    @classmethod
+    def of(cls, task: ExportTask) -> TaskStreams:
+        """The streams of an embedded task (a :class:`~rowport.tasks.TaskManager`'s)."""
+        manager = task.backend
+        if not isinstance(manager, TaskManager):
+            raise TypeError(f"the stream routes serve embedded tasks, not {manager!r}")
+        return cls(task.uid, manager.task_dir(task.uid), partial(manager.get_record, task.uid))
+
     def directory(self, stream: StreamType) -> Path:
         """The stream's directory, checked to lie inside the task's folder."""
         return contained(self.folder, self.folder / stream.value.lower())
 
 
-Resolver = Callable[[Request, str], TaskStreams]
+TaskResolver = Callable[[Request, str], ExportTask]
 
 
 class StreamError(Exception):
@@ -111,9 +123,12 @@ def contained(folder: Path, path: Path) -> Path:
     return resolved
 
 
-def stream_routes(resolve: Resolver, prefix: str = "") -> list[BaseRoute]:
-    """The stream routes under ``prefix`` (which must hold ``{task_id}`` and ``{stream}``)."""
-    handlers = _Handlers(resolve)
+PREFIX = "/tasks/{task_id}/streams/{stream}"
+
+
+def stream_routes(resolve_task: TaskResolver, prefix: str = PREFIX) -> list[BaseRoute]:
+    """The stream routes (relative to ``/api/v1``)."""
+    handlers = _Handlers(resolve_task)
     return [
         Route(f"{prefix}", handlers.header, methods=["GET"]),
         Route(f"{prefix}/parts/{{index}}", handlers.part, methods=["GET", "HEAD"]),
@@ -130,15 +145,15 @@ class _Target:
 
 
 class _Handlers:
-    def __init__(self, resolve: Resolver) -> None:
-        self._resolve = resolve
+    def __init__(self, resolve_task: TaskResolver) -> None:
+        self._resolve = resolve_task
 
     def _target(self, request: Request) -> _Target:
         task_id = request.path_params["task_id"]
         if not is_id(task_id):
             raise _not_found(f"no task {task_id!r}: a task id is 25 letters, digits, - or _")
         stream = _stream_type(request.path_params["stream"])
-        task = self._resolve(request, task_id)
+        task = TaskStreams.of(self._resolve(request, task_id))
         return _Target(task, stream, StreamReader(task.directory(stream)))
 
     async def _open(self, request: Request) -> _Target:

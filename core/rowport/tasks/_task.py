@@ -70,6 +70,11 @@ class ExportTask:
         self._record = self._backend.get_record(self._uid)
 
     @property
+    def backend(self) -> TaskBackend:
+        """Where the task's record and streams come from (see :mod:`rowport.tasks._backend`)."""
+        return self._backend
+
+    @property
     def uid(self) -> str:
         return self._uid
 
