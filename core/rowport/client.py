@@ -52,6 +52,7 @@ class Client:
     :param api_key: accepted as the reference's ``Client(api_key=...)`` is, so code written for
         it runs unchanged; the embedded catalog is local and does not check it (a client of a
         ``rowport serve`` server sends it). It is kept out of ``repr``.
+    :param organization_name: the name a new home's organization gets (``rowport``).
     """
 
     def __init__(
@@ -63,6 +64,7 @@ class Client:
         timezone: str = "UTC",
         max_workers: int = 2,
         plugins: PluginHost | None = None,
+        organization_name: str | None = None,
     ) -> None:
         resolve_zone(timezone)
         if api_key is not None and not isinstance(api_key, str):
@@ -75,7 +77,12 @@ class Client:
         self.timezone = timezone
         self.max_workers = max_workers
         path = self.home / "catalog.db"
-        self.catalog = Catalog(path) if user_email is None else Catalog(path, user_email=user_email)
+        names: dict[str, str] = {}
+        if user_email is not None:
+            names["user_email"] = user_email
+        if organization_name is not None:
+            names["organization_name"] = organization_name
+        self.catalog = Catalog(path, **names)
         try:
             self.plugins = plugins if plugins is not None else PluginHost.load()
             self._tasks = TaskManager.for_catalog(
@@ -92,13 +99,14 @@ class Client:
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def close(self) -> None:
-        """Wait for running exports, then close the catalog. Closing twice is harmless."""
+    def close(self, *, cancel_running: bool = False) -> None:
+        """Wait for running exports (with ``cancel_running``, cancel them first: each ends
+        CANCELED after its current batch), then close the catalog. Closing twice is harmless."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-        self._tasks.shutdown(wait=True)
+        self._tasks.shutdown(wait=True, cancel_running=cancel_running)
         self.catalog.close()
 
     def __enter__(self) -> Client:

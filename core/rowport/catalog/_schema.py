@@ -226,4 +226,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX project_data_rows_batch ON project_data_rows (project_id, batch_id, data_row_rid);
     """,
+    # 4: API keys of `rowport serve`: each acts for one organization of the home ('' is the
+    # home's own catalog); only the secret's sha256 is kept, never the secret
+    """
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        organization TEXT NOT NULL,
+        secret_sha256 TEXT NOT NULL UNIQUE,
+        read_only INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    """,
 )

@@ -38,9 +38,8 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from rowport._ids import is_id
 from rowport.catalog import TaskRecord
-from rowport.errors import NotFound
+from rowport.server._errors import error_response
 from rowport.streams import StreamReader
 from rowport.streams._index import find_line, line_offset
 from rowport.streams._manifest import StreamManifest, part_file_name
@@ -54,6 +53,7 @@ __all__ = [
     "StreamError",
     "TaskResolver",
     "TaskStreams",
+    "stream_docs",
     "stream_routes",
 ]
 
@@ -94,24 +94,27 @@ TaskResolver = Callable[[Request, str], ExportTask]
 
 
 class StreamError(Exception):
-    """An error answer: ``{"error": {"code", "message"}}`` with ``status``."""
+    """An error the stream routes answer themselves (a 416 carries ``Content-Range``)."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.headers = headers or {}
+        self.details = details or {}
 
     def response(self) -> Response:
-        """The JSON answer."""
-        return error_response(self.status, self.code, self.message, self.headers)
-
-
-def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> Response:
-    """``{"error": {"code": code, "message": message}}`` with ``status``."""
-    body = orjson.dumps({"error": {"code": code, "message": message}})
-    return Response(body, status, headers=headers, media_type="application/json")
+        """``{"error": {"code", "message", ...details}}`` with the status and headers."""
+        response = error_response(self.status, self.code, self.message, self.details)
+        response.headers.update(self.headers)
+        return response
 
 
 def contained(folder: Path, path: Path) -> Path:
@@ -119,7 +122,7 @@ def contained(folder: Path, path: Path) -> Path:
     root = folder.resolve()
     resolved = path.resolve()
     if resolved != root and root not in resolved.parents:
-        raise _not_found(f"{path.name!r} is not inside the task's folder")
+        raise _not_found("file", path.name, f"{path.name!r} is not inside the task's folder")
     return resolved
 
 
@@ -137,6 +140,85 @@ def stream_routes(resolve_task: TaskResolver, prefix: str = PREFIX) -> list[Base
     ]
 
 
+def stream_docs() -> list[dict[str, object]]:
+    """OpenAPI path items of the stream routes: ``{"path", "method", "operation"}`` dicts."""
+    docs: list[dict[str, object]] = []
+    for suffix, methods, operation_id, summary, content, params in _DOCS:
+        path_params = ["task_id", "stream"] + (["index"] if "{index}" in suffix else [])
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": _PATH_SCHEMAS[name]}
+            for name in path_params
+        ] + [
+            {"name": name, "in": where, "required": False, "schema": {"type": kind}}
+            for name, where, kind in params
+        ]
+        responses: dict[str, object] = {
+            "200": {"description": "OK", "content": {content: {"schema": {}}}},
+            "default": _ERROR_RESPONSE,
+        }
+        if any(name == "Range" for name, _, _ in params):
+            responses["206"] = {"description": "Partial content: the Range asked"}
+            responses["416"] = {"description": "The range starts past the end"}
+        for method in methods:
+            operation = {
+                "operationId": f"{operation_id}.{method.lower()}",
+                "summary": summary,
+                "tags": ["streams"],
+                "parameters": parameters,
+                "responses": responses,
+            }
+            docs.append({"path": PREFIX + suffix, "method": method, "operation": operation})
+    return docs
+
+
+_ERROR_RESPONSE = {
+    "description": "An error: {error: {code, message}}",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+_PATH_SCHEMAS: dict[str, dict[str, object]] = {
+    "task_id": {"type": "string"},
+    "stream": {"type": "string", "enum": ["result", "errors"]},
+    "index": {"type": "integer", "minimum": 0},
+}
+_RANGE_HEADERS = (("Range", "header", "string"), ("If-Range", "header", "string"))
+_DOCS: tuple[tuple[str, tuple[str, ...], str, str, str, tuple[tuple[str, str, str], ...]], ...] = (
+    (
+        "",
+        ("GET",),
+        "streams.header",
+        "A stream's header: task status, total size and lines, complete, parts.",
+        "application/json",
+        (),
+    ),
+    (
+        "/parts/{index}",
+        ("GET", "HEAD"),
+        "streams.part",
+        "One committed part file (Range, If-Range, HEAD, multi-range).",
+        "application/x-ndjson",
+        _RANGE_HEADERS,
+    ),
+    (
+        "/content",
+        ("GET", "HEAD"),
+        "streams.content",
+        "The stream's bytes from ?offset= or ?line= (or a Range over the whole stream);"
+        " X-Rowport-Offset and X-Rowport-Line say where the body starts.",
+        "application/x-ndjson",
+        (("offset", "query", "integer"), ("line", "query", "integer"), *_RANGE_HEADERS),
+    ),
+    (
+        "/events",
+        ("GET",),
+        "streams.events",
+        "Follow as server-sent events (open, row with id = line, status, end) from ?line= or"
+        " Last-Event-ID (the last line seen).",
+        "text/event-stream",
+        (("line", "query", "integer"), ("Last-Event-ID", "header", "string")),
+    ),
+)
+
+
 @attrs.frozen
 class _Target:
     task: TaskStreams
@@ -149,11 +231,8 @@ class _Handlers:
         self._resolve = resolve_task
 
     def _target(self, request: Request) -> _Target:
-        task_id = request.path_params["task_id"]
-        if not is_id(task_id):
-            raise _not_found(f"no task {task_id!r}: a task id is 25 letters, digits, - or _")
         stream = _stream_type(request.path_params["stream"])
-        task = TaskStreams.of(self._resolve(request, task_id))
+        task = TaskStreams.of(self._resolve(request, request.path_params["task_id"]))
         return _Target(task, stream, StreamReader(task.directory(stream)))
 
     async def _open(self, request: Request) -> _Target:
@@ -164,8 +243,8 @@ class _Handlers:
         try:
             target = await self._open(request)
             record = await anyio.to_thread.run_sync(target.task.record)
-        except (StreamError, NotFound) as exc:
-            return _answer(exc)
+        except StreamError as exc:
+            return exc.response()
         manifest = target.reader.manifest
         body = {
             "task_id": target.task.task_id,
@@ -195,17 +274,17 @@ class _Handlers:
             parts = target.reader.manifest.parts
             if not 0 <= index < len(parts):
                 raise _not_found(
+                    "part",
+                    index,
                     f"the {target.stream.value} stream has no part {index}"
-                    + (f" (its parts are 0-{len(parts) - 1})" if parts else " (it has none)")
+                    + (f" (its parts are 0-{len(parts) - 1})" if parts else " (it has none)"),
                 )
             part = parts[index]
             if part.file != part_file_name(index):
-                raise _not_found(
-                    f"part {index} of the manifest is not named {part_file_name(index)}"
-                )
+                raise _not_found("part", index, f"part {index} of the manifest is misnamed")
             path = contained(target.task.folder, target.reader.directory / part.file)
-        except (StreamError, NotFound) as exc:
-            return _answer(exc)
+        except StreamError as exc:
+            return exc.response()
         return PartResponse(path, media_type="application/x-ndjson")
 
     async def content(self, request: Request) -> Response:
@@ -214,8 +293,8 @@ class _Handlers:
             manifest = target.reader.manifest
             start, end, partial = _content_span(request, target.reader)
             line = await anyio.to_thread.run_sync(_line_at, target.reader, start)
-        except (StreamError, NotFound) as exc:
-            return _answer(exc)
+        except StreamError as exc:
+            return exc.response()
         headers = {
             "Accept-Ranges": "bytes",
             "ETag": _etag(manifest),
@@ -241,12 +320,12 @@ class _Handlers:
             if manifest.complete and start > manifest.total_lines:
                 raise StreamError(
                     400,
-                    "out_of_range",
+                    "invalid_input",
                     f"line {start} is out of range: the stream has"
                     f" {manifest.total_lines} lines and is complete",
                 )
-        except (StreamError, NotFound) as exc:
-            return _answer(exc)
+        except StreamError as exc:
+            return exc.response()
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(
             _follow(target, start), headers=headers, media_type="text/event-stream"
@@ -282,8 +361,9 @@ def _json_errors(send: Send) -> Send:
             if status == 416:
                 code, text = "range_not_satisfiable", _unsatisfiable(headers)
             else:
-                code = "bad_range"
-            response = error_response(status, code, text, headers)
+                code = "invalid_input"
+            response = error_response(status, code, text)
+            response.headers.update(headers)
             pending.clear()
             await send(
                 {"type": "http.response.start", "status": status, "headers": response.raw_headers}
@@ -300,26 +380,25 @@ def _unsatisfiable(headers: dict[str, str]) -> str:
     return f"the range starts past the end of the part ({size} bytes)"
 
 
-def _not_found(message: str) -> StreamError:
-    return StreamError(404, "not_found", message)
-
-
-def _answer(exc: StreamError | NotFound) -> Response:
-    if isinstance(exc, NotFound):
-        return error_response(404, "not_found", str(exc))
-    return exc.response()
+def _not_found(kind: str, id: object, message: str) -> StreamError:
+    """A 404 whose details let the remote client raise ``NotFound(kind, id)``."""
+    return StreamError(404, "not_found", message, details={"kind": kind, "id": str(id)})
 
 
 def _stream_type(name: str) -> StreamType:
     try:
         return StreamType(name.upper())
     except ValueError:
-        raise _not_found(f"no stream {name!r}: a task's streams are result and errors") from None
+        raise _not_found(
+            "stream", name, f"no stream {name!r}: a task's streams are result and errors"
+        ) from None
 
 
 def _whole(value: str, what: str) -> int:
     if not value.isdigit() or not value.isascii():
-        raise StreamError(400, "bad_request", f"{what} must be a whole number >= 0, got {value!r}")
+        raise StreamError(
+            400, "invalid_input", f"{what} must be a whole number >= 0, got {value!r}"
+        )
     return int(value)
 
 
@@ -342,7 +421,7 @@ def _content_span(request: Request, reader: StreamReader) -> tuple[int, int, boo
     given = [name for name, value in asked if value is not None]
     if len(given) > 1:
         raise StreamError(
-            400, "bad_request", f"give one of offset, line and Range, not {' and '.join(given)}"
+            400, "invalid_input", f"give one of offset, line and Range, not {' and '.join(given)}"
         )
     try:
         if http_range is not None:
@@ -357,7 +436,7 @@ def _content_span(request: Request, reader: StreamReader) -> tuple[int, int, boo
             check_offset(start, total)
         return start, total - 1, False
     except ValueError as exc:
-        raise StreamError(400, "out_of_range", str(exc)) from None
+        raise StreamError(400, "invalid_input", str(exc)) from None
 
 
 def _parse_range(header: str, total: int) -> tuple[int, int]:
@@ -366,7 +445,7 @@ def _parse_range(header: str, total: int) -> tuple[int, int]:
     if match is None:
         raise StreamError(
             400,
-            "bad_range",
+            "invalid_input",
             f"Range {header!r} is not one byte range: /content takes bytes=a-b, bytes=a- or"
             " bytes=-n (use /parts/{index} for multi-range)",
         )
@@ -375,7 +454,7 @@ def _parse_range(header: str, total: int) -> tuple[int, int]:
         416,
         "range_not_satisfiable",
         f"Range {header!r} is outside the stream's {total} bytes",
-        {"Content-Range": f"bytes */{total}"},
+        headers={"Content-Range": f"bytes */{total}"},
     )
     if not first:
         if not last or int(last) == 0 or total == 0:
@@ -386,7 +465,7 @@ def _parse_range(header: str, total: int) -> tuple[int, int]:
     if start >= total:
         raise unsatisfiable
     if end < start:
-        raise StreamError(400, "bad_range", f"Range {header!r} ends before it starts")
+        raise StreamError(400, "invalid_input", f"Range {header!r} ends before it starts")
     return start, end
 
 
