@@ -34,8 +34,6 @@ from rowport.entities import (
 from rowport.errors import InvalidExportRequest, InvalidInput, NotFound, RowportError
 from rowport.media_types import MediaType
 from rowport.plugins import PluginHost
-from rowport.request import ExportKind, ExportOptions, ScopeBy, build_request
-from rowport.request._dates import resolve_zone
 from rowport.remote import (
     ApiSession,
     Backend,
@@ -44,6 +42,8 @@ from rowport.remote import (
     RemoteTaskManager,
     is_url,
 )
+from rowport.request import ExportKind, ExportOptions, ScopeBy, build_request
+from rowport.request._dates import resolve_zone
 from rowport.tasks import ExportTask, TaskManager
 
 __all__ = ["DEFAULT_HOME", "Client"]
@@ -486,7 +486,7 @@ class Client:
                 "max_error_ratio": max_error_ratio,
                 "plugin_options": plugin_options,
             }
-            return self._remote.start_export(kind, scope_ids, arguments, client=self)
+            return self._remote.start("exports.start", kind, scope_ids, arguments, client=self)
         request = build_request(
             kind,
             scope_ids=tuple(scope_ids),
@@ -558,7 +558,7 @@ class Client:
                 "task_name": task_name,
                 "plugin_options": plugin_options,
             }
-            return self._remote.start_probe(kind, scope_ids, arguments, client=self)
+            return self._remote.start("probes.start", kind, scope_ids, arguments, client=self)
         if not isinstance(only_missing, bool):
             raise InvalidExportRequest(f"only_missing must be True or False, got {only_missing!r}")
         media = (plugin_options or {}).get("media") if isinstance(plugin_options, Mapping) else None

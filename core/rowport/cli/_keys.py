@@ -11,6 +11,8 @@ import orjson
 from rowport.cli._context import CliState, pass_state
 
 if TYPE_CHECKING:
+    from rowport.catalog import KeyStore
+
 __all__ = ["keys"]
 
 

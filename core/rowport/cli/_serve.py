@@ -64,13 +64,15 @@ def _is_loopback(host: str) -> bool:
 )
 @click.option(
     "--shutdown-timeout",
-    type=click.FloatRange(0),
-    default=10.0,
+    type=click.IntRange(0),
+    default=10,
     show_default=True,
     help="Seconds open requests get to end on SIGTERM before they are closed.",
 )
 @click.option(
-    "--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="The home to serve (default: rowport's --home).",
 )
 @click.option("--quiet", is_flag=True, help="No per-request log lines on stderr.")
@@ -83,7 +85,7 @@ def serve(
     workers: int,
     allow_remote: bool,
     max_body_bytes: int,
-    shutdown_timeout: float,
+    shutdown_timeout: int,
     quiet: bool,
 ) -> None:
     """Serve the home over HTTP: the API under /api/v1, keys required (`rowport keys`)."""

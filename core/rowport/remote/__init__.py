@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from rowport.remote._backend import Backend, CatalogBackend, RemoteBackend
 from rowport.remote._session import ApiSession
-from rowport.remote._tasks import RemoteTaskManager, RemoteTaskRecords
+from rowport.remote._tasks import RemoteTaskManager
 
 __all__ = [
     "ApiSession",
@@ -18,7 +18,6 @@ __all__ = [
     "CatalogBackend",
     "RemoteBackend",
     "RemoteTaskManager",
-    "RemoteTaskRecords",
     "is_url",
 ]
 

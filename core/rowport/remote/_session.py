@@ -1,9 +1,10 @@
-"""The HTTP session of a remote client: one keep-alive ``requests.Session`` per client.
+"""Operations of :data:`rowport.api.OPERATIONS` sent over a remote client's HTTP session.
 
-:meth:`ApiSession.call` sends one operation of :data:`rowport.api.OPERATIONS` (its path filled
-from the arguments, the others as the query string of a GET or the JSON body) and returns the
-decoded answer; an error answer raises the exception the server's error code names, with the
-server's message (so a remote caller sees what an embedded one would).
+:class:`ApiSession` holds the client's :class:`~rowport.tasks._remote.HttpApi` (one keep-alive
+``requests.Session`` sending the key, shared with the task streams). :meth:`ApiSession.call`
+fills the operation's path from the arguments and sends the others as the query string of a
+GET or the JSON body, and returns the decoded answer; an error answer raises the exception the
+server's error code names, with the server's message (what an embedded caller would see).
 """
 
 from __future__ import annotations
@@ -15,39 +16,35 @@ from urllib.parse import quote
 import orjson
 import requests
 
-from rowport.api import operation, raise_wire_error
+from rowport.api import operation
 from rowport.errors import RowportError
+from rowport.tasks._remote import CONNECT_TIMEOUT, HttpApi, raise_for_error
 
-__all__ = ["API_PREFIX", "ApiSession"]
+__all__ = ["ApiSession"]
 
-API_PREFIX = "/api/v1"
-TIMEOUT = (10.0, 300.0)  # connect, read (a large batch or import may take minutes)
+READ_TIMEOUT = 600.0  # a large batch or import may take minutes before it answers
 
 
 class ApiSession:
     """Calls to ``rowport serve`` at ``url`` with ``api_key`` (the bearer token)."""
 
     def __init__(self, url: str, api_key: str) -> None:
-        self.url = url.rstrip("/")
-        self.base = self.url + API_PREFIX
-        self.http = requests.Session()
-        self.http.headers["Authorization"] = f"Bearer {api_key}"
-        self.http.headers["User-Agent"] = "rowport-remote"
+        self.api = HttpApi(url, api_key)
+        self.url = self.api.base_url
+        self.api.session.headers["User-Agent"] = "rowport-remote"
 
     def close(self) -> None:
         """Close the pooled connections."""
-        self.http.close()
+        self.api.session.close()
 
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """A raw request to ``/api/v1`` + ``path``; an error answer raises (see module doc)."""
-        kwargs.setdefault("timeout", TIMEOUT)
+    def _send(self, method: str, path: str, **options: Any) -> Any:
+        options.setdefault("timeout", (CONNECT_TIMEOUT, READ_TIMEOUT))
         try:
-            response = self.http.request(method, self.base + path, **kwargs)
+            response = self.api.session.request(method, self.api.url(path), **options)
         except requests.ConnectionError as exc:
             raise RowportError(f"cannot reach the rowport server at {self.url}: {exc}") from None
-        if response.status_code >= 400:
-            raise_for_answer(response)
-        return response
+        raise_for_error(response)
+        return orjson.loads(response.content)
 
     def call(self, name: str, arguments: Mapping[str, Any]) -> Any:
         """Run the operation ``name`` with ``arguments``; its decoded JSON answer."""
@@ -56,25 +53,22 @@ class ApiSession:
         path = op.path
         for param in op.path_params():
             path = path.replace("{" + param + "}", quote(str(args.pop(param)), safe=""))
-        kwargs: dict[str, Any] = {}
         if op.method == "GET":
-            kwargs["params"] = {k: _query(v) for k, v in args.items() if v is not None}
-        elif args:
-            kwargs["data"] = orjson.dumps(args)
-            kwargs["headers"] = {"Content-Type": "application/json"}
-        return orjson.loads(self.request(op.method, path, **kwargs).content)
+            query = {k: _query(v) for k, v in args.items() if v is not None}
+            return self._send(op.method, path, params=query)
+        headers = {"Content-Type": "application/json"}
+        return self._send(op.method, path, data=orjson.dumps(args), headers=headers)
 
     def post_lines(self, name: str, lines: Iterable[bytes], query: Mapping[str, Any]) -> Any:
         """Stream NDJSON ``lines`` as the body of the operation ``name`` (chunked)."""
         op = operation(name)
-        response = self.request(
+        return self._send(
             op.method,
             op.path,
             data=_chunks(lines),
             params={k: _query(v) for k, v in query.items()},
             headers={"Content-Type": "application/x-ndjson"},
         )
-        return orjson.loads(response.content)
 
 
 def _query(value: Any) -> str:
@@ -96,16 +90,3 @@ def _chunks(lines: Iterable[bytes], size: int = 1 << 20) -> Iterable[bytes]:
             held = 0
     if buffer:
         yield b"".join(buffer)
-
-
-def raise_for_answer(response: requests.Response) -> None:
-    """Raise the exception an error answer names (a RowportError for a body not ours)."""
-    try:
-        error = orjson.loads(response.content)["error"]
-        if not isinstance(error, dict):
-            raise TypeError
-    except (orjson.JSONDecodeError, KeyError, TypeError):
-        raise RowportError(
-            f"the rowport server answered HTTP {response.status_code}: {response.text[:200]}"
-        ) from None
-    raise_wire_error(error, response.status_code)
