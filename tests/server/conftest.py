@@ -4,20 +4,16 @@
 from __future__ import annotations
 
 import functools
-import shutil
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from server_support import Served, serving
+from server_support import ROWS, Served, serving
 
 import rowport
 from rowport import ExportTask
 from rowport.streams import StreamWriter
 from rowport.testing import build_catalog
-
-ROWS = 240
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +55,3 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         runner, "StreamWriter", functools.partial(StreamWriter, part_max_bytes=8192)
     )
-
-
-def copy_home(built: dict[str, Any], target: Path) -> Path:
-    shutil.copytree(built["home"], target)
-    return target

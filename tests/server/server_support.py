@@ -6,17 +6,22 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import attrs
+import requests
 
 from rowport import ExportTask
 from rowport.catalog import Database, KeyStore
-from rowport.tasks._remote import HttpApi, RemoteTaskBackend
+from rowport.tasks._remote import HttpApi, RemoteTaskBackend, parse_events
 
-READY_LIMIT = 120.0  # seconds to wait for the server's first line: generous, as for a loaded box
+ROWS = 240  # rows of the served project: three batches, so three parts
+READY_LIMIT = 120.0  # seconds to wait for the server, a batch, a line: generous (loaded box)
+HOLD_LIMIT = 600.0  # seconds a Gate holds a batch at most
 
 # binds the port before uvicorn starts, so the line it prints names a port that accepts
 SERVER = """
@@ -88,3 +93,32 @@ def serving(home: Path) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class Gate:
+    """A pipeline step that holds each batch until the test lets it pass."""
+
+    needs_json = False
+
+    def __init__(self) -> None:
+        self.entered = threading.Semaphore(0)
+        self.release = threading.Semaphore(0)
+
+    def __call__(self, rows: list[Any], context: Any) -> tuple[list[Any], list[Any]]:
+        self.entered.release()
+        self.release.acquire(timeout=HOLD_LIMIT)  # the limit only stops a forgotten gate
+        return rows, []
+
+    def wait_entered(self) -> None:
+        assert self.entered.acquire(timeout=READY_LIMIT), "no batch reached the gate"
+
+    def let_through(self, batches: int = 1) -> None:
+        for _ in range(batches):
+            self.release.release()
+
+
+def events(response: requests.Response) -> Iterator[tuple[str, str, bytes]]:
+    """``(event, id, data)`` of each server-sent event (comments skipped)."""
+    for event in parse_events(response.iter_content(1 << 16)):
+        if event.name:
+            yield event.name, event.id, event.data

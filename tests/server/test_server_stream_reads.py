@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROWS
+from server_support import ROWS
 
 import rowport
 from rowport import ExportTask, FileConverter, JsonConverter, StreamType
