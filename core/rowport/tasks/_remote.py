@@ -16,17 +16,18 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
-import attrs
 import orjson
 import requests
 
-from rowport.catalog import TaskRecord, TaskStatus
-from rowport.errors import NotFound, RowportError
+from rowport.api import raise_wire_error
+from rowport.api._records import task_from_json
+from rowport.catalog import TaskRecord
+from rowport.errors import RowportError
 from rowport.streams import StreamLine
 from rowport.streams._reader import check_line, check_offset, split_lines
 from rowport.tasks._converters import StreamType
 
-__all__ = ["RETRIES", "HttpApi", "RemoteStream", "RemoteTaskBackend", "record_from_json"]
+__all__ = ["RETRIES", "HttpApi", "RemoteStream", "RemoteTaskBackend", "raise_for_error"]
 
 CHUNK_SIZE = 1 << 20  # bytes asked of each read of a download
 RETRIES = 5  # attempts in a row that bring no byte before a download gives up
@@ -68,42 +69,19 @@ class HttpApi:
 
 
 def raise_for_error(response: requests.Response) -> None:
-    """Raise the error an error answer (``{"error": {"code", "message"}}``) stands for:
-    404 :class:`NotFound`, 400/416 ``ValueError``, others :class:`RowportError`."""
+    """Raise the exception an error answer (``{"error": {"code", "message"}}``) names, the one
+    the embedded client raises (:func:`rowport.api.raise_wire_error`)."""
     if response.status_code < 400:
         return
     try:
         error = orjson.loads(response.content)["error"]
-        code, message = str(error["code"]), str(error["message"])
+        if not isinstance(error, dict):
+            raise TypeError(error)
     except (orjson.JSONDecodeError, KeyError, TypeError):
-        code, message = "http_error", response.text[:500] or response.reason
-    response.close()
-    if response.status_code == 404:
-        raise _RemoteNotFound(message)
-    if response.status_code in (400, 416):
-        raise ValueError(message)
-    raise RowportError(
-        f"{response.request.method} {response.url}: {response.status_code} {code}: {message}"
-    )
-
-
-class _RemoteNotFound(NotFound):
-    def __init__(self, message: str) -> None:
-        RowportError.__init__(self, message)
-        self.kind, self.id = "remote", message
-
-
-def record_from_json(data: Mapping[str, Any]) -> TaskRecord:
-    """A :class:`TaskRecord` from its JSON form (the task routes' answer)."""
-    values: dict[str, Any] = {
-        field.name: data.get(field.name) for field in attrs.fields(TaskRecord)
-    }
-    values["status"] = TaskStatus(data["status"])
-    values["metadata"] = dict(data.get("metadata") or {})
-    values["deleted"] = bool(data.get("deleted"))
-    values["rows_done"] = int(data.get("rows_done") or 0)
-    values["completion_percentage"] = float(data.get("completion_percentage") or 0)
-    return TaskRecord(**values)
+        error = {"code": "http_error", "message": response.text[:500] or str(response.reason)}
+    finally:
+        response.close()
+    raise_wire_error(error, response.status_code)
 
 
 class RemoteTaskBackend:
@@ -114,7 +92,7 @@ class RemoteTaskBackend:
 
     def get_record(self, task_id: str) -> TaskRecord:
         """The task's record, read from ``GET /tasks/{id}``."""
-        return record_from_json(self.api.get_json(f"/tasks/{task_id}"))
+        return task_from_json(self.api.get_json(f"/tasks/{task_id}"))
 
     def cancel(self, task_id: str) -> bool:
         """``POST /tasks/{id}/cancel``: whether the cancel was accepted."""
