@@ -4,10 +4,11 @@ process on 127.0.0.1 (ephemeral port), and the remote handles that read from it.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -122,3 +123,55 @@ def events(response: requests.Response) -> Iterator[tuple[str, str, bytes]]:
     for event in parse_events(response.iter_content(1 << 16)):
         if event.name:
             yield event.name, event.id, event.data
+
+
+class CuttingProxy:
+    """A loopback TCP proxy in front of the server that cuts connections: connection ``n``
+    (from 0) is closed after ``budget(n)`` bytes towards the client (None: never cut)."""
+
+    def __init__(self, upstream: str, budget: Callable[[int], int | None]) -> None:
+        host, port = upstream.removeprefix("http://").split(":")
+        self.upstream = (host, int(port))
+        self.budget = budget
+        self.connections = 0
+        self.cuts = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                downstream, _ = self._listener.accept()
+            except OSError:
+                return
+            budget = self.budget(self.connections)
+            self.connections += 1
+            threading.Thread(target=self._pump, args=(downstream, budget), daemon=True).start()
+
+    def _pump(self, downstream: socket.socket, budget: int | None) -> None:
+        with downstream, socket.create_connection(self.upstream) as upstream:
+            threading.Thread(target=_copy, args=(downstream, upstream), daemon=True).start()
+            sent = 0
+            while budget is None or sent < budget:
+                data = upstream.recv(1 << 16)
+                if not data:
+                    return
+                if budget is not None:
+                    data = data[: budget - sent]
+                downstream.sendall(data)
+                sent += len(data)
+            self.cuts += 1
+            downstream.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+def _copy(source: socket.socket, target: socket.socket) -> None:
+    try:
+        while data := source.recv(1 << 16):
+            target.sendall(data)
+    except OSError:
+        pass

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import orjson
 import requests
+import urllib3
 
 from rowport.api import raise_wire_error
 from rowport.api._records import task_from_json
@@ -171,14 +172,14 @@ class RemoteStream:
             try:
                 if response is None:
                     response = self._resume(position, end, etag)
-                for chunk in response.iter_content(CHUNK_SIZE):
+                for chunk in _received(response):
                     position += len(chunk)
                     failures = 0
                     yield chunk
                 if position > end:
                     return
                 reason = f"the answer ended at byte {position}"
-            except requests.RequestException as exc:
+            except BROKEN as exc:
                 reason = f"{type(exc).__name__}: {exc}"
             finally:
                 if response is not None:
@@ -262,6 +263,17 @@ class RemoteStream:
                     f" {RETRIES} retries without progress: {reason}"
                 )
             time.sleep(min(0.05 * 2**failures, 2.0))
+
+
+BROKEN = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+
+
+def _received(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives, up to :data:`CHUNK_SIZE` bytes at a time: a read returns what
+    came (``read1``), so a transfer cut short keeps every byte received before the cut."""
+    raw = response.raw
+    while chunk := raw.read1(CHUNK_SIZE):
+        yield chunk
 
 
 class Event(NamedTuple):
