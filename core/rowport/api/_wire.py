@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from rowport.errors import (
+    AccessDenied,
     CatalogError,
     ExportTaskException,
     IngestError,
@@ -31,6 +32,8 @@ WIRE_ERRORS: dict[str, tuple[type[Exception], int]] = {
     "conflict": (CatalogError, 409),
     "task_not_readable": (ExportTaskException, 409),
     "plugin_load_error": (PluginLoadError, 500),
+    "unauthorized": (AccessDenied, 401),
+    "forbidden": (AccessDenied, 403),
     "rowport_error": (RowportError, 400),
 }
 
