@@ -1,99 +1,20 @@
-"""A real server for the stream tests: ``rowport.server.create_app`` under uvicorn in a child
-process on 127.0.0.1 (ephemeral port), and the remote handles that read from it."""
+"""Shared pieces of the server tests: a pipeline gate, an SSE reader and a TCP proxy that cuts
+connections (a uniquely named module, importable from the tests)."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-import attrs
 import requests
 
-from rowport import ExportTask
-from rowport.catalog import Database, KeyStore
-from rowport.tasks._remote import HttpApi, RemoteTaskBackend, parse_events
+from rowport.tasks._remote import parse_events
 
 ROWS = 240  # rows of the served project: three batches, so three parts
 READY_LIMIT = 120.0  # seconds to wait for the server, a batch, a line: generous (loaded box)
 HOLD_LIMIT = 600.0  # seconds a Gate holds a batch at most
-
-# binds the port before uvicorn starts, so the line it prints names a port that accepts
-SERVER = """
-import socket, sys
-from pathlib import Path
-import uvicorn
-from rowport.server import ServerSettings, create_app
-sock = socket.socket()
-sock.bind(("127.0.0.1", 0))
-sock.listen(128)
-app = create_app(ServerSettings(home=Path(sys.argv[1])))
-config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-print("listening", sock.getsockname()[1], flush=True)
-uvicorn.Server(config).run(sockets=[sock])
-"""
-
-
-@attrs.frozen
-class Served:
-    """A running server on ``home``: its URL, an API key's token and its process."""
-
-    url: str
-    token: str
-    process: subprocess.Popen[bytes]
-
-    def api(self) -> HttpApi:
-        return HttpApi(self.url, self.token)
-
-    def task(self, task_id: str) -> ExportTask:
-        """The remote handle on ``task_id``."""
-        return ExportTask(RemoteTaskBackend(self.api()), task_id)
-
-
-def new_key(home: Path, organization: str = "") -> str:
-    """The token of a new key of ``organization`` in ``home``."""
-    db = Database(home / "catalog.db")
-    try:
-        _, token = KeyStore(db).create_key("tests", organization=organization)
-    finally:
-        db.close()
-    return token
-
-
-def child_env() -> dict[str, str]:
-    root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(root / "core"), str(root / "plugins")])
-    return env
-
-
-@contextmanager
-def serving(home: Path) -> Iterator[Served]:
-    """Run a server on ``home`` until the block ends (then stop it by its pid)."""
-    token = new_key(home)
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(home)],
-        stdout=subprocess.PIPE,
-        env=child_env(),
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline().decode().split()
-        assert line[:1] == ["listening"], f"the server did not start: {line!r}"
-        yield Served(f"http://127.0.0.1:{line[1]}", token, process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=READY_LIMIT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Gate:

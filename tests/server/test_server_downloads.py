@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_support import READY_LIMIT, ROWS, CuttingProxy, Served, child_env
+from server_support import READY_LIMIT, ROWS, CuttingProxy
 
 import rowport
 from rowport import ExportTask, FileConverter, StreamType
 from rowport.errors import RowportError
 from rowport.streams import StreamReader
-from rowport.tasks._remote import RETRIES, HttpApi, RemoteTaskBackend
+from rowport.tasks._remote import RETRIES
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +33,14 @@ def on_disk(built: dict[str, Any], task_id: str) -> bytes:
     return reader.read_range(0, reader.total_size - 1)
 
 
-def through(proxy: CuttingProxy, server: Served, task_id: str) -> ExportTask:
-    return ExportTask(RemoteTaskBackend(HttpApi(proxy.url, server.token)), task_id)
+def through(proxy: CuttingProxy, token: str, task_id: str) -> ExportTask:
+    return rowport.Client(proxy.url, api_key=token).get_task(task_id)
 
 
-def test_a_cut_download_resumes_at_the_next_byte(server, task_id, on_disk):
+def test_a_cut_download_resumes_at_the_next_byte(server, token, task_id, on_disk):
     proxy = CuttingProxy(server.url, lambda n: 40_000)  # every connection breaks
     try:
-        task = through(proxy, server, task_id)
+        task = through(proxy, token, task_id)
         lines = list(task.get_stream())
     finally:
         proxy.close()
@@ -49,10 +49,10 @@ def test_a_cut_download_resumes_at_the_next_byte(server, task_id, on_disk):
     assert [o.current_line for o in lines] == list(range(ROWS))
 
 
-def test_a_download_that_makes_no_progress_gives_up_naming_where(server, task_id):
+def test_a_download_that_makes_no_progress_gives_up_naming_where(server, token, task_id):
     proxy = CuttingProxy(server.url, lambda n: 40_000 if n == 0 else 0)
     try:
-        task = through(proxy, server, task_id)
+        task = through(proxy, token, task_id)
         with pytest.raises(RowportError, match=rf"stopped at byte \d+ of \d+ after {RETRIES}"):
             list(task.get_stream())
     finally:
@@ -61,12 +61,11 @@ def test_a_download_that_makes_no_progress_gives_up_naming_where(server, task_id
 
 READER = """
 import sys
-from rowport import ExportTask, JsonConverter
-from rowport.tasks._remote import HttpApi, RemoteTaskBackend
+import rowport
 url, token, task_id, out = sys.argv[1:5]
-task = ExportTask(RemoteTaskBackend(HttpApi(url, token)), task_id)
+task = rowport.Client(url, api_key=token).get_task(task_id)
 with open(out, "w") as f:
-    for n, output in enumerate(task.get_stream(JsonConverter())):
+    for n, output in enumerate(task.get_stream()):
         f.write(output.json_str + "\\n")
         if n == 30:
             f.flush()
@@ -75,13 +74,14 @@ with open(out, "w") as f:
 """
 
 
-def test_a_killed_reader_resumes_at_its_next_line(server, task_id, on_disk, tmp_path: Path):
+def test_a_killed_reader_resumes_at_its_next_line(
+    server, token, remote, task_id, on_disk, tmp_path: Path
+):
     out = tmp_path / "rows.ndjson"
     process = subprocess.Popen(
-        [sys.executable, "-c", READER, server.url, server.token, task_id, str(out)],
+        [sys.executable, "-c", READER, server.url, token, task_id, str(out)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        env=child_env(),
     )
     assert process.stdout is not None
     assert process.stdout.readline().strip() == b"reading"
@@ -91,7 +91,7 @@ def test_a_killed_reader_resumes_at_its_next_line(server, task_id, on_disk, tmp_
     whole = kept[: kept.rindex(b"\n") + 1]  # the lines it wrote whole
     done = whole.count(b"\n")
     assert 0 < done < ROWS
-    task = server.task(task_id)
+    task = remote.get_task(task_id)
     with open(out, "r+b") as f:
         f.truncate(len(whole))
     rest = tmp_path / "rest.ndjson"
@@ -99,13 +99,9 @@ def test_a_killed_reader_resumes_at_its_next_line(server, task_id, on_disk, tmp_
     assert whole + rest.read_bytes() == on_disk
 
 
-def test_sixteen_exports_with_readers_all_complete(built, server):
-    api = server.api()
-    started = [
-        api.post_json("/exports", {"kind": "project", "scope_ids": [built["project"]]})
-        for _ in range(16)
-    ]
-    tasks = [server.task(record["id"]) for record in started]
+def test_sixteen_exports_with_readers_all_complete(built, remote):
+    project = remote.get_project(built["project"])
+    tasks = [project.export() for _ in range(16)]
     counts: dict[str, int] = {}
     problems: list[BaseException] = []
 
