@@ -420,7 +420,7 @@ class Client:
         """
         if self._remote is not None:
             return self._remote_backend.import_lines(
-                _ndjson_lines(rows), strict=strict, batch_size=batch_size
+                _ndjson_lines(rows), strict=strict, batch_size=batch_size, keep_blank=True
             )
         return self.catalog.importer.import_rows(
             rows, strict=strict, batch_size=batch_size, progress=progress
@@ -437,7 +437,7 @@ class Client:
         """Load an NDJSON file in the export format (see :meth:`import_rows`)."""
         if self._remote is not None:
             return self._remote_backend.import_lines(
-                _file_lines(Path(path)), strict=strict, batch_size=batch_size
+                _file_lines(Path(path)), strict=strict, batch_size=batch_size, keep_blank=False
             )
         return self.catalog.importer.import_file(
             Path(path), strict=strict, batch_size=batch_size, progress=progress
@@ -652,6 +652,11 @@ def _ndjson_lines(rows: Iterable[Any]) -> Iterator[bytes]:
             text = row.rstrip("\r\n").encode()
         else:
             text = orjson.dumps(row)
+        if b"\n" in text:  # pretty-printed JSON text: one line, the same row
+            try:
+                text = orjson.dumps(orjson.loads(text))
+            except orjson.JSONDecodeError:
+                text = text.replace(b"\n", b" ")
         yield text + b"\n"
 
 

@@ -367,10 +367,14 @@ OPERATIONS: tuple[Operation, ...] = (
         name="imports.rows",
         method="POST",
         path="/imports",
-        summary="Load NDJSON rows in the export format (streamed body); a line-numbered report.",
+        summary=(
+            "Load NDJSON rows in the export format (streamed body); a line-numbered report."
+            " Blank lines are skipped, or refused as rows with keep_blank (as import_rows)."
+        ),
         params=(
             _param("strict", "query", {"type": "boolean"}),
             _param("batch_size", "query", {"type": "integer"}),
+            _param("keep_blank", "query", {"type": "boolean"}),
         ),
         returns={"$ref": "#/components/schemas/IngestReport"},
         writes=True,

@@ -57,10 +57,9 @@ class RemoteBackend:
         return self.session.call(name, arguments)
 
     def import_lines(
-        self, lines: Iterable[bytes], *, strict: bool, batch_size: int
+        self, lines: Iterable[bytes], *, strict: bool, batch_size: int, keep_blank: bool
     ) -> IngestReport:
-        """Stream NDJSON lines to ``POST /imports``; the server's line-numbered report."""
-        data = self.session.post_lines(
-            "imports.rows", lines, {"strict": strict, "batch_size": batch_size}
-        )
-        return report_from_json(data)
+        """Stream NDJSON lines to ``POST /imports``; the server's line-numbered report
+        (``keep_blank``: a blank line is a row, refused as empty, as ``import_rows`` counts)."""
+        query = {"strict": strict, "batch_size": batch_size, "keep_blank": keep_blank}
+        return report_from_json(self.session.post_lines("imports.rows", lines, query))

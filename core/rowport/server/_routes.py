@@ -95,6 +95,7 @@ def _endpoint(op: Operation) -> Any:
 async def _import(request: Request, client: Any, args: dict[str, Any]) -> Any:
     """Feed the streamed NDJSON body to the importer (in a worker thread), line by line."""
     limit = server_state(request).settings.max_import_bytes
+    keep_blank = bool(args.get("keep_blank", False))
     chunks = stream_body(request, limit).__aiter__()
 
     async def next_chunk() -> bytes:
@@ -113,7 +114,7 @@ async def _import(request: Request, client: Any, args: dict[str, Any]) -> Any:
             *complete, rest = (rest + chunk).split(b"\n")
             for line in complete:
                 number += 1
-                if line.strip():
+                if keep_blank or line.strip():
                     yield number, line
         if rest.strip():
             yield number + 1, rest
