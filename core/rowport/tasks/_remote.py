@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import orjson
 import requests
+import requests.adapters
 import urllib3
 
 from rowport.api import raise_wire_error
@@ -32,6 +33,7 @@ __all__ = ["RETRIES", "HttpApi", "RemoteStream", "RemoteTaskBackend", "raise_for
 
 CHUNK_SIZE = 1 << 20  # bytes asked of each read of a download
 RETRIES = 5  # attempts in a row that bring no byte before a download gives up
+POOL_SIZE = 32  # connections kept per host (readers in many threads share one client)
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0  # the server sends a keep-alive at least every second while following
 _new_line = tuple.__new__
@@ -44,6 +46,10 @@ class HttpApi:
         self.base_url = url.rstrip("/")
         self.session = session or requests.Session()
         self.session.headers["Authorization"] = f"Bearer {api_key}"
+        # one kept-alive connection per reader thread, up to POOL_SIZE at once
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=POOL_SIZE)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     def url(self, path: str) -> str:
         """The absolute URL of ``/api/v1`` + ``path``."""
