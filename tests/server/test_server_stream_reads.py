@@ -143,3 +143,38 @@ def test_following_from_a_line_not_yet_committed(client, built, handle: Handle):
     assert [(o.current_offset, o.current_line, o.json_str.encode()) for o in seen] == [
         (line.offset, line.line, line.data) for line in expected
     ]
+
+
+@pytest.mark.parametrize("read", ["has_result", "get_stream", "get_buffered_stream"])
+def test_reading_a_running_task_is_not_ready_yet(client, built, handle: Handle, read):
+    gate = Gate()
+    client._tasks.steps = [gate]
+    task = client.get_project(built["project"]).export()
+    gate.wait_entered()
+    try:
+        seen = handle(task)
+        assert seen.status == "IN_PROGRESS"
+        with pytest.raises(rowport.ExportTask.ExportTaskException, match="Task is not ready yet"):
+            getattr(seen, read)()
+    finally:
+        gate.let_through(ROWS // 100 + 1)
+    task.wait_till_done()
+
+
+def test_a_canceled_task_keeps_its_rows_readable(client, built, handle: Handle):
+    gate = Gate()
+    client._tasks.steps = [gate]
+    task = client.get_project(built["project"]).export()
+    gate.wait_entered()
+    seen = handle(task)
+    gate.let_through()  # the first batch is written
+    gate.wait_entered()  # the second waits
+    assert seen.cancel() is True
+    gate.let_through(ROWS // 100 + 1)
+    seen.wait_till_done(timeout_seconds=READY_LIMIT)
+    status, done, planned, _ = seen.progress()
+    assert (status, planned) == ("CANCELED", ROWS) and 0 < done < ROWS
+    lines = seen.get_total_lines(StreamType.RESULT)
+    assert lines is not None and 0 < lines < ROWS
+    assert len(list(seen.get_buffered_stream())) == lines
+    assert seen.cancel() is False
