@@ -573,17 +573,19 @@ class RowportServer:
 READY_PREFIX = "rowport serve: listening on "
 
 
-def start_server(home: Path, *args: str, timeout: float = 60.0) -> RowportServer:
+def start_server(
+    home: Path, *args: str, timeout: float = 60.0, env: dict[str, str] | None = None
+) -> RowportServer:
     """Start ``rowport serve --port 0`` on ``home`` (127.0.0.1) in a subprocess and return
     once it prints its readiness line; stop it with :meth:`RowportServer.stop`.
 
-    ``args`` are more ``rowport serve`` options. stderr (the access log) goes to
-    ``home/serve.log``.
+    ``args`` are more ``rowport serve`` options, ``env`` more environment variables. stderr
+    (the access log) goes to ``home/serve.log``.
     """
     home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
     log = home / "serve.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     env.pop("ROWPORT_URL", None)
     command = [sys.executable, "-m", "rowport", "--home", str(home), "serve", "--port", "0", *args]
     with log.open("ab") as err:

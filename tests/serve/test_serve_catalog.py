@@ -99,7 +99,7 @@ def test_projects_batches_labels_reviews_and_workflow_moves(client: Client) -> N
     project.move_data_rows_to_status([rows[0]], "Done")
     state = project.workflow_state(rows[0])
     assert state["workflow_status"] == "DONE"
-    assert [entry["action"] for entry in state["workflow_history"]][0] == "CREATED"
+    assert state["workflow_history"][0]["action"] == "CREATED"
     assert [label.data_row_id for label in project.labels()] == [rows[0].uid]
     project.add_tags(["night", {"text": "urgent", "color": "#ff0000"}])
     assert [t["text"] for t in project.tags()] == ["night", "urgent"]

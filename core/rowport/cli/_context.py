@@ -69,6 +69,11 @@ class CliState:
         return f"CliState(home={self.home!r}, timezone={self.timezone!r})"
 
     @property
+    def where(self) -> str:
+        """What this invocation acts on: the server's URL, or the home."""
+        return self.url or str(self.home)
+
+    @property
     def client(self) -> Client:
         """The client on :attr:`home`, opened on first use."""
         if self._client is None:
