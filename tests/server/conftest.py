@@ -1,5 +1,6 @@
-"""Fixtures of the server tests: one home with a built catalog, a real server on it, and a
-``handle`` that opens a task embedded or remote (the parametrized tests run on both)."""
+"""Fixtures of the server tests: one home with a built catalog, a real ``rowport serve`` on it
+(``rowport.testing.start_server``), and a ``handle`` that opens a task embedded or through a
+remote client (the parametrized tests run on both with the same assertions)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from server_support import ROWS, Served, serving
+from server_support import ROWS
 
 import rowport
 from rowport import ExportTask
 from rowport.streams import StreamWriter
-from rowport.testing import build_catalog
+from rowport.testing import RowportServer, build_catalog, start_server
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +26,25 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def server(built: dict[str, Any]) -> Iterator[Served]:
-    with serving(built["home"]) as served:
+def server(built: dict[str, Any]) -> Iterator[RowportServer]:
+    """``rowport serve`` on the built home, stopped (SIGTERM, by pid) at the end."""
+    served = start_server(built["home"])
+    try:
         yield served
+    finally:
+        served.stop()
+
+
+@pytest.fixture(scope="module")
+def token(server: RowportServer) -> str:
+    """A key of the home's own organization (the one the embedded client builds in)."""
+    return server.create_key("streams")
+
+
+@pytest.fixture(scope="module")
+def remote(server: RowportServer, token: str) -> Iterator[rowport.Client]:
+    with rowport.Client(server.url, api_key=token) as c:
+        yield c
 
 
 @pytest.fixture
@@ -39,12 +56,13 @@ def client(built: dict[str, Any]) -> Iterator[rowport.Client]:
 
 @pytest.fixture(params=["embedded", "remote"])
 def handle(
-    request: pytest.FixtureRequest, client: rowport.Client, server: Served
+    request: pytest.FixtureRequest, client: rowport.Client
 ) -> Callable[[ExportTask], ExportTask]:
     """The same task read embedded, or read over HTTP from the server."""
-    if request.param == "embedded":
-        return lambda task: client.get_task(task.uid)
-    return lambda task: server.task(task.uid)
+    reader: rowport.Client = (
+        client if request.param == "embedded" else request.getfixturevalue("remote")
+    )
+    return lambda task: reader.get_task(task.uid)
 
 
 @pytest.fixture

@@ -1,98 +1,20 @@
-"""A real server for the stream tests: ``rowport.server.create_app`` under uvicorn in a child
-process on 127.0.0.1 (ephemeral port), and the remote handles that read from it."""
+"""Shared pieces of the server tests: a pipeline gate, an SSE reader and a TCP proxy that cuts
+connections (a uniquely named module, importable from the tests)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
-import attrs
 import requests
 
-from rowport import ExportTask
-from rowport.catalog import Database, KeyStore
-from rowport.tasks._remote import HttpApi, RemoteTaskBackend, parse_events
+from rowport.tasks._remote import parse_events
 
 ROWS = 240  # rows of the served project: three batches, so three parts
 READY_LIMIT = 120.0  # seconds to wait for the server, a batch, a line: generous (loaded box)
 HOLD_LIMIT = 600.0  # seconds a Gate holds a batch at most
-
-# binds the port before uvicorn starts, so the line it prints names a port that accepts
-SERVER = """
-import socket, sys
-from pathlib import Path
-import uvicorn
-from rowport.server import ServerSettings, create_app
-sock = socket.socket()
-sock.bind(("127.0.0.1", 0))
-sock.listen(128)
-app = create_app(ServerSettings(home=Path(sys.argv[1])))
-config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-print("listening", sock.getsockname()[1], flush=True)
-uvicorn.Server(config).run(sockets=[sock])
-"""
-
-
-@attrs.frozen
-class Served:
-    """A running server on ``home``: its URL, an API key's token and its process."""
-
-    url: str
-    token: str
-    process: subprocess.Popen[bytes]
-
-    def api(self) -> HttpApi:
-        return HttpApi(self.url, self.token)
-
-    def task(self, task_id: str) -> ExportTask:
-        """The remote handle on ``task_id``."""
-        return ExportTask(RemoteTaskBackend(self.api()), task_id)
-
-
-def new_key(home: Path, organization: str = "") -> str:
-    """The token of a new key of ``organization`` in ``home``."""
-    db = Database(home / "catalog.db")
-    try:
-        _, token = KeyStore(db).create_key("tests", organization=organization)
-    finally:
-        db.close()
-    return token
-
-
-def child_env() -> dict[str, str]:
-    root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(root / "core"), str(root / "plugins")])
-    return env
-
-
-@contextmanager
-def serving(home: Path) -> Iterator[Served]:
-    """Run a server on ``home`` until the block ends (then stop it by its pid)."""
-    token = new_key(home)
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(home)],
-        stdout=subprocess.PIPE,
-        env=child_env(),
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline().decode().split()
-        assert line[:1] == ["listening"], f"the server did not start: {line!r}"
-        yield Served(f"http://127.0.0.1:{line[1]}", token, process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=READY_LIMIT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Gate:
@@ -122,3 +44,55 @@ def events(response: requests.Response) -> Iterator[tuple[str, str, bytes]]:
     for event in parse_events(response.iter_content(1 << 16)):
         if event.name:
             yield event.name, event.id, event.data
+
+
+class CuttingProxy:
+    """A loopback TCP proxy in front of the server that cuts connections: connection ``n``
+    (from 0) is closed after ``budget(n)`` bytes towards the client (None: never cut)."""
+
+    def __init__(self, upstream: str, budget: Callable[[int], int | None]) -> None:
+        host, port = upstream.removeprefix("http://").split(":")
+        self.upstream = (host, int(port))
+        self.budget = budget
+        self.connections = 0
+        self.cuts = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                downstream, _ = self._listener.accept()
+            except OSError:
+                return
+            budget = self.budget(self.connections)
+            self.connections += 1
+            threading.Thread(target=self._pump, args=(downstream, budget), daemon=True).start()
+
+    def _pump(self, downstream: socket.socket, budget: int | None) -> None:
+        with downstream, socket.create_connection(self.upstream) as upstream:
+            threading.Thread(target=_copy, args=(downstream, upstream), daemon=True).start()
+            sent = 0
+            while budget is None or sent < budget:
+                data = upstream.recv(1 << 16)
+                if not data:
+                    return
+                if budget is not None:
+                    data = data[: budget - sent]
+                downstream.sendall(data)
+                sent += len(data)
+            self.cuts += 1
+            downstream.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+def _copy(source: socket.socket, target: socket.socket) -> None:
+    try:
+        while data := source.recv(1 << 16):
+            target.sendall(data)
+    except OSError:
+        pass

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from server_support import ROWS
+from server_support import READY_LIMIT, ROWS, Gate
 
 import rowport
 from rowport import ExportTask, FileConverter, JsonConverter, StreamType
@@ -123,3 +124,57 @@ def test_follow_and_resume_give_every_line_once(client, built, handle: Handle):
     assert first + [o.current_line for o in rest] == list(range(ROWS))
     embedded = list(client.get_task(task.uid).stream(follow=True, start_line=10))
     assert rest == embedded
+
+
+def test_following_from_a_line_not_yet_committed(client, built, handle: Handle):
+    gate = Gate()
+    client._tasks.steps = [gate]
+    task = client.get_project(built["project"]).export()
+    gate.wait_entered()  # the first batch is held: no line is committed yet
+    seen: list[Any] = []
+    follower = threading.Thread(
+        target=lambda: seen.extend(handle(task).stream(follow=True, start_line=150))
+    )
+    follower.start()
+    gate.let_through(ROWS // 100 + 1)
+    follower.join(timeout=READY_LIMIT)
+    task.wait_till_done()
+    expected = on_disk(client, task).iter_lines(150)
+    assert [(o.current_offset, o.current_line, o.json_str.encode()) for o in seen] == [
+        (line.offset, line.line, line.data) for line in expected
+    ]
+
+
+@pytest.mark.parametrize("read", ["has_result", "get_stream", "get_buffered_stream"])
+def test_reading_a_running_task_is_not_ready_yet(client, built, handle: Handle, read):
+    gate = Gate()
+    client._tasks.steps = [gate]
+    task = client.get_project(built["project"]).export()
+    gate.wait_entered()
+    try:
+        seen = handle(task)
+        assert seen.status == "IN_PROGRESS"
+        with pytest.raises(rowport.ExportTask.ExportTaskException, match="Task is not ready yet"):
+            getattr(seen, read)()
+    finally:
+        gate.let_through(ROWS // 100 + 1)
+    task.wait_till_done()
+
+
+def test_a_canceled_task_keeps_its_rows_readable(client, built, handle: Handle):
+    gate = Gate()
+    client._tasks.steps = [gate]
+    task = client.get_project(built["project"]).export()
+    gate.wait_entered()
+    seen = handle(task)
+    gate.let_through()  # the first batch is written
+    gate.wait_entered()  # the second waits
+    assert seen.cancel() is True
+    gate.let_through(ROWS // 100 + 1)
+    seen.wait_till_done(timeout_seconds=READY_LIMIT)
+    status, done, planned, _ = seen.progress()
+    assert (status, planned) == ("CANCELED", ROWS) and 0 < done < ROWS
+    lines = seen.get_total_lines(StreamType.RESULT)
+    assert lines is not None and 0 < lines < ROWS
+    assert len(list(seen.get_buffered_stream())) == lines
+    assert seen.cancel() is False

@@ -8,11 +8,12 @@ from typing import Any
 import orjson
 import pytest
 import requests
-from server_support import ROWS, Gate, Served, events, new_key
+from server_support import ROWS, Gate, events
 
 import rowport
 from rowport import ExportTask
 from rowport.streams import StreamReader
+from rowport.testing import RowportServer
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +31,13 @@ def reader(built: dict[str, Any], task_id: str) -> StreamReader:
 
 
 @pytest.fixture
-def http(server: Served) -> requests.Session:
+def http(token: str) -> requests.Session:
     session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {server.token}"
+    session.headers["Authorization"] = f"Bearer {token}"
     return session
 
 
-def url(server: Served, task_id: str, rest: str = "", stream: str = "result") -> str:
+def url(server: RowportServer, task_id: str, rest: str = "", stream: str = "result") -> str:
     return f"{server.url}/api/v1/tasks/{task_id}/streams/{stream}{rest}"
 
 
@@ -153,8 +154,8 @@ def test_no_id_or_name_reaches_outside_the_task(server, http, task_id, task, str
     assert error(response)["code"] in ("not_found", "invalid_input")
 
 
-def test_another_organizations_key_sees_no_such_task(built, server, task_id):
-    token = new_key(built["home"], "other-org")
+def test_another_organizations_key_sees_no_such_task(server, task_id):
+    token = server.create_key("other", organization="other-org")
     response = requests.get(
         url(server, task_id, "/content"), headers={"Authorization": f"Bearer {token}"}
     )

@@ -41,7 +41,6 @@ from starlette.types import Message, Receive, Scope, Send
 from rowport.catalog import TaskRecord
 from rowport.server._errors import error_response
 from rowport.streams import StreamReader
-from rowport.streams._index import find_line, line_offset
 from rowport.streams._manifest import StreamManifest, part_file_name
 from rowport.streams._reader import check_line, check_offset
 from rowport.tasks import ExportTask, StreamType, TaskManager
@@ -292,7 +291,7 @@ class _Handlers:
             target = await self._open(request)
             manifest = target.reader.manifest
             start, end, partial = _content_span(request, target.reader)
-            line = await anyio.to_thread.run_sync(_line_at, target.reader, start)
+            line = await anyio.to_thread.run_sync(target.reader.line_at_offset, start)
         except StreamError as exc:
             return exc.response()
         headers = {
@@ -430,7 +429,7 @@ def _content_span(request: Request, reader: StreamReader) -> tuple[int, int, boo
         if line is not None:
             if not (line == 0 and reader.total_lines == 0):
                 check_line(line, reader.total_lines)
-            return _offset_of(reader, line), total - 1, False
+            return reader.offset_of_line(line), total - 1, False
         start = offset or 0
         if not (start == 0 and total == 0):
             check_offset(start, total)
@@ -467,26 +466,6 @@ def _parse_range(header: str, total: int) -> tuple[int, int]:
     if end < start:
         raise StreamError(400, "invalid_input", f"Range {header!r} ends before it starts")
     return start, end
-
-
-def _offset_of(reader: StreamReader, line: int) -> int:
-    """The byte offset where ``line`` starts (the stream's size for the line after the last)."""
-    parts = reader.manifest.parts
-    for part in parts:
-        if part.lines.start <= line <= part.lines.end:
-            return part.offsets.start + line_offset(
-                reader.directory / part.index_file, line - part.lines.start
-            )
-    return reader.total_size
-
-
-def _line_at(reader: StreamReader, offset: int) -> int:
-    """The number of the line holding byte ``offset`` (the line count past the end)."""
-    for part in reader.manifest.parts:
-        if part.offsets.start <= offset <= part.offsets.end:
-            line, _ = find_line(reader.directory / part.index_file, offset - part.offsets.start)
-            return part.lines.start + line
-    return reader.total_lines
 
 
 def _etag(manifest: StreamManifest) -> str:
@@ -526,16 +505,18 @@ def _row_events(reader: StreamReader, start: int) -> tuple[bytes, int]:
 
 
 async def _follow(target: _Target, start: int) -> AsyncIterator[bytes]:
-    """The event stream: ``open``, then rows as they are committed and ``status`` whenever the
-    task's status changes, then ``end`` once the stream is complete (or the task has ended)
-    and every line was sent."""
+    """The event stream: ``open`` (once line ``start`` is committed, so its offset is known),
+    then rows as they are committed and ``status`` whenever the task's status changes, then
+    ``end`` once the stream is complete (or the task has ended) and every line was sent."""
     reader, run = target.reader, anyio.to_thread.run_sync
     record = await run(target.task.record)
-    offset = await run(_offset_of, reader, start)
-    yield _event("open", {"line": start, "offset": offset, **_status(record)})
     status = record.status
-    next_line, idle = start, 0.0
+    next_line, idle, opened = start, 0.0, False
     while True:
+        if not opened and start <= reader.total_lines:
+            offset = await run(reader.offset_of_line, start)
+            yield _event("open", {"line": start, "offset": offset, **_status(record)})
+            opened = True
         if next_line < reader.total_lines:
             chunk, next_line = await run(_row_events, reader, next_line)
             yield chunk

@@ -113,6 +113,28 @@ class StreamReader:
             self._check_offset(offset)
         return self._iter_from_offset(self._manifest.parts, offset)
 
+    def offset_of_line(self, line: int) -> int:
+        """The byte offset where ``line`` starts; ``total_size`` for the line after the last
+        (where a reader following the stream goes on). One binary search, one index read."""
+        if line == self.total_lines:
+            return self.total_size
+        self._check_line(line)
+        position = bisect.bisect_right(self._line_starts, line) - 1
+        part = self._manifest.parts[position]
+        relative = line_offset(self.directory / part.index_file, line - part.lines.start)
+        return part.offsets.start + relative
+
+    def line_at_offset(self, offset: int) -> int:
+        """The number of the line holding byte ``offset``; ``total_lines`` for the offset
+        after the last byte. One binary search over the parts, one over the part's index."""
+        if offset == self.total_size:
+            return self.total_lines
+        self._check_offset(offset)
+        position = bisect.bisect_right(self._offset_starts, offset) - 1
+        part = self._manifest.parts[position]
+        line, _ = find_line(self.directory / part.index_file, offset - part.offsets.start)
+        return part.lines.start + line
+
     def read_range(self, start: int, end_inclusive: int) -> bytes:
         """The stream's bytes ``start`` to ``end_inclusive`` (as an HTTP range), across parts."""
         return b"".join(self.iter_range(start, end_inclusive))

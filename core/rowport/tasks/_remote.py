@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 
 import orjson
 import requests
+import requests.adapters
+import urllib3
 
 from rowport.api import raise_wire_error
 from rowport.api._records import task_from_json
@@ -31,6 +33,7 @@ __all__ = ["RETRIES", "HttpApi", "RemoteStream", "RemoteTaskBackend", "raise_for
 
 CHUNK_SIZE = 1 << 20  # bytes asked of each read of a download
 RETRIES = 5  # attempts in a row that bring no byte before a download gives up
+POOL_SIZE = 32  # connections kept per host (readers in many threads share one client)
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0  # the server sends a keep-alive at least every second while following
 _new_line = tuple.__new__
@@ -43,6 +46,10 @@ class HttpApi:
         self.base_url = url.rstrip("/")
         self.session = session or requests.Session()
         self.session.headers["Authorization"] = f"Bearer {api_key}"
+        # one kept-alive connection per reader thread, up to POOL_SIZE at once
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=POOL_SIZE)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     def url(self, path: str) -> str:
         """The absolute URL of ``/api/v1`` + ``path``."""
@@ -171,14 +178,14 @@ class RemoteStream:
             try:
                 if response is None:
                     response = self._resume(position, end, etag)
-                for chunk in response.iter_content(CHUNK_SIZE):
+                for chunk in _received(response):
                     position += len(chunk)
                     failures = 0
                     yield chunk
                 if position > end:
                     return
                 reason = f"the answer ended at byte {position}"
-            except requests.RequestException as exc:
+            except BROKEN as exc:
                 reason = f"{type(exc).__name__}: {exc}"
             finally:
                 if response is not None:
@@ -262,6 +269,17 @@ class RemoteStream:
                     f" {RETRIES} retries without progress: {reason}"
                 )
             time.sleep(min(0.05 * 2**failures, 2.0))
+
+
+BROKEN = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+
+
+def _received(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives, up to :data:`CHUNK_SIZE` bytes at a time: a read returns what
+    came (``read1``), so a transfer cut short keeps every byte received before the cut."""
+    raw = response.raw
+    while chunk := raw.read1(CHUNK_SIZE):
+        yield chunk
 
 
 class Event(NamedTuple):
