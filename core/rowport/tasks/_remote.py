@@ -240,9 +240,10 @@ class RemoteStream:
             except requests.RequestException as exc:
                 response, reason = None, f"{type(exc).__name__}: {exc}"
             if response is not None:
+                idle = False
                 try:
                     offset = 0
-                    for event in parse_events(response.iter_content(1 << 16)):
+                    for event in parse_events(_received(response)):
                         if event.name == "row":
                             yield _new_line(StreamLine, (offset, int(event.id), event.data))
                             offset += len(event.data) + 1
@@ -253,15 +254,18 @@ class RemoteStream:
                         elif event.name == "end":
                             return
                         if timeout is not None and time.monotonic() - last_progress >= timeout:
-                            raise TimeoutError(
-                                f"no new line in {self.api.url(self.path)} for {timeout} s"
-                                f" ({next_line} lines read)"
-                            )
+                            idle = True
+                            break
                     reason = "the event stream ended before its end event"
-                except requests.RequestException as exc:
+                except BROKEN as exc:
                     reason = f"{type(exc).__name__}: {exc}"
                 finally:
                     response.close()
+                if idle:  # raised out here: a TimeoutError is an OSError, as broken reads are
+                    raise TimeoutError(
+                        f"no new line in {self.api.url(self.path)} for {timeout} s"
+                        f" ({next_line} lines read)"
+                    )
             failures += 1
             if failures > RETRIES:
                 raise RowportError(
