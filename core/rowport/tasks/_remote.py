@@ -3,8 +3,8 @@
 Records and cancel go to the task routes; streams are read from the stream routes
 (``rowport.server._streams``): totals from the header, lines from ``/content`` (from a line, or a
 ``Range`` from an offset), in chunks of 1 MiB with constant memory. A download that breaks
-resumes with ``Range: bytes=<next byte>-<end>`` and ``If-Range`` (the stream's ETag), so no byte
-is read twice or skipped; after :data:`RETRIES` attempts in a row without a byte it gives up with
+resumes with ``Range: bytes=<next byte>-<end>`` (committed bytes never change: a stream only
+grows), so no byte is read twice or skipped; after :data:`RETRIES` attempts in a row without a byte it gives up with
 :class:`~rowport.errors.RowportError` naming how far it got. Following reads the server-sent
 events of ``/events`` and reconnects with ``Last-Event-ID`` the same way.
 """
@@ -164,12 +164,10 @@ class RemoteStream:
         start = int(response.headers["X-Rowport-Offset"])
         line = int(response.headers["X-Rowport-Line"])
         end = start + int(response.headers["Content-Length"]) - 1
-        chunks = self._resumable(response, start, end, response.headers.get("ETag", ""))
+        chunks = self._resumable(response, start, end)
         return split_lines(chunks, start, line, source=self.api.url(f"{self.path}/content"))
 
-    def _resumable(
-        self, first: requests.Response, start: int, end: int, etag: str
-    ) -> Iterator[bytes]:
+    def _resumable(self, first: requests.Response, start: int, end: int) -> Iterator[bytes]:
         """Bytes ``start`` to ``end`` (inclusive); a broken transfer is asked again from the
         next byte, :data:`RETRIES` times in a row at most without progress."""
         position, failures = start, 0
@@ -177,7 +175,7 @@ class RemoteStream:
         while True:
             try:
                 if response is None:
-                    response = self._resume(position, end, etag)
+                    response = self._resume(position, end)
                 for chunk in _received(response):
                     position += len(chunk)
                     failures = 0
@@ -199,14 +197,14 @@ class RemoteStream:
                 )
             time.sleep(min(0.05 * 2**failures, 2.0))
 
-    def _resume(self, position: int, end: int, etag: str) -> requests.Response:
-        headers = {"Range": f"bytes={position}-{end}", "If-Range": etag}
+    def _resume(self, position: int, end: int) -> requests.Response:
+        headers = {"Range": f"bytes={position}-{end}"}
         response = self.api.get(f"{self.path}/content", headers=headers, stream=True)
         if response.status_code != 206:
             response.close()
             raise RowportError(
-                f"cannot resume {self.api.url(self.path)} at byte {position}: the stream changed"
-                f" since the download began (the server answered {response.status_code})"
+                f"cannot resume {self.api.url(self.path)} at byte {position}: the server"
+                f" answered {response.status_code} to a Range, not 206"
             )
         return response
 
