@@ -2,11 +2,11 @@
 
 Records and cancel go to the task routes; streams are read from the stream routes
 (``rowport.server._streams``): totals from the header, lines from ``/content`` (from a line, or a
-``Range`` from an offset), in chunks of 1 MiB with constant memory. A download that breaks
+``Range`` from an offset), up to 1 MiB a read with constant memory. A download that breaks
 resumes with ``Range: bytes=<next byte>-<end>`` (committed bytes never change: a stream only
-grows), so no byte is read twice or skipped; after :data:`RETRIES` attempts in a row without a byte it gives up with
-:class:`~rowport.errors.RowportError` naming how far it got. Following reads the server-sent
-events of ``/events`` and reconnects with ``Last-Event-ID`` the same way.
+grows), so no byte is read twice or skipped; after :data:`RETRIES` attempts in a row without a
+byte it gives up with :class:`~rowport.errors.RowportError` naming how far it got. Following
+reads the server-sent events of ``/events`` and reconnects with ``Last-Event-ID`` the same way.
 """
 
 from __future__ import annotations
