@@ -172,7 +172,10 @@ class Client:
         if self._remote is not None:
             self._remote.session.close()
             return
-        self._tasks.shutdown(wait=True, cancel_running=cancel_running)
+        if cancel_running:
+            self._tasks.shutdown(wait=True, cancel_running=True)
+        else:
+            self._tasks.shutdown(wait=True)
         self._catalog.close()
 
     def __enter__(self) -> Client:
