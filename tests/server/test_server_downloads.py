@@ -59,6 +59,27 @@ def test_a_download_that_makes_no_progress_gives_up_naming_where(server, token, 
         proxy.close()
 
 
+def test_a_cut_event_stream_reconnects_after_the_last_line_seen(server, token, task_id, on_disk):
+    proxy = CuttingProxy(server.url, lambda n: 40_000)
+    try:
+        lines = list(through(proxy, token, task_id).stream(follow=True))
+    finally:
+        proxy.close()
+    assert proxy.cuts >= 3
+    assert [o.current_line for o in lines] == list(range(ROWS))
+    assert b"".join(o.json_str.encode() + b"\n" for o in lines) == on_disk
+    offsets = [o.current_offset for o in lines]
+    assert offsets == [0] + [end + 1 for end in _line_ends(on_disk)[:-1]]
+
+
+def _line_ends(data: bytes) -> list[int]:
+    ends, start = [], 0
+    while (end := data.find(b"\n", start)) != -1:
+        ends.append(end)
+        start = end + 1
+    return ends
+
+
 READER = """
 import sys
 import rowport

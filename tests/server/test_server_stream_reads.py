@@ -178,3 +178,16 @@ def test_a_canceled_task_keeps_its_rows_readable(client, built, handle: Handle):
     assert lines is not None and 0 < lines < ROWS
     assert len(list(seen.get_buffered_stream())) == lines
     assert seen.cancel() is False
+
+
+def test_following_times_out_when_no_line_comes(client, built, handle: Handle):
+    gate = Gate()
+    client._tasks.steps = [gate]
+    task = client.get_project(built["project"]).export()
+    gate.wait_entered()  # held until the test ends: no line will come
+    try:
+        with pytest.raises(TimeoutError, match="no new line"):
+            list(handle(task).stream(follow=True, timeout=0.5))
+    finally:
+        gate.let_through(ROWS // 100 + 1)
+    task.wait_till_done()

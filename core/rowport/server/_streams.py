@@ -270,18 +270,7 @@ class _Handlers:
         try:
             target = await self._open(request)
             index = _whole(request.path_params["index"], "part index")
-            parts = target.reader.manifest.parts
-            if not 0 <= index < len(parts):
-                raise _not_found(
-                    "part",
-                    index,
-                    f"the {target.stream.value} stream has no part {index}"
-                    + (f" (its parts are 0-{len(parts) - 1})" if parts else " (it has none)"),
-                )
-            part = parts[index]
-            if part.file != part_file_name(index):
-                raise _not_found("part", index, f"part {index} of the manifest is misnamed")
-            path = contained(target.task.folder, target.reader.directory / part.file)
+            path = await anyio.to_thread.run_sync(_part_path, target, index)
         except StreamError as exc:
             return exc.response()
         return PartResponse(path, media_type="application/x-ndjson")
@@ -290,8 +279,9 @@ class _Handlers:
         try:
             target = await self._open(request)
             manifest = target.reader.manifest
-            start, end, partial = _content_span(request, target.reader)
-            line = await anyio.to_thread.run_sync(target.reader.line_at_offset, start)
+            start, end, ranged, line = await anyio.to_thread.run_sync(
+                _content_span, request, target.reader
+            )
         except StreamError as exc:
             return exc.response()
         headers = {
@@ -303,9 +293,9 @@ class _Handlers:
             "X-Rowport-Total-Size": str(manifest.total_size),
             "X-Rowport-Total-Lines": str(manifest.total_lines),
         }
-        if partial:
+        if ranged:
             headers["Content-Range"] = f"bytes {start}-{end}/{manifest.total_size}"
-        status = 206 if partial else 200
+        status = 206 if ranged else 200
         if request.method == "HEAD" or end < start:
             return Response(b"", status, headers=headers, media_type="application/x-ndjson")
         chunks = target.reader.iter_range(start, end, chunk_size=CHUNK_SIZE)
@@ -329,6 +319,22 @@ class _Handlers:
         return StreamingResponse(
             _follow(target, start), headers=headers, media_type="text/event-stream"
         )
+
+
+def _part_path(target: _Target, index: int) -> Path:
+    """The file of committed part ``index``, checked to lie inside the task's folder."""
+    parts = target.reader.manifest.parts
+    if not 0 <= index < len(parts):
+        raise _not_found(
+            "part",
+            index,
+            f"the {target.stream.value} stream has no part {index}"
+            + (f" (its parts are 0-{len(parts) - 1})" if parts else " (it has none)"),
+        )
+    part = parts[index]
+    if part.file != part_file_name(index):
+        raise _not_found("part", index, f"part {index} of the manifest is misnamed")
+    return contained(target.task.folder, target.reader.directory / part.file)
 
 
 class PartResponse(FileResponse):
@@ -406,8 +412,14 @@ def _query_int(request: Request, name: str) -> int | None:
     return None if value is None else _whole(value, name)
 
 
-def _content_span(request: Request, reader: StreamReader) -> tuple[int, int, bool]:
-    """``(start, end_inclusive, partial)`` of the bytes ``/content`` answers with."""
+def _content_span(request: Request, reader: StreamReader) -> tuple[int, int, bool, int]:
+    """``(start, end_inclusive, ranged, line)`` of the bytes ``/content`` answers with: the
+    span, whether it answers a ``Range``, and the number of the line holding its first byte."""
+    start, end, ranged = _span(request, reader)
+    return start, end, ranged, reader.line_at_offset(min(start, reader.total_size))
+
+
+def _span(request: Request, reader: StreamReader) -> tuple[int, int, bool]:
     total = reader.total_size
     offset, line = _query_int(request, "offset"), _query_int(request, "line")
     http_range = request.headers.get("range")

@@ -2,11 +2,11 @@
 
 Records and cancel go to the task routes; streams are read from the stream routes
 (``rowport.server._streams``): totals from the header, lines from ``/content`` (from a line, or a
-``Range`` from an offset), in chunks of 1 MiB with constant memory. A download that breaks
-resumes with ``Range: bytes=<next byte>-<end>`` and ``If-Range`` (the stream's ETag), so no byte
-is read twice or skipped; after :data:`RETRIES` attempts in a row without a byte it gives up with
-:class:`~rowport.errors.RowportError` naming how far it got. Following reads the server-sent
-events of ``/events`` and reconnects with ``Last-Event-ID`` the same way.
+``Range`` from an offset), up to 1 MiB a read with constant memory. A download that breaks
+resumes with ``Range: bytes=<next byte>-<end>`` (committed bytes never change: a stream only
+grows), so no byte is read twice or skipped; after :data:`RETRIES` attempts in a row without a
+byte it gives up with :class:`~rowport.errors.RowportError` naming how far it got. Following
+reads the server-sent events of ``/events`` and reconnects with ``Last-Event-ID`` the same way.
 """
 
 from __future__ import annotations
@@ -164,12 +164,10 @@ class RemoteStream:
         start = int(response.headers["X-Rowport-Offset"])
         line = int(response.headers["X-Rowport-Line"])
         end = start + int(response.headers["Content-Length"]) - 1
-        chunks = self._resumable(response, start, end, response.headers.get("ETag", ""))
+        chunks = self._resumable(response, start, end)
         return split_lines(chunks, start, line, source=self.api.url(f"{self.path}/content"))
 
-    def _resumable(
-        self, first: requests.Response, start: int, end: int, etag: str
-    ) -> Iterator[bytes]:
+    def _resumable(self, first: requests.Response, start: int, end: int) -> Iterator[bytes]:
         """Bytes ``start`` to ``end`` (inclusive); a broken transfer is asked again from the
         next byte, :data:`RETRIES` times in a row at most without progress."""
         position, failures = start, 0
@@ -177,7 +175,7 @@ class RemoteStream:
         while True:
             try:
                 if response is None:
-                    response = self._resume(position, end, etag)
+                    response = self._resume(position, end)
                 for chunk in _received(response):
                     position += len(chunk)
                     failures = 0
@@ -199,14 +197,14 @@ class RemoteStream:
                 )
             time.sleep(min(0.05 * 2**failures, 2.0))
 
-    def _resume(self, position: int, end: int, etag: str) -> requests.Response:
-        headers = {"Range": f"bytes={position}-{end}", "If-Range": etag}
+    def _resume(self, position: int, end: int) -> requests.Response:
+        headers = {"Range": f"bytes={position}-{end}"}
         response = self.api.get(f"{self.path}/content", headers=headers, stream=True)
         if response.status_code != 206:
             response.close()
             raise RowportError(
-                f"cannot resume {self.api.url(self.path)} at byte {position}: the stream changed"
-                f" since the download began (the server answered {response.status_code})"
+                f"cannot resume {self.api.url(self.path)} at byte {position}: the server"
+                f" answered {response.status_code} to a Range, not 206"
             )
         return response
 
@@ -240,9 +238,10 @@ class RemoteStream:
             except requests.RequestException as exc:
                 response, reason = None, f"{type(exc).__name__}: {exc}"
             if response is not None:
+                idle = False
                 try:
                     offset = 0
-                    for event in parse_events(response.iter_content(1 << 16)):
+                    for event in parse_events(_received(response)):
                         if event.name == "row":
                             yield _new_line(StreamLine, (offset, int(event.id), event.data))
                             offset += len(event.data) + 1
@@ -253,15 +252,18 @@ class RemoteStream:
                         elif event.name == "end":
                             return
                         if timeout is not None and time.monotonic() - last_progress >= timeout:
-                            raise TimeoutError(
-                                f"no new line in {self.api.url(self.path)} for {timeout} s"
-                                f" ({next_line} lines read)"
-                            )
+                            idle = True
+                            break
                     reason = "the event stream ended before its end event"
-                except requests.RequestException as exc:
+                except BROKEN as exc:
                     reason = f"{type(exc).__name__}: {exc}"
                 finally:
                     response.close()
+                if idle:  # raised out here: a TimeoutError is an OSError, as broken reads are
+                    raise TimeoutError(
+                        f"no new line in {self.api.url(self.path)} for {timeout} s"
+                        f" ({next_line} lines read)"
+                    )
             failures += 1
             if failures > RETRIES:
                 raise RowportError(
