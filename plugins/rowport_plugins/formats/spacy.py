@@ -38,7 +38,7 @@ class DocBinWriter:
                 and (i + 1 == len(tagged.tokens) or tagged.tokens[i + 1][0] > end)
                 for i, (_, end) in enumerate(tagged.tokens)
             ]
-            starts = [False] * len(words)
+            starts: list[bool | int | None] = [False] * len(words)
             for sentence in tagged.sentences:
                 starts[sentence[0]] = True
             doc = Doc(self.vocab, words=words, spaces=spaces, sent_starts=starts)
