@@ -12,12 +12,13 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import orjson
 
 from rowport._home import DEFAULT_HOME, default_home
+from rowport.api._backend import Backend, CatalogBackend, is_server_url
 from rowport.catalog import Catalog, IngestReport, ProgressCallback
 from rowport.entities import (
     CatalogView,
@@ -34,17 +35,12 @@ from rowport.entities import (
 from rowport.errors import InvalidExportRequest, InvalidInput, NotFound, RowportError
 from rowport.media_types import MediaType
 from rowport.plugins import PluginHost
-from rowport.remote import (
-    ApiSession,
-    Backend,
-    CatalogBackend,
-    RemoteBackend,
-    RemoteTaskManager,
-    is_url,
-)
 from rowport.request import ExportKind, ExportOptions, ScopeBy, build_request
 from rowport.request._dates import resolve_zone
 from rowport.tasks import ExportTask, TaskManager
+
+if TYPE_CHECKING:
+    from rowport.remote import RemoteBackend, RemoteTaskManager
 
 __all__ = ["DEFAULT_HOME", "Client"]
 
@@ -90,7 +86,7 @@ class Client:
         self._remote: RemoteTaskManager | None = None
         self.url: str | None = None
         target = home if home is not None else os.environ.get("ROWPORT_URL") or default_home()
-        if is_url(target):
+        if is_server_url(target):
             self._open_remote(str(target), api_key or os.environ.get("ROWPORT_API_KEY"))
             return
         self._api_key = api_key
@@ -118,10 +114,13 @@ class Client:
                 f"a client of the rowport server {url} needs an api_key (or $ROWPORT_API_KEY):"
                 " create one with `rowport keys create --name NAME` where the server runs"
             )
+        from rowport.remote import ApiSession, RemoteBackend, RemoteTaskManager
+
         self._api_key = api_key
         self.url = url.rstrip("/")
         session = ApiSession(self.url, api_key)
-        self.backend = self._remote_backend = RemoteBackend(session)
+        self._remote_backend: RemoteBackend = RemoteBackend(session)
+        self.backend = self._remote_backend
         self._remote = RemoteTaskManager(session)
 
     def __repr__(self) -> str:

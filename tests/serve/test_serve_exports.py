@@ -111,7 +111,7 @@ BAD: dict[str, tuple[Starter, type[Exception], str]] = {
     "date": (
         lambda s: s.project.export(filters={"last_activity_at": ["2024-02-01", "2024-01-01"]}),
         InvalidExportRequest,
-        "",
+        "last_activity_at",
     ),
     "error policy": (
         lambda s: s.project.export(on_row_error="explode"),
@@ -131,7 +131,7 @@ BAD: dict[str, tuple[Starter, type[Exception], str]] = {
     "scope": (
         lambda s: DataRow.export(s.client, data_rows=[]),
         InvalidExportRequest,
-        "",
+        "data row",
     ),
     "missing project": (
         lambda s: (

@@ -8,20 +8,12 @@ through. See ``docs/server.md``.
 
 from __future__ import annotations
 
-from rowport.remote._backend import Backend, CatalogBackend, RemoteBackend
+from rowport.remote._backend import RemoteBackend
 from rowport.remote._session import ApiSession
 from rowport.remote._tasks import RemoteTaskManager
 
 __all__ = [
     "ApiSession",
-    "Backend",
-    "CatalogBackend",
     "RemoteBackend",
     "RemoteTaskManager",
-    "is_url",
 ]
-
-
-def is_url(target: object) -> bool:
-    """Whether a client's target is a server URL (``http://`` or ``https://``), not a home."""
-    return isinstance(target, str) and target.startswith(("http://", "https://"))

@@ -1,49 +1,19 @@
-"""The backends a :class:`~rowport.Client` acts through: the catalog, or a server.
+"""The remote :class:`~rowport.api._backend.Backend`: catalog operations sent to a server.
 
-Entity handles and the client call ``client.backend.call(name, **arguments)`` with the name
-of an operation of :data:`rowport.api.OPERATIONS` (``catalog.rows.create_dataset``) and the
-store method's own parameter names. :class:`CatalogBackend` calls the store method on the
-embedded catalog; :class:`RemoteBackend` sends the operation to ``rowport serve``, which calls
-the same method on its catalog of the key's organization.
+:class:`RemoteBackend` sends each ``client.backend.call(name, **arguments)`` to
+``rowport serve`` (see :mod:`rowport.api._backend` for the embedded one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
-from rowport.api import operation
 from rowport.api._records import report_from_json
 from rowport.catalog import IngestReport
 from rowport.remote._session import ApiSession
 
-if TYPE_CHECKING:
-    from rowport.catalog import Catalog
-
-__all__ = ["Backend", "CatalogBackend", "RemoteBackend"]
-
-
-class Backend(Protocol):
-    """Where a client's catalog operations go."""
-
-    def call(self, name: str, /, **arguments: Any) -> Any:
-        """Run the catalog operation ``name``; its result (records as dicts and lists)."""
-        ...
-
-
-class CatalogBackend:
-    """Operations on the embedded catalog's stores."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-
-    def call(self, name: str, /, **arguments: Any) -> Any:
-        """Call the store method the operation names."""
-        store_call = operation(name).store_call
-        if store_call is None:
-            raise ValueError(f"{name} is not a catalog operation")
-        store, method = store_call
-        return getattr(getattr(self.catalog, store), method)(**arguments)
+__all__ = ["RemoteBackend"]
 
 
 class RemoteBackend:
