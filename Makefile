@@ -8,7 +8,7 @@ STAMP := $(VENV)/.rowport-installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,spacy]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/export.py
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/filters.py
+	$(BIN)/python benchmarks/formats.py
 	$(BIN)/python benchmarks/serve.py
 
 clean:

@@ -15,7 +15,12 @@ from pathlib import Path
 
 from rowport.errors import InvalidInput
 
-__all__ = ["DEFAULT_ORGANIZATION", "check_organization", "organization_home"]
+__all__ = [
+    "DEFAULT_ORGANIZATION",
+    "check_organization",
+    "ensure_organization",
+    "organization_home",
+]
 
 DEFAULT_ORGANIZATION = ""  # the home's own catalog
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
@@ -40,3 +45,14 @@ def organization_home(home: Path, organization: str) -> Path:
     """The home holding ``organization``'s catalog and tasks (``home`` for the default)."""
     check_organization(organization)
     return home if organization == DEFAULT_ORGANIZATION else home / "orgs" / organization
+
+
+def ensure_organization(home: Path, organization: str) -> Path:
+    """Create ``organization``'s catalog in ``home`` (named after it) unless it exists; its
+    home. The default organization is the home's own catalog, created by whoever opens it."""
+    where = organization_home(home, organization)
+    if organization != DEFAULT_ORGANIZATION and not (where / "catalog.db").exists():
+        from rowport.catalog import Catalog
+
+        Catalog(where / "catalog.db", organization_name=organization).close()
+    return where

@@ -461,6 +461,7 @@ class Client:
         on_row_error: str | None = None,
         max_error_ratio: float | None = None,
         plugin_options: Mapping[str, Any] | None = None,
+        formats: Sequence[Any] | None = None,
     ) -> ExportTask:
         """Validate an export request and start its task (every ``export()`` comes here).
 
@@ -472,11 +473,21 @@ class Client:
             ``fail``.
         :param max_error_ratio: fail the task once more than this share of rows had problems.
         :param plugin_options: options for plugins, as ``context.options``.
+        :param formats: training formats to write as the rows stream:
+            ``{"name": "coco", "output": "out/", "options": {...}, "strict": False}`` or
+            ``("coco", "out/")`` (see ``docs/formats.md``); the task completes once they are
+            written.
         :raises InvalidExportRequest: before any task exists, naming the bad key.
         """
         if self._closed:
             raise RowportError("this client is closed")
         if self._remote is not None:
+            if formats:
+                raise InvalidExportRequest(
+                    "formats write files where the export runs, so a remote export takes none:"
+                    " convert the RESULT stream locally (`rowport tasks convert` on a home, or"
+                    " download it and convert)"
+                )
             arguments = {
                 "scope_by": scope_by,
                 "params": params,
@@ -499,9 +510,31 @@ class Client:
             timezone=self.timezone,
         )
         options = self._export_options(sinks, on_row_error, max_error_ratio, plugin_options)
+        if formats:
+            options = attrs.evolve(
+                options, extra={**options.extra, "formats": self._check_formats(formats)}
+            )
         if options:
             request = attrs.evolve(request, options=options)
         return self._tasks.start(request, client=self, legacy=legacy)
+
+    def _check_formats(self, formats: Sequence[Any]) -> list[dict[str, Any]]:
+        """The export's formats, checked against this client's plugins (no files written).
+
+        :raises InvalidExportRequest: an unknown format, option or unusable output path.
+        """
+        from rowport.formats import build_conversion, parse_format_requests
+
+        try:
+            requests = parse_format_requests(formats)
+            for request in requests:
+                build_conversion(self.plugins, request)
+        except InvalidInput as exc:
+            raise InvalidExportRequest(str(exc)) from None
+        outputs = [r.output for r in requests]
+        if len(set(outputs)) != len(outputs):
+            raise InvalidExportRequest("formats: two formats name the same output path")
+        return [r.to_dict() for r in requests]
 
     def _export_options(
         self,

@@ -127,6 +127,19 @@ def rowport_register_sinks(register: Callable[..., None]) -> None:
     """
 
 
+@hookspec
+def rowport_register_formats(register: Callable[..., None]) -> None:
+    """Register training formats: ``register(spec)`` with a :class:`rowport.formats.FormatSpec`.
+
+    A format turns a task's RESULT rows into files people train on (COCO, YOLO, CoNLL...): it
+    declares its media types, annotation kinds, file layout and options, and its writer takes
+    rows in batches and reports what it could not carry (see ``docs/formats.md``).
+
+    :param register: call it once per format; a second registration of a name is refused
+        (a ``trylast`` implementation's yields to the first).
+    """
+
+
 # -- task lifecycle ------------------------------------------------------------------------------
 
 

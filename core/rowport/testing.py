@@ -539,15 +539,10 @@ class RowportServer:
         self, name: str = "test", *, organization: str = "", read_only: bool = False
     ) -> str:
         """A new key's token (``rowport keys create`` on the server's home)."""
+        from rowport._organizations import ensure_organization
         from rowport.catalog import Database, KeyStore
 
-        if organization:
-            from rowport._organizations import organization_home
-
-            Catalog(
-                organization_home(self.home, organization) / "catalog.db",
-                organization_name=organization,
-            ).close()
+        ensure_organization(self.home, organization)
         db = Database(self.home / "catalog.db")
         try:
             _, token = KeyStore(db).create_key(name, organization=organization, read_only=read_only)

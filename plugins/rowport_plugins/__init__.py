@@ -18,6 +18,24 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "rowport_plugins.document",
     "rowport_plugins.audio",
     "rowport_plugins.html",
+    *(
+        f"rowport_plugins.formats.{name}"
+        for name in (
+            "coco",
+            "yolo",
+            "voc",
+            "mot",
+            "conll",
+            "spacy",
+            "webvtt",
+            "srt",
+            "rttm",
+            "chat",
+            "preference",
+            "geojson",
+            "layout",
+        )
+    ),
 )
 
 __all__ = ["BUILTIN_PLUGINS"]

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from rowport._ids import new_id
+from rowport._organizations import check_organization
 from rowport._time import now_ts
 from rowport.catalog._base import require_str
 from rowport.catalog._db import Database
@@ -75,6 +76,7 @@ class KeyStore:
     ) -> tuple[ApiKey, str]:
         """A new key and its secret token (the only time the token is known)."""
         require_str(name, "name")
+        check_organization(organization)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         key_id = new_id()
         with self.db.transaction() as conn:

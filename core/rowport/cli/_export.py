@@ -13,6 +13,7 @@ import orjson
 
 from rowport.cli._context import CliState, pass_state
 from rowport.cli._files import OutputFile, same_file
+from rowport.cli._formats import format_requests, report_formats
 from rowport.cli._options import parse_filters, parse_params, parse_plugin_options
 from rowport.cli._waiting import deliver, summarize, wait_for
 from rowport.client import Client
@@ -44,6 +45,10 @@ class ExportOptions:
     on_row_error: str | None = None
     max_error_ratio: float | None = None
     plugin_options: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+    format_options: tuple[str, ...] = ()
+    strict_format: bool = False
+    overwrite: bool = False
 
 
 def export_options(func: F) -> F:
@@ -69,8 +74,9 @@ def export_options(func: F) -> F:
         click.option(
             "-o",
             "--output",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write the RESULT stream (NDJSON) here instead of to stdout.",
+            type=click.Path(path_type=Path),
+            help="Write the RESULT stream (NDJSON) here instead of to stdout; with --format,"
+            " the format's directory or .zip (with several, a directory holding one each).",
         ),
         click.option(
             "--errors-file",
@@ -117,6 +123,26 @@ def export_options(func: F) -> F:
             help="An option for plugins (context.options); a dotted key nests:"
             " media.fetch=missing. VALUE as for --sink-option. Repeatable.",
         ),
+        click.option(
+            "--format",
+            "formats",
+            multiple=True,
+            metavar="NAME",
+            help="Write a training format to -o as the rows stream (coco, yolo, conll...; see"
+            " `rowport plugins`); the rows are not printed. Repeatable.",
+        ),
+        click.option(
+            "--format-option",
+            "format_options",
+            multiple=True,
+            metavar="[FORMAT.]KEY=VALUE",
+            help="An option of the format (prefix with its name when there are several);"
+            " VALUE as for --sink-option. Repeatable.",
+        ),
+        click.option(
+            "--strict-format", is_flag=True, help="Fail a format (write nothing) on any loss."
+        ),
+        click.option("--overwrite", is_flag=True, help="Replace a format's output if it exists."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -136,6 +162,10 @@ def _bundle(values: dict[str, Any]) -> ExportOptions:
         on_row_error=values["on_row_error"],
         max_error_ratio=values["max_error_ratio"],
         plugin_options=tuple(values["plugin_options"]),
+        formats=tuple(values["formats"]),
+        format_options=tuple(values["format_options"]),
+        strict_format=values["strict_format"],
+        overwrite=values["overwrite"],
     )
 
 
@@ -184,6 +214,15 @@ def export_extras(options: ExportOptions) -> dict[str, Any]:
             extra["plugin_options"] = parse_plugin_options(options.plugin_options)
         except InvalidExportRequest as exc:
             raise click.UsageError(str(exc)) from None
+    formats = format_requests(
+        options.formats,
+        options.format_options,
+        options.output,
+        strict=options.strict_format,
+        overwrite=options.overwrite,
+    )
+    if formats:
+        extra["formats"] = formats
     return extra
 
 
@@ -226,8 +265,10 @@ def run_export(
     except InvalidExportRequest as exc:
         raise click.UsageError(str(exc), ctx) from None
     extra = export_extras(options)
-    # opened now, so a path that cannot be written fails before any task exists
-    output = OutputFile(options.output, "-o").open() if options.output else None
+    # opened now, so a path that cannot be written fails before any task exists; with
+    # --format, -o is the format's output and the rows are not printed
+    rows_output = None if options.formats else options.output
+    output = OutputFile(rows_output, "-o").open() if rows_output else None
     try:
         errors_file = (
             OutputFile(options.errors_file, "--errors-file").open() if options.errors_file else None
@@ -249,13 +290,16 @@ def run_export(
         status = wait_for(task, state, cancel_on_interrupt=True)
         elapsed = time.monotonic() - began
         # a stdout sink has printed the rows already: print them once
-        to_stdout = "stdout" not in options.sinks
+        to_stdout = "stdout" not in options.sinks and not options.formats
         deliver(task, status, output=output, errors_file=errors_file, result_to_stdout=to_stdout)
     finally:
         for target in (output, errors_file):
             if target is not None:
                 target.discard()  # nothing to do once committed
-    ctx.exit(summarize(task, status, elapsed=elapsed))
+    code = summarize(task, status, elapsed=elapsed)
+    if options.formats:
+        code = max(code, report_formats(task.format_reports))
+    ctx.exit(code)
 
 
 @click.group()

@@ -43,16 +43,9 @@ def keys() -> None:
 @pass_state
 def create(state: CliState, name: str, organization: str, read_only: bool, as_json: bool) -> None:
     """Create a key and print its token once (only its hash is kept)."""
-    from rowport._organizations import check_organization, organization_home
-    from rowport.catalog import Catalog
+    from rowport._organizations import ensure_organization
 
-    check_organization(organization)
-    if organization:
-        # create the organization's catalog now, named after it
-        Catalog(
-            organization_home(Path(state.home), organization) / "catalog.db",
-            organization_name=organization,
-        ).close()
+    ensure_organization(Path(state.home), organization)
     store = _store(state.home)
     try:
         key, token = store.create_key(name, organization=organization, read_only=read_only)

@@ -16,6 +16,9 @@ def plugins(as_json: bool) -> None:
     """List installed plugins: built-ins and packages using the ``rowport`` entry point."""
     host = PluginHost.load()
     infos = host.describe()
+    formats: dict[str, list[str]] = {}
+    for name, (plugin, _spec) in sorted(host.format_specs().items()):
+        formats.setdefault(plugin, []).append(name)
     if as_json:
         for info in infos:
             click.echo(
@@ -26,6 +29,7 @@ def plugins(as_json: bool) -> None:
                         "version": info.version,
                         "hooks": list(info.hooks),
                         "media_types": list(info.media_types) if info.media_types else None,
+                        "formats": formats.get(info.name, []),
                     }
                 ).decode()
             )
@@ -36,5 +40,7 @@ def plugins(as_json: bool) -> None:
             click.echo(f"{info.name}  ({source.strip()})  [{media}]")
             for hook in info.hooks:
                 click.echo(f"    {hook}")
+            if info.name in formats:
+                click.echo(f"    formats: {', '.join(formats[info.name])}")
     for error in host.load_errors:
         click.echo(f"warning: {error}", err=True)

@@ -68,6 +68,7 @@ def task_record(task: ExportTask, *, totals: bool) -> dict[str, Any]:
     if totals:
         record["metadata"] = task.metadata
         record["streams"] = _stream_totals(task, status)
+        record["formats"] = task.format_reports
     return record
 
 
@@ -134,6 +135,10 @@ def show_task(state: CliState, task_id: str, as_json: bool) -> None:
         lines.append(("error", record["errors_message"]))
     lines.extend(_request_lines(record["metadata"]))
     lines.extend(_stream_lines(task, record))
+    lines.extend(
+        (f"format {r['format']}", f"{r['status']}, {r['rows_written']:,} rows, {r['output']}")
+        for r in record["formats"]
+    )
     width = max(len(key) for key, _ in lines)
     for key, value in lines:
         click.echo(f"{key.ljust(width)}  {value}")
@@ -340,9 +345,11 @@ def _follow(
 
 
 def _attach_deliver() -> None:
+    from rowport.cli._formats import convert_command
     from rowport.sinks._cli import deliver_command
 
     tasks.add_command(deliver_command)
+    tasks.add_command(convert_command)
 
 
 _attach_deliver()

@@ -55,6 +55,7 @@ class PluginHost:
         self._media: dict[str, tuple[str, ...] | None] = self._declared_media_types()
         self._row_impls: dict[tuple[str, str], list[pluggy.HookImpl]] = {}
         self._sinks: dict[str, tuple[str, Callable[..., Any]]] | None = None
+        self._formats: dict[str, tuple[str, Any]] | None = None
 
     @classmethod
     def load(cls, **kwargs: Any) -> PluginHost:
@@ -261,6 +262,37 @@ class PluginHost:
             impl.function(register)
         self._sinks = sinks
         return sinks
+
+    # -- formats ----------------------------------------------------------------------------
+
+    def format_specs(self) -> dict[str, tuple[str, Any]]:
+        """``{format name: (plugin name, FormatSpec)}`` from every ``rowport_register_formats``."""
+        if self._formats is None:
+            from rowport.formats._spec import FormatSpec
+
+            formats: dict[str, tuple[str, Any]] = {}
+            for impl in reversed(self.pm.hook.rowport_register_formats.get_hookimpls()):
+                plugin = self.plugin_name(impl.plugin)
+
+                def register(
+                    spec: Any, _plugin: str = plugin, _default: bool = impl.trylast
+                ) -> None:
+                    if not isinstance(spec, FormatSpec):
+                        raise PluginLoadError(
+                            f"plugin {_plugin!r} registered {spec!r}; expected a FormatSpec"
+                        )
+                    if spec.name in formats:
+                        if _default:
+                            return
+                        raise PluginLoadError(
+                            f"plugin {_plugin!r} registered format {spec.name!r}, already"
+                            f" registered by {formats[spec.name][0]!r}"
+                        )
+                    formats[spec.name] = (_plugin, spec)
+
+                impl.function(register)
+            self._formats = formats
+        return self._formats
 
     # -- lifecycle and CLI ------------------------------------------------------------------
 

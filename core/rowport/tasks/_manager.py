@@ -122,8 +122,9 @@ class TaskManager(Generic[PlanT]):
             (before a task exists).
         """
         self.check_scope(request)
-        if request.options.sinks and self.host is None:
-            raise ValueError("sinks need plugins: this task manager has no plugin host")
+        if (request.options.sinks or request.options.get("formats")) and self.host is None:
+            what = "sinks" if request.options.sinks else "formats"
+            raise ValueError(f"{what} need plugins: this task manager has no plugin host")
         name = request.task_name or _default_name(request)
         record = self.tasks.create_task(
             name, {"request": _stored_request(request), "legacy": legacy}
@@ -202,16 +203,34 @@ class TaskManager(Generic[PlanT]):
         return steps
 
     def delivery_for(self, request: ExportRequest, result_dir: Path) -> Delivery | None:
-        """Sink delivery for the sinks the request names (None without sinks)."""
+        """Delivery for the sinks and formats the request names (None without either)."""
         specs = request.options.sinks
-        if not specs:
+        formats = request.options.get("formats")
+        if not specs and not formats:
             return None
-        from rowport.sinks import SinkDelivery
-
         if self.host is None:
-            raise ValueError("sinks need plugins: this task manager has no plugin host")
-        delivery: Delivery = SinkDelivery.from_specs(self.host, specs, result_dir=result_dir)
-        return delivery
+            what = "sinks" if specs else "formats"
+            raise ValueError(f"{what} need plugins: this task manager has no plugin host")
+        deliveries: list[Delivery] = []
+        if specs:
+            from rowport.sinks import SinkDelivery
+
+            deliveries.append(SinkDelivery.from_specs(self.host, specs, result_dir=result_dir))
+        if formats:
+            from rowport.formats import DeliveryChain, FormatDelivery
+
+            deliveries.append(
+                FormatDelivery.from_options(
+                    self.host,
+                    formats,
+                    result_dir=result_dir,
+                    task_dir=result_dir.parent,
+                    catalog=self.catalog,
+                )
+            )
+            if len(deliveries) > 1:
+                return DeliveryChain(deliveries)
+        return deliveries[0]
 
     def _run(self, runner: ExportRunner[PlanT]) -> TaskStatus:
         try:

@@ -6,12 +6,13 @@ import logging
 import time
 import warnings
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from rowport.catalog import READABLE_STATUSES, TaskRecord, TaskStatus
-from rowport.errors import ExportTaskException
+from rowport.errors import ExportTaskException, InvalidInput
 from rowport.tasks._backend import StreamSource, TaskBackend
 from rowport.tasks._converters import (
     BufferedJsonConverterOutput,
@@ -22,6 +23,9 @@ from rowport.tasks._converters import (
     _BufferedConverter,
 )
 from rowport.tasks._stream import Stream
+
+if TYPE_CHECKING:
+    from rowport.tasks._manager import TaskManager
 
 STALE_AFTER = 60.0  # seconds between checks for a dead runner while waiting on another process
 WAIT_TIMEOUT = 7200.0  # the reference's ExportTask.wait_till_done default: two hours
@@ -281,6 +285,52 @@ class ExportTask:
         yield from JsonConverter().convert(lines, total_size=0, total_lines=0)
         # the streams close a moment before the task's final status is written
         self.wait_till_done(timeout_seconds=timeout if timeout is not None else 60.0)
+
+    # -- training formats -------------------------------------------------------------------
+
+    def convert(
+        self,
+        format: str,
+        output: str | Path,
+        options: dict[str, Any] | None = None,
+        *,
+        strict: bool = False,
+        overwrite: bool = False,
+    ) -> Any:
+        """Convert this finished task's RESULT stream to a training format (no re-export).
+
+        :return: a :class:`rowport.formats.ConversionReport` (also kept in
+            :attr:`format_reports` and written as ``lossiness.json`` with the output).
+        :raises InvalidInput: the task is not COMPLETE or CANCELED, or the format, an option
+            or the output path is wrong.
+        :raises rowport.formats.FormatLossError: ``strict`` and something could not be carried.
+        """
+        from rowport.formats import convert_task
+
+        manager = self._local_manager()
+        if manager is None:
+            raise InvalidInput(
+                f"task {self._uid} runs on a server: converting writes files where the task's"
+                " files are, so download its RESULT stream and convert it where you are"
+            )
+        return convert_task(
+            manager, self._uid, format, output, options, strict=strict, overwrite=overwrite
+        )
+
+    @property
+    def format_reports(self) -> list[dict[str, Any]]:
+        """The reports of the conversions of this task so far (its summary of formats); a
+        task read from a server has none here (conversions run where the task's files are)."""
+        from rowport.formats import read_reports
+
+        manager = self._local_manager()
+        return [] if manager is None else read_reports(manager.task_dir(self._uid))
+
+    def _local_manager(self) -> TaskManager[Any] | None:
+        """The embedded task manager this handle reads through (None for a remote task)."""
+        from rowport.tasks._manager import TaskManager
+
+        return self._backend if isinstance(self._backend, TaskManager) else None
 
     # -- export_v2 (deprecated) -------------------------------------------------------------
 
