@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -47,19 +47,23 @@ def events(response: requests.Response) -> Iterator[tuple[str, str, bytes]]:
 
 
 class CuttingProxy:
-    """A loopback TCP proxy in front of the server that cuts connections: connection ``n``
-    (from 0) is closed after ``budget(n)`` bytes towards the client (None: never cut)."""
+    """A loopback TCP proxy in front of the server that cuts connections: each one is closed
+    after ``per_connection`` bytes towards the client, and once ``total`` bytes went through
+    in all, every connection is cut at once (None: no such limit)."""
 
-    def __init__(self, upstream: str, budget: Callable[[int], int | None]) -> None:
+    def __init__(
+        self, upstream: str, *, per_connection: int | None = None, total: int | None = None
+    ) -> None:
         host, port = upstream.removeprefix("http://").split(":")
         self.upstream = (host, int(port))
-        self.budget = budget
-        self.connections = 0
+        self.per_connection = per_connection
+        self.total = total
+        self.sent = 0
         self.cuts = 0
+        self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
         while True:
@@ -67,23 +71,34 @@ class CuttingProxy:
                 downstream, _ = self._listener.accept()
             except OSError:
                 return
-            budget = self.budget(self.connections)
-            self.connections += 1
-            threading.Thread(target=self._pump, args=(downstream, budget), daemon=True).start()
+            threading.Thread(target=self._pump, args=(downstream,), daemon=True).start()
 
-    def _pump(self, downstream: socket.socket, budget: int | None) -> None:
+    def _allowance(self, sent_here: int) -> int:
+        limits = [1 << 16]
+        if self.per_connection is not None:
+            limits.append(self.per_connection - sent_here)
+        if self.total is not None:
+            limits.append(self.total - self.sent)
+        return max(0, min(limits))
+
+    def _pump(self, downstream: socket.socket) -> None:
         with downstream, socket.create_connection(self.upstream) as upstream:
             threading.Thread(target=_copy, args=(downstream, upstream), daemon=True).start()
-            sent = 0
-            while budget is None or sent < budget:
-                data = upstream.recv(1 << 16)
+            sent_here = 0
+            while True:
+                with self._lock:
+                    allowance = self._allowance(sent_here)
+                if allowance == 0:
+                    break
+                data = upstream.recv(allowance)
                 if not data:
                     return
-                if budget is not None:
-                    data = data[: budget - sent]
                 downstream.sendall(data)
-                sent += len(data)
-            self.cuts += 1
+                sent_here += len(data)
+                with self._lock:
+                    self.sent += len(data)
+            with self._lock:
+                self.cuts += 1
             downstream.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:

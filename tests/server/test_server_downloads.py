@@ -38,7 +38,7 @@ def through(proxy: CuttingProxy, token: str, task_id: str) -> ExportTask:
 
 
 def test_a_cut_download_resumes_at_the_next_byte(server, token, task_id, on_disk):
-    proxy = CuttingProxy(server.url, lambda n: 40_000)  # every connection breaks
+    proxy = CuttingProxy(server.url, per_connection=40_000)  # every connection breaks
     try:
         task = through(proxy, token, task_id)
         lines = list(task.get_stream())
@@ -50,7 +50,7 @@ def test_a_cut_download_resumes_at_the_next_byte(server, token, task_id, on_disk
 
 
 def test_a_download_that_makes_no_progress_gives_up_naming_where(server, token, task_id):
-    proxy = CuttingProxy(server.url, lambda n: 40_000 if n == 0 else 0)
+    proxy = CuttingProxy(server.url, total=40_000)  # then nothing gets through
     try:
         task = through(proxy, token, task_id)
         with pytest.raises(RowportError, match=rf"stopped at byte \d+ of \d+ after {RETRIES}"):
@@ -60,7 +60,7 @@ def test_a_download_that_makes_no_progress_gives_up_naming_where(server, token, 
 
 
 def test_a_cut_event_stream_reconnects_after_the_last_line_seen(server, token, task_id, on_disk):
-    proxy = CuttingProxy(server.url, lambda n: 40_000)
+    proxy = CuttingProxy(server.url, per_connection=40_000)
     try:
         lines = list(through(proxy, token, task_id).stream(follow=True))
     finally:

@@ -191,3 +191,16 @@ def test_following_times_out_when_no_line_comes(client, built, handle: Handle):
     finally:
         gate.let_through(ROWS // 100 + 1)
     task.wait_till_done()
+
+
+def test_export_v2_rows_read_the_same(client, built, handle: Handle):
+    task = client.get_project(built["project"]).export_v2()
+    task.wait_till_done()
+    seen = handle(task)
+    with pytest.warns(DeprecationWarning, match="export_v2 is deprecated"):
+        rows = seen.result
+    with pytest.warns(DeprecationWarning):
+        assert seen.errors is None
+    assert rows == [output.json for output in task.get_buffered_stream()]
+    with pytest.warns(DeprecationWarning):
+        assert seen.result_url.endswith(("/result/content", "/result"))

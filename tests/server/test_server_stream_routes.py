@@ -203,3 +203,19 @@ def test_events_follow_a_running_export_to_its_end(built, server, http):
                     assert orjson.loads(data)["line"] == ROWS
         task.wait_till_done()
     assert rows == ROWS and names[-1] == "end"
+
+
+@pytest.mark.parametrize(
+    ("given", "status", "says"),
+    [
+        ("bytes=abc", 400, "a part takes Range: bytes=a-b"),
+        ("items=0-1", 400, "a part takes Range: bytes=a-b"),
+        ("bytes=-0", 416, "outside the part's"),
+    ],
+)
+def test_a_part_refuses_a_bad_range_saying_what_it_takes(
+    server, http, task_id, given, status, says
+):
+    response = http.get(url(server, task_id, "/parts/0"), headers={"Range": given})
+    assert response.status_code == status
+    assert says in error(response)["message"]

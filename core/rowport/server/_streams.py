@@ -366,7 +366,7 @@ def _json_errors(send: Send) -> Send:
             if status == 416:
                 code, text = "range_not_satisfiable", _unsatisfiable(headers)
             else:
-                code = "invalid_input"
+                code, text = "invalid_input", f"{text}; {_PART_RANGES}"
             response = error_response(status, code, text)
             response.headers.update(headers)
             pending.clear()
@@ -380,9 +380,12 @@ def _json_errors(send: Send) -> Send:
     return wrapped
 
 
+_PART_RANGES = "a part takes Range: bytes=a-b, bytes=a- or bytes=-n, several joined by commas"
+
+
 def _unsatisfiable(headers: dict[str, str]) -> str:
     size = headers.get("content-range", "bytes */?").rpartition("/")[2]
-    return f"the range starts past the end of the part ({size} bytes)"
+    return f"the range is outside the part's {size} bytes"
 
 
 def _not_found(kind: str, id: object, message: str) -> StreamError:

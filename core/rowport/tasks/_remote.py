@@ -160,12 +160,28 @@ class RemoteStream:
         return self._download({}, {"Range": f"bytes={offset}-{self.total_size - 1}"})
 
     def _download(self, params: dict[str, str], headers: dict[str, str]) -> Iterator[StreamLine]:
-        response = self.api.get(f"{self.path}/content", params=params, headers=headers, stream=True)
+        response = self._first(params, headers)
         start = int(response.headers["X-Rowport-Offset"])
         line = int(response.headers["X-Rowport-Line"])
         end = start + int(response.headers["Content-Length"]) - 1
         chunks = self._resumable(response, start, end)
         return split_lines(chunks, start, line, source=self.api.url(f"{self.path}/content"))
+
+    def _first(self, params: dict[str, str], headers: dict[str, str]) -> requests.Response:
+        """The answer that starts a download; a connection that fails is tried again,
+        :data:`RETRIES` times."""
+        for attempt in range(RETRIES + 1):
+            try:
+                return self.api.get(
+                    f"{self.path}/content", params=params, headers=headers, stream=True
+                )
+            except BROKEN as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+            if attempt < RETRIES:
+                _pause(attempt + 1)
+        raise RowportError(
+            f"cannot start reading {self.api.url(self.path)} after {RETRIES} retries: {reason}"
+        )
 
     def _resumable(self, first: requests.Response, start: int, end: int) -> Iterator[bytes]:
         """Bytes ``start`` to ``end`` (inclusive); a broken transfer is asked again from the
@@ -195,7 +211,7 @@ class RemoteStream:
                     f"reading {self.api.url(self.path)} stopped at byte {position} of"
                     f" {end + 1} after {RETRIES} retries without progress: {reason}"
                 )
-            time.sleep(min(0.05 * 2**failures, 2.0))
+            _pause(failures)
 
     def _resume(self, position: int, end: int) -> requests.Response:
         headers = {"Range": f"bytes={position}-{end}"}
@@ -270,10 +286,15 @@ class RemoteStream:
                     f"following {self.api.url(self.path)} stopped at line {next_line} after"
                     f" {RETRIES} retries without progress: {reason}"
                 )
-            time.sleep(min(0.05 * 2**failures, 2.0))
+            _pause(failures)
 
 
 BROKEN = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+
+
+def _pause(failures: int) -> None:
+    """Wait before the next attempt: 0.1 s, doubling, at most 2 s."""
+    time.sleep(min(0.05 * 2**failures, 2.0))
 
 
 def _received(response: requests.Response) -> Iterator[bytes]:
