@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/filters.py
 	$(BIN)/python benchmarks/formats.py
+	$(BIN)/python benchmarks/serve.py
 
 clean:
 	rm -rf $(VENV) .rowport .rowport-demo .pytest_cache .mypy_cache .ruff_cache

@@ -7,15 +7,18 @@ written for it reads the same; every one acts through :attr:`Client.catalog`.
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+import orjson
 
 from rowport._home import DEFAULT_HOME, default_home
+from rowport.api._backend import Backend, CatalogBackend, is_server_url
 from rowport.catalog import DEFAULT_HEARTBEAT, Catalog, IngestReport, ProgressCallback
 from rowport.entities import (
     CatalogView,
@@ -36,14 +39,22 @@ from rowport.request import ExportKind, ExportOptions, ScopeBy, build_request
 from rowport.request._dates import resolve_zone
 from rowport.tasks import ExportTask, TaskManager
 
+if TYPE_CHECKING:
+    from rowport.remote import RemoteBackend, RemoteTaskManager
+
 __all__ = ["DEFAULT_HOME", "Client"]
 
 
 class Client:
-    """A rowport home: its catalog, its export tasks, and handles on what they hold.
+    """A rowport home, or a ``rowport serve`` server: the catalog, its export tasks, and
+    handles on what they hold.
 
-    :param home: the directory holding ``catalog.db`` and ``tasks/``; ``$ROWPORT_HOME`` or
-        ``./.rowport`` when None.
+    :param home: the directory holding ``catalog.db`` and ``tasks/``, or the ``http(s)://`` URL
+        of a ``rowport serve`` server (then every call goes to the server, with ``api_key``);
+        when None: ``$ROWPORT_URL`` if set, else ``$ROWPORT_HOME`` or ``./.rowport``.
+    :param api_key: the key a server client sends (``$ROWPORT_API_KEY`` when None). An
+        embedded client accepts it, as the reference's ``Client(api_key=...)`` does, so code
+        written for it runs unchanged, and does not check it. It is kept out of ``repr``.
     :param user_email: who acts (recorded as ``created_by``); the catalog's default when None.
     :param timezone: the IANA zone that naive dates in export filters are read in.
     :param max_workers: how many exports run at once in this process.
@@ -51,9 +62,7 @@ class Client:
         :func:`rowport.plugins.load`).
     :param heartbeat: seconds between the heartbeats of this process's export runners
         (default 2); a runner on another host that missed three is declared dead.
-    :param api_key: accepted as the reference's ``Client(api_key=...)`` is, so code written for
-        it runs unchanged; the embedded catalog is local and does not check it (a client of a
-        ``rowport serve`` server sends it). It is kept out of ``repr``.
+    :param organization_name: the name a new home's organization gets (``rowport``).
     """
 
     def __init__(
@@ -66,47 +75,114 @@ class Client:
         max_workers: int = 2,
         plugins: PluginHost | None = None,
         heartbeat: float = DEFAULT_HEARTBEAT,
+        organization_name: str | None = None,
     ) -> None:
         resolve_zone(timezone)
         if api_key is not None and not isinstance(api_key, str):
             raise InvalidInput(f"api_key must be a string, got {type(api_key).__name__}")
-        self._api_key = api_key
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
             raise InvalidInput(f"max_workers must be a positive int, got {max_workers!r}")
-        self.home = Path(home if home is not None else default_home()).expanduser().absolute()
-        self.home.mkdir(parents=True, exist_ok=True)
         self.timezone = timezone
         self.max_workers = max_workers
-        path = self.home / "catalog.db"
-        self.catalog = Catalog(path) if user_email is None else Catalog(path, user_email=user_email)
+        self._lock = threading.Lock()
+        self._closed = False
+        self._remote: RemoteTaskManager | None = None
+        self.url: str | None = None
+        target = home if home is not None else os.environ.get("ROWPORT_URL") or default_home()
+        if is_server_url(target):
+            self._open_remote(str(target), api_key or os.environ.get("ROWPORT_API_KEY"))
+            return
+        self._api_key = api_key
+        self._home = Path(target).expanduser().absolute()
+        self._home.mkdir(parents=True, exist_ok=True)
+        names: dict[str, str] = {}
+        if user_email is not None:
+            names["user_email"] = user_email
+        if organization_name is not None:
+            names["organization_name"] = organization_name
+        self._catalog = Catalog(self._home / "catalog.db", **names)
+        self.backend: Backend = CatalogBackend(self._catalog)
         try:
-            self.plugins = plugins if plugins is not None else PluginHost.load()
+            self._plugins = plugins if plugins is not None else PluginHost.load()
             self._tasks = TaskManager.for_catalog(
-                self.catalog,
-                self.home / "tasks",
+                self._catalog,
+                self._home / "tasks",
                 max_workers=max_workers,
-                host=self.plugins,
+                host=self._plugins,
                 heartbeat=heartbeat,
             )
         except BaseException:
-            self.catalog.close()
+            self._catalog.close()
             raise
-        self._lock = threading.Lock()
-        self._closed = False
+
+    def _open_remote(self, url: str, api_key: str | None) -> None:
+        if not api_key:
+            raise InvalidInput(
+                f"a client of the rowport server {url} needs an api_key (or $ROWPORT_API_KEY):"
+                " create one with `rowport keys create --name NAME` where the server runs"
+            )
+        from rowport.remote import ApiSession, RemoteBackend, RemoteTaskManager
+
+        self._api_key = api_key
+        self.url = url.rstrip("/")
+        session = ApiSession(self.url, api_key)
+        self._remote_backend: RemoteBackend = RemoteBackend(session)
+        self.backend = self._remote_backend
+        self._remote = RemoteTaskManager(session)
 
     def __repr__(self) -> str:
-        return f"<Client home={str(self.home)!r}>"
+        if self.url is not None:
+            return f"<Client url={self.url!r}>"
+        return f"<Client home={str(self._home)!r}>"
+
+    def _local(self, what: str) -> None:
+        if self.url is not None:
+            raise RowportError(
+                f"{what} belongs to an embedded client; this client talks to {self.url}"
+            )
+
+    @property
+    def is_remote(self) -> bool:
+        """Whether this client talks to a ``rowport serve`` server."""
+        return self.url is not None
+
+    @property
+    def home(self) -> Path:
+        """The home directory (embedded clients only)."""
+        self._local("home")
+        return self._home
+
+    @property
+    def catalog(self) -> Catalog:
+        """The embedded catalog and its stores (embedded clients only; a remote client's
+        handles act through :attr:`backend`)."""
+        self._local("catalog")
+        return self._catalog
+
+    @property
+    def plugins(self) -> PluginHost:
+        """The plugins exports run (embedded clients only: a server runs its own)."""
+        self._local("plugins")
+        return self._plugins
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def close(self) -> None:
-        """Wait for running exports, then close the catalog. Closing twice is harmless."""
+    def close(self, *, cancel_running: bool = False) -> None:
+        """Wait for running exports (with ``cancel_running``, cancel them first: each ends
+        CANCELED after its current batch), then close the catalog (a remote client closes its
+        connections; the server's exports go on). Closing twice is harmless."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-        self._tasks.shutdown(wait=True)
-        self.catalog.close()
+        if self._remote is not None:
+            self._remote.session.close()
+            return
+        if cancel_running:
+            self._tasks.shutdown(wait=True, cancel_running=True)
+        else:
+            self._tasks.shutdown(wait=True)
+        self._catalog.close()
 
     def __enter__(self) -> Client:
         return self
@@ -123,41 +199,58 @@ class Client:
 
     def get_organization(self) -> Organization:
         """The organization this home's catalog belongs to."""
-        return Organization.from_record(self, self.catalog.organization.get_organization())
+        return Organization.from_record(
+            self, self.backend.call("catalog.organization.get_organization")
+        )
 
     def get_user(self) -> User:
         """The user this client acts as (``user_email``; recorded as ``created_by``)."""
-        return User.from_record(self, self.catalog.organization.get_user())
+        return User.from_record(self, self.backend.call("catalog.organization.get_user"))
 
     # -- datasets and data rows -------------------------------------------------------------
 
     def create_dataset(self, name: str, description: str | None = None) -> Dataset:
         """Create an empty dataset."""
-        return Dataset.from_record(self, self.catalog.rows.create_dataset(name, description))
+        return Dataset.from_record(
+            self,
+            self.backend.call("catalog.rows.create_dataset", name=name, description=description),
+        )
 
     def get_dataset(self, dataset_id: str) -> Dataset:
         """The dataset with this id; :class:`~rowport.errors.NotFound` when there is none."""
-        return Dataset.from_record(self, self.catalog.rows.get_dataset(dataset_id))
+        return Dataset.from_record(
+            self, self.backend.call("catalog.rows.get_dataset", dataset_id=dataset_id)
+        )
 
     def get_datasets(self) -> list[Dataset]:
         """Every dataset, oldest first."""
-        return [Dataset.from_record(self, r) for r in self.catalog.rows.list_datasets()]
+        return [
+            Dataset.from_record(self, r) for r in self.backend.call("catalog.rows.list_datasets")
+        ]
 
     def get_data_row(self, data_row_id: str) -> DataRow:
         """The data row with this id."""
-        return DataRow.from_record(self, self.catalog.rows.get_data_row(data_row_id))
+        return DataRow.from_record(
+            self, self.backend.call("catalog.rows.get_data_row", data_row_id=data_row_id)
+        )
 
     def get_data_rows(self, data_row_ids: Sequence[str]) -> list[DataRow]:
         """The data rows with these ids, in the order asked."""
-        return [DataRow.from_record(self, r) for r in self.catalog.rows.get_data_rows(data_row_ids)]
+        return [
+            DataRow.from_record(self, r)
+            for r in self.backend.call("catalog.rows.get_data_rows", ids=list(data_row_ids))
+        ]
 
     def get_data_row_by_global_key(self, global_key: str) -> DataRow:
         """The data row holding ``global_key``."""
-        return DataRow.from_record(self, self.catalog.rows.get_data_row_by_global_key(global_key))
+        return DataRow.from_record(
+            self,
+            self.backend.call("catalog.rows.get_data_row_by_global_key", global_key=global_key),
+        )
 
     def get_data_row_ids_for_global_keys(self, global_keys: Sequence[str]) -> dict[str, str]:
         """Map each global key that exists to its data row id (unknown keys are left out)."""
-        return self.catalog.rows.resolve_global_keys(global_keys)
+        return dict(self.backend.call("catalog.rows.resolve_global_keys", keys=list(global_keys)))
 
     # -- metadata and embeddings ------------------------------------------------------------
 
@@ -166,21 +259,34 @@ class Client:
     ) -> dict[str, Any]:
         """Create a metadata field of kind ``string``, ``number``, ``datetime`` or ``enum``
         (an enum takes its option names); returns ``{"id", "name", "kind", "options"}``."""
-        return self.catalog.rows.create_metadata_schema(name, kind, options)
+        return dict(
+            self.backend.call(
+                "catalog.rows.create_metadata_schema", name=name, kind=kind, options=list(options)
+            )
+        )
 
     def get_metadata_schemas(self) -> list[dict[str, Any]]:
         """Every metadata field with its options."""
-        return self.catalog.rows.list_metadata_schemas()
+        return list(self.backend.call("catalog.rows.list_metadata_schemas"))
 
     def create_embedding(
         self, name: str, dimensions: int, is_custom: bool = True
     ) -> dict[str, Any]:
         """Create an embedding (a name and a vector length); returns its record."""
-        return self.catalog.rows.create_embedding(name, dimensions, is_custom=is_custom)
+        return dict(
+            self.backend.call(
+                "catalog.rows.create_embedding",
+                name=name,
+                dimensions=dimensions,
+                is_custom=is_custom,
+            )
+        )
 
     def get_embedding(self, embedding_id_or_name: str) -> dict[str, Any]:
         """An embedding by id or name."""
-        return self.catalog.rows.get_embedding(embedding_id_or_name)
+        return dict(
+            self.backend.call("catalog.rows.get_embedding", id_or_name=embedding_id_or_name)
+        )
 
     # -- ontologies and projects ------------------------------------------------------------
 
@@ -193,14 +299,20 @@ class Client:
     ) -> Ontology:
         """Create an ontology from tool and classification specs (see the catalog guide)."""
         media = MediaType.parse(media_type).value if media_type is not None else None
-        record = self.catalog.ontologies.create_ontology(
-            name, tools=tools, classifications=classifications, media_type=media
+        record = self.backend.call(
+            "catalog.ontologies.create_ontology",
+            name=name,
+            tools=list(tools),
+            classifications=list(classifications),
+            media_type=media,
         )
         return Ontology.from_record(self, record)
 
     def get_ontology(self, ontology_id: str) -> Ontology:
         """The ontology with this id."""
-        return Ontology.from_record(self, self.catalog.ontologies.get_ontology(ontology_id))
+        return Ontology.from_record(
+            self, self.backend.call("catalog.ontologies.get_ontology", ontology_id=ontology_id)
+        )
 
     def create_project(
         self,
@@ -210,50 +322,70 @@ class Client:
         description: str | None = None,
     ) -> Project:
         """Create a project labelling ``media_type`` rows, with an ontology (handle or id)."""
-        record = self.catalog.projects.create_project(
-            name, media_type, _ontology_id(ontology), description=description
+        record = self.backend.call(
+            "catalog.projects.create_project",
+            name=name,
+            media_type=media_type,
+            ontology_id=_ontology_id(ontology),
+            description=description,
         )
         return Project.from_record(self, record)
 
     def get_project(self, project_id: str) -> Project:
         """The project with this id."""
-        return Project.from_record(self, self.catalog.projects.get_project(project_id))
+        return Project.from_record(
+            self, self.backend.call("catalog.projects.get_project", project_id=project_id)
+        )
 
     def get_projects(self) -> list[Project]:
         """Every project, oldest first."""
-        return [Project.from_record(self, r) for r in self.catalog.projects.list_projects()]
+        return [
+            Project.from_record(self, r)
+            for r in self.backend.call("catalog.projects.list_projects")
+        ]
 
     # -- models and slices ------------------------------------------------------------------
 
     def create_model(self, name: str, ontology: Ontology | str | None = None) -> Model:
         """Create a model; with an ontology, its predictions are checked against it."""
         return Model.from_record(
-            self, self.catalog.models.create_model(name, _ontology_id(ontology))
+            self,
+            self.backend.call(
+                "catalog.models.create_model", name=name, ontology_id=_ontology_id(ontology)
+            ),
         )
 
     def get_model(self, model_id: str) -> Model:
         """The model with this id."""
-        return Model.from_record(self, self.catalog.models.get_model(model_id))
+        return Model.from_record(
+            self, self.backend.call("catalog.models.get_model", model_id=model_id)
+        )
 
     def get_models(self) -> list[Model]:
         """Every model, oldest first."""
-        return [Model.from_record(self, r) for r in self.catalog.models.list_models()]
+        return [Model.from_record(self, r) for r in self.backend.call("catalog.models.list_models")]
 
     def get_model_run(self, model_run_id: str) -> ModelRun:
         """The model run with this id."""
-        return ModelRun.from_record(self, self.catalog.models.get_model_run(model_run_id))
+        return ModelRun.from_record(
+            self, self.backend.call("catalog.models.get_model_run", run_id=model_run_id)
+        )
 
     def create_slice(self, name: str, filters: Mapping[str, Any]) -> Slice:
         """Save a filter over the catalog under a name (filter keys in the catalog guide)."""
-        return Slice.from_record(self, self.catalog.models.create_slice(name, filters))
+        return Slice.from_record(
+            self, self.backend.call("catalog.models.create_slice", name=name, filters=filters)
+        )
 
     def get_slice(self, slice_id: str) -> Slice:
         """The slice with this id."""
-        return Slice.from_record(self, self.catalog.models.get_slice(slice_id))
+        return Slice.from_record(
+            self, self.backend.call("catalog.models.get_slice", slice_id=slice_id)
+        )
 
     def get_slices(self) -> list[Slice]:
         """Every slice, oldest first."""
-        return [Slice.from_record(self, r) for r in self.catalog.models.list_slices()]
+        return [Slice.from_record(self, r) for r in self.backend.call("catalog.models.list_slices")]
 
     def get_catalog_slice(
         self, slice_id: str | None = None, slice_name: str | None = None
@@ -292,8 +424,13 @@ class Client:
         An upsert by id: a row stored with the same content is ``unchanged``, one whose content
         changed is ``updated``. A bad row is reported with its number and reason and the others
         load; with ``strict`` nothing loads unless every row is valid. ``progress`` is called
-        with an :class:`~rowport.catalog.IngestProgress` after every batch.
+        with an :class:`~rowport.catalog.IngestProgress` after every batch (by an embedded
+        client; a remote client streams the rows to the server and gets its report).
         """
+        if self._remote is not None:
+            return self._remote_backend.import_lines(
+                _ndjson_lines(rows), strict=strict, batch_size=batch_size, keep_blank=True
+            )
         return self.catalog.importer.import_rows(
             rows, strict=strict, batch_size=batch_size, progress=progress
         )
@@ -307,6 +444,10 @@ class Client:
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
         """Load an NDJSON file in the export format (see :meth:`import_rows`)."""
+        if self._remote is not None:
+            return self._remote_backend.import_lines(
+                _file_lines(Path(path)), strict=strict, batch_size=batch_size, keep_blank=False
+            )
         return self.catalog.importer.import_file(
             Path(path), strict=strict, batch_size=batch_size, progress=progress
         )
@@ -347,6 +488,25 @@ class Client:
         """
         if self._closed:
             raise RowportError("this client is closed")
+        if self._remote is not None:
+            if formats:
+                raise InvalidExportRequest(
+                    "formats write files where the export runs, so a remote export takes none:"
+                    " convert the RESULT stream locally (`rowport tasks convert` on a home, or"
+                    " download it and convert)"
+                )
+            arguments = {
+                "scope_by": scope_by,
+                "params": params,
+                "filters": filters,
+                "task_name": task_name,
+                "legacy": legacy,
+                "sinks": sinks,
+                "on_row_error": on_row_error,
+                "max_error_ratio": max_error_ratio,
+                "plugin_options": plugin_options,
+            }
+            return self._remote.start("exports.start", kind, scope_ids, arguments, client=self)
         request = build_request(
             kind,
             scope_ids=tuple(scope_ids),
@@ -434,6 +594,13 @@ class Client:
         """
         if self._closed:
             raise RowportError("this client is closed")
+        if self._remote is not None:
+            arguments = {
+                "only_missing": only_missing,
+                "task_name": task_name,
+                "plugin_options": plugin_options,
+            }
+            return self._remote.start("probes.start", kind, scope_ids, arguments, client=self)
         if not isinstance(only_missing, bool):
             raise InvalidExportRequest(f"only_missing must be True or False, got {only_missing!r}")
         media = (plugin_options or {}).get("media") if isinstance(plugin_options, Mapping) else None
@@ -483,10 +650,13 @@ class Client:
         """
         from rowport.sinks import redeliver
 
+        self._local("deliver")
         return redeliver(self, task_id, sink, options)
 
     def get_task(self, task_id: str) -> ExportTask:
         """The export task with this id (from this or any other process)."""
+        if self._remote is not None:
+            return self._remote.get(task_id, client=self)
         return self._tasks.get(task_id, client=self)
 
     def get_task_by_id(self, task_id: str) -> ExportTask:
@@ -496,10 +666,14 @@ class Client:
 
     def get_tasks(self) -> list[ExportTask]:
         """Every export task, newest first."""
+        if self._remote is not None:
+            return self._remote.list(client=self)
         return self._tasks.list(client=self)
 
     def cancel_task(self, task_id: str) -> bool:
         """Ask a running export to stop; False when it had already finished."""
+        if self._remote is not None:
+            return self._remote.cancel(task_id)
         return self._tasks.cancel(task_id)
 
 
@@ -509,3 +683,27 @@ def _ontology_id(ontology: Ontology | str | None) -> str | None:
     if isinstance(ontology, Ontology):
         return ontology.uid
     raise InvalidInput(f"ontology must be an Ontology or an id, got {ontology!r}")
+
+
+def _ndjson_lines(rows: Iterable[Any]) -> Iterator[bytes]:
+    """Rows (dicts, JSON text or bytes) as NDJSON lines, one per row."""
+    for row in rows:
+        if isinstance(row, bytes):
+            text = row.rstrip(b"\r\n")
+        elif isinstance(row, str):
+            text = row.rstrip("\r\n").encode()
+        else:
+            text = orjson.dumps(row)
+        if b"\n" in text:  # pretty-printed JSON text: one line, the same row
+            try:
+                text = orjson.dumps(orjson.loads(text))
+            except orjson.JSONDecodeError:
+                text = text.replace(b"\n", b" ")
+        yield text + b"\n"
+
+
+def _file_lines(path: Path) -> Iterator[bytes]:
+    """An NDJSON file's bytes in chunks (lines stay as they are, blank ones too)."""
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            yield chunk

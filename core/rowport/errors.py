@@ -8,6 +8,7 @@ reference SDK (which raises ``ValueError``) keeps working.
 from __future__ import annotations
 
 __all__ = [
+    "AccessDenied",
     "CatalogError",
     "CatalogWriteError",
     "ExportTaskException",
@@ -71,3 +72,8 @@ class PluginLoadError(RowportError):
 
 class ExportTaskException(RowportError):
     """Raised by :class:`~rowport.ExportTask` readers: "Task failed", "Task is not ready yet"."""
+
+
+class AccessDenied(RowportError, PermissionError):
+    """A ``rowport serve`` server refused the request: no key, an unknown or revoked key
+    (HTTP 401), or a key that may not do this, such as a read-only key writing (403)."""

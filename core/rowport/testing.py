@@ -19,6 +19,10 @@ from __future__ import annotations
 import contextlib
 import http.server
 import itertools
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -41,6 +45,7 @@ __all__ = [
     "CollectingSink",
     "MediaServer",
     "PluginRun",
+    "RowportServer",
     "build_catalog",
     "by_global_key",
     "collecting_sink",
@@ -51,6 +56,7 @@ __all__ = [
     "run_plugin",
     "serve_http",
     "serve_media",
+    "start_server",
 ]
 
 _ROW_DATA = {
@@ -509,3 +515,94 @@ def export_rows(
 def by_global_key(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Export rows keyed by their data row's global key."""
     return {row["data_row"]["global_key"]: row for row in rows}
+
+
+# -- a real `rowport serve` ------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class RowportServer:
+    """A ``rowport serve`` subprocess on 127.0.0.1: its ``url``, ``home``, the ``pid`` and the
+    stderr log file (one JSON line per request)."""
+
+    url: str
+    home: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        """The server process's id."""
+        return self.process.pid
+
+    def create_key(
+        self, name: str = "test", *, organization: str = "", read_only: bool = False
+    ) -> str:
+        """A new key's token (``rowport keys create`` on the server's home)."""
+        from rowport._organizations import ensure_organization
+        from rowport.catalog import Database, KeyStore
+
+        ensure_organization(self.home, organization)
+        db = Database(self.home / "catalog.db")
+        try:
+            _, token = KeyStore(db).create_key(name, organization=organization, read_only=read_only)
+        finally:
+            db.close()
+        return token
+
+    def client(self, token: str | None = None, **options: Any) -> Client:
+        """A remote client of this server (with a new key unless ``token`` is given)."""
+        return Client(self.url, api_key=token or self.create_key(), **options)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60.0) -> int:
+        """Stop the server with ``sig`` and wait for it; its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait(timeout)
+
+
+READY_PREFIX = "rowport serve: listening on "
+
+
+def start_server(
+    home: Path, *args: str, timeout: float = 60.0, env: dict[str, str] | None = None
+) -> RowportServer:
+    """Start ``rowport serve --port 0`` on ``home`` (127.0.0.1) in a subprocess and return
+    once it prints its readiness line; stop it with :meth:`RowportServer.stop`.
+
+    ``args`` are more ``rowport serve`` options, ``env`` more environment variables. stderr
+    (the access log) goes to ``home/serve.log``.
+    """
+    home = Path(home)
+    home.mkdir(parents=True, exist_ok=True)
+    log = home / "serve.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    env.pop("ROWPORT_URL", None)
+    command = [sys.executable, "-m", "rowport", "--home", str(home), "serve", "--port", "0", *args]
+    with log.open("ab") as err:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, env=env)
+    assert process.stdout is not None
+    found: list[str] = []
+
+    def read_ready() -> None:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            line = raw.decode(errors="replace").strip()
+            if line.startswith(READY_PREFIX):
+                found.append(line[len(READY_PREFIX) :])
+                return
+
+    reader = threading.Thread(target=read_ready, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if not found:
+        process.kill()
+        process.wait()
+        raise RowportError(
+            f"rowport serve did not become ready in {timeout:g} s: {log.read_text()[-2000:]}"
+        )
+    return RowportServer(url=found[0], home=home, process=process, log=log)

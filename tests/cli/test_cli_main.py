@@ -48,9 +48,11 @@ def test_register_commands_adds_the_builtins_to_any_group() -> None:
         "demo",
         "export",
         "import",
+        "keys",
         "ls",
         "media",
         "plugins",
+        "serve",
         "tasks",
     ]
 

@@ -43,6 +43,22 @@ def test_iter_lines_from_k_starts_at_line_k_anywhere_in_a_multi_part_stream(
         assert [item.data for item in items] == rows[k:]
 
 
+def test_offset_of_line_and_line_at_offset_invert_each_other(stream: StreamFactory) -> None:
+    directory, rows = stream(60, part_max_bytes=400)
+    reader = StreamReader(directory)
+    offsets = _offsets(rows)
+    assert [reader.offset_of_line(k) for k in range(60)] == offsets
+    assert reader.offset_of_line(60) == reader.total_size  # where a follower goes on
+    for k in (0, 17, 59, *(part.lines.start for part in reader.manifest.parts)):
+        assert reader.line_at_offset(offsets[k]) == k
+        assert reader.line_at_offset(offsets[k] + len(rows[k])) == k  # its newline
+    assert reader.line_at_offset(reader.total_size) == 60
+    with pytest.raises(ValueError, match="line 61 is out of range"):
+        reader.offset_of_line(61)
+    with pytest.raises(ValueError, match="out of range"):
+        reader.line_at_offset(reader.total_size + 1)
+
+
 def test_offset_at_a_line_start_yields_whole_lines(stream: StreamFactory) -> None:
     directory, rows = stream(60, part_max_bytes=400)
     reader = StreamReader(directory)

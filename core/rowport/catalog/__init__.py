@@ -15,6 +15,7 @@ from rowport.catalog._datarows import RowStore
 from rowport.catalog._db import Database
 from rowport.catalog._export_reads import ExportPlan, SQLiteExportSource
 from rowport.catalog._ingest import Importer, IngestProgress, IngestReport, ProgressCallback
+from rowport.catalog._keys import ApiKey, KeyStore
 from rowport.catalog._liveness import DEFAULT_HEARTBEAT
 from rowport.catalog._models import ModelStore
 from rowport.catalog._ontology import AnnotationProblem, OntologyIndex, OntologyStore
@@ -40,6 +41,7 @@ __all__ = [
     "Activity",
     "Actor",
     "AnnotationProblem",
+    "ApiKey",
     "Catalog",
     "Database",
     "ExportPlan",
@@ -48,6 +50,7 @@ __all__ = [
     "Importer",
     "IngestProgress",
     "IngestReport",
+    "KeyStore",
     "ModelStore",
     "OntologyIndex",
     "OntologyStore",
@@ -81,11 +84,21 @@ class Catalog:
     - ``importer``: loading export-format rows back, standalone with its own bulk SQL
       (:class:`Importer`);
     - ``organization``: the organization and its users (:class:`OrganizationStore`).
+
+    A catalog database holds one organization (``organization_name`` names it when the
+    database is new): its reads by id are not filtered by organization, so a home keeps each
+    further organization in a catalog of its own (see :mod:`rowport._organizations`).
     """
 
-    def __init__(self, path: Path, *, user_email: str = "admin@rowport.local") -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        user_email: str = "admin@rowport.local",
+        organization_name: str = "rowport",
+    ) -> None:
         self.db = Database(path)
-        self.actor = Actor.ensure(self.db, user_email)
+        self.actor = Actor.ensure(self.db, user_email, organization_name=organization_name)
         self.activity = Activity()
         self.organization = OrganizationStore(self.db, self.actor)
         self.rows = RowStore(self.db, self.actor, self.activity)

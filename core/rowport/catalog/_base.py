@@ -59,8 +59,11 @@ class Actor:
     user_email: str
 
     @classmethod
-    def ensure(cls, db: Database, email: str = "admin@rowport.local") -> Actor:
-        """The database's organization (created when there is none) and the user ``email``."""
+    def ensure(
+        cls, db: Database, email: str = "admin@rowport.local", *, organization_name: str = "rowport"
+    ) -> Actor:
+        """The database's organization (created, named ``organization_name``, when there is
+        none) and the user ``email``."""
         # reads first: opening a catalog that has both must not take the write lock
         conn = db.conn
         row = conn.execute("SELECT id FROM organizations ORDER BY id LIMIT 1").fetchone()
@@ -77,7 +80,7 @@ class Actor:
                 org = new_id()
                 conn.execute(
                     "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
-                    (org, "rowport", now_ts()),
+                    (org, organization_name, now_ts()),
                 )
             else:
                 org = row[0]

@@ -233,4 +233,17 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE tasks ADD COLUMN heartbeat_interval REAL;
     ALTER TABLE tasks ADD COLUMN started_ts REAL;
     """,
+    # 5: API keys of `rowport serve`: each acts for one organization of the home ('' is the
+    # home's own catalog); only the secret's sha256 is kept, never the secret
+    """
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        organization TEXT NOT NULL,
+        secret_sha256 TEXT NOT NULL UNIQUE,
+        read_only INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    """,
 )

@@ -55,6 +55,16 @@ BUILTIN_COMMANDS = (
         "List installed plugins: built-ins and packages using the ``rowport`` entry point.",
     ),
     BuiltinCommand(
+        "serve",
+        "rowport.cli._serve:serve",
+        "Serve the home over HTTP: the API under /api/v1, keys required (`rowport keys`).",
+    ),
+    BuiltinCommand(
+        "keys",
+        "rowport.cli._keys:keys",
+        "Create, list and revoke API keys for `rowport serve`.",
+    ),
+    BuiltinCommand(
         "demo",
         "rowport.cli._demo:demo",
         "Build a sample catalog in --home-dir and export it, narrating each step.",
@@ -77,11 +87,25 @@ BUILTIN_COMMANDS = (
     show_envvar=True,
     help="The rowport home: catalog.db and tasks/.",
 )
+@click.option(
+    "--url",
+    envvar="ROWPORT_URL",
+    default=None,
+    show_envvar=True,
+    help="A rowport serve server to act on instead of --home.",
+)
+@click.option(
+    "--api-key",
+    envvar="ROWPORT_API_KEY",
+    default=None,
+    show_envvar=True,
+    help="The key sent to --url.",
+)
 @click.version_option(rowport.__version__, "--version", prog_name="rowport")
 @click.pass_context
-def main(ctx: click.Context, home: Path) -> None:
+def main(ctx: click.Context, home: Path, url: str | None, api_key: str | None) -> None:
     """rowport: export labelled ML data rows as resumable NDJSON streams."""
-    state = CliState(home=home)
+    state = CliState(home=home, url=url, api_key=api_key)
     ctx.obj = state
     ctx.call_on_close(state.close)
 

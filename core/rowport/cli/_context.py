@@ -50,9 +50,17 @@ class CliState:
     """
 
     def __init__(
-        self, home: Path, timezone: str = "UTC", show_progress: bool | None = None
+        self,
+        home: Path,
+        timezone: str = "UTC",
+        show_progress: bool | None = None,
+        *,
+        url: str | None = None,
+        api_key: str | None = None,
     ) -> None:
         self.home = home
+        self.url = url
+        self.api_key = api_key
         self.timezone = timezone
         self.show_progress = show_progress
         self._client: Client | None = None
@@ -61,18 +69,26 @@ class CliState:
         return f"CliState(home={self.home!r}, timezone={self.timezone!r})"
 
     @property
+    def where(self) -> str:
+        """What this invocation acts on: the server's URL, or the home."""
+        return self.url or str(self.home)
+
+    @property
     def client(self) -> Client:
         """The client on :attr:`home`, opened on first use."""
         if self._client is None:
             client_type = cast("type[Client]", globals().get("Client") or __getattr__("Client"))
-            self._client = client_type(self.home, timezone=self.timezone)
+            if self.url:
+                self._client = client_type(self.url, api_key=self.api_key, timezone=self.timezone)
+            else:
+                self._client = client_type(self.home, timezone=self.timezone)
         return self._client
 
     def cancel_exports(self) -> int:
         """Ask every export this invocation started and that still runs to stop; returns how
         many (the client, when it closes, waits for them to end)."""
-        if self._client is None:
-            return 0
+        if self._client is None or self._client.is_remote:
+            return 0  # a server's exports are its own: `rowport tasks cancel` stops one
         manager = self._client._tasks
         running = manager.running()
         for task_id in running:

@@ -49,7 +49,7 @@ def import_rows(state: CliState, file: Path, strict: bool, batch_size: int) -> N
                 offset = size if strict and p.phase == "write" else 0
                 update(offset + p.bytes_read, p.lines)
 
-            report = state.client.catalog.importer.import_file(
+            report = state.client.import_file(
                 file, strict=strict, batch_size=batch_size, progress=progress
             )
     except KeyboardInterrupt:

@@ -37,7 +37,7 @@ class Column:
 
 
 def _datasets(client: Client) -> list[dict[str, Any]]:
-    counts = client.catalog.rows.dataset_row_counts()
+    counts = client.backend.call("catalog.rows.dataset_row_counts")
     return [
         {"id": d.uid, "name": d.name, "rows": counts.get(d.uid, 0), "created_at": d.created_at}
         for d in client.get_datasets()
@@ -45,7 +45,7 @@ def _datasets(client: Client) -> list[dict[str, Any]]:
 
 
 def _projects(client: Client) -> list[dict[str, Any]]:
-    counts = client.catalog.projects.project_counts()
+    counts = client.backend.call("catalog.projects.project_counts")
     none = {"rows": 0, "labels": 0}
     return [
         {
@@ -62,7 +62,7 @@ def _projects(client: Client) -> list[dict[str, Any]]:
 
 
 def _model_runs(client: Client) -> list[dict[str, Any]]:
-    counts = client.catalog.models.model_run_row_counts()
+    counts = client.backend.call("catalog.models.model_run_row_counts")
     return [
         {
             "id": run.uid,
@@ -78,7 +78,9 @@ def _model_runs(client: Client) -> list[dict[str, Any]]:
 
 
 def _slices(client: Client) -> list[dict[str, Any]]:
-    count = client.catalog.models.count_slice_rows
+    def count(filters: dict[str, Any]) -> int:
+        return int(client.backend.call("catalog.models.count_slice_rows", filters=filters))
+
     return [
         {
             "id": s.uid,
@@ -194,7 +196,7 @@ def ls(state: CliState, kind: str | None, as_json: bool, ids_only: bool) -> None
         raise click.UsageError("--ids needs a KIND, e.g. `rowport ls projects --ids`")
     if ids_only and as_json:
         raise click.UsageError("--ids and --json cannot be combined")
-    if not (state.home / "catalog.db").exists():
+    if not state.url and not (state.home / "catalog.db").exists():
         raise click.ClickException(_no_catalog_message(state))
     client = state.client
     if kind is None:
@@ -209,7 +211,7 @@ def ls(state: CliState, kind: str | None, as_json: bool, ids_only: bool) -> None
     elif records:
         _emit(render_table(records, KINDS[kind][1]))
     else:
-        click.echo(f"no {kind.replace('-', ' ')} in {state.home}", err=True)
+        click.echo(f"no {kind.replace('-', ' ')} in {state.where}", err=True)
 
 
 def _json(data: Any) -> str:
@@ -225,7 +227,8 @@ def _emit(lines: list[str]) -> None:
 
 def _overview(state: CliState, everything: dict[str, list[dict[str, Any]]]) -> list[str]:
     counts = [plural(len(records), _SINGULAR[name]) for name, records in everything.items()]
-    lines = [f"rowport home {state.home}: " + ", ".join(counts)]
+    where = f"rowport server {state.url}" if state.url else f"rowport home {state.home}"
+    lines = [f"{where}: " + ", ".join(counts)]
     for name, records in everything.items():
         if not records:
             continue

@@ -68,7 +68,9 @@ class DataRow(Handle):
 
         >>> row = row.update(external_id="frame-0001.jpg")
         """
-        record = self.client.catalog.rows.update_data_row(self.uid, **changes)
+        record = self.client.backend.call(
+            "catalog.rows.update_data_row", data_row_id=self.uid, **changes
+        )
         fresh = DataRow.from_record(self.client, record)
         for field in attrs.fields(DataRow):
             setattr(self, field.name, getattr(fresh, field.name))
@@ -76,21 +78,27 @@ class DataRow(Handle):
 
     def add_attachments(self, attachments: Sequence[Mapping[str, Any]]) -> None:
         """Attach ``{"type", "value", "name"?}`` items (types in the catalog guide)."""
-        self.client.catalog.rows.add_attachments(self.uid, attachments)
+        self.client.backend.call(
+            "catalog.rows.add_attachments", data_row_id=self.uid, items=attachments
+        )
 
     def set_metadata(self, fields: Sequence[Mapping[str, Any]], replace: bool = False) -> None:
         """Set ``{"schema_id" | "name", "value"}`` fields; ``replace`` drops all others first."""
-        self.client.catalog.rows.set_metadata(self.uid, fields, replace=replace)
+        self.client.backend.call(
+            "catalog.rows.set_metadata", data_row_id=self.uid, fields=fields, replace=replace
+        )
 
     def add_embeddings(self, embeddings: Sequence[Mapping[str, Any]]) -> None:
         """Store ``{"embedding_id" | "name", "vector"}`` vectors of this row."""
-        self.client.catalog.rows.add_embeddings(self.uid, embeddings)
+        self.client.backend.call(
+            "catalog.rows.add_embeddings", data_row_id=self.uid, items=embeddings
+        )
 
     def attachments(self) -> list[dict[str, Any]]:
         """This row's attachments as ``{"id", "type", "value", "name"}``, in order."""
         return [
             {"id": r[1], "type": r[2], "value": r[3], "name": r[4]}
-            for r in self.client.catalog.rows.read_attachments([self.uid])
+            for r in self.client.backend.call("catalog.rows.read_attachments", ids=[self.uid])
         ]
 
     def metadata_fields(self) -> list[dict[str, Any]]:
@@ -99,8 +107,8 @@ class DataRow(Handle):
         An enum field's value is ``{"schema_id", "schema_name"}`` of its option.
         """
         out = []
-        for _, schema_id, name, kind, value, option_name in self.client.catalog.rows.read_metadata(
-            [self.uid]
+        for _, schema_id, name, kind, value, option_name in self.client.backend.call(
+            "catalog.rows.read_metadata", ids=[self.uid]
         ):
             decoded = orjson.loads(value)
             if kind == "enum":
@@ -112,7 +120,7 @@ class DataRow(Handle):
         """This row's vectors as ``{"embedding_id", "name", "vector"}``."""
         return [
             {"embedding_id": r[1], "name": r[2], "vector": orjson.loads(r[5])}
-            for r in self.client.catalog.rows.read_embeddings([self.uid])
+            for r in self.client.backend.call("catalog.rows.read_embeddings", ids=[self.uid])
         ]
 
     @staticmethod
@@ -207,7 +215,9 @@ class Dataset(Handle):
         ``media_type``, ``media_attributes``, ``metadata_fields``, ``attachments`` and
         ``embeddings``.
         """
-        records = self.client.catalog.rows.create_data_rows(self.uid, rows)
+        records = self.client.backend.call(
+            "catalog.rows.create_data_rows", dataset_id=self.uid, specs=rows
+        )
         return [DataRow.from_record(self.client, r) for r in records]
 
     def create_data_row(self, row: Mapping[str, Any] | str | None = None, **fields: Any) -> DataRow:
@@ -219,7 +229,7 @@ class Dataset(Handle):
         """The rows of this dataset, oldest first."""
         return [
             DataRow.from_record(self.client, r)
-            for r in self.client.catalog.rows.list_data_rows(self.uid)
+            for r in self.client.backend.call("catalog.rows.list_data_rows", dataset_id=self.uid)
         ]
 
     def export(

@@ -76,7 +76,7 @@ def resolve_data_rows(
     ):
         raise InvalidInput(f"global_keys must be a list of non-empty strings, got {global_keys!r}")
     keys = list(dict.fromkeys(global_keys or ()))
-    found = client.catalog.rows.resolve_global_keys(keys)
+    found = client.backend.call("catalog.rows.resolve_global_keys", keys=keys)
     missing = [k for k in keys if k not in found]
     if missing:
         raise InvalidInput(f"no data row has global key {', '.join(map(repr, missing[:5]))}")

@@ -48,11 +48,15 @@ class ModelRun(Handle):
     ) -> None:
         """Add rows (ids or handles, or their global keys) to the run; present rows stay."""
         ids = resolve_data_rows(self.client, data_rows, global_keys, what="upsert_data_rows")
-        self.client.catalog.models.upsert_run_data_rows(self.uid, ids)
+        self.client.backend.call(
+            "catalog.models.upsert_run_data_rows", run_id=self.uid, data_row_ids=ids
+        )
 
     def add_labels(self, labels: Iterable[Label | str]) -> None:
         """Copy project labels (handles or ids) into the run as ground truth."""
-        self.client.catalog.models.add_run_labels(self.uid, uids(labels, "labels"))
+        self.client.backend.call(
+            "catalog.models.add_run_labels", run_id=self.uid, label_ids=uids(labels, "labels")
+        )
 
     def add_predictions(self, predictions: Sequence[Mapping[str, Any]]) -> list[str]:
         """Add ``{data_row_id | global_key, annotations}`` predictions; returns their ids.
@@ -61,19 +65,33 @@ class ModelRun(Handle):
         """
         if isinstance(predictions, Mapping):
             raise InvalidInput("predictions must be a list of dicts, got one dict")
-        return self.client.catalog.models.add_run_predictions(self.uid, predictions)
+        ids: list[str] = self.client.backend.call(
+            "catalog.models.add_run_predictions", run_id=self.uid, predictions=predictions
+        )
+        return ids
 
     def assign_split(self, data_rows: Iterable[DataRow | str], split: str) -> None:
         """Put rows of the run in the ``training``, ``validation`` or ``test`` split."""
-        self.client.catalog.models.assign_split(self.uid, uids(data_rows, "data_rows"), split)
+        self.client.backend.call(
+            "catalog.models.assign_split",
+            run_id=self.uid,
+            data_row_ids=uids(data_rows, "data_rows"),
+            split=split,
+        )
 
     def labels(self) -> list[dict[str, Any]]:
         """The run's ground-truth labels as ``{"id", "data_row_id", "annotations", ...}``."""
-        return self.client.catalog.models.run_annotations(self.uid, "label")
+        return self._annotations("label")
 
     def predictions(self) -> list[dict[str, Any]]:
         """The run's predictions as ``{"id", "data_row_id", "annotations", ...}``."""
-        return self.client.catalog.models.run_annotations(self.uid, "prediction")
+        return self._annotations("prediction")
+
+    def _annotations(self, kind: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self.client.backend.call(
+            "catalog.models.run_annotations", run_id=self.uid, kind=kind
+        )
+        return found
 
     def export(
         self,
@@ -130,12 +148,14 @@ class Model(Handle):
 
     def create_model_run(self, name: str) -> ModelRun:
         """Start a new run of this model."""
-        record = self.client.catalog.models.create_model_run(self.uid, name)
+        record = self.client.backend.call(
+            "catalog.models.create_model_run", model_id=self.uid, name=name
+        )
         return ModelRun.from_record(self.client, record)
 
     def model_runs(self) -> list[ModelRun]:
         """The model's runs, oldest first."""
         return [
             ModelRun.from_record(self.client, r)
-            for r in self.client.catalog.models.list_model_runs(self.uid)
+            for r in self.client.backend.call("catalog.models.list_model_runs", model_id=self.uid)
         ]

@@ -31,7 +31,7 @@ class Organization(Handle):
 
     def users(self) -> list[User]:
         """The organization's users, by email."""
-        records = self.client.catalog.organization.list_users()
+        records = self.client.backend.call("catalog.organization.list_users")
         return [User.from_record(self.client, r) for r in records]
 
 

@@ -82,7 +82,9 @@ class Label(Handle):
 
     def add_review(self, action: str) -> dict[str, Any]:
         """Approve (``"Approve"``) or reject (``"Reject"``) this label; returns the review."""
-        review = self.client.catalog.projects.add_review(self.uid, action)
+        review: dict[str, Any] = self.client.backend.call(
+            "catalog.projects.add_review", label_id=self.uid, action=action
+        )
         self.reviews.append(review)
         return review
 
@@ -117,12 +119,14 @@ class Project(Handle):
         ontology_id = ontology.uid if isinstance(ontology, Ontology) else ontology
         if not isinstance(ontology_id, str):
             raise InvalidInput(f"ontology must be an Ontology or an id, got {ontology!r}")
-        self.client.catalog.projects.set_project_ontology(self.uid, ontology_id)
+        self.client.backend.call(
+            "catalog.projects.set_project_ontology", project_id=self.uid, ontology_id=ontology_id
+        )
         self.ontology_id = ontology_id
 
     def ontology(self) -> Ontology | None:
         """The project's ontology as stored now, or None when it has none."""
-        record = self.client.catalog.projects.get_project(self.uid)
+        record = self.client.backend.call("catalog.projects.get_project", project_id=self.uid)
         if record["ontology_id"] is None:
             return None
         return self.client.get_ontology(record["ontology_id"])
@@ -141,25 +145,39 @@ class Project(Handle):
         Rows start in ``TO_LABEL``; each gets a ``CREATED`` workflow history entry.
         """
         ids = resolve_data_rows(self.client, data_rows, global_keys, what="create_batch")
-        record = self.client.catalog.projects.create_batch(self.uid, name, ids, priority=priority)
+        record = self.client.backend.call(
+            "catalog.projects.create_batch",
+            project_id=self.uid,
+            name=name,
+            data_row_ids=ids,
+            priority=priority,
+        )
         return Batch.from_record(self.client, record)
 
     def batches(self) -> list[Batch]:
         """The project's batches, oldest first."""
         return [
             Batch.from_record(self.client, r)
-            for r in self.client.catalog.projects.list_batches(self.uid)
+            for r in self.client.backend.call("catalog.projects.list_batches", project_id=self.uid)
         ]
 
     def move_data_rows_to_status(self, data_rows: Iterable[DataRow | str], status: str) -> None:
         """Move rows of this project to ``ToLabel``, ``InReview``, ``InRework`` or ``Done``
         (``TO_LABEL`` style works too), recording each move in the workflow history."""
-        self.client.catalog.projects.move_to_status(self.uid, uids(data_rows, "data_rows"), status)
+        self.client.backend.call(
+            "catalog.projects.move_to_status",
+            project_id=self.uid,
+            data_row_ids=uids(data_rows, "data_rows"),
+            status=status,
+        )
 
     def workflow_state(self, data_row: DataRow | str) -> dict[str, Any]:
         """A row's ``workflow_status``, task, batch, priority and ``workflow_history``."""
         (row_id,) = uids([data_row], "data_row")
-        return self.client.catalog.projects.workflow_state(self.uid, row_id)
+        state: dict[str, Any] = self.client.backend.call(
+            "catalog.projects.workflow_state", project_id=self.uid, data_row_id=row_id
+        )
+        return state
 
     # -- labels -----------------------------------------------------------------------------
 
@@ -171,14 +189,16 @@ class Project(Handle):
         """
         if isinstance(labels, Mapping):
             raise InvalidInput("labels must be a list of dicts, got one dict")
-        records = self.client.catalog.projects.import_labels(self.uid, labels)
+        records = self.client.backend.call(
+            "catalog.projects.import_labels", project_id=self.uid, labels=labels
+        )
         return [Label.from_record(self.client, r) for r in records]
 
     def labels(self) -> list[Label]:
         """The project's labels, oldest first."""
         return [
             Label.from_record(self.client, r)
-            for r in self.client.catalog.projects.list_labels(self.uid)
+            for r in self.client.backend.call("catalog.projects.list_labels", project_id=self.uid)
         ]
 
     # -- tags -------------------------------------------------------------------------------
@@ -187,11 +207,17 @@ class Project(Handle):
         """Tag the project with ``{"text", "color"?}`` dicts or plain strings; returns all tags."""
         if isinstance(tags, (str, Mapping)):
             raise InvalidInput(f"tags must be a list, got {tags!r}")
-        return self.client.catalog.projects.add_project_tags(self.uid, tags)
+        found: list[dict[str, Any]] = self.client.backend.call(
+            "catalog.projects.add_project_tags", project_id=self.uid, tags=tags
+        )
+        return found
 
     def tags(self) -> list[dict[str, Any]]:
         """The project's tags as ``{"id", "text", "color"}``."""
-        return self.client.catalog.projects.project_tags(self.uid)
+        found: list[dict[str, Any]] = self.client.backend.call(
+            "catalog.projects.project_tags", project_id=self.uid
+        )
+        return found
 
     # -- export -----------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -16,7 +16,7 @@ from rowport.streams._index import find_line, line_offset
 from rowport.streams._manifest import MANIFEST_NAME, PartInfo, StreamManifest, read_manifest
 from rowport.streams._verify import verify_stream
 
-__all__ = ["StreamLine", "StreamReader"]
+__all__ = ["StreamLine", "StreamReader", "check_line", "check_offset", "split_lines"]
 
 _CHUNK = 1 << 20
 _new_tuple = tuple.__new__
@@ -113,6 +113,28 @@ class StreamReader:
             self._check_offset(offset)
         return self._iter_from_offset(self._manifest.parts, offset)
 
+    def offset_of_line(self, line: int) -> int:
+        """The byte offset where ``line`` starts; ``total_size`` for the line after the last
+        (where a reader following the stream goes on). One binary search, one index read."""
+        if line == self.total_lines:
+            return self.total_size
+        self._check_line(line)
+        position = bisect.bisect_right(self._line_starts, line) - 1
+        part = self._manifest.parts[position]
+        relative = line_offset(self.directory / part.index_file, line - part.lines.start)
+        return part.offsets.start + relative
+
+    def line_at_offset(self, offset: int) -> int:
+        """The number of the line holding byte ``offset``; ``total_lines`` for the offset
+        after the last byte. One binary search over the parts, one over the part's index."""
+        if offset == self.total_size:
+            return self.total_lines
+        self._check_offset(offset)
+        position = bisect.bisect_right(self._offset_starts, offset) - 1
+        part = self._manifest.parts[position]
+        line, _ = find_line(self.directory / part.index_file, offset - part.offsets.start)
+        return part.lines.start + line
+
     def read_range(self, start: int, end_inclusive: int) -> bytes:
         """The stream's bytes ``start`` to ``end_inclusive`` (as an HTTP range), across parts."""
         return b"".join(self.iter_range(start, end_inclusive))
@@ -161,14 +183,10 @@ class StreamReader:
     # -- internals -----------------------------------------------------------------------------
 
     def _check_line(self, line: int) -> None:
-        total = self.total_lines
-        if not 0 <= line < total:
-            raise ValueError(f"line {line} is out of range: {_describe(total, 'line')}")
+        check_line(line, self.total_lines)
 
     def _check_offset(self, offset: int) -> None:
-        total = self.total_size
-        if not 0 <= offset < total:
-            raise ValueError(f"offset {offset} is out of range: {_describe(total, 'byte')}")
+        check_offset(offset, self.total_size)
 
     def _iter_from_line(self, parts: tuple[PartInfo, ...], line: int) -> Iterator[StreamLine]:
         if not parts:
@@ -193,24 +211,9 @@ class StreamReader:
         """Lines from byte ``relative`` of ``parts[position]`` (the line numbered ``line``) on."""
         for part in parts[position:]:
             path = self.directory / part.file
-            offset = part.offsets.start + relative
-            tail = b""
-            with open(path, "rb", buffering=0) as f:
-                f.seek(relative)
-                remaining = part.size - relative
-                while remaining > 0:
-                    chunk = f.read(min(_CHUNK, remaining))
-                    if not chunk:
-                        raise RowportError(f"{path} is shorter than its {part.size} bytes")
-                    remaining -= len(chunk)
-                    pieces = (tail + chunk if tail else chunk).split(b"\n")
-                    tail = pieces.pop()
-                    for data in pieces:
-                        yield _new_tuple(StreamLine, (offset, line, data))
-                        offset += len(data) + 1
-                        line += 1
-            if tail:
-                raise RowportError(f"{path} does not end with a newline")
+            chunks = _read_file(path, relative, part.size - relative, _CHUNK, part.size)
+            yield from split_lines(chunks, part.offsets.start + relative, line, source=str(path))
+            line = part.lines.end + 1
             relative = 0
 
     def _iter_range(
@@ -222,14 +225,9 @@ class StreamReader:
                 return
             first = max(start, part.offsets.start) - part.offsets.start
             remaining = min(end_inclusive, part.offsets.end) - part.offsets.start - first + 1
-            with open(self.directory / part.file, "rb", buffering=0) as f:
-                f.seek(first)
-                while remaining > 0:
-                    chunk = f.read(min(chunk_size, remaining))
-                    if not chunk:
-                        raise RowportError(f"{part.file} is shorter than its {part.size} bytes")
-                    remaining -= len(chunk)
-                    yield chunk
+            yield from _read_file(
+                self.directory / part.file, first, remaining, chunk_size, part.size
+            )
 
     def _follow(
         self,
@@ -267,6 +265,50 @@ class StreamReader:
                 )
             time.sleep(poll_interval)
             self.refresh()
+
+
+def check_line(line: int, total_lines: int) -> None:
+    """:raises ValueError: ``line`` is not one of a stream of ``total_lines`` lines."""
+    if not 0 <= line < total_lines:
+        raise ValueError(f"line {line} is out of range: {_describe(total_lines, 'line')}")
+
+
+def check_offset(offset: int, total_size: int) -> None:
+    """:raises ValueError: ``offset`` is not a byte of a stream of ``total_size`` bytes."""
+    if not 0 <= offset < total_size:
+        raise ValueError(f"offset {offset} is out of range: {_describe(total_size, 'byte')}")
+
+
+def split_lines(
+    chunks: Iterable[bytes], offset: int, line: int, *, source: str
+) -> Iterator[StreamLine]:
+    """The lines in ``chunks`` (bytes of a stream from byte ``offset``, which lies in the line
+    numbered ``line``), each with its offset and number. Local parts and HTTP downloads share it.
+
+    :raises RowportError: the bytes do not end with a newline (``source`` names where from).
+    """
+    tail = b""
+    for chunk in chunks:
+        pieces = (tail + chunk if tail else chunk).split(b"\n")
+        tail = pieces.pop()
+        for data in pieces:
+            yield _new_tuple(StreamLine, (offset, line, data))
+            offset += len(data) + 1
+            line += 1
+    if tail:
+        raise RowportError(f"{source} does not end with a newline")
+
+
+def _read_file(path: Path, start: int, length: int, chunk_size: int, size: int) -> Iterator[bytes]:
+    """``length`` bytes of the part at ``path`` (``size`` bytes long) from ``start``."""
+    with open(path, "rb", buffering=0) as f:
+        f.seek(start)
+        while length > 0:
+            chunk = f.read(min(chunk_size, length))
+            if not chunk:
+                raise RowportError(f"{path} is shorter than its {size} bytes")
+            length -= len(chunk)
+            yield chunk
 
 
 def _describe(total: int, unit: str) -> str:

@@ -14,6 +14,7 @@ from rowport.catalog import (
     ExportPlan,
     ExportSource,
     PlanT,
+    TaskRecord,
     TaskStatus,
     TaskStore,
 )
@@ -24,7 +25,8 @@ from rowport.plugins._model import ErrorPolicy
 from rowport.plugins._probe import MediaProbeStep
 from rowport.plugins._step import PluginStep
 from rowport.request import ExportRequest
-from rowport.streams import StreamWriter
+from rowport.streams import StreamReader, StreamWriter
+from rowport.tasks._converters import StreamType
 from rowport.tasks._heartbeat import Heartbeats
 from rowport.tasks._runner import BatchStep, Delivery, ExportRunner
 from rowport.tasks._task import ExportTask
@@ -38,7 +40,8 @@ class TaskManager(Generic[PlanT]):
     """Runs exports on a thread pool (``max_workers`` at once) and keeps their streams.
 
     Each runner beats every ``heartbeat`` seconds; a runner on another host that missed three
-    beats is declared dead, one on this host as soon as its process is gone.
+    beats is declared dead, one on this host as soon as its process is gone. It is the embedded
+    :class:`~rowport.tasks._backend.TaskBackend` of the tasks it hands out.
     """
 
     def __init__(
@@ -106,6 +109,18 @@ class TaskManager(Generic[PlanT]):
     def stream_dir(self, task_id: str, name: str) -> Path:
         """A task's ``result`` or ``errors`` stream directory."""
         return self.tasks_dir / task_id / name
+
+    def get_record(self, task_id: str) -> TaskRecord:
+        """The task's record (NotFound if there is none)."""
+        return self.tasks.get_task(task_id)
+
+    def open_stream(self, task_id: str, stream_type: StreamType) -> StreamReader:
+        """A reader of the task's RESULT or ERRORS stream."""
+        return StreamReader(self.stream_dir(task_id, stream_type.value.lower()))
+
+    def stream_url(self, task_id: str, stream_type: StreamType) -> str:
+        """The ``file://`` URL of the stream's directory."""
+        return self.stream_dir(task_id, stream_type.value.lower()).resolve().as_uri()
 
     def check_scope(self, request: ExportRequest) -> None:
         """Raise NotFound before a task exists when the export's scope does not exist."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from rowport.streams import StreamLine, StreamReader
+from rowport.streams import StreamLine
+from rowport.tasks._backend import StreamSource
 from rowport.tasks._converters import Converter
 
 __all__ = ["Stream"]
@@ -18,11 +18,12 @@ class Stream(Generic[T]):
     """A one-shot reader of a finished stream, positioned by offset or line.
 
     ``with_offset(n)`` and ``with_line(n)`` return the stream itself so calls chain;
-    out-of-range values raise ``ValueError`` at once.
+    out-of-range values raise ``ValueError`` at once. ``source`` is a local
+    :class:`~rowport.streams.StreamReader` or a remote stream (see :mod:`rowport.tasks._backend`).
     """
 
-    def __init__(self, directory: Path, converter: Converter) -> None:
-        self._reader = StreamReader(directory)
+    def __init__(self, source: StreamSource, converter: Converter) -> None:
+        self._reader = source
         self._converter = converter
         self._offset: int | None = None
         self._line: int | None = None

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from rowport.catalog import READABLE_STATUSES, TaskRecord, TaskStatus
-from rowport.errors import ExportTaskException
-from rowport.streams import StreamReader
+from rowport.errors import ExportTaskException, InvalidInput
+from rowport.tasks._backend import StreamSource, TaskBackend
 from rowport.tasks._converters import (
     BufferedJsonConverterOutput,
     Converter,
@@ -42,15 +42,19 @@ class ExportTask:
     ``ExportTaskException("Task failed")`` for a FAILED one and ``("Task is not ready yet")``
     while it runs. A CANCELED task's streams hold the rows written before the cancel and can be
     read like a complete one. :meth:`stream` reads while the task runs.
+
+    Where the record and the streams come from is the ``backend``'s business (see
+    :mod:`rowport.tasks._backend`): a :class:`~rowport.tasks.TaskManager` embedded, a
+    :class:`~rowport.tasks._remote.RemoteTaskBackend` over HTTP; the API is the same.
     """
 
     ExportTaskException = ExportTaskException
 
-    def __init__(self, manager: TaskManager[Any], task_id: str, *, client: Any = None) -> None:
-        self._manager = manager
+    def __init__(self, backend: TaskBackend, task_id: str, *, client: Any = None) -> None:
+        self._backend = backend
         self._client = client
         self._uid = task_id
-        self._record = manager.tasks.get_task(task_id)
+        self._record = backend.get_record(task_id)
 
     # -- the reference's Task surface -------------------------------------------------------
 
@@ -62,12 +66,17 @@ class ExportTask:
 
     def _fresh(self) -> TaskRecord:
         if not self._record.status.is_final:
-            self._record = self._manager.tasks.get_task(self._uid)
+            self._record = self._backend.get_record(self._uid)
         return self._record
 
     def refresh(self) -> None:
         """Re-read the task's record."""
-        self._record = self._manager.tasks.get_task(self._uid)
+        self._record = self._backend.get_record(self._uid)
+
+    @property
+    def backend(self) -> TaskBackend:
+        """Where the task's record and streams come from (see :mod:`rowport.tasks._backend`)."""
+        return self._backend
 
     @property
     def uid(self) -> str:
@@ -145,7 +154,7 @@ class ExportTask:
         (two hours by default, as in the reference). On a timeout it returns with the task
         still running and logs a warning (logger ``rowport.tasks._task``) naming the task."""
         deadline = time.monotonic() + timeout_seconds
-        event = self._manager.done_event(self._uid)
+        event = self._backend.done_event(self._uid)
         nap = 0.01
         while not self.status.is_final:
             remaining = deadline - time.monotonic()
@@ -166,7 +175,7 @@ class ExportTask:
                 continue
             # the runner is elsewhere (or ended here with its status not yet written): never
             # spin; notice at once if its process died, within three beats on another host
-            self._manager.recover_orphans()
+            self._backend.recover_orphans()
             time.sleep(min(nap, remaining, max(check_frequency, 0.001)))
             nap = min(nap * 2, _LONGEST_NAP)
 
@@ -176,18 +185,14 @@ class ExportTask:
 
     def cancel(self) -> bool:
         """Ask the runner to stop between batches; the task ends CANCELED."""
-        accepted = self._manager.cancel(self._uid)
+        accepted = self._backend.cancel(self._uid)
         self.refresh()
         return accepted
 
     # -- streams ----------------------------------------------------------------------------
 
-    def _directory(self, stream_type: StreamType) -> Path:
-        if not isinstance(stream_type, StreamType):
-            raise ValueError(
-                f"stream_type must be StreamType.RESULT or StreamType.ERRORS, got {stream_type!r}"
-            )
-        return self._manager.stream_dir(self._uid, stream_type.value.lower())
+    def _source(self, stream_type: StreamType) -> StreamSource:
+        return self._backend.open_stream(self._uid, _checked(stream_type))
 
     def _require_readable(self) -> None:
         status = self.status
@@ -199,13 +204,13 @@ class ExportTask:
     def get_total_file_size(self, stream_type: StreamType) -> int | None:
         """Bytes in the stream, or None when it is empty."""
         self._require_readable()
-        total = StreamReader(self._directory(stream_type)).total_size
+        total = self._source(stream_type).total_size
         return total or None
 
     def get_total_lines(self, stream_type: StreamType) -> int | None:
         """Lines in the stream, or None when it is empty."""
         self._require_readable()
-        total = StreamReader(self._directory(stream_type)).total_lines
+        total = self._source(stream_type).total_lines
         return total or None
 
     def has_result(self) -> bool:
@@ -223,7 +228,7 @@ class ExportTask:
     ) -> Stream[Any]:
         """A reader of the stream through ``converter`` (default :class:`JsonConverter`)."""
         self._require_readable()
-        return Stream(self._directory(stream_type), converter or JsonConverter())
+        return Stream(self._source(stream_type), converter or JsonConverter())
 
     def get_buffered_stream(
         self, stream_type: StreamType = StreamType.RESULT
@@ -235,10 +240,10 @@ class ExportTask:
             first.
         """
         self._require_readable()
-        directory = self._directory(stream_type)
-        if not StreamReader(directory).total_size:
+        source = self._source(stream_type)
+        if not source.total_size:
             raise ValueError(f"Task {self._uid} does not have a {stream_type.value} stream")
-        return Stream(directory, _BufferedConverter())
+        return Stream(source, _BufferedConverter())
 
     def stream(
         self,
@@ -257,7 +262,7 @@ class ExportTask:
         ones is a ``ValueError``. Unlike the reference readers this works on any task, FAILED
         ones included (their ERRORS stream says why).
         """
-        reader = StreamReader(self._directory(stream_type))
+        reader = self._source(stream_type)
         if follow:
             return self._follow(reader, start_line, poll_interval, timeout)
         if reader.total_lines == 0 and start_line == 0:
@@ -266,7 +271,7 @@ class ExportTask:
         return JsonConverter().convert(lines, total_size=0, total_lines=0)
 
     def _follow(
-        self, reader: StreamReader, start_line: int, poll_interval: float, timeout: float | None
+        self, reader: StreamSource, start_line: int, poll_interval: float, timeout: float | None
     ) -> Iterator[JsonConverterOutput]:
         lines = reader.follow(
             start_line,
@@ -299,16 +304,30 @@ class ExportTask:
         """
         from rowport.formats import convert_task
 
+        manager = self._local_manager()
+        if manager is None:
+            raise InvalidInput(
+                f"task {self._uid} runs on a server: converting writes files where the task's"
+                " files are, so download its RESULT stream and convert it where you are"
+            )
         return convert_task(
-            self._manager, self._uid, format, output, options, strict=strict, overwrite=overwrite
+            manager, self._uid, format, output, options, strict=strict, overwrite=overwrite
         )
 
     @property
     def format_reports(self) -> list[dict[str, Any]]:
-        """The reports of the conversions of this task so far (its summary of formats)."""
+        """The reports of the conversions of this task so far (its summary of formats); a
+        task read from a server has none here (conversions run where the task's files are)."""
         from rowport.formats import read_reports
 
-        return read_reports(self._manager.task_dir(self._uid))
+        manager = self._local_manager()
+        return [] if manager is None else read_reports(manager.task_dir(self._uid))
+
+    def _local_manager(self) -> TaskManager[Any] | None:
+        """The embedded task manager this handle reads through (None for a remote task)."""
+        from rowport.tasks._manager import TaskManager
+
+        return self._backend if isinstance(self._backend, TaskManager) else None
 
     # -- export_v2 (deprecated) -------------------------------------------------------------
 
@@ -328,7 +347,9 @@ class ExportTask:
             stacklevel=3,
         )
         self._require_readable()
-        reader = StreamReader(self._directory(stream_type))
+        reader = self._source(stream_type)
+        if not reader.total_lines:
+            return []
         return [orjson.loads(line.data) for line in reader.iter_lines(0)]
 
     @property
@@ -346,13 +367,21 @@ class ExportTask:
     def result_url(self) -> str:
         """export_v2: a file URL of the RESULT stream's directory (deprecated)."""
         self._legacy_lines(StreamType.RESULT)
-        return self._directory(StreamType.RESULT).resolve().as_uri()
+        return self._backend.stream_url(self._uid, StreamType.RESULT)
 
     @property
     def errors_url(self) -> str:
         """export_v2: a file URL of the ERRORS stream's directory (deprecated)."""
         self._legacy_lines(StreamType.ERRORS)
-        return self._directory(StreamType.ERRORS).resolve().as_uri()
+        return self._backend.stream_url(self._uid, StreamType.ERRORS)
 
     def __repr__(self) -> str:
         return f"<ExportTask {self._uid} {self._record.status}>"
+
+
+def _checked(stream_type: StreamType) -> StreamType:
+    if not isinstance(stream_type, StreamType):
+        raise ValueError(
+            f"stream_type must be StreamType.RESULT or StreamType.ERRORS, got {stream_type!r}"
+        )
+    return stream_type

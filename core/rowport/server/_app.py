@@ -1,0 +1,53 @@
+"""The app factory: ``create_app(settings)`` builds the Starlette app of ``rowport serve``."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+
+from rowport.catalog import Database, KeyStore
+from rowport.plugins import PluginHost
+from rowport.server._auth import Authenticate
+from rowport.server._context import ServerState, resolve_task
+from rowport.server._errors import exception_handlers
+from rowport.server._log import AccessLog
+from rowport.server._orgs import Organizations
+from rowport.server._routes import api_routes
+from rowport.server._settings import ServerSettings
+from rowport.server._streams import stream_routes
+
+__all__ = ["API_PREFIX", "create_app"]
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: ServerSettings, *, plugins: PluginHost | None = None) -> Starlette:
+    """The API of the home ``settings.home``: every route under ``/api/v1``, keys checked on
+    every request, one log line each. Closing it (the ASGI lifespan's shutdown) cancels the
+    exports still running; each ends after its current batch."""
+    home = settings.home.expanduser().absolute()
+    keys_db = Database(home / "catalog.db")
+    organizations = Organizations(settings, plugins if plugins is not None else PluginHost.load())
+    state = ServerState(settings=settings, organizations=organizations)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            organizations.close()
+            keys_db.close()
+
+    routes = [*api_routes(), *stream_routes(resolve_task)]
+    app = Starlette(
+        routes=[Mount(API_PREFIX, routes=routes)],
+        exception_handlers=exception_handlers(),
+        middleware=[Middleware(AccessLog), Middleware(Authenticate, keys=KeyStore(keys_db))],
+        lifespan=lifespan,
+    )
+    app.state.rowport = state
+    return app

@@ -1,0 +1,77 @@
+"""What the operations that are not a catalog store call do, on the caller's embedded client.
+
+Each handler takes the embedded :class:`~rowport.Client` of the caller's organization and the
+operation's arguments (checked against its declared parameters), and returns JSON. A catalog
+operation needs no handler: it calls its store method (see :func:`call_operation`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from rowport.api import Operation
+from rowport.api._records import report_to_json, task_to_json
+from rowport.client import Client
+from rowport.errors import InvalidExportRequest
+from rowport.request import ExportKind
+from rowport.tasks import ExportTask
+
+__all__ = ["HANDLERS", "call_operation", "import_lines"]
+
+
+def _task(task: ExportTask) -> dict[str, Any]:
+    return task_to_json(task._record)
+
+
+def _kind(value: Any) -> ExportKind:
+    try:
+        return ExportKind(value)
+    except ValueError:
+        allowed = ", ".join(k.value for k in ExportKind)
+        raise InvalidExportRequest(f"unknown export kind {value!r}; allowed: {allowed}") from None
+
+
+def _start_export(client: Client, args: dict[str, Any]) -> dict[str, Any]:
+    kind = _kind(args.pop("kind"))
+    scope_ids = args.pop("scope_ids", None) or ()
+    if isinstance(scope_ids, (str, bytes)) or not isinstance(scope_ids, Iterable):
+        raise InvalidExportRequest(f"scope_ids must be a list of ids, got {scope_ids!r}")
+    return _task(client._export(kind, list(scope_ids), **args))
+
+
+def _start_probe(client: Client, args: dict[str, Any]) -> dict[str, Any]:
+    kind = _kind(args.pop("kind"))
+    return _task(client._probe_media(kind, list(args.pop("scope_ids", None) or ()), **args))
+
+
+def _get_task(client: Client, args: dict[str, Any]) -> dict[str, Any]:
+    task = client.get_task(args["task_id"])
+    task.refresh()
+    return _task(task)
+
+
+HANDLERS: Mapping[str, Callable[[Client, dict[str, Any]], Any]] = {
+    "exports.start": _start_export,
+    "probes.start": _start_probe,
+    "tasks.list": lambda client, args: [_task(t) for t in client.get_tasks()],
+    "tasks.get": _get_task,
+    "tasks.cancel": lambda client, args: {"accepted": client.cancel_task(args["task_id"])},
+}
+
+
+def call_operation(op: Operation, client: Client, args: dict[str, Any]) -> Any:
+    """Run ``op`` with ``args`` on the embedded ``client`` (in a worker thread)."""
+    store_call = op.store_call
+    if store_call is None:
+        return HANDLERS[op.name](client, args)
+    store, method = store_call
+    return getattr(getattr(client.catalog, store), method)(**args)
+
+
+def import_lines(
+    client: Client, lines: Iterable[tuple[int, bytes]], strict: bool, batch_size: int
+) -> dict[str, Any]:
+    """Import numbered NDJSON lines; the report as JSON."""
+    report = client.catalog.importer.import_rows(lines, strict=strict, batch_size=batch_size)
+    return report_to_json(report)
