@@ -10,7 +10,7 @@ hot path builds plain dicts (orjson encodes them later).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Generic
 
 import orjson
@@ -30,9 +30,26 @@ from rowport.request import (
     SectionSource,
 )
 
-__all__ = ["RowAssembler", "problem"]
+__all__ = ["RowAssembler", "problem", "sections_read_by"]
 
 _loads = orjson.loads
+_Parse = Callable[[Any], Any]
+
+
+def sections_read_by(steps: Iterable[object]) -> frozenset[str] | None:
+    """The sections whose stored JSON a pipeline reads: each step's ``sections`` (a set of
+    :data:`rowport.plugins.SECTIONS` names, None: all), or all of them for a step with
+    ``needs_json`` (default) and no ``sections``, none for ``needs_json = False``."""
+    out: set[str] = set()
+    for step in steps:
+        if hasattr(step, "sections"):
+            names = step.sections
+        else:
+            names = None if getattr(step, "needs_json", True) else frozenset()
+        if names is None:
+            return None
+        out |= names
+    return frozenset(out)
 
 
 def problem(
@@ -79,12 +96,24 @@ class RowAssembler(Generic[PlanT]):
         layout: PlanLayout | None = None,
         *,
         parse_json: bool = True,
+        sections: Collection[str] | None = None,
     ) -> None:
+        """``sections``: the sections whose stored JSON is parsed (default: every one unless
+        ``parse_json`` is False); the rest pass through unparsed, as :class:`orjson.Fragment`,
+        written byte for byte."""
         self.source = source
         self.request = request
         self.layout = layout if layout is not None else PlanLayout.for_request(request)
-        # Without pipeline steps nobody looks inside stored JSON: pass it through unparsed.
-        self._json = _loads if parse_json else orjson.Fragment
+        wanted = sections if sections is not None else (None if parse_json else ())
+
+        def json_of(*names: str) -> _Parse:
+            return _loads if wanted is None or any(n in wanted for n in names) else orjson.Fragment
+
+        self._json = json_of("projects")  # label details, performance, workflow history
+        self._json_attributes = json_of("media_attributes")
+        self._json_lists = {name: json_of(name) for name in self.layout.list_sections}
+        self._json_labels = json_of("annotations", "projects")
+        self._json_runs = json_of("annotations", "experiments")
         spec = KIND_SPECS[request.kind]
         self.projects = spec.projects(request)
         self.runs = spec.runs(request)
@@ -124,7 +153,8 @@ class RowAssembler(Generic[PlanT]):
         for r in base:
             if r[i_valid] == 0:
                 broken[r[i_id]] = "its stored media_attributes are not valid JSON"
-        lists = [(name, at[name]) for name in self.layout.list_sections]
+        lists = [(name, at[name], self._json_lists[name]) for name in self.layout.list_sections]
+        attributes_json = self._json_attributes
         queued = self.layout.queue
         projects = (
             self._projects(ids, base if queued else None, broken) if self.show_projects else None
@@ -164,10 +194,10 @@ class RowAssembler(Generic[PlanT]):
                     }
                 row: dict[str, Any] = {
                     "data_row": data_row,
-                    "media_attributes": self._json(r[i_attributes]) if r[i_attributes] else {},
+                    "media_attributes": attributes_json(r[i_attributes]) if r[i_attributes] else {},
                 }
-                for name, col in lists:
-                    row[name] = self._json(r[col])
+                for name, col, json_list in lists:
+                    row[name] = json_list(r[col])
                 if projects is not None:
                     row["projects"] = projects.get(row_id, {})
                 if experiments is not None:
@@ -240,7 +270,7 @@ class RowAssembler(Generic[PlanT]):
                 label["performance_details"] = (
                     self._json(performance) if performance is not None else _default_performance()
                 )
-            label["annotations"] = self._json(r[i_annotations])
+            label["annotations"] = self._json_labels(r[i_annotations])
             labels[(r[i_row], r[i_project])].append(label)
         history: dict[tuple[str, str], Any] = defaultdict(list)
         history_col = self.layout.positions.get("workflow_history")
@@ -324,7 +354,7 @@ class RowAssembler(Generic[PlanT]):
                     "label_kind": r[i_label_kind],
                     "version": r[i_version],
                     "id": r[i_id],
-                    "annotations": self._json(r[i_annotations]),
+                    "annotations": self._json_runs(r[i_annotations]),
                 }
             )
         out: dict[str, dict[str, Any]] = defaultdict(dict)

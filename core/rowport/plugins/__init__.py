@@ -11,17 +11,21 @@ private modules of this package and are not part of the plugin API.
 
 from __future__ import annotations
 
-from rowport.plugins._host import PluginHost, RaisedProblem
+from rowport.plugins._host import HookFailure, PluginHost, RaisedProblem
 from rowport.plugins._manager import get_plugin_manager, load
 from rowport.plugins._model import ExportContext, Problem
 from rowport.plugins._rows import per_row
+from rowport.plugins._sections import SECTIONS, parsed
 
 __all__ = [
+    "SECTIONS",
     "ExportContext",
+    "HookFailure",
     "PluginHost",
     "Problem",
     "RaisedProblem",
     "get_plugin_manager",
     "load",
+    "parsed",
     "per_row",
 ]

@@ -27,8 +27,9 @@ class PluginStep:
         self.policy = policy
         self.rows_seen = 0
         self.rows_with_problems = 0
-        # stored JSON must be parsed only when some plugin looks at rows
-        self.needs_json = any(host.has_row_hooks(m.value) for m in MediaType)
+        # stored JSON is parsed only for the sections the plugins that look at rows declared
+        looks = any(host.has_row_hooks(m.value) for m in MediaType)
+        self.sections: frozenset[str] | None = host.row_sections() if looks else frozenset()
 
     def __call__(
         self, rows: list[dict[str, Any]], context: ExportContext
