@@ -22,6 +22,7 @@ from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
 
 __all__ = [
+    "MEDIA_SECTIONS",
     "FETCH_MODES",
     "cut",
     "fetch_enabled",
@@ -43,6 +44,8 @@ T = TypeVar("T")
 _READ_CACHE_ENTRIES = 4096
 
 _FETCHER_KEY = "rowport_plugins.fetcher"
+#: the sections a media-type plugin reads (``rowport_declare_sections``)
+MEDIA_SECTIONS = ("data_row", "media_attributes", "annotations")
 FETCH_MODES = ("off", "missing", "always")
 
 

@@ -30,6 +30,7 @@ from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
 from rowport_plugins._media import cut as _cut
 from rowport_plugins._media import (
+    MEDIA_SECTIONS,
     fetch_mode,
     fetcher,
     fill_media_attributes,
@@ -50,6 +51,7 @@ __all__ = [
     "Conversation",
     "parse_conversation",
     "rowport_declare_media_types",
+    "rowport_declare_sections",
     "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
@@ -284,6 +286,11 @@ def _some_ids(conversation: Conversation, limit: int = 20) -> list[str]:
 def rowport_declare_media_types() -> Sequence[str]:
     """This plugin's row hooks see ``conversational`` batches only."""
     return ["conversational"]
+
+
+@hookimpl(trylast=True)
+def rowport_declare_sections() -> list[str]:
+    return list(MEDIA_SECTIONS)
 
 
 @hookimpl(trylast=True)

@@ -38,6 +38,7 @@ from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
 from rowport_plugins._media import fetch_enabled as _fetch_enabled
 from rowport_plugins._media import (
+    MEDIA_SECTIONS,
     fetch_mode,
     fetcher,
     fill_media_attributes,
@@ -54,6 +55,7 @@ __all__ = [
     "page_sizes",
     "read_pdf_pages",
     "rowport_declare_media_types",
+    "rowport_declare_sections",
     "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
@@ -204,6 +206,11 @@ def _stored_count(row: Mapping[str, Any]) -> int | None:
 def rowport_declare_media_types() -> Sequence[str]:
     """This plugin's row hooks see ``document`` batches only."""
     return ["document"]
+
+
+@hookimpl(trylast=True)
+def rowport_declare_sections() -> list[str]:
+    return list(MEDIA_SECTIONS)
 
 
 @hookimpl(trylast=True)

@@ -33,6 +33,7 @@ from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
 from rowport_plugins._media import (
+    MEDIA_SECTIONS,
     fill_media_attributes,
     iter_objects,
     plugin_options,
@@ -47,6 +48,7 @@ __all__ = [
     "check_annotation",
     "parse_tile_layer",
     "rowport_declare_media_types",
+    "rowport_declare_sections",
     "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
@@ -414,6 +416,11 @@ def _options(context: ExportContext) -> tuple[float, bool]:
 def rowport_declare_media_types() -> Sequence[str]:
     """This plugin's row hooks see ``geospatial`` batches only."""
     return ["geospatial"]
+
+
+@hookimpl(trylast=True)
+def rowport_declare_sections() -> list[str]:
+    return list(MEDIA_SECTIONS)
 
 
 @hookimpl(trylast=True)

@@ -41,6 +41,7 @@ from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError
 from rowport_plugins._media import cut as _cut
 from rowport_plugins._media import (
+    MEDIA_SECTIONS,
     fetch_mode,
     fetcher,
     fill_media_attributes,
@@ -54,6 +55,7 @@ __all__ = [
     "HtmlCheck",
     "check_html",
     "rowport_declare_media_types",
+    "rowport_declare_sections",
     "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
@@ -222,6 +224,11 @@ def _check_row(row: Mapping[str, Any], context: ExportContext) -> HtmlCheck | No
 def rowport_declare_media_types() -> Sequence[str]:
     """This plugin's row hooks see ``html`` batches only."""
     return ["html"]
+
+
+@hookimpl(trylast=True)
+def rowport_declare_sections() -> list[str]:
+    return list(MEDIA_SECTIONS)
 
 
 @hookimpl(trylast=True)

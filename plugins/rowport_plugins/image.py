@@ -33,10 +33,13 @@ from typing import Any
 import attrs
 
 from rowport import hookimpl
-from rowport.plugins import ExportContext, Problem
+from rowport.plugins import ExportContext, Problem, parsed, remembered
 from rowport_plugins._fetch import MediaError, MediaFetcher
 from rowport_plugins._media import (
+    MEDIA_SECTIONS,
+    fetch_mode,
     fill_media_attributes,
+    fills_attributes,
     iter_labels,
     plugin_options,
     probe_media_attributes,
@@ -50,12 +53,15 @@ __all__ = [
     "clip_object",
     "image_attributes",
     "rowport_declare_media_types",
+    "rowport_declare_sections",
     "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
 ]
 
 NAME = "image"
+#: bump whenever the geometry checks change: remembered findings of another version are unused
+VERSION = "1"
 DEFAULT_HEAD_BYTES = 64 * 1024
 DEFAULT_TOLERANCE = 0.5
 REQUIRED = ("height", "width", "mime_type")
@@ -358,11 +364,7 @@ def _tolerance(options: Mapping[str, Any]) -> float:
 def _objects(row: Mapping[str, Any]) -> Any:
     """``(path, label, obj_path, obj)`` for every object of every label of the row."""
     for _, _owner, path, label in iter_labels(row):
-        annotations = label.get("annotations")
-        objects = annotations.get("objects") if isinstance(annotations, Mapping) else None
-        if not isinstance(objects, list):
-            continue
-        for i, obj in enumerate(objects):
+        for i, obj in enumerate(_label_objects(label)):  # type: ignore[arg-type]
             yield path, label, f"{path}.annotations.objects[{i}]", obj
 
 
@@ -391,19 +393,53 @@ def rowport_declare_media_types() -> list[str]:
 
 
 @hookimpl(trylast=True)
+def rowport_declare_sections() -> list[str]:
+    # annotations are parsed here, for the labels whose findings are not remembered and for
+    # the rows whose bounds this plugin computes or clips to
+    return ["data_row", "media_attributes"]
+
+
+def _label_objects(label: dict[str, Any]) -> list[Any]:
+    annotations = parsed(label, "annotations")
+    objects = annotations.get("objects") if isinstance(annotations, Mapping) else None
+    return objects if isinstance(objects, list) else []
+
+
+@hookimpl(trylast=True)
 def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
     """Check the geometry of every image object (bounds against stored dimensions, unless
-    ``clip`` is on)."""
+    ``clip`` is on); what a label was found to have is remembered by its content and bounds."""
     options = plugin_options(context, NAME)
     tolerance = _tolerance(options)
     clip = options.get("clip") is True
-    problems: list[Problem] = []
+    places: list[tuple[int, str, dict[str, Any], Bounds | None]] = []
     for index, row in enumerate(rows):
         bounds = None if clip else _bounds(row.get("media_attributes"), tolerance)
-        for _path, label, at, obj in _objects(row):
+        for _, _, path, label in iter_labels(row):
+            places.append((index, path, label, bounds))
+
+    def check(i: int) -> list[Any]:
+        bounds = places[i][3]
+        found = []
+        for n, obj in enumerate(_label_objects(places[i][2])):
             finding = check_object(obj, bounds)
             if finding is not None:
-                problems.append(_problem(index, label, at, obj, finding))
+                found.append([n, finding.code, finding.what, finding.value])
+        return found
+
+    findings = remembered(
+        context,
+        plugin=f"rowport_plugins.{NAME}",
+        version=VERSION,
+        labels=[(p[2].get("annotations"), repr(p[3])) for p in places],
+        check=check,
+    )
+    problems: list[Problem] = []
+    for (index, path, label, _), found in zip(places, findings, strict=True):
+        objects = _label_objects(label) if found else []
+        for n, code, what, value in found:
+            at = f"{path}.annotations.objects[{n}]"
+            problems.append(_problem(index, label, at, objects[n], Finding(code, what, value)))
     return problems
 
 
@@ -414,6 +450,8 @@ def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -
     options = plugin_options(context, NAME)
     tolerance = _tolerance(options)
     clip = options.get("clip") is True
+    if not clip and (fetch_mode(context) == "off" or not fills_attributes(context)):
+        return []  # no attributes are computed and nothing is clipped: validate did it all
     before = [None if clip else _bounds(row.get("media_attributes"), tolerance) for row in rows]
     problems = fill_media_attributes(rows, context, _compute(context), required=REQUIRED)
     for index, row in enumerate(rows):

@@ -34,6 +34,7 @@ from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher
 from rowport_plugins._media import cut as _cut
 from rowport_plugins._media import (
+    MEDIA_SECTIONS,
     fetch_enabled,
     fetcher,
     fill_media_attributes,
@@ -50,6 +51,7 @@ __all__ = [
     "entity_span_problem",
     "is_reference",
     "rowport_declare_media_types",
+    "rowport_declare_sections",
     "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
@@ -321,6 +323,11 @@ def _check_entity(
 def rowport_declare_media_types() -> Sequence[str]:
     """This plugin's row hooks see ``text`` batches only."""
     return ["text"]
+
+
+@hookimpl(trylast=True)
+def rowport_declare_sections() -> list[str]:
+    return list(MEDIA_SECTIONS)
 
 
 @hookimpl(trylast=True)

@@ -41,6 +41,7 @@ from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._fetch import MediaError, MediaFetcher, local_path
 from rowport_plugins._media import (
+    MEDIA_SECTIONS,
     fill_media_attributes,
     iter_labels,
     plugin_options,
@@ -59,6 +60,7 @@ __all__ = [
     "parse_mp4",
     "read_mp4",
     "rowport_declare_media_types",
+    "rowport_declare_sections",
     "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
@@ -607,6 +609,11 @@ def _problem(index: int, label: Any, finding: Finding) -> Problem:
 @hookimpl(trylast=True)
 def rowport_declare_media_types() -> list[str]:
     return [NAME]
+
+
+@hookimpl(trylast=True)
+def rowport_declare_sections() -> list[str]:
+    return list(MEDIA_SECTIONS)
 
 
 @hookimpl(trylast=True)

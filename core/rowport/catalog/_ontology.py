@@ -8,6 +8,7 @@ of exported rows may instead create the features it meets (``create_missing``).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -98,6 +99,9 @@ class OntologyIndex:
     """Features of an ontology keyed for lookup while walking annotations."""
 
     ontology_id: str
+    #: a hash of the features as read (:meth:`OntologyStore.ontology_index`): it changes with
+    #: any feature added, removed, renamed, retyped or moved, so it keys remembered checks
+    version: str = ""
     by_id: dict[str, Feature] = attrs.field(factory=dict)
     by_parent_name: dict[tuple[str | None, str, str], Feature] = attrs.field(factory=dict)
     created: list[Feature] = attrs.field(factory=list)
@@ -451,12 +455,15 @@ class OntologyStore:
     def ontology_index(self, ontology_id: str) -> OntologyIndex:
         """The features of an ontology, keyed for :meth:`check_annotations`."""
         index = OntologyIndex(ontology_id=ontology_id)
+        digest = hashlib.sha256(ontology_id.encode())
         for f in self.db.conn.execute(
             "SELECT id, parent_id, kind, type, name, value FROM features WHERE ontology_id = ?"
-            " ORDER BY position",
+            " ORDER BY position, id",
             (ontology_id,),
         ):
             index.add(Feature(id=f[0], parent_id=f[1], kind=f[2], type=f[3], name=f[4], value=f[5]))
+            digest.update("\x1f".join(str(v) for v in f).encode() + b"\x1e")
+        index.version = digest.hexdigest()[:32]
         return index
 
     @staticmethod

@@ -127,16 +127,10 @@ class PluginHost:
         """The sections a plugin declared it reads (None: every section)."""
         return self._sections.get(name)
 
-    def row_sections(self) -> frozenset[str] | None:
-        """The sections the row hooks of an export read, whatever the media type: the union of
-        what their plugins declared (None: every section, when one of them declared
-        nothing)."""
-        names = {
-            self.plugin_name(impl.plugin)
-            for hook in _ROW_HOOKS
-            for impl in getattr(self.pm.hook, hook).get_hookimpls()
-        }
-        return union_of(self.sections_of(n) for n in sorted(names))
+    def sections_for(self, media_type: str) -> frozenset[str] | None:
+        """The sections the row hooks a batch of ``media_type`` reaches read: the union of what
+        their plugins declared (None: every section, when one of them declared nothing)."""
+        return union_of(self.sections_of(n) for n in self.plugins_for(media_type))
 
     def plugin_name(self, plugin: object) -> str:
         """The registered name of a plugin object."""

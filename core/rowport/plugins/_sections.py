@@ -4,6 +4,9 @@ Stored JSON (media attributes, per-row lists, label annotations, reviews...) rea
 as :class:`orjson.Fragment` objects that are written back byte for byte; only the sections some
 plugin of the export declared (``rowport_declare_sections``) are parsed into dicts and lists.
 A plugin that declares nothing reads every section, as before sections could be declared.
+
+Parsing is decided per media type (the assembler reads each row's), so a section one media
+type's plugins read is not parsed for the rows of another.
 """
 
 from __future__ import annotations
@@ -68,3 +71,4 @@ def parsed(container: MutableMapping[str, Any], key: str) -> Any:
         value = orjson.loads(orjson.dumps(value))
         container[key] = value
     return value
+

@@ -27,9 +27,12 @@ class PluginStep:
         self.policy = policy
         self.rows_seen = 0
         self.rows_with_problems = 0
-        # stored JSON is parsed only for the sections the plugins that look at rows declared
-        looks = any(host.has_row_hooks(m.value) for m in MediaType)
-        self.sections: frozenset[str] | None = host.row_sections() if looks else frozenset()
+        # per media type, the stored JSON the assembler parses: the sections the plugins a
+        # batch of that type reaches declared (none for a type no plugin looks at)
+        self.sections: dict[str, frozenset[str] | None] = {
+            m: host.sections_for(m) if host.has_row_hooks(m) else frozenset()
+            for m in (*(t.value for t in MediaType), "")
+        }
 
     def __call__(
         self, rows: list[dict[str, Any]], context: ExportContext
