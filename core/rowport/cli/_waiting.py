@@ -169,6 +169,22 @@ def sink_failures(task: ExportTask, status: TaskStatus) -> list[dict[str, Any]]:
     return failures
 
 
+_HOOK_FAILURE_TAIL = 256  # PLUGIN_HOOK_FAILED lines are one per plugin and hook, near the end
+
+
+def hook_failures(task: ExportTask, total: int) -> list[dict[str, Any]]:
+    """The ``PLUGIN_HOOK_FAILED`` lines of a task whose ERRORS stream has ``total`` lines:
+    lifecycle hooks that raised (the runner writes them among the last lines, one per plugin
+    and hook)."""
+    start = max(0, total - _HOOK_FAILURE_TAIL)
+    found = []
+    for line in task.stream(StreamType.ERRORS, follow=False, start_line=start):
+        item = orjson.loads(line.json_str)
+        if isinstance(item, dict) and item.get("code") == "PLUGIN_HOOK_FAILED":
+            found.append(item)
+    return found
+
+
 def summarize(task: ExportTask, status: TaskStatus, *, elapsed: float | None = None) -> int:
     """Print how the task ended on stderr; returns the exit code: that of its status, or
     :data:`SINK_FAILED` for a COMPLETE task one of whose sinks failed."""
@@ -199,6 +215,8 @@ def summarize(task: ExportTask, status: TaskStatus, *, elapsed: float | None = N
         )
     for failure in failed:
         click.echo(f"Error: {failure.get('message')}", err=True)
+    for hook in hook_failures(task, errors) if errors else []:
+        click.echo(f"warning: {hook.get('message')}", err=True)
     if failed:
         return SINK_FAILED
     return EXIT_CODES.get(status, 1)
