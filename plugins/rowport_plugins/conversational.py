@@ -27,22 +27,21 @@ import orjson
 
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
-from rowport_plugins._fetch import MediaError, MediaFetcher
-from rowport_plugins._media import cut as _cut
 from rowport_plugins._media import (
     MEDIA_SECTIONS,
+    BoundedCache,
+    MediaError,
+    MediaFetcher,
+    cache_for,
+    cut,
+    entity_span_problem,
+    fetch_enabled,
     fetch_mode,
     fetcher,
     fill_media_attributes,
+    is_reference,
     iter_labels,
     probe_media_attributes,
-)
-from rowport_plugins.text import (
-    BoundedCache,
-    cache_for,
-    entity_span_problem,
-    is_reference,
-    media_fetch_enabled,
     read_text,
     source_option,
 )
@@ -136,7 +135,7 @@ def _conversation(row: Mapping[str, Any], context: ExportContext) -> Conversatio
     if not isinstance(row_data, str):
         return _Unread("CONVERSATION_INVALID", "row_data is not a string")
     fetched = _fetches(row_data, context)
-    if fetched and not media_fetch_enabled(context):
+    if fetched and not fetch_enabled(context):
         return _Unread(None)
     cache: BoundedCache = cache_for(context, NAME, _CACHE_KEY, _size)
     hit, value = cache.get(row_data)
@@ -269,8 +268,8 @@ def _check_entity(
             details["token"], details["expected"] = token, expected
             return problem(
                 "TOKEN_MISMATCH",
-                f"token {_cut(str(token), 60)!r} is not the text of message {message_id!r} at"
-                f" [{start}, {end}] ({_cut(expected, 60)!r})",
+                f"token {cut(str(token), 60)!r} is not the text of message {message_id!r} at"
+                f" [{start}, {end}] ({cut(expected, 60)!r})",
             )
     return None
 
@@ -307,7 +306,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
                         index=index,
                         code=conversation.code,
                         message=conversation.message,
-                        details={"source": _cut(str(row["data_row"]["row_data"]))},
+                        details={"source": cut(str(row["data_row"]["row_data"]))},
                     )
                 )
             continue

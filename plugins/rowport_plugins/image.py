@@ -34,17 +34,17 @@ import attrs
 
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem, parsed, remembered
-from rowport_plugins._fetch import MediaError, MediaFetcher
 from rowport_plugins._media import (
-    MEDIA_SECTIONS,
+    MediaError,
+    MediaFetcher,
     fetch_mode,
     fill_media_attributes,
     fills_attributes,
+    is_number,
     iter_labels,
     plugin_options,
     probe_media_attributes,
 )
-from rowport_plugins._media import is_number as _is_number
 
 __all__ = [
     "Bounds",
@@ -202,7 +202,7 @@ def _points(value: Any) -> list[tuple[float, float]] | None:
         return None
     out = []
     for p in value:
-        if not isinstance(p, Mapping) or not (_is_number(p.get("x")) and _is_number(p.get("y"))):
+        if not isinstance(p, Mapping) or not (is_number(p.get("x")) and is_number(p.get("y"))):
             return None
         out.append((float(p["x"]), float(p["y"])))
     return out
@@ -212,7 +212,7 @@ def _box(value: Any) -> tuple[float, float, float, float] | None:
     if not isinstance(value, Mapping):
         return None
     keys = ("top", "left", "height", "width")
-    if not all(_is_number(value.get(k)) for k in keys):
+    if not all(is_number(value.get(k)) for k in keys):
         return None
     top, left, height, width = (float(value[k]) for k in keys)
     return top, left, height, width
@@ -351,14 +351,14 @@ def _bounds(attributes: Any, tolerance: float) -> Bounds | None:
         return None
     width: Any = attributes.get("width")
     height: Any = attributes.get("height")
-    if _is_number(width) and _is_number(height) and width > 0 and height > 0:
+    if is_number(width) and is_number(height) and width > 0 and height > 0:
         return Bounds(float(width), float(height), tolerance)
     return None
 
 
 def _tolerance(options: Mapping[str, Any]) -> float:
     value = options.get("tolerance", DEFAULT_TOLERANCE)
-    return float(value) if _is_number(value) and value >= 0 else DEFAULT_TOLERANCE
+    return float(value) if is_number(value) and value >= 0 else DEFAULT_TOLERANCE
 
 
 def _objects(row: Mapping[str, Any]) -> Any:

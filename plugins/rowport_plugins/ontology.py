@@ -7,8 +7,8 @@ right kind (a radio has one answer, a checklist a list, a text answer a ``conten
 under the right parent. Each problem is one ERRORS line naming the feature and where it is.
 
 What a label was found to have (possibly nothing) is remembered in the catalog by the label's
-content, the ontology's version and this plugin's :data:`VERSION` (:func:`rowport.plugins.remembered`):
-an unchanged label is not walked again on the next export.
+content, the ontology's version and this plugin's :data:`VERSION`
+(:func:`rowport.plugins.remembered`): an unchanged label is not walked again on the next export.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from rowport import hookimpl
 from rowport.catalog import OntologyIndex
 from rowport.errors import NotFound
 from rowport.plugins import ExportContext, Problem, parsed, remembered
-from rowport_plugins._media import iter_labels
+from rowport_plugins._media import (
+    iter_labels,
+)
 
 __all__ = ["VERSION", "rowport_declare_sections", "rowport_validate_rows"]
 

@@ -19,10 +19,11 @@ from media_audio_support import (
 )
 
 import rowport
+import rowport_plugins._formats.wav
 import rowport_plugins.audio
 from rowport.demo import build_demo
 from rowport.testing import make_client
-from rowport_plugins._fetch import MediaFetcher
+from rowport_plugins._media import MediaFetcher
 
 MONO = attributes(1500, 16000, 1)
 STEREO = attributes(750, 8000, 2)
@@ -241,10 +242,10 @@ def test_without_fetching_only_the_shape_is_checked(
 
 def test_parse_wav_reads_a_header_without_samples(media_dir: Path) -> None:
     data = (media_dir / "mono.wav").read_bytes()
-    info = rowport_plugins.audio.parse_wav(data[:44], len(data))
+    info = rowport_plugins._formats.wav.parse_wav(data[:44], len(data))
     assert info.attributes() == MONO
-    with pytest.raises(rowport_plugins.audio.NeedMore):
-        rowport_plugins.audio.parse_wav(data[:30], len(data))
+    with pytest.raises(rowport_plugins._formats.wav.NeedMore):
+        rowport_plugins._formats.wav.parse_wav(data[:30], len(data))
 
 
 def test_the_demo_audio_project_is_clean_and_its_broken_row_is_caught(tmp_path: Path) -> None:

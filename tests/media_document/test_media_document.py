@@ -25,6 +25,7 @@ from media_document_support import (
 )
 
 import rowport
+import rowport_plugins._formats.pdf
 import rowport_plugins.document
 from rowport.demo import build_demo
 from rowport.testing import make_client, make_context, make_row, run_plugin
@@ -233,7 +234,7 @@ def test_page_sizes_are_cached_in_context_state(tmp_path: Path) -> None:
     assert [r["media_attributes"]["page_count"] for r in run.rows] == [3, 3]
     (cached,) = context.state["rowport_plugins.document.pages"].values()
     assert cached == [(100.0, 200.0), (300.0, 400.0), (500.0, 600.0)]
-    assert rowport_plugins.document.page_sizes(pdf.read_bytes()) == cached
+    assert rowport_plugins._formats.pdf.page_sizes(pdf.read_bytes()) == cached
 
 
 def test_the_demo_document_project_is_clean_and_its_broken_row_is_caught(

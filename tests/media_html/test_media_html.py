@@ -18,6 +18,7 @@ from media_html_support import (
 )
 
 import rowport
+import rowport_plugins._formats.html
 import rowport_plugins.audio
 import rowport_plugins.html
 from rowport.demo import build_demo
@@ -156,7 +157,7 @@ def test_without_fetching_references_are_left_alone(
 
 
 def test_check_html_rule() -> None:
-    check = rowport_plugins.html.check_html
+    check = rowport_plugins._formats.html.check_html
     assert check(PAGE.encode()).code is None
     assert check(b"\xef\xbb\xbf<p>bom</p>").code is None
     assert check("<p>utf-16</p>".encode("utf-16")).code is None

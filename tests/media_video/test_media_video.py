@@ -28,8 +28,8 @@ from media_video_support import (
 )
 
 import rowport
-from rowport_plugins._fetch import MediaError
-from rowport_plugins.video import parse_mp4
+from rowport_plugins._formats.mp4 import parse_mp4
+from rowport_plugins._media import MediaError
 
 INTERPOLATE = {"params": {"interpolated_frames": True}}
 A = (10.0, 20.0, 30.0, 40.0)
@@ -374,10 +374,10 @@ def test_parser_edges() -> None:
     # the stsd sample entry gives the size when tkhd has none
     moov = mvhd(600, 1200) + video_trak(width=64, height=32, tkhd_size=(0, 0), codec=b"hvc1")
     got = parse_mp4(moov)
-    assert (got["width"], got["height"], got["codec"]) == (64, 32, "hvc1")
+    assert (got.width, got.height, got.codec) == (64, 32, "hvc1")
     # NTSC rates stay exact enough
     moov = mvhd(30000, 30030) + video_trak(timescale=30000, entries=[(30, 1001)])
-    assert parse_mp4(moov)["frame_rate"] == pytest.approx(29.97003, abs=1e-5)
+    assert parse_mp4(moov).frame_rate == pytest.approx(29.97003, abs=1e-5)
     with pytest.raises(MediaError) as no_mvhd:
         parse_mp4(video_trak())
     assert no_mvhd.value.code == "MEDIA_UNREADABLE"

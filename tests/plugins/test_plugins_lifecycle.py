@@ -47,7 +47,9 @@ class Raising:
 
 
 def _errors(task: Any) -> list[dict[str, Any]]:
-    return [o.json for o in task.get_buffered_stream(StreamType.ERRORS)] if task.has_errors() else []
+    return (
+        [o.json for o in task.get_buffered_stream(StreamType.ERRORS)] if task.has_errors() else []
+    )
 
 
 def test_a_raising_lifecycle_hook_is_an_errors_line(make_host, client_with, catalog_home) -> None:
@@ -61,8 +63,9 @@ def test_a_raising_lifecycle_hook_is_an_errors_line(make_host, client_with, cata
     assert started["code"] == "PLUGIN_HOOK_FAILED"
     assert started["plugin"] == "Raising"
     assert started["stage"] == "lifecycle"
-    assert "'Raising' raised in rowport_export_started: RuntimeError: started went wrong" in (
-        started["message"]
+    assert (
+        "'Raising' raised in rowport_export_started: RuntimeError: started went wrong"
+        in (started["message"])
     )
     assert "completed went wrong" in lines["rowport_export_completed"]["message"]
 

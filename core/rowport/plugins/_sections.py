@@ -30,8 +30,7 @@ SECTIONS: dict[str, str] = {
     "annotations": "the annotations of every label and prediction (projects and experiments)",
     "projects": "everything stored in project sections: label annotations, label details"
     " (reviews), performance details, workflow history",
-    "experiments": "everything stored in model run sections: labels' and predictions'"
-    " annotations",
+    "experiments": "everything stored in model run sections: labels' and predictions' annotations",
 }
 
 
@@ -71,4 +70,3 @@ def parsed(container: MutableMapping[str, Any], key: str) -> Any:
         value = orjson.loads(orjson.dumps(value))
         container[key] = value
     return value
-
