@@ -23,7 +23,7 @@ one per row for media problems. See ``docs/media/audio.md``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -32,9 +32,9 @@ from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._formats.wav import NeedMore, WavInfo, parse_wav
 from rowport_plugins._media import (
-    MEDIA_SECTIONS,
     MediaError,
     MediaFetcher,
+    declarations,
     fetch_enabled,
     fetcher,
     fill_media_attributes,
@@ -189,15 +189,7 @@ def _check_label(
 # -- hooks -------------------------------------------------------------------------------------
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> Sequence[str]:
-    """This plugin's row hooks see ``audio`` batches only."""
-    return ["audio"]
-
-
-@hookimpl(trylast=True)
-def rowport_declare_sections() -> list[str]:
-    return list(MEDIA_SECTIONS)
+rowport_declare_media_types, rowport_declare_sections = declarations(NAME)
 
 
 @hookimpl(trylast=True)

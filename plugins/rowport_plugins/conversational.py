@@ -19,7 +19,7 @@ Codes: ``CONVERSATION_INVALID`` (one per row), ``MESSAGE_NOT_FOUND``, ``ENTITY_I
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -28,12 +28,12 @@ import orjson
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._media import (
-    MEDIA_SECTIONS,
     BoundedCache,
     MediaError,
     MediaFetcher,
     cache_for,
     cut,
+    declarations,
     entity_span_problem,
     fetch_enabled,
     fetch_mode,
@@ -281,15 +281,7 @@ def _some_ids(conversation: Conversation, limit: int = 20) -> list[str]:
 # -- hooks -------------------------------------------------------------------------------------
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> Sequence[str]:
-    """This plugin's row hooks see ``conversational`` batches only."""
-    return ["conversational"]
-
-
-@hookimpl(trylast=True)
-def rowport_declare_sections() -> list[str]:
-    return list(MEDIA_SECTIONS)
+rowport_declare_media_types, rowport_declare_sections = declarations(NAME)
 
 
 @hookimpl(trylast=True)

@@ -27,7 +27,7 @@ with a non-negative size), ``BBOX_OUT_OF_BOUNDS`` (a box past its page's edges, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -36,10 +36,10 @@ from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._formats.pdf import Pages, page_sizes
 from rowport_plugins._media import (
-    MEDIA_SECTIONS,
     MediaError,
     MediaFetcher,
     cut,
+    declarations,
     fetch_enabled,
     fetch_mode,
     fetcher,
@@ -51,6 +51,7 @@ from rowport_plugins._media import (
     probe_media_attributes,
     read_once,
 )
+from rowport_plugins._media import tolerance as option_tolerance
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -81,11 +82,6 @@ def _pages(row: Mapping[str, Any], context: ExportContext) -> Pages | MediaError
         row["data_row"]["row_data"],
         lambda source: read_pdf_pages(fetcher(context), source),
     )
-
-
-def _tolerance(context: ExportContext) -> float:
-    value = plugin_options(context, NAME).get("tolerance", DEFAULT_TOLERANCE)
-    return float(value) if is_number(value) and value >= 0 else DEFAULT_TOLERANCE
 
 
 def _doc_objects(row: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], str, dict[str, Any]]]:
@@ -168,15 +164,7 @@ def _stored_count(row: Mapping[str, Any]) -> int | None:
 # -- hooks -------------------------------------------------------------------------------------
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> Sequence[str]:
-    """This plugin's row hooks see ``document`` batches only."""
-    return ["document"]
-
-
-@hookimpl(trylast=True)
-def rowport_declare_sections() -> list[str]:
-    return list(MEDIA_SECTIONS)
+rowport_declare_media_types, rowport_declare_sections = declarations(NAME)
 
 
 @hookimpl(trylast=True)
@@ -184,7 +172,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
     """Read the pages of rows that need them, and check every document annotation."""
     problems: list[Problem] = []
     mode = fetch_mode(context)
-    tolerance = _tolerance(context)
+    tolerance = option_tolerance(plugin_options(context, NAME), DEFAULT_TOLERANCE)
     for index, row in enumerate(rows):
         objects = _doc_objects(row)
         known = _Known(count=_stored_count(row), sizes=None)

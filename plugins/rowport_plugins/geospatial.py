@@ -22,7 +22,7 @@ Exactly one problem per bad annotation (the first check it fails, in that order)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -31,9 +31,9 @@ from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._formats.tiles import LayerError, TileLayer, parse_tile_layer
 from rowport_plugins._media import (
-    MEDIA_SECTIONS,
     MediaError,
     MediaFetcher,
+    declarations,
     fill_media_attributes,
     is_number,
     iter_objects,
@@ -300,15 +300,7 @@ def _options(context: ExportContext) -> tuple[float, bool]:
     return float(tolerance), options.get("require_closed_rings") is True
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> Sequence[str]:
-    """This plugin's row hooks see ``geospatial`` batches only."""
-    return ["geospatial"]
-
-
-@hookimpl(trylast=True)
-def rowport_declare_sections() -> list[str]:
-    return list(MEDIA_SECTIONS)
+rowport_declare_media_types, rowport_declare_sections = declarations(NAME)
 
 
 @hookimpl(trylast=True)

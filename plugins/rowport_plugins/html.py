@@ -28,7 +28,7 @@ See ``docs/media/html.md``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -37,15 +37,16 @@ from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._formats.html import HtmlCheck, check_html
 from rowport_plugins._media import (
-    MEDIA_SECTIONS,
     MediaError,
     cut,
+    declarations,
     fetch_mode,
     fetcher,
     fill_media_attributes,
     is_reference,
     plugin_options,
     probe_media_attributes,
+    read_once,
     reads,
 )
 
@@ -60,7 +61,6 @@ __all__ = [
 NAME = "html"
 SOURCES = ("auto", "inline")
 _CACHE_KEY = "rowport_plugins.html.checked"
-_CACHE_ENTRIES = 4096
 # -- reading a row's document ------------------------------------------------------------------
 
 
@@ -83,32 +83,21 @@ def _check_row(row: Mapping[str, Any], context: ExportContext) -> HtmlCheck | No
         return check_html(row_data.encode("utf-8"), "text/html; charset=utf-8")
     if not reads(context, row.get("media_attributes"), ["mime_type"]):
         return None
-    cache: dict[str, HtmlCheck] = context.state.setdefault(_CACHE_KEY, {})
-    found = cache.get(row_data)
-    if found is None:
-        try:
-            media = fetcher(context).read(row_data)
-            found = check_html(media.data, media.content_type)
-        except MediaError as exc:
-            found = HtmlCheck(size=0, code=exc.code, message=exc.message)
-        if len(cache) >= _CACHE_ENTRIES:
-            cache.pop(next(iter(cache)))
-        cache[row_data] = found
+
+    def read(source: str) -> HtmlCheck:
+        media = fetcher(context).read(source)
+        return check_html(media.data, media.content_type)
+
+    found = read_once(context, _CACHE_KEY, row_data, read)
+    if isinstance(found, MediaError):
+        return HtmlCheck(size=0, code=found.code, message=found.message)
     return found
 
 
 # -- hooks -------------------------------------------------------------------------------------
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> Sequence[str]:
-    """This plugin's row hooks see ``html`` batches only."""
-    return ["html"]
-
-
-@hookimpl(trylast=True)
-def rowport_declare_sections() -> list[str]:
-    return list(MEDIA_SECTIONS)
+rowport_declare_media_types, rowport_declare_sections = declarations(NAME)
 
 
 @hookimpl(trylast=True)

@@ -35,8 +35,10 @@ import attrs
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem, parsed, remembered
 from rowport_plugins._media import (
+    Box,
     MediaError,
     MediaFetcher,
+    declarations,
     fetch_mode,
     fill_media_attributes,
     fills_attributes,
@@ -44,7 +46,10 @@ from rowport_plugins._media import (
     iter_labels,
     plugin_options,
     probe_media_attributes,
+    read_once,
 )
+from rowport_plugins._media import number_text as _num
+from rowport_plugins._media import tolerance as option_tolerance
 
 __all__ = [
     "Bounds",
@@ -69,7 +74,6 @@ OUT_OF_BOUNDS = frozenset(
     {"BBOX_OUT_OF_BOUNDS", "POLYGON_OUT_OF_BOUNDS", "POLYLINE_OUT_OF_BOUNDS", "POINT_OUT_OF_BOUNDS"}
 )
 _CACHE_KEY = "rowport_plugins.image.probed"
-_CACHE_ENTRIES = 4096
 _ORIENTATION_TAG = 0x0112
 _KIND_BY_KEY = (
     ("bounding_box", "ImageBoundingBox"),
@@ -128,19 +132,14 @@ def image_attributes(
 def _compute(context: ExportContext) -> Any:
     options = plugin_options(context, NAME)
     head = int(options.get("head_bytes", DEFAULT_HEAD_BYTES))
-    cache: dict[str, dict[str, Any] | MediaError] = context.state.setdefault(_CACHE_KEY, {})
 
     def compute(row: dict[str, Any], media: MediaFetcher) -> dict[str, Any]:
-        source = row["data_row"]["row_data"]
-        found = cache.get(source)
-        if found is None:
-            try:
-                found = image_attributes(source, media, head)
-            except MediaError as exc:
-                found = exc
-            if len(cache) >= _CACHE_ENTRIES:
-                cache.clear()
-            cache[source] = found
+        found = read_once(
+            context,
+            _CACHE_KEY,
+            row["data_row"]["row_data"],
+            lambda source: image_attributes(source, media, head),
+        )
         if isinstance(found, MediaError):
             raise found
         return dict(found)
@@ -181,12 +180,6 @@ class Finding:
     value: Any
 
 
-def _num(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _kind(obj: Mapping[str, Any]) -> str | None:
     kind = obj.get("annotation_kind")
     if isinstance(kind, str):
@@ -208,16 +201,6 @@ def _points(value: Any) -> list[tuple[float, float]] | None:
     return out
 
 
-def _box(value: Any) -> tuple[float, float, float, float] | None:
-    if not isinstance(value, Mapping):
-        return None
-    keys = ("top", "left", "height", "width")
-    if not all(is_number(value.get(k)) for k in keys):
-        return None
-    top, left, height, width = (float(value[k]) for k in keys)
-    return top, left, height, width
-
-
 def check_object(obj: Any, bounds: Bounds | None) -> Finding | None:
     """The first problem of one image object, or None; bounds unchecked when ``bounds`` is None.
 
@@ -228,14 +211,14 @@ def check_object(obj: Any, bounds: Bounds | None) -> Finding | None:
     kind = _kind(obj)
     if kind == "ImageBoundingBox":
         raw = obj.get("bounding_box")
-        box = _box(raw)
-        if box is None:
+        parsed_box = Box.parse(raw)
+        if parsed_box is None:
             return Finding(
                 "GEOMETRY_MALFORMED",
                 "bounding_box must be {top, left, height, width} with finite numbers",
                 raw,
             )
-        top, left, height, width = box
+        top, left, height, width = parsed_box.as_tuple()
         if height <= 0 or width <= 0:
             return Finding("BBOX_INVALID", "height and width must be > 0", raw)
         if bounds is not None and not (
@@ -315,7 +298,8 @@ def clip_object(obj: dict[str, Any], bounds: Bounds) -> bool:
     kind = _kind(obj)
     w, h = bounds.width, bounds.height
     if kind == "ImageBoundingBox":
-        top, left, height, width = _box(obj["bounding_box"]) or (0.0, 0.0, 0.0, 0.0)
+        found = Box.parse(obj["bounding_box"])
+        top, left, height, width = found.as_tuple() if found else (0.0, 0.0, 0.0, 0.0)
         x0, y0 = max(left, 0.0), max(top, 0.0)
         x1, y1 = min(left + width, w), min(top + height, h)
         if x1 <= x0 or y1 <= y0:
@@ -356,11 +340,6 @@ def _bounds(attributes: Any, tolerance: float) -> Bounds | None:
     return None
 
 
-def _tolerance(options: Mapping[str, Any]) -> float:
-    value = options.get("tolerance", DEFAULT_TOLERANCE)
-    return float(value) if is_number(value) and value >= 0 else DEFAULT_TOLERANCE
-
-
 def _objects(row: Mapping[str, Any]) -> Any:
     """``(path, label, obj_path, obj)`` for every object of every label of the row."""
     for _, _owner, path, label in iter_labels(row):
@@ -387,22 +366,17 @@ def _problem(index: int, label: Any, at: str, obj: Any, finding: Finding) -> Pro
     )
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> list[str]:
-    return [NAME]
-
-
-@hookimpl(trylast=True)
-def rowport_declare_sections() -> list[str]:
-    # annotations are parsed here, for the labels whose findings are not remembered and for
-    # the rows whose bounds this plugin computes or clips to
-    return ["data_row", "media_attributes"]
-
-
 def _label_objects(label: dict[str, Any]) -> list[Any]:
     annotations = parsed(label, "annotations")
     objects = annotations.get("objects") if isinstance(annotations, Mapping) else None
     return objects if isinstance(objects, list) else []
+
+
+# annotations are parsed here, for the labels whose findings are not remembered and for
+# the rows whose bounds this plugin computes or clips to
+rowport_declare_media_types, rowport_declare_sections = declarations(
+    NAME, ("data_row", "media_attributes")
+)
 
 
 @hookimpl(trylast=True)
@@ -410,7 +384,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
     """Check the geometry of every image object (bounds against stored dimensions, unless
     ``clip`` is on); what a label was found to have is remembered by its content and bounds."""
     options = plugin_options(context, NAME)
-    tolerance = _tolerance(options)
+    tolerance = option_tolerance(options, DEFAULT_TOLERANCE)
     clip = options.get("clip") is True
     places: list[tuple[int, str, dict[str, Any], Bounds | None]] = []
     for index, row in enumerate(rows):
@@ -448,7 +422,7 @@ def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -
     """Fill the media attributes, then check bounds the validate stage could not (dimensions
     computed here) or clip (``clip: true``)."""
     options = plugin_options(context, NAME)
-    tolerance = _tolerance(options)
+    tolerance = option_tolerance(options, DEFAULT_TOLERANCE)
     clip = options.get("clip") is True
     if not clip and (fetch_mode(context) == "off" or not fills_attributes(context)):
         return []  # no attributes are computed and nothing is clipped: validate did it all

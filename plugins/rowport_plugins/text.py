@@ -21,7 +21,7 @@ per bad annotation (one per row for media problems). See ``docs/media/text.md``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -29,12 +29,12 @@ import attrs
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._media import (
-    MEDIA_SECTIONS,
     BoundedCache,
     MediaError,
     MediaFetcher,
     cache_for,
     cut,
+    declarations,
     entity_span_problem,
     extension,
     fetch_enabled,
@@ -193,15 +193,7 @@ def _check_entity(
 # -- hooks -------------------------------------------------------------------------------------
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> Sequence[str]:
-    """This plugin's row hooks see ``text`` batches only."""
-    return ["text"]
-
-
-@hookimpl(trylast=True)
-def rowport_declare_sections() -> list[str]:
-    return list(MEDIA_SECTIONS)
+rowport_declare_media_types, rowport_declare_sections = declarations(NAME)
 
 
 @hookimpl(trylast=True)

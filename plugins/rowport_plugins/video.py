@@ -28,7 +28,6 @@ that segment. See ``docs/media/video.md``.
 
 from __future__ import annotations
 
-import copy
 import itertools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -40,9 +39,9 @@ from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
 from rowport_plugins._formats.mp4 import read_mp4
 from rowport_plugins._media import (
-    MEDIA_SECTIONS,
     MediaError,
     MediaFetcher,
+    declarations,
     fill_media_attributes,
     is_int,
     is_number,
@@ -51,6 +50,16 @@ from rowport_plugins._media import (
     plugin_options,
     probe_media_attributes,
     reads,
+)
+from rowport_plugins._media import number_text as _num
+from rowport_plugins._media import tolerance as option_tolerance
+from rowport_plugins._video_frames import (
+    MAX_INTERPOLATED_FRAMES,
+    box_tuple,
+    frame_number,
+    interpolate_frames,
+    keyframe_map,
+    segment_ranges,
 )
 
 __all__ = [
@@ -68,7 +77,6 @@ __all__ = [
 
 NAME = "video"
 DEFAULT_TOLERANCE = 0.5
-MAX_INTERPOLATED_FRAMES = 1_000_000
 REQUIRED = ("frame_rate", "frame_count")
 MP4_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".qt"})
 # -- ISO-BMFF (MP4 / MOV) ------------------------------------------------------------------------
@@ -126,48 +134,11 @@ class Finding:
     name: str | None = None
 
 
-def _frame_number(key: Any) -> int | None:
-    if isinstance(key, str) and key.isascii() and key.isdigit():
-        number = int(key)
-        return number if number >= 1 else None
-    return None
-
-
-def _box(value: Any) -> tuple[float, float, float, float] | None:
-    keys = ("top", "left", "height", "width")
-    if isinstance(value, Mapping) and all(is_number(value.get(k)) for k in keys):
-        top, left, height, width = (float(value[k]) for k in keys)
-        return top, left, height, width
-    return None
-
-
-def _segments(value: Any) -> list[tuple[int, int]] | None:
-    """Well-formed ``[[start, end], ...]`` (ints, start <= end), else None."""
-    if not isinstance(value, list):
-        return None
-    out = []
-    for pair in value:
-        if not (
-            isinstance(pair, list | tuple)
-            and len(pair) == 2
-            and is_int(pair[0])
-            and is_int(pair[1])
-            and pair[0] <= pair[1]
-        ):
-            return None
-        out.append((int(pair[0]), int(pair[1])))
-    return out
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
 def _check_segments(fid: str, raw: Any, at: str, limits: VideoLimits) -> Finding | None:
     def found(code: str, what: str) -> Finding:
         return Finding(("segments", fid), code, at, what, raw, fid)
 
-    segments = _segments(raw)
+    segments = segment_ranges(raw)
     if segments is None:
         return found("SEGMENT_INVALID", "segments must be [[start, end], ...] ints, start <= end")
     for start, end in segments:
@@ -195,7 +166,7 @@ def _check_object(
 
     has_box = "bounding_box" in obj or obj.get("annotation_kind") == "VideoBoundingBox"
     raw = obj.get("bounding_box")
-    box = _box(raw)
+    box = box_tuple(raw)
     if has_box:
         if box is None:
             return found(
@@ -205,7 +176,7 @@ def _check_object(
             )
         if box[2] <= 0 or box[3] <= 0:
             return found("BBOX_INVALID", "height and width must be > 0", raw)
-    ranges = _segments(segments)
+    ranges = segment_ranges(segments)
     if segments is None or (ranges is not None and not any(s <= number <= e for s, e in ranges)):
         return found(
             "KEYFRAME_OUTSIDE_SEGMENT",
@@ -260,7 +231,7 @@ def check_label(annotations: Any, path: str, limits: VideoLimits) -> list[Findin
         return findings
     for key, frame in frames.items():
         at = f"{base}.frames.{key}"
-        number = _frame_number(key)
+        number = frame_number(key)
         top = limits.frame_count if limits.frame_count is not None else "frame_count"
         if number is None or (limits.frame_count is not None and number > limits.frame_count):
             findings.append(
@@ -299,117 +270,7 @@ def check_label(annotations: Any, path: str, limits: VideoLimits) -> list[Findin
 # -- keyframes and interpolation -----------------------------------------------------------------
 
 
-def _keyframes(frames: Mapping[str, Any]) -> dict[str, dict[int, Mapping[str, Any]]]:
-    """``{feature_id: {frame: object}}`` of the objects in frames with valid numbers."""
-    out: dict[str, dict[int, Mapping[str, Any]]] = {}
-    for key in sorted(frames, key=lambda k: _frame_number(k) or 0):
-        number = _frame_number(key)
-        frame = frames[key]
-        objects = frame.get("objects") if isinstance(frame, Mapping) else None
-        if number is None or not isinstance(objects, Mapping):
-            continue
-        for fid, obj in objects.items():
-            if isinstance(obj, Mapping):
-                out.setdefault(str(fid), {})[number] = obj
-    return out
-
-
-def keyframe_map(frames: Any) -> dict[str, list[int]]:
-    """``{feature_id: [keyframe numbers, sorted]}`` from a label's ``frames``."""
-    if not isinstance(frames, Mapping):
-        return {}
-    return {fid: sorted(found) for fid, found in _keyframes(frames).items()}
-
-
-def _lerp(a: tuple[float, ...], b: tuple[float, ...], t: float) -> tuple[float, ...]:
-    return tuple(x + (y - x) * t for x, y in zip(a, b, strict=True))
-
-
-def interpolate_frames(
-    annotations: Mapping[str, Any], frame_count: int | None = None
-) -> dict[str, Any] | None:
-    """The ``frames`` with every frame of each object's segments filled in, or None when there
-    would be more than :data:`MAX_INTERPOLATED_FRAMES` frames.
-
-    Boxes are interpolated linearly between the keyframes around a frame in the same segment;
-    before the first (after the last) keyframe of a segment the first (last) is carried; a
-    segment without keyframes adds nothing. The object (its classifications included) is
-    copied from the keyframe before (else the one after).
-    """
-    frames = annotations.get("frames")
-    segments = annotations.get("segments")
-    if not isinstance(frames, Mapping):
-        return None
-    keyframes = _keyframes(frames)
-    out: dict[int, Any] = {}
-    invalid: dict[str, Any] = {}
-    for key, frame in frames.items():
-        number = _frame_number(key)
-        if number is None:
-            invalid[key] = frame
-        elif isinstance(frame, Mapping) and isinstance(frame.get("objects"), Mapping):
-            out[number] = {**frame, "objects": dict(frame["objects"])}  # ours to add to
-        else:
-            out[number] = frame
-    budget = MAX_INTERPOLATED_FRAMES
-    for fid, raw in segments.items() if isinstance(segments, Mapping) else ():
-        ranges = _segments(raw)
-        known = keyframes.get(str(fid), {})
-        if not ranges or not known:
-            continue
-        boxed = {n: o for n, o in known.items() if _box(o.get("bounding_box")) is not None}
-        for start, end in ranges:
-            start = max(start, 1)
-            if frame_count is not None:
-                end = min(end, frame_count)
-            inside = sorted(n for n in boxed if start <= n <= end)
-            if not inside:
-                continue
-            budget -= end - start + 1
-            if budget < 0:
-                return None
-            at = 0
-            for n in range(start, end + 1):
-                while at + 1 < len(inside) and inside[at + 1] <= n:
-                    at += 1
-                if n in known:
-                    continue  # the keyframe itself stays as it is
-                before = inside[at] if inside[at] <= n else None
-                after = inside[at + 1] if at + 1 < len(inside) else None
-                if before is None:
-                    after = inside[0]
-                base = boxed[before if before is not None else after]  # type: ignore[index]
-                box_from = _box(base["bounding_box"])
-                assert box_from is not None
-                box: tuple[float, ...] = box_from
-                if before is not None and after is not None and after > n:
-                    box_to = _box(boxed[after]["bounding_box"])
-                    assert box_to is not None
-                    box = _lerp(box_from, box_to, (n - before) / (after - before))
-                obj = copy.deepcopy(dict(base))
-                obj["bounding_box"] = {
-                    **obj["bounding_box"],
-                    **dict(zip(("top", "left", "height", "width"), box, strict=True)),
-                }
-                frame = out.get(n)
-                if frame is None:
-                    frame = out[n] = {"objects": {}, "classifications": []}
-                elif isinstance(frame, dict) and "objects" not in frame:
-                    frame = out[n] = {**frame, "objects": {}}
-                elif not (isinstance(frame, dict) and isinstance(frame["objects"], dict)):
-                    continue  # a malformed frame (reported by validate) is left alone
-                frame["objects"][str(fid)] = obj
-    result: dict[str, Any] = {str(n): out[n] for n in sorted(out)}
-    result.update(invalid)
-    return result
-
-
 # -- hooks ---------------------------------------------------------------------------------------
-
-
-def _tolerance(context: ExportContext) -> float:
-    value = plugin_options(context, NAME).get("tolerance", DEFAULT_TOLERANCE)
-    return float(value) if is_number(value) and value >= 0 else DEFAULT_TOLERANCE
 
 
 def _findings(row: Mapping[str, Any], limits: VideoLimits) -> Iterator[tuple[Any, Finding]]:
@@ -435,20 +296,13 @@ def _problem(index: int, label: Any, finding: Finding) -> Problem:
     )
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> list[str]:
-    return [NAME]
-
-
-@hookimpl(trylast=True)
-def rowport_declare_sections() -> list[str]:
-    return list(MEDIA_SECTIONS)
+rowport_declare_media_types, rowport_declare_sections = declarations(NAME)
 
 
 @hookimpl(trylast=True)
 def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
     """Check frames, segments, keyframes and boxes against the stored media attributes."""
-    tolerance = _tolerance(context)
+    tolerance = option_tolerance(plugin_options(context, NAME), DEFAULT_TOLERANCE)
     problems: list[Problem] = []
     for index, row in enumerate(rows):
         limits = VideoLimits.of(row.get("media_attributes"), tolerance)
@@ -461,7 +315,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
 def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
     """Fill media attributes of local MP4/MOV rows, check what they newly allow, fix
     ``key_frame_feature_map`` and (with ``interpolated_frames``) fill in the frames."""
-    tolerance = _tolerance(context)
+    tolerance = option_tolerance(plugin_options(context, NAME), DEFAULT_TOLERANCE)
     before = [VideoLimits.of(row.get("media_attributes"), tolerance) for row in rows]
     wanted = [
         i
