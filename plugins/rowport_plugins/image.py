@@ -386,7 +386,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
     options = plugin_options(context, NAME)
     tolerance = option_tolerance(options, DEFAULT_TOLERANCE)
     clip = options.get("clip") is True
-    places: list[tuple[int, str, dict[str, Any], Bounds | None]] = []
+    places: list[tuple[int, str, Any, Bounds | None]] = []
     for index, row in enumerate(rows):
         bounds = None if clip else _bounds(row.get("media_attributes"), tolerance)
         for _, _, path, label in iter_labels(row):

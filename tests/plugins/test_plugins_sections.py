@@ -9,8 +9,7 @@ import orjson
 import pytest
 
 import rowport
-from rowport import StreamType
-from rowport import hookimpl
+from rowport import StreamType, hookimpl
 from rowport.errors import PluginLoadError
 from rowport.plugins import PluginHost, load
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rowport.catalog._base import Activity, Actor
+from rowport.catalog._checks import CheckStore
 from rowport.catalog._datarows import RowStore
 from rowport.catalog._db import Database
 from rowport.catalog._export_reads import ExportPlan, SQLiteExportSource
@@ -18,7 +19,6 @@ from rowport.catalog._ingest import Importer, IngestProgress, IngestReport, Prog
 from rowport.catalog._keys import ApiKey, KeyStore
 from rowport.catalog._liveness import DEFAULT_HEARTBEAT
 from rowport.catalog._models import ModelStore
-from rowport.catalog._checks import CheckStore
 from rowport.catalog._ontology import AnnotationProblem, OntologyIndex, OntologyStore
 from rowport.catalog._organization import OrganizationStore
 from rowport.catalog._projects import ProjectStore

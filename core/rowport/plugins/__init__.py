@@ -4,7 +4,8 @@ Plugins implement the hooks in :mod:`rowport.hookspecs` with ``@rowport.hookimpl
 handed an :class:`ExportContext` and reports :class:`Problem` objects; :func:`per_row` turns a
 per-row function into a batch hook; :func:`remembered` keeps a check of an unchanged label from
 running again; :func:`parsed` parses a section a plugin did not declare. :func:`load` /
-:class:`PluginHost` load and call plugins (for a test or an embedding application). See ``docs/plugins.md``.
+:class:`PluginHost` load and call plugins (for a test or an embedding application). See
+``docs/plugins.md``.
 
 The host's internals (the loader's records, the pipeline step, the error policy) live in the
 private modules of this package and are not part of the plugin API.

@@ -70,12 +70,12 @@ def remembered(
         return [check(i) for i in range(len(labels))]
     heads: dict[str, Any] = {}
     keys: list[bytes] = []
-    for annotations, against in labels:
+    for content, against in labels:
         head = heads.get(against)
         if head is None:
             head = heads[against] = hashlib.sha256(f"{plugin}\0{version}\0{against}\0".encode())
         digest = head.copy()
-        digest.update(_content_digest(context, annotations))
+        digest.update(_content_digest(context, content))
         keys.append(digest.digest()[:16])
     store = context.catalog.checks
     known = store.recall(keys)

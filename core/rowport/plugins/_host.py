@@ -118,7 +118,8 @@ class PluginHost:
         for impl in self.pm.hook.rowport_declare_sections.get_hookimpls():
             name = self.plugin_name(impl.plugin)
             try:
-                out[name] = check_sections(impl.function(), "rowport_declare_sections")
+                declared: Any = impl.function()
+                out[name] = check_sections(declared, "rowport_declare_sections")
             except Exception as exc:
                 raise PluginLoadError(f"plugin {name!r} declared sections wrongly: {exc}") from exc
         return out

@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from rowport_plugins._media import MediaError
+from rowport_plugins._media._fetch import reading_file
 
 __all__ = ["Mp4Info", "parse_mp4", "read_mp4"]
 
@@ -160,43 +161,38 @@ def read_mp4(path: Path, *, max_bytes: int = 64 * 2**20) -> Mp4Info:
         ``moov`` over ``max_bytes``), ``MEDIA_UNREADABLE``.
     """
     try:
-        size = path.stat().st_size
-        with path.open("rb") as f:
-            offset = 0
-            brand = b""
-            while offset + 8 <= size:
-                f.seek(offset)
-                head = f.read(16)
-                box_size, kind = struct.unpack_from(">I4s", head)
-                header = 8
-                if box_size == 1 and len(head) >= 16:
-                    (box_size,) = struct.unpack_from(">Q", head, 8)
-                    header = 16
-                elif box_size == 0:
-                    box_size = size - offset
-                if box_size < header or offset + box_size > size:
-                    raise MediaError("MEDIA_UNREADABLE", f"{path}: a broken {kind!r} box")
-                if kind == b"ftyp":
-                    brand = head[8:12]
-                elif kind == b"moov":
-                    if box_size - header > max_bytes:
-                        raise MediaError(
-                            "MEDIA_TOO_LARGE",
-                            f"{path}: the moov box has {box_size} bytes, over {max_bytes}",
+        with reading_file(path):
+            size = path.stat().st_size
+            with path.open("rb") as f:
+                offset = 0
+                brand = b""
+                while offset + 8 <= size:
+                    f.seek(offset)
+                    head = f.read(16)
+                    box_size, kind = struct.unpack_from(">I4s", head)
+                    header = 8
+                    if box_size == 1 and len(head) >= 16:
+                        (box_size,) = struct.unpack_from(">Q", head, 8)
+                        header = 16
+                    elif box_size == 0:
+                        box_size = size - offset
+                    if box_size < header or offset + box_size > size:
+                        raise MediaError("MEDIA_UNREADABLE", f"{path}: a broken {kind!r} box")
+                    if kind == b"ftyp":
+                        brand = head[8:12]
+                    elif kind == b"moov":
+                        if box_size - header > max_bytes:
+                            raise MediaError(
+                                "MEDIA_TOO_LARGE",
+                                f"{path}: the moov box has {box_size} bytes, over {max_bytes}",
+                            )
+                        f.seek(offset + header)
+                        body = f.read(box_size - header)
+                        quicktime = brand == b"qt  " or path.suffix.lower() in (".mov", ".qt")
+                        return parse_mp4(
+                            body, mime_type="video/quicktime" if quicktime else "video/mp4"
                         )
-                    f.seek(offset + header)
-                    body = f.read(box_size - header)
-                    quicktime = brand == b"qt  " or path.suffix.lower() in (".mov", ".qt")
-                    return parse_mp4(
-                        body, mime_type="video/quicktime" if quicktime else "video/mp4"
-                    )
-                offset += box_size
-    except FileNotFoundError:
-        raise MediaError("MEDIA_NOT_FOUND", f"no file at {path}") from None
-    except IsADirectoryError:
-        raise MediaError("MEDIA_NOT_FOUND", f"{path} is a directory, not a file") from None
-    except PermissionError:
-        raise MediaError("MEDIA_UNREACHABLE", f"no permission to read {path}") from None
+                    offset += box_size
     except struct.error as exc:
         raise MediaError("MEDIA_UNREADABLE", f"{path}: a truncated box: {exc}") from None
     raise MediaError("MEDIA_UNREADABLE", f"{path} is not an MP4/MOV file (no moov box)")

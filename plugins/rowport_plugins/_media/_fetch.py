@@ -9,7 +9,9 @@ turn into ERRORS lines; nothing here raises anything else.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
@@ -20,7 +22,7 @@ if TYPE_CHECKING:  # requests is imported when a fetcher first reads over HTTP
     import requests
     import requests.structures
 
-__all__ = ["Media", "MediaError", "MediaFetcher"]
+__all__ = ["Media", "MediaError", "MediaFetcher", "reading_file"]
 
 DEFAULT_MAX_BYTES = 64 * 2**20
 DEFAULT_TIMEOUT = 10.0
@@ -85,6 +87,19 @@ def local_path(source: str) -> Path | None:
     return None
 
 
+@contextlib.contextmanager
+def reading_file(path: Path) -> Iterator[None]:
+    """Turn the errors of reading the file at ``path`` into :class:`MediaError`."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise MediaError("MEDIA_NOT_FOUND", f"no file at {path}") from None
+    except IsADirectoryError:
+        raise MediaError("MEDIA_NOT_FOUND", f"{path} is a directory, not a file") from None
+    except PermissionError:
+        raise MediaError("MEDIA_UNREACHABLE", f"no permission to read {path}") from None
+
+
 class MediaFetcher:
     """Reads media with timeouts and a size cap, sharing one HTTP session."""
 
@@ -132,7 +147,7 @@ class MediaFetcher:
         )
 
     def _read_file(self, path: Path, head: int | None) -> Media:
-        try:
+        with reading_file(path):
             size = path.stat().st_size
             if head is None and size > self.max_bytes:
                 raise MediaError(
@@ -140,12 +155,6 @@ class MediaFetcher:
                 )
             with path.open("rb") as f:
                 data = f.read(head if head is not None else size)
-        except FileNotFoundError:
-            raise MediaError("MEDIA_NOT_FOUND", f"no file at {path}") from None
-        except IsADirectoryError:
-            raise MediaError("MEDIA_NOT_FOUND", f"{path} is a directory, not a file") from None
-        except PermissionError:
-            raise MediaError("MEDIA_UNREACHABLE", f"no permission to read {path}") from None
         return Media(data=data, size=size, partial=len(data) < size)
 
     def _read_http(self, url: str, head: int | None) -> Media:

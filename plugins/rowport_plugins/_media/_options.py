@@ -76,8 +76,8 @@ def tolerance(options: Mapping[str, Any], default: float) -> float:
 
 def count_option(options: Mapping[str, Any], key: str, default: int) -> int:
     """``options[key]``: an int >= 0, else ``default``."""
-    value = options.get(key)
-    return value if is_int(value) and value >= 0 else default
+    value: Any = options.get(key)
+    return int(value) if is_int(value) and value >= 0 else default
 
 
 def source_option(context: ExportContext, name: str) -> str:
