@@ -1,4 +1,4 @@
-"""Fixtures for the document plugin tests: a client with the document plugin, a PDF with pages
+"""Fixtures of the document plugin tests: a client with the document plugin, a PDF with pages
 of different sizes, an HTTP server."""
 
 from __future__ import annotations
@@ -9,15 +9,12 @@ from pathlib import Path
 import pytest
 from media_document_support import PAGES, Server, serving, write_pdf
 
-import rowport
 import rowport_plugins.document
-from rowport.testing import make_client
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[rowport.Client]:
-    with make_client(tmp_path, plugins=[rowport_plugins.document]) as made:
-        yield made
+def media_plugins() -> list[object]:
+    return [rowport_plugins.document]
 
 
 @pytest.fixture

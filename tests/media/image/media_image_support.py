@@ -13,6 +13,7 @@ import rowport
 from rowport.testing import MediaServer as Server  # noqa: F401 (re-exported)
 from rowport.testing import by_global_key as by_key  # noqa: F401 (re-exported)
 from rowport.testing import export_rows as run_export  # noqa: F401 (re-exported)
+from rowport.testing import make_project as shared_project
 from rowport.testing import serve_media as serving  # noqa: F401 (re-exported)
 
 PLUGIN = "rowport_plugins.image"
@@ -72,13 +73,9 @@ def make_project(
     client: rowport.Client, specs: Sequence[Mapping[str, Any]]
 ) -> tuple[Any, list[Any]]:
     """A dataset holding image ``specs`` queued in a new project with every image tool."""
-    dataset = client.create_dataset("image rows")
-    rows = dataset.create_data_rows([{"media_type": "image", **spec} for spec in specs])
-    ontology = client.create_ontology(
-        "image ontology", tools=TOOLS, classifications=CLASSIFICATIONS
+    project, rows, _ = shared_project(
+        client, "image", specs, tools=TOOLS, classifications=CLASSIFICATIONS
     )
-    project = client.create_project("image project", "image", ontology)
-    project.create_batch("batch", data_rows=rows)
     return project, rows
 
 
@@ -138,8 +135,3 @@ def label(data_row: Any, objects: Sequence[Mapping[str, Any]]) -> dict[str, Any]
             "relationships": [],
         },
     }
-
-
-def objects_of(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    (section,) = row["projects"].values()
-    return [obj for lab in section["labels"] for obj in lab["annotations"]["objects"]]

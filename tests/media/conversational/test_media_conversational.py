@@ -15,12 +15,12 @@ from media_conversational_support import (
     by_key,
     conv_entity,
     conversation,
-    labels_of,
     make_project,
     run_export,
 )
 
 import rowport
+from rowport.testing import labels_of
 
 PLUGIN = "rowport_plugins.conversational"
 CONVERSATION = conversation(

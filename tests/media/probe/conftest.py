@@ -9,14 +9,7 @@ from pathlib import Path
 import pytest
 from media_probe_support import write_pdf, write_png
 
-import rowport
-from rowport.testing import MediaServer, make_client, serve_media
-
-
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[rowport.Client]:
-    with make_client(tmp_path) as made:
-        yield made
+from rowport.testing import MediaServer, serve_media
 
 
 @pytest.fixture

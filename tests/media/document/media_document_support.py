@@ -13,6 +13,7 @@ import rowport
 from rowport.testing import MediaServer as Server
 from rowport.testing import by_global_key as by_key  # noqa: F401 (re-exported)
 from rowport.testing import export_rows as run_export  # noqa: F401 (re-exported)
+from rowport.testing import make_project as shared_project
 from rowport.testing import serve_media
 
 PLUGIN = "rowport_plugins.document"
@@ -77,11 +78,10 @@ def entity(*pages: Any) -> dict[str, Any]:
 def make_project(
     client: rowport.Client, specs: Sequence[Mapping[str, Any]]
 ) -> tuple[Any, list[Any]]:
-    dataset = client.create_dataset("documents")
-    rows = dataset.create_data_rows([{"media_type": "document", **spec} for spec in specs])
-    ontology = client.create_ontology("doc", tools=TOOLS, classifications=CLASSIFICATIONS)
-    project = client.create_project("doc project", "document", ontology)
-    project.create_batch("batch", data_rows=rows)
+    """A dataset holding document ``specs`` queued in a new project."""
+    project, rows, _ = shared_project(
+        client, "document", specs, tools=TOOLS, classifications=CLASSIFICATIONS
+    )
     return project, rows
 
 
@@ -90,11 +90,6 @@ def label(data_row: Any, *objects: Mapping[str, Any]) -> dict[str, Any]:
         "data_row_id": data_row.uid,
         "annotations": {"objects": list(objects), "classifications": [], "relationships": []},
     }
-
-
-def objects_of(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    (section,) = row["projects"].values()
-    return [obj for lab in section["labels"] for obj in lab["annotations"].get("objects", [])]
 
 
 def serving(root: Path) -> Iterator[Server]:

@@ -18,7 +18,6 @@ from media_geospatial_support import (
     line,
     lnglat,
     make_project,
-    objects_of,
     point,
     polygon,
     ring,
@@ -28,7 +27,7 @@ from media_geospatial_support import (
 import rowport
 import rowport_plugins.geospatial
 from rowport.demo import build_demo
-from rowport.testing import make_client
+from rowport.testing import make_client, objects_of
 
 ATTRIBUTES = {
     "mime_type": "application/x-tms-geo",

@@ -19,7 +19,6 @@ from media_document_support import (
     entity,
     label,
     make_project,
-    objects_of,
     run_export,
     write_pdf,
 )
@@ -28,7 +27,7 @@ import rowport
 import rowport_plugins._formats.pdf
 import rowport_plugins.document
 from rowport.demo import build_demo
-from rowport.testing import make_client, make_context, make_row, run_plugin
+from rowport.testing import make_client, make_context, make_row, objects_of, run_plugin
 
 
 def test_good_row_gets_page_count_and_per_page_dimensions(

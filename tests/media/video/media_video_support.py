@@ -10,6 +10,7 @@ from typing import Any
 
 import rowport
 from rowport.testing import export_rows as run_export  # noqa: F401 (re-exported)
+from rowport.testing import make_project as shared_project
 
 PLUGIN = "rowport_plugins.video"
 CAR = "car-feature-0000000000001"
@@ -42,11 +43,7 @@ def make_project(
     client: rowport.Client, specs: Sequence[Mapping[str, Any]]
 ) -> tuple[Any, list[Any]]:
     """A dataset holding video ``specs`` queued in a new project with two box tools."""
-    dataset = client.create_dataset("video rows")
-    rows = dataset.create_data_rows([{"media_type": "video", **spec} for spec in specs])
-    ontology = client.create_ontology("video ontology", tools=TOOLS)
-    project = client.create_project("video project", "video", ontology)
-    project.create_batch("batch", data_rows=rows)
+    project, rows, _ = shared_project(client, "video", specs, tools=TOOLS)
     return project, rows
 
 

@@ -12,11 +12,11 @@ from media_text_support import (
     by_key,
     entity,
     make_project,
-    objects_of,
     run_export,
 )
 
 import rowport
+from rowport.testing import objects_of
 
 PLUGIN = "rowport_plugins.text"
 # accents, a combining-free emoji outside the BMP, and a CJK name: offsets are code points

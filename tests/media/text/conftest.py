@@ -1,4 +1,4 @@
-"""Fixtures for the HTML plugin tests: a client with the HTML plugin, files, an HTTP server."""
+"""Fixtures of the text plugin tests: a client with the text plugin, an HTTP server."""
 
 from __future__ import annotations
 
@@ -6,17 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from media_html_support import Server, serving
+from media_text_support import Server, serving
 
-import rowport
-import rowport_plugins.html
-from rowport.testing import make_client
+import rowport_plugins.text
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[rowport.Client]:
-    with make_client(tmp_path, plugins=[rowport_plugins.html]) as made:
-        yield made
+def media_plugins() -> list[object]:
+    return [rowport_plugins.text]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import rowport
 from rowport.testing import MediaServer as Server
 from rowport.testing import by_global_key as by_key  # noqa: F401 (re-exported)
 from rowport.testing import export_rows as run_export  # noqa: F401 (re-exported)
+from rowport.testing import make_project as shared_project
 from rowport.testing import serve_media
 
 SHARED = next(
@@ -36,13 +37,9 @@ def make_project(
     classifications: Sequence[Mapping[str, Any]] = CLASSIFICATIONS,
 ) -> tuple[Any, list[Any]]:
     """A dataset holding ``specs`` (media type added), queued in a new project."""
-    dataset = client.create_dataset(f"{media_type} rows")
-    rows = dataset.create_data_rows([{"media_type": media_type, **spec} for spec in specs])
-    ontology = client.create_ontology(
-        f"{media_type} ontology", tools=list(tools), classifications=list(classifications)
+    project, rows, _ = shared_project(
+        client, media_type, specs, tools=tools, classifications=classifications
     )
-    project = client.create_project(f"{media_type} project", media_type, ontology)
-    project.create_batch("batch", data_rows=rows)
     return project, rows
 
 
@@ -52,15 +49,6 @@ def entity(name: str, start: Any, end: Any, token: Any = None, **extra: Any) -> 
     if token is not None:
         location["token"] = token
     return {"name": name, "annotation_kind": "TextEntity", "location": location, **extra}
-
-
-def labels_of(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    (section,) = row["projects"].values()
-    return list(section["labels"])
-
-
-def objects_of(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [obj for label in labels_of(row) for obj in label["annotations"].get("objects", [])]
 
 
 def serving(root: Path) -> Iterator[Server]:

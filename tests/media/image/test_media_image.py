@@ -21,7 +21,6 @@ from media_image_support import (
     line,
     make_project,
     mask,
-    objects_of,
     point,
     polygon,
     run_export,
@@ -30,7 +29,7 @@ from media_image_support import (
 
 import rowport
 import rowport_plugins.image
-from rowport.testing import make_context, make_row, run_plugin
+from rowport.testing import make_context, make_row, objects_of, run_plugin
 
 STORED = {"height": HEIGHT, "width": WIDTH, "asset_type": "image", "mime_type": "image/jpeg"}
 

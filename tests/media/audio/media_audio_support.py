@@ -14,6 +14,7 @@ import rowport
 from rowport.testing import MediaServer as Server  # noqa: F401 (re-exported)
 from rowport.testing import by_global_key as by_key  # noqa: F401 (re-exported)
 from rowport.testing import export_rows as run_export  # noqa: F401 (re-exported)
+from rowport.testing import make_project as shared_project
 from rowport.testing import serve_media as serving  # noqa: F401 (re-exported)
 
 PLUGIN = "rowport_plugins.audio"
@@ -68,14 +69,7 @@ def make_project(
     classifications: Sequence[Mapping[str, Any]] = CLASSIFICATIONS,
 ) -> tuple[Any, list[Any], Any]:
     """A dataset holding audio ``specs`` queued in a new project: (project, rows, ontology)."""
-    dataset = client.create_dataset("audio rows")
-    rows = dataset.create_data_rows([{"media_type": "audio", **spec} for spec in specs])
-    ontology = client.create_ontology(
-        "audio ontology", tools=[], classifications=list(classifications)
-    )
-    project = client.create_project("audio project", "audio", ontology)
-    project.create_batch("batch", data_rows=rows)
-    return project, rows, ontology
+    return shared_project(client, "audio", specs, classifications=classifications)
 
 
 def turn(start_ms: Any, end_ms: Any, who: str = "speaker a") -> dict[str, Any]:
