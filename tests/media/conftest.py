@@ -30,6 +30,21 @@ def client(tmp_path: Path, media_plugins: list[object]) -> Iterator[rowport.Clie
 
 
 @pytest.fixture
+def media_dir(tmp_path: Path) -> Path:
+    """A directory for the files a test serves (empty here; a kind's conftest may fill it)."""
+    path = tmp_path / "media"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def server(media_dir: Path) -> Iterator[MediaServer]:
+    """``media_dir`` over HTTP, whole (no Range support), counting the requests it answers."""
+    with serve_media(media_dir, honour_range=False) as running:
+        yield running
+
+
+@pytest.fixture
 def range_server(media_dir: Path) -> Iterator[MediaServer]:
     """``media_dir`` over HTTP, honouring Range requests."""
     with serve_media(media_dir, honour_range=True) as running:

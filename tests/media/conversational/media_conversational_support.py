@@ -1,54 +1,19 @@
-"""Helpers for the conversational plugin tests: real catalogs, real exports, a real
-HTTP server on 127.0.0.1 that counts the requests it answers."""
+"""Helpers of the conversational plugin tests: conversations and their entities (the rest is in
+``media_support``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-import rowport
-from rowport.testing import MediaServer as Server
-from rowport.testing import by_global_key as by_key  # noqa: F401 (re-exported)
-from rowport.testing import export_rows as run_export  # noqa: F401 (re-exported)
-from rowport.testing import make_project as shared_project
-from rowport.testing import serve_media
-
-SHARED = next(
-    (p / "shared" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()),
-    None,
+from media_support import (  # noqa: F401 (re-exported)
+    SAMPLES,
+    Server,
+    by_key,
+    entity,
+    make_project,
+    run_export,
+    serving,
 )
-SAMPLES = SHARED / "reference" / "labelbox-samples" / "partial" if SHARED else None
-
-ENTITY_TOOLS = [{"tool": "entity", "name": "person"}, {"tool": "entity", "name": "place"}]
-CLASSIFICATIONS = [
-    {"type": "radio", "name": "tone", "options": [{"name": "calm"}, {"name": "angry"}]},
-    {"type": "checklist", "name": "topics", "options": [{"name": "travel"}, {"name": "food"}]},
-    {"type": "text", "name": "note"},
-]
-
-
-def make_project(
-    client: rowport.Client,
-    media_type: str,
-    specs: Sequence[Mapping[str, Any]],
-    *,
-    tools: Sequence[Mapping[str, Any]] = ENTITY_TOOLS,
-    classifications: Sequence[Mapping[str, Any]] = CLASSIFICATIONS,
-) -> tuple[Any, list[Any]]:
-    """A dataset holding ``specs`` (media type added), queued in a new project."""
-    project, rows, _ = shared_project(
-        client, media_type, specs, tools=tools, classifications=classifications
-    )
-    return project, rows
-
-
-def entity(name: str, start: Any, end: Any, token: Any = None, **extra: Any) -> dict[str, Any]:
-    """A TextEntity; ``token`` left out when None."""
-    location: dict[str, Any] = {"start": start, "end": end}
-    if token is not None:
-        location["token"] = token
-    return {"name": name, "annotation_kind": "TextEntity", "location": location, **extra}
 
 
 def conv_entity(name: str, message_id: Any, start: Any, end: Any, **extra: Any) -> dict[str, Any]:
@@ -85,8 +50,3 @@ def conversation(*messages: tuple[str, str, bool | None]) -> dict[str, Any]:
         "messages": out,
         "modelOutputs": [{"title": "Response 1", "content": "ignored", "modelConfigName": "null"}],
     }
-
-
-def serving(root: Path) -> Iterator[Server]:
-    """The files under ``root`` over HTTP, whole (no Range support)."""
-    return serve_media(root, honour_range=False)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from media_text_support import Server, serving
 
 import rowport_plugins.text
 
@@ -14,16 +10,3 @@ import rowport_plugins.text
 @pytest.fixture
 def media_plugins() -> list[object]:
     return [rowport_plugins.text]
-
-
-@pytest.fixture
-def media_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "media"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def server(media_dir: Path) -> Iterator[Server]:
-    with serving(media_dir) as running:
-        yield running

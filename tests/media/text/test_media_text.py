@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from media_text_support import (
+from media_support import (
     Server,
     by_key,
     entity,

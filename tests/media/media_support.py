@@ -1,5 +1,5 @@
-"""Helpers for the text and conversational plugin tests: real catalogs, real exports, a real
-HTTP server on 127.0.0.1 that counts the requests it answers."""
+"""Helpers every media test may use (``tests/media`` is on ``sys.path``): entity projects and
+entities for the text and conversational tests, the reference samples, a server of whole files."""
 
 from __future__ import annotations
 
