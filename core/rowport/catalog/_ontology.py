@@ -317,6 +317,146 @@ class _Walker:
         return out
 
 
+_Path = tuple[Any, str] | None  # (parent path, suffix): joined only when a problem needs it
+
+
+def _joined(path: _Path) -> str:
+    parts: list[str] = []
+    while path is not None:
+        path, part = path
+        parts.append(part)
+    return "".join(reversed(parts))
+
+
+class _Checker:
+    """The walk of :class:`_Walker` with nothing filled or created, for checking only: it
+    builds no copies and joins a node's path only for a problem (same problems, same paths)."""
+
+    def __init__(self, index: OntologyIndex) -> None:
+        self.find = index.find
+        self.by_id = index.by_id
+        self.problems: list[AnnotationProblem] = []
+
+    def problem(self, path: _Path, message: str, code: str = "MALFORMED_ANNOTATION") -> None:
+        self.problems.append(AnnotationProblem(path=_joined(path), message=message, code=code))
+
+    def resolve(self, node: Any, parent_id: str | None, group: str, path: _Path) -> Feature | None:
+        schema_id, name = node.get("feature_schema_id"), node.get("name")
+        feature = self.find(parent_id, group, schema_id, name)
+        if feature is not None:
+            return feature
+        what = {"tool": "object", "classification": "classification", "option": "answer"}
+        label = name if isinstance(name, str) else schema_id
+        if isinstance(name, str) and isinstance(schema_id, str):
+            label = f"{name} ({schema_id})"
+        wrong_place = self.by_id.get(schema_id) if isinstance(schema_id, str) else None
+        if wrong_place is not None:
+            self.problem(
+                path,
+                f"{what[group]} {label!r} is the {wrong_place.kind} {wrong_place.name!r}"
+                " of the ontology, which does not belong here",
+                "FEATURE_IN_WRONG_PLACE",
+            )
+        else:
+            self.problem(
+                path, f"{what[group]} {label!r} is not a feature of the ontology", "UNKNOWN_FEATURE"
+            )
+        return None
+
+    def object(self, node: Any, path: _Path) -> None:
+        if type(node) is not dict and not isinstance(node, Mapping):
+            self.problem(path, "an object must be a dict")
+            return
+        feature = self.resolve(node, None, "tool", path)
+        if feature is not None and "classifications" in node:
+            self.classifications(node["classifications"], (path, ".classifications"), feature.id)
+
+    def classifications(self, items: Any, path: _Path, parent_id: str | None = None) -> None:
+        if type(items) is not list and not isinstance(items, list):
+            self.problem(path, "classifications must be a list")
+            return
+        for i, node in enumerate(items):
+            self.classification(node, (path, f"[{i}]"), parent_id)
+
+    def classification(self, node: Any, path: _Path, parent_id: str | None) -> None:
+        if type(node) is not dict and not isinstance(node, Mapping):
+            self.problem(path, "a classification must be a dict")
+            return
+        if "radio_answer" in node or "conversational_radio_answer" in node:
+            ftype = "radio"
+        elif "checklist_answers" in node or "conversational_checklist_answers" in node:
+            ftype = "checklist"
+        else:
+            ftype = "text"
+        feature = self.resolve(node, parent_id, "classification", path)
+        if feature is None:
+            return
+        if feature.type != ftype:
+            self.problem(
+                path,
+                f"{feature.name!r} is a {feature.type} classification, not {ftype}",
+                "WRONG_CLASSIFICATION_TYPE",
+            )
+        if ftype == "radio":
+            for key in _ANSWER_ONE:
+                if key in node:
+                    self.answer(node[key], (path, f".{key}"), feature.id)
+        elif ftype == "checklist":
+            for key in _ANSWER_MANY:
+                if key in node:
+                    answers = node[key]
+                    if not isinstance(answers, list):
+                        self.problem((path, f".{key}"), "checklist answers must be a list")
+                    else:
+                        for i, a in enumerate(answers):
+                            self.answer(a, (path, f".{key}[{i}]"), feature.id)
+        for key in _ANSWER_TEXT:
+            if key in node and not (
+                _is_map(node[key]) and isinstance(node[key].get("content"), str)
+            ):
+                self.problem((path, f".{key}"), 'a text answer must be {"content": <string>}')
+
+    def answer(self, node: Any, path: _Path, parent_id: str) -> None:
+        if type(node) is not dict and not isinstance(node, Mapping):
+            self.problem(path, "an answer must be a dict")
+            return
+        feature = self.resolve(node, parent_id, "option", path)
+        if feature is not None and "classifications" in node:
+            self.classifications(node["classifications"], (path, ".classifications"), feature.id)
+
+    def annotations(self, ann: Any) -> None:
+        if not isinstance(ann, Mapping):
+            self.problem((None, "annotations"), "annotations must be a dict")
+            return
+        if "objects" in ann:
+            items = ann["objects"]
+            at: _Path = (None, "annotations.objects")
+            if not isinstance(items, list):
+                self.problem(at, "objects must be a list")
+            else:
+                for i, o in enumerate(items):
+                    self.object(o, (at, f"[{i}]"))
+        if "classifications" in ann:
+            self.classifications(ann["classifications"], (None, "annotations.classifications"))
+        rels = ann.get("relationships")
+        if isinstance(rels, list):
+            for i, r in enumerate(rels):
+                self.object(r, (None, f"annotations.relationships[{i}]"))
+        frames = ann.get("frames")
+        if isinstance(frames, Mapping):
+            for number, frame in frames.items():
+                at = (None, f"annotations.frames.{number}")
+                if not isinstance(frame, Mapping):
+                    self.problem(at, "a frame must be a dict")
+                    continue
+                objs = frame.get("objects")
+                if isinstance(objs, Mapping):
+                    for fid, o in objs.items():
+                        self.object(o, (at, f".objects.{fid}"))
+                if "classifications" in frame:
+                    self.classifications(frame["classifications"], (at, ".classifications"))
+
+
 class OntologyStore:
     """Ontologies and their features, and checking annotations against them."""
 
@@ -474,7 +614,13 @@ class OntologyStore:
         create_missing: bool = False,
         fill: bool = True,
     ) -> tuple[Any, list[AnnotationProblem]]:
-        """Resolve every feature of ``annotations``; return the filled copy and the problems."""
+        """Resolve every feature of ``annotations``; return the filled copy and the problems
+        (with neither ``fill`` nor ``create_missing``: ``annotations`` itself, checked by a
+        walk that copies nothing)."""
+        if not fill and not create_missing:
+            checker = _Checker(index)
+            checker.annotations(annotations)
+            return annotations, checker.problems
         walker = _Walker(index, create_missing=create_missing, fill=fill)
         out = walker.annotations(annotations)
         return out, walker.problems

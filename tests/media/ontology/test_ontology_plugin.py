@@ -156,3 +156,39 @@ def test_a_text_answer_needs_content(labelled):
     }
     _filled, problems = client.catalog.ontologies.check_annotations(annotations, index)
     assert [p.code for p in problems] == ["MALFORMED_ANNOTATION"]
+
+
+BROKEN: list[Any] = [
+    _annotations(),
+    {"objects": "not a list"},
+    {"objects": [5, {"name": "truck"}, {"name": "car", "classifications": "x"}]},
+    {"classifications": [1, {"name": "tags", "checklist_answers": {"name": "night"}}]},
+    {"classifications": [{"name": "weather", "radio_answer": {"name": "snowy"}}]},
+    {"classifications": [{"name": "tags", "radio_answer": {"name": "night"}}]},
+    {"classifications": [{"name": "weather", "radio_answer": 3}]},
+    {
+        "classifications": [
+            {
+                "name": "weather",
+                "radio_answer": {
+                    "name": "rainy",
+                    "classifications": [{"name": "how_much", "text_answer": {"x": 1}}],
+                },
+            }
+        ]
+    },
+    "not a dict",
+    {"relationships": [{"name": "nope"}]},
+    {"frames": {"1": 3, "2": {"objects": {"f1": {"name": "nope"}}, "classifications": "x"}}},
+]
+
+
+@pytest.mark.parametrize("annotations", BROKEN)
+def test_the_checking_walk_finds_what_the_filling_walk_finds(labelled, annotations):
+    client, project = labelled
+    index = client.catalog.ontologies.ontology_index(project.ontology().uid)
+    check = client.catalog.ontologies.check_annotations
+    _, filled = check(annotations, index, fill=True)
+    same, checked = check(annotations, index, fill=False)
+    assert checked == filled
+    assert same is annotations  # checking copies nothing
