@@ -405,7 +405,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
         context,
         plugin=f"rowport_plugins.{NAME}",
         version=VERSION,
-        labels=[(p[2].get("annotations"), repr(p[3])) for p in places],
+        labels=[(p[2], repr(p[3])) for p in places],
         check=check,
     )
     problems: list[Problem] = []

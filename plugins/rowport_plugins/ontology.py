@@ -74,7 +74,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
         context,
         plugin=NAME,
         version=VERSION,
-        labels=[(place[4].get("annotations"), place[5].version) for place in places],
+        labels=[(place[4], place[5].version) for place in places],
         check=walk,
     )
     problems: list[Problem] = []

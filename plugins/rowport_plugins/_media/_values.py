@@ -10,6 +10,11 @@ __all__ = ["cut", "is_int", "is_number", "number_text"]
 
 def is_number(value: Any) -> bool:
     """A finite int or float (not a bool)."""
+    kind = type(value)
+    if kind is int:
+        return True
+    if kind is float:
+        return math.isfinite(value)
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
