@@ -24,7 +24,7 @@ _dumps = orjson.dumps
 _loads = orjson.loads
 _NOTHING = b"[]"
 _DIGESTS = "rowport.plugins.checks.digests"
-_DIGESTS_KEPT = 4096  # labels whose content digest is kept (for the next plugin of a batch)
+_DIGESTS_KEPT = 1024  # labels whose content digest is kept (for the next plugin of a batch)
 _PENDING = "rowport.plugins.checks.pending"
 _PENDING_MAX = 4096  # findings kept in memory before they are written in one transaction
 
