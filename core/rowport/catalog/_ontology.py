@@ -128,6 +128,22 @@ def _is_map(value: Any) -> bool:
     return type(value) is dict or isinstance(value, Mapping)  # dict first: ABC checks are slow
 
 
+def _not_found(index: OntologyIndex, group: str, schema_id: Any, name: Any) -> tuple[str, str]:
+    """``(message, code)`` for a node that names no feature of ``group`` where it stands."""
+    what = {"tool": "object", "classification": "classification", "option": "answer"}[group]
+    label = name if isinstance(name, str) else schema_id
+    if isinstance(name, str) and isinstance(schema_id, str):
+        label = f"{name} ({schema_id})"
+    wrong_place = index.by_id.get(schema_id) if isinstance(schema_id, str) else None
+    if wrong_place is not None:
+        return (
+            f"{what} {label!r} is the {wrong_place.kind} {wrong_place.name!r} of the ontology,"
+            " which does not belong here",
+            "FEATURE_IN_WRONG_PLACE",
+        )
+    return f"{what} {label!r} is not a feature of the ontology", "UNKNOWN_FEATURE"
+
+
 class _Walker:
     def __init__(self, index: OntologyIndex, *, create_missing: bool, fill: bool = True) -> None:
         self.fill = fill
@@ -166,24 +182,7 @@ class _Walker:
             self.index.add(feature)
             self.index.created.append(feature)
         if feature is None:
-            what = {"tool": "object", "classification": "classification", "option": "answer"}
-            label = name if isinstance(name, str) else schema_id
-            if isinstance(name, str) and isinstance(schema_id, str):
-                label = f"{name} ({schema_id})"
-            wrong_place = self.index.by_id.get(schema_id) if isinstance(schema_id, str) else None
-            if wrong_place is not None:
-                self.problem(
-                    path,
-                    f"{what[group]} {label!r} is the {wrong_place.kind} {wrong_place.name!r}"
-                    " of the ontology, which does not belong here",
-                    "FEATURE_IN_WRONG_PLACE",
-                )
-            else:
-                self.problem(
-                    path,
-                    f"{what[group]} {label!r} is not a feature of the ontology",
-                    "UNKNOWN_FEATURE",
-                )
+            self.problem(path, *_not_found(self.index, group, schema_id, name))
             return dict(node), None
         if self.create_missing:
             # ingest keeps what the file says, byte for byte: nothing is added or reordered
@@ -333,8 +332,8 @@ class _Checker:
     builds no copies and joins a node's path only for a problem (same problems, same paths)."""
 
     def __init__(self, index: OntologyIndex) -> None:
+        self.index = index
         self.find = index.find
-        self.by_id = index.by_id
         self.problems: list[AnnotationProblem] = []
 
     def problem(self, path: _Path, message: str, code: str = "MALFORMED_ANNOTATION") -> None:
@@ -345,22 +344,7 @@ class _Checker:
         feature = self.find(parent_id, group, schema_id, name)
         if feature is not None:
             return feature
-        what = {"tool": "object", "classification": "classification", "option": "answer"}
-        label = name if isinstance(name, str) else schema_id
-        if isinstance(name, str) and isinstance(schema_id, str):
-            label = f"{name} ({schema_id})"
-        wrong_place = self.by_id.get(schema_id) if isinstance(schema_id, str) else None
-        if wrong_place is not None:
-            self.problem(
-                path,
-                f"{what[group]} {label!r} is the {wrong_place.kind} {wrong_place.name!r}"
-                " of the ontology, which does not belong here",
-                "FEATURE_IN_WRONG_PLACE",
-            )
-        else:
-            self.problem(
-                path, f"{what[group]} {label!r} is not a feature of the ontology", "UNKNOWN_FEATURE"
-            )
+        self.problem(path, *_not_found(self.index, group, schema_id, name))
         return None
 
     def object(self, node: Any, path: _Path) -> None:
