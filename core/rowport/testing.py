@@ -10,6 +10,9 @@
         assert run.problems == []
 
 :func:`make_client` and :func:`build_catalog` give a real catalog in a temporary directory;
+:func:`make_project` queues rows of your own in a project, :func:`labels_of` and
+:func:`objects_of` read an exported row's labels back; :func:`host_with` is a plugin host with
+exactly the plugins a test names;
 :func:`collecting_sink` is an in-memory sink to pass to ``export(sinks=...)`` or
 :class:`~rowport.sinks.SinkDelivery`.
 """
@@ -25,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -50,9 +53,13 @@ __all__ = [
     "by_global_key",
     "collecting_sink",
     "export_rows",
+    "host_with",
+    "labels_of",
     "make_client",
     "make_context",
+    "make_project",
     "make_row",
+    "objects_of",
     "run_plugin",
     "serve_http",
     "serve_media",
@@ -146,6 +153,52 @@ def _plugin_name(pm: pluggy.PluginManager, plugin: object) -> str:
         n += 1
         name = f"{base}-{n}"
     return name
+
+
+def host_with(*plugins: object, builtins: bool = False) -> PluginHost:
+    """A :class:`PluginHost` with exactly ``plugins`` (and the built-ins with ``builtins``; no
+    installed packages), each registered under its class name or ``plugin<i>``."""
+    loaded = load(builtins=builtins, autoload=False, block=())
+    for i, plugin in enumerate(plugins):
+        name = getattr(plugin, "__name__", None) or type(plugin).__name__
+        if name in ("SimpleNamespace", "module"):
+            name = f"plugin{i}"
+        loaded.pm.register(plugin, name=name)
+    loaded.pm.check_pending()
+    return PluginHost(loaded)
+
+
+def make_project(
+    client: Client,
+    media_type: str,
+    specs: Sequence[Mapping[str, Any]],
+    *,
+    tools: Sequence[Mapping[str, Any]] = (),
+    classifications: Sequence[Mapping[str, Any]] = (),
+) -> tuple[Any, list[Any], Any]:
+    """A dataset holding ``specs`` (data row dicts; ``media_type`` added) queued in a new
+    project of that media type with an ontology of ``tools`` and ``classifications``:
+    ``(project, data_rows, ontology)``."""
+    media = MediaType.parse(media_type).value
+    dataset = client.create_dataset(f"{media} rows")
+    rows = dataset.create_data_rows([{"media_type": media, **spec} for spec in specs])
+    ontology = client.create_ontology(
+        f"{media} ontology", tools=list(tools), classifications=list(classifications)
+    )
+    project = client.create_project(f"{media} project", media, ontology)
+    project.create_batch("batch", data_rows=rows)
+    return project, rows, ontology
+
+
+def labels_of(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The labels of an exported row's one project."""
+    (section,) = row["projects"].values()
+    return list(section["labels"])
+
+
+def objects_of(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The objects of every label of an exported row's one project."""
+    return [obj for label in labels_of(row) for obj in label["annotations"].get("objects", [])]
 
 
 def build_catalog(

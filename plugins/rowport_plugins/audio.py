@@ -23,33 +23,33 @@ one per row for media problems. See ``docs/media/audio.md``.
 
 from __future__ import annotations
 
-import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
-from rowport_plugins._fetch import MediaError, MediaFetcher
-from rowport_plugins._media import fetch_enabled as _fetch_enabled
+from rowport_plugins._formats.wav import NeedMore, WavInfo, parse_wav
 from rowport_plugins._media import (
+    MediaError,
+    MediaFetcher,
+    declarations,
+    fetch_enabled,
     fetcher,
     fill_media_attributes,
+    is_number,
     iter_labels,
     plugin_options,
     probe_media_attributes,
     read_once,
     reads,
 )
-from rowport_plugins._media import is_number as _is_number
 
 __all__ = [
-    "NeedMore",
-    "WavInfo",
-    "parse_wav",
     "read_wav",
     "rowport_declare_media_types",
+    "rowport_declare_sections",
     "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
@@ -62,136 +62,8 @@ MAX_HEADER_READS = 4
 _CACHE_KEY = "rowport_plugins.audio.probed"
 _REQUIRED = ("duration_ms",)
 
+
 # format tags whose block_align is one sample frame: PCM, IEEE float, A-law, mu-law, extensible
-_FRAME_FORMATS = frozenset({0x0001, 0x0003, 0x0006, 0x0007, 0xFFFE})
-_UNKNOWN_SIZES = (0, 0xFFFFFFFF)
-
-
-@attrs.frozen(kw_only=True)
-class WavInfo:
-    """What a WAV header says."""
-
-    sample_rate: int
-    channels: int
-    frames: int
-
-    @property
-    def duration_ms(self) -> int:
-        return round(self.frames * 1000 / self.sample_rate)
-
-    def attributes(self) -> dict[str, Any]:
-        return {
-            "asset_type": "audio",
-            "mime_type": "audio/wav",
-            "duration_ms": self.duration_ms,
-            "sample_rate": self.sample_rate,
-            "channels": self.channels,
-        }
-
-
-class NeedMore(Exception):
-    """The header goes on past the bytes read: read at least ``until`` bytes."""
-
-    def __init__(self, until: int) -> None:
-        super().__init__(until)
-        self.until = until
-
-
-def sniff_format(data: bytes) -> str | None:
-    """A short name of a known non-WAV audio format from its magic bytes, else None."""
-    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
-        return "MP3"
-    if data.startswith(b"OggS"):
-        return "Ogg"
-    if data.startswith(b"fLaC"):
-        return "FLAC"
-    if data[4:8] == b"ftyp":
-        return "MP4/M4A"
-    if data.startswith(b"FORM") and data[8:12] in (b"AIFF", b"AIFC"):
-        return "AIFF"
-    if data.startswith(b"RF64"):
-        return "RF64"
-    return None
-
-
-def parse_wav(data: bytes, size: int | None) -> WavInfo:
-    """Parse a WAV header from the first bytes of a file (``size``: the whole file's, if known).
-
-    :raises NeedMore: a needed chunk header lies past ``data``.
-    :raises MediaError: ``MEDIA_UNSUPPORTED_FORMAT`` (not a WAV, or a compressed WAV without a
-        ``fact`` chunk) or ``MEDIA_UNREADABLE`` (a broken header).
-    """
-    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        if len(data) < 12 and size is not None and size >= 12:
-            raise NeedMore(12)
-        found = sniff_format(data)
-        what = f"{found} audio" if found else "not a WAV file (no RIFF/WAVE header)"
-        raise MediaError(
-            "MEDIA_UNSUPPORTED_FORMAT",
-            f"{what}: only WAV is read; store duration_ms, sample_rate and channels in the"
-            " row's media attributes for other formats",
-        )
-    fmt: tuple[int, int, int, int] | None = None  # format tag, channels, rate, block align
-    fact_frames: int | None = None
-    offset = 12
-    while True:
-        if offset + 8 > len(data):
-            if size is not None and offset + 8 > size:
-                raise MediaError("MEDIA_UNREADABLE", "the WAV file has no data chunk")
-            raise NeedMore(offset + 8)
-        chunk_id = data[offset : offset + 4]
-        (chunk_size,) = struct.unpack_from("<I", data, offset + 4)
-        body = offset + 8
-        if chunk_id in (b"fmt ", b"fact"):
-            needed = 16 if chunk_id == b"fmt " else 4
-            if chunk_size < needed:
-                raise MediaError("MEDIA_UNREADABLE", f"the WAV {chunk_id!r} chunk is too short")
-            if body + needed > len(data):
-                raise NeedMore(body + needed)
-            if chunk_id == b"fmt ":
-                tag, channels, rate, _byte_rate, align = struct.unpack_from("<HHII H", data, body)
-                fmt = (tag, channels, rate, align)
-            else:
-                (fact_frames,) = struct.unpack_from("<I", data, body)
-        elif chunk_id == b"data":
-            if fmt is None:
-                raise MediaError("MEDIA_UNREADABLE", "the WAV data chunk comes before fmt")
-            return _info(fmt, fact_frames, chunk_size, body, size)
-        offset = body + chunk_size + (chunk_size & 1)
-
-
-def _info(
-    fmt: tuple[int, int, int, int],
-    fact_frames: int | None,
-    data_size: int,
-    data_at: int,
-    size: int | None,
-) -> WavInfo:
-    tag, channels, rate, align = fmt
-    if channels <= 0 or rate <= 0 or align <= 0:
-        raise MediaError(
-            "MEDIA_UNREADABLE",
-            f"the WAV fmt chunk is invalid: {channels} channels, {rate} Hz, block align {align}",
-        )
-    if size is not None:
-        available = max(0, size - data_at)
-        if data_size in _UNKNOWN_SIZES or data_size > available:
-            data_size = available  # streamed (size unset) or truncated file
-    elif data_size in _UNKNOWN_SIZES:
-        raise MediaError("MEDIA_UNREADABLE", "the WAV data size is unset and the file size unknown")
-    if tag in _FRAME_FORMATS:
-        frames = data_size // align
-    elif fact_frames is not None:
-        frames = fact_frames
-    else:
-        raise MediaError(
-            "MEDIA_UNSUPPORTED_FORMAT",
-            f"compressed WAV (format tag 0x{tag:04x}) without a fact chunk: its duration is"
-            " unknown; store the media attributes",
-        )
-    return WavInfo(sample_rate=rate, channels=channels, frames=frames)
-
-
 def read_wav(media: MediaFetcher, source: str, head: int) -> WavInfo:
     """The header of the WAV at ``source``, reading its first ``head`` bytes (more if needed)."""
     want = max(12, head)
@@ -219,7 +91,7 @@ def _head_bytes(context: ExportContext) -> int:
 
 def _stored_duration(row: Mapping[str, Any]) -> float | None:
     value: Any = (row.get("media_attributes") or {}).get("duration_ms")
-    return float(value) if _is_number(value) and value >= 0 else None
+    return float(value) if is_number(value) and value >= 0 else None
 
 
 def _probe(row: Mapping[str, Any], context: ExportContext) -> dict[str, Any] | MediaError:
@@ -238,7 +110,7 @@ def _probe(row: Mapping[str, Any], context: ExportContext) -> dict[str, Any] | M
 def timestamp_problem(start: Any, end: Any, duration_ms: float | None) -> tuple[str, str] | None:
     """``(code, reason)`` when ``[start, end]`` is not a valid range of an audio of
     ``duration_ms`` (None: unknown, only the shape is checked), else None."""
-    if not _is_number(start) or not _is_number(end):
+    if not is_number(start) or not is_number(end):
         return (
             "TIMESTAMP_INVALID",
             f"start_ms and end_ms must be numbers, got {start!r} and {end!r}",
@@ -317,10 +189,7 @@ def _check_label(
 # -- hooks -------------------------------------------------------------------------------------
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> Sequence[str]:
-    """This plugin's row hooks see ``audio`` batches only."""
-    return ["audio"]
+rowport_declare_media_types, rowport_declare_sections = declarations(NAME)
 
 
 @hookimpl(trylast=True)
@@ -359,7 +228,7 @@ def _attributes(row: dict[str, Any], context: ExportContext) -> dict[str, Any]:
 def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
     """Add ``{asset_type, mime_type, duration_ms, sample_rate, channels}`` to rows without a
     ``duration_ms`` (stored values win). Unreadable media was reported by validation."""
-    if not _fetch_enabled(context):
+    if not fetch_enabled(context):
         return []
     readable = [
         row

@@ -19,7 +19,7 @@ Codes: ``CONVERSATION_INVALID`` (one per row), ``MESSAGE_NOT_FOUND``, ``ENTITY_I
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -27,21 +27,21 @@ import orjson
 
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
-from rowport_plugins._fetch import MediaError, MediaFetcher
-from rowport_plugins._media import cut as _cut
 from rowport_plugins._media import (
+    BoundedCache,
+    MediaError,
+    MediaFetcher,
+    cache_for,
+    cut,
+    declarations,
+    entity_span_problem,
+    fetch_enabled,
     fetch_mode,
     fetcher,
     fill_media_attributes,
+    is_reference,
     iter_labels,
     probe_media_attributes,
-)
-from rowport_plugins.text import (
-    BoundedCache,
-    cache_for,
-    entity_span_problem,
-    is_reference,
-    media_fetch_enabled,
     read_text,
     source_option,
 )
@@ -50,6 +50,7 @@ __all__ = [
     "Conversation",
     "parse_conversation",
     "rowport_declare_media_types",
+    "rowport_declare_sections",
     "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
@@ -134,7 +135,7 @@ def _conversation(row: Mapping[str, Any], context: ExportContext) -> Conversatio
     if not isinstance(row_data, str):
         return _Unread("CONVERSATION_INVALID", "row_data is not a string")
     fetched = _fetches(row_data, context)
-    if fetched and not media_fetch_enabled(context):
+    if fetched and not fetch_enabled(context):
         return _Unread(None)
     cache: BoundedCache = cache_for(context, NAME, _CACHE_KEY, _size)
     hit, value = cache.get(row_data)
@@ -267,8 +268,8 @@ def _check_entity(
             details["token"], details["expected"] = token, expected
             return problem(
                 "TOKEN_MISMATCH",
-                f"token {_cut(str(token), 60)!r} is not the text of message {message_id!r} at"
-                f" [{start}, {end}] ({_cut(expected, 60)!r})",
+                f"token {cut(str(token), 60)!r} is not the text of message {message_id!r} at"
+                f" [{start}, {end}] ({cut(expected, 60)!r})",
             )
     return None
 
@@ -280,10 +281,7 @@ def _some_ids(conversation: Conversation, limit: int = 20) -> list[str]:
 # -- hooks -------------------------------------------------------------------------------------
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> Sequence[str]:
-    """This plugin's row hooks see ``conversational`` batches only."""
-    return ["conversational"]
+rowport_declare_media_types, rowport_declare_sections = declarations(NAME)
 
 
 @hookimpl(trylast=True)
@@ -300,7 +298,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
                         index=index,
                         code=conversation.code,
                         message=conversation.message,
-                        details={"source": _cut(str(row["data_row"]["row_data"]))},
+                        details={"source": cut(str(row["data_row"]["row_data"]))},
                     )
                 )
             continue

@@ -27,33 +27,37 @@ with a non-negative size), ``BBOX_OUT_OF_BOUNDS`` (a box past its page's edges, 
 
 from __future__ import annotations
 
-import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
-from rowport_plugins._fetch import MediaError, MediaFetcher
-from rowport_plugins._media import fetch_enabled as _fetch_enabled
+from rowport_plugins._formats.pdf import Pages, page_sizes
 from rowport_plugins._media import (
+    MediaError,
+    MediaFetcher,
+    cut,
+    declarations,
+    fetch_enabled,
     fetch_mode,
     fetcher,
     fill_media_attributes,
+    is_int,
+    is_number,
     iter_objects,
     plugin_options,
     probe_media_attributes,
     read_once,
 )
-from rowport_plugins._media import is_int as _is_int
-from rowport_plugins._media import is_number as _is_number
+from rowport_plugins._media import tolerance as option_tolerance
 
 __all__ = [
     "DEFAULT_TOLERANCE",
-    "page_sizes",
     "read_pdf_pages",
     "rowport_declare_media_types",
+    "rowport_declare_sections",
     "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
@@ -63,37 +67,6 @@ NAME = "document"
 DEFAULT_TOLERANCE = 0.5
 _CACHE_KEY = "rowport_plugins.document.pages"
 _KINDS = ("DocumentBoundingBox", "DocumentEntityToken")
-
-Pages = list[tuple[float, float]]
-
-
-def page_sizes(data: bytes) -> Pages:
-    """``(width, height)`` in points of every page of the PDF ``data``.
-
-    :raises MediaError: ``MEDIA_UNREADABLE`` when pypdf cannot read it.
-    """
-    from pypdf import PdfReader  # here, not at the top: only document rows need pypdf
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            reader.decrypt("")
-        out: Pages = []
-        for page in reader.pages:
-            box = page.cropbox
-            width, height = abs(float(box.width)), abs(float(box.height))
-            if (page.rotation or 0) % 180 == 90:
-                width, height = height, width
-            out.append((width, height))
-    except MediaError:
-        raise
-    except Exception as exc:
-        raise MediaError(
-            "MEDIA_UNREADABLE", f"not a readable PDF: {type(exc).__name__}: {exc}"
-        ) from None
-    if not out:
-        raise MediaError("MEDIA_UNREADABLE", "the PDF has no pages")
-    return out
 
 
 def read_pdf_pages(media: MediaFetcher, source: str) -> Pages:
@@ -111,11 +84,6 @@ def _pages(row: Mapping[str, Any], context: ExportContext) -> Pages | MediaError
     )
 
 
-def _tolerance(context: ExportContext) -> float:
-    value = plugin_options(context, NAME).get("tolerance", DEFAULT_TOLERANCE)
-    return float(value) if _is_number(value) and value >= 0 else DEFAULT_TOLERANCE
-
-
 def _doc_objects(row: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], str, dict[str, Any]]]:
     return iter_objects(row, lambda obj: obj.get("annotation_kind") in _KINDS)
 
@@ -129,7 +97,7 @@ class _Known:
 
 
 def _page_problem(page: Any, count: int | None) -> str | None:
-    if not _is_int(page):
+    if not is_int(page):
         return f"page_number must be an integer (1-based), got {page!r}"
     if page < 1:
         return f"page_number {page} is below 1 (pages are numbered from 1)"
@@ -155,7 +123,7 @@ def _check(obj: Mapping[str, Any], known: _Known, tolerance: float) -> tuple[str
         return "PAGE_OUT_OF_RANGE", reason
     box = obj.get("bounding_box")
     keys = ("top", "left", "height", "width")
-    if not isinstance(box, Mapping) or not all(_is_number(box.get(k)) for k in keys):
+    if not isinstance(box, Mapping) or not all(is_number(box.get(k)) for k in keys):
         return "BBOX_INVALID", "bounding_box must be {top, left, height, width} numbers (points)"
     top, left, height, width = (float(box[k]) for k in keys)
     if height < 0 or width < 0:
@@ -167,8 +135,8 @@ def _check(obj: Mapping[str, Any], known: _Known, tolerance: float) -> tuple[str
         dims = obj.get("page_dimensions")
         if (
             isinstance(dims, Mapping)
-            and _is_number(dims.get("width"))
-            and _is_number(dims.get("height"))
+            and is_number(dims.get("width"))
+            and is_number(dims.get("height"))
         ):
             size = (float(dims["width"]), float(dims["height"]))
     if size is None:
@@ -188,22 +156,15 @@ def _check(obj: Mapping[str, Any], known: _Known, tolerance: float) -> tuple[str
     return None
 
 
-def _cut(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
 def _stored_count(row: Mapping[str, Any]) -> int | None:
     value: Any = (row.get("media_attributes") or {}).get("page_count")
-    return value if _is_int(value) and value >= 0 else None
+    return value if is_int(value) and value >= 0 else None
 
 
 # -- hooks -------------------------------------------------------------------------------------
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> Sequence[str]:
-    """This plugin's row hooks see ``document`` batches only."""
-    return ["document"]
+rowport_declare_media_types, rowport_declare_sections = declarations(NAME)
 
 
 @hookimpl(trylast=True)
@@ -211,7 +172,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
     """Read the pages of rows that need them, and check every document annotation."""
     problems: list[Problem] = []
     mode = fetch_mode(context)
-    tolerance = _tolerance(context)
+    tolerance = option_tolerance(plugin_options(context, NAME), DEFAULT_TOLERANCE)
     for index, row in enumerate(rows):
         objects = _doc_objects(row)
         known = _Known(count=_stored_count(row), sizes=None)
@@ -225,7 +186,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
                         index=index,
                         code=pages.code,
                         message=f"cannot read the PDF: {pages.message}",
-                        details={"source": _cut(str(row["data_row"]["row_data"]))},
+                        details={"source": cut(str(row["data_row"]["row_data"]))},
                     )
                 )
             else:
@@ -277,7 +238,7 @@ def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -
     """Fill missing ``page_dimensions`` of boxes on existing pages, and add
     ``{asset_type, mime_type, page_count}`` to rows without a ``page_count``. Unreadable PDFs
     were reported by validation."""
-    if not _fetch_enabled(context):
+    if not fetch_enabled(context):
         return []
     always = fetch_mode(context) == "always"
     readable: list[dict[str, Any]] = []
@@ -297,7 +258,7 @@ def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -
             if (
                 obj.get("annotation_kind") == "DocumentBoundingBox"
                 and "page_dimensions" not in obj
-                and _is_int(page)
+                and is_int(page)
                 and 1 <= page <= len(pages)
             ):
                 width, height = pages[page - 1]

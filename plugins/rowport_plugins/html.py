@@ -28,32 +28,31 @@ See ``docs/media/html.md``.
 
 from __future__ import annotations
 
-import codecs
-import re
-from collections.abc import Mapping, Sequence
-from html.parser import HTMLParser
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
-from rowport_plugins._fetch import MediaError
-from rowport_plugins._media import cut as _cut
+from rowport_plugins._formats.html import HtmlCheck, check_html
 from rowport_plugins._media import (
+    MediaError,
+    cut,
+    declarations,
     fetch_mode,
     fetcher,
     fill_media_attributes,
+    is_reference,
     plugin_options,
     probe_media_attributes,
+    read_once,
     reads,
 )
-from rowport_plugins.text import is_reference
 
 __all__ = [
-    "HtmlCheck",
-    "check_html",
     "rowport_declare_media_types",
+    "rowport_declare_sections",
     "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
@@ -61,124 +60,7 @@ __all__ = [
 
 NAME = "html"
 SOURCES = ("auto", "inline")
-CONTROL_RATIO = 0.01
 _CACHE_KEY = "rowport_plugins.html.checked"
-_CACHE_ENTRIES = 4096
-_ALLOWED_CONTROLS = frozenset("\t\n\r\f")
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
-
-
-@attrs.frozen(kw_only=True)
-class HtmlCheck:
-    """The outcome of checking one document: its size in bytes, and the problem if any."""
-
-    size: int
-    code: str | None = None
-    message: str = ""
-
-
-class _ElementCounter(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.elements = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements += 1
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements += 1
-
-
-def _encoding(data: bytes, content_type: str | None) -> tuple[str | None, bytes]:
-    """The declared encoding (None: undeclared) and the bytes to decode."""
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            return name, data
-    if content_type:
-        found = _HEADER_CHARSET.search(content_type)
-        if found:
-            return found.group(1), data
-    meta = _META_CHARSET.search(data[:2048])
-    if meta:
-        return meta.group(1).decode("ascii"), data
-    return None, data
-
-
-def decode_html(data: bytes, content_type: str | None = None) -> str:
-    """The document's text.
-
-    :raises ValueError: the bytes are not text in the declared (or any fallback) encoding.
-    """
-    declared, raw = _encoding(data, content_type)
-    if declared is not None:
-        try:
-            codecs.lookup(declared)
-        except LookupError:
-            declared = None  # an unknown charset label: decode as undeclared
-    if declared is not None:
-        try:
-            return raw.decode(declared)
-        except UnicodeDecodeError as exc:
-            raise ValueError(
-                f"the bytes are not {declared} text ({exc.reason} at byte {exc.start})"
-            ) from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        try:
-            return raw.decode("windows-1252")
-        except UnicodeDecodeError:
-            raise ValueError(
-                f"the bytes are neither UTF-8 nor windows-1252 text ({exc.reason} at byte"
-                f" {exc.start})"
-            ) from None
-
-
-def check_html(data: bytes, content_type: str | None = None) -> HtmlCheck:
-    """Whether ``data`` is an HTML document by the module's rule."""
-    size = len(data)
-    try:
-        text = decode_html(data, content_type)
-    except ValueError as exc:
-        return HtmlCheck(size=size, code="HTML_UNPARSABLE", message=f"binary, not HTML: {exc}")
-    if "\x00" in text:
-        return HtmlCheck(
-            size=size, code="HTML_UNPARSABLE", message="binary, not HTML: it holds NUL characters"
-        )
-    controls = sum(1 for ch in text if ch < " " and ch not in _ALLOWED_CONTROLS)
-    if text and controls > CONTROL_RATIO * len(text):
-        return HtmlCheck(
-            size=size,
-            code="HTML_UNPARSABLE",
-            message=f"binary, not HTML: {controls} control characters in {len(text)}",
-        )
-    parser = _ElementCounter()
-    try:
-        parser.feed(text)
-        parser.close()
-    except Exception as exc:  # html.parser is lenient; anything it raises means unparsable
-        return HtmlCheck(
-            size=size,
-            code="HTML_UNPARSABLE",
-            message=f"html.parser failed: {type(exc).__name__}: {exc}",
-        )
-    if parser.elements == 0:
-        return HtmlCheck(
-            size=size,
-            code="HTML_UNPARSABLE",
-            message="no HTML element in the document (empty, or plain text)",
-        )
-    return HtmlCheck(size=size)
-
-
 # -- reading a row's document ------------------------------------------------------------------
 
 
@@ -201,27 +83,21 @@ def _check_row(row: Mapping[str, Any], context: ExportContext) -> HtmlCheck | No
         return check_html(row_data.encode("utf-8"), "text/html; charset=utf-8")
     if not reads(context, row.get("media_attributes"), ["mime_type"]):
         return None
-    cache: dict[str, HtmlCheck] = context.state.setdefault(_CACHE_KEY, {})
-    found = cache.get(row_data)
-    if found is None:
-        try:
-            media = fetcher(context).read(row_data)
-            found = check_html(media.data, media.content_type)
-        except MediaError as exc:
-            found = HtmlCheck(size=0, code=exc.code, message=exc.message)
-        if len(cache) >= _CACHE_ENTRIES:
-            cache.pop(next(iter(cache)))
-        cache[row_data] = found
+
+    def read(source: str) -> HtmlCheck:
+        media = fetcher(context).read(source)
+        return check_html(media.data, media.content_type)
+
+    found = read_once(context, _CACHE_KEY, row_data, read)
+    if isinstance(found, MediaError):
+        return HtmlCheck(size=0, code=found.code, message=found.message)
     return found
 
 
 # -- hooks -------------------------------------------------------------------------------------
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> Sequence[str]:
-    """This plugin's row hooks see ``html`` batches only."""
-    return ["html"]
+rowport_declare_media_types, rowport_declare_sections = declarations(NAME)
 
 
 @hookimpl(trylast=True)
@@ -240,7 +116,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
                 code=checked.code,
                 message=f"the row's HTML {'(inline)' if inline else 'file'}: {checked.message}",
                 details={
-                    "source": "inline" if inline else _cut(row_data),
+                    "source": "inline" if inline else cut(row_data),
                     "size": checked.size,
                 },
             )

@@ -33,15 +33,23 @@ from typing import Any
 import attrs
 
 from rowport import hookimpl
-from rowport.plugins import ExportContext, Problem
-from rowport_plugins._fetch import MediaError, MediaFetcher
+from rowport.plugins import ExportContext, Problem, parsed, remembered
 from rowport_plugins._media import (
+    Box,
+    MediaError,
+    MediaFetcher,
+    declarations,
+    fetch_mode,
     fill_media_attributes,
+    fills_attributes,
+    is_number,
     iter_labels,
     plugin_options,
     probe_media_attributes,
+    read_once,
 )
-from rowport_plugins._media import is_number as _is_number
+from rowport_plugins._media import number_text as _num
+from rowport_plugins._media import tolerance as option_tolerance
 
 __all__ = [
     "Bounds",
@@ -50,12 +58,15 @@ __all__ = [
     "clip_object",
     "image_attributes",
     "rowport_declare_media_types",
+    "rowport_declare_sections",
     "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
 ]
 
 NAME = "image"
+#: bump whenever the geometry checks change: remembered findings of another version are unused
+VERSION = "1"
 DEFAULT_HEAD_BYTES = 64 * 1024
 DEFAULT_TOLERANCE = 0.5
 REQUIRED = ("height", "width", "mime_type")
@@ -63,7 +74,6 @@ OUT_OF_BOUNDS = frozenset(
     {"BBOX_OUT_OF_BOUNDS", "POLYGON_OUT_OF_BOUNDS", "POLYLINE_OUT_OF_BOUNDS", "POINT_OUT_OF_BOUNDS"}
 )
 _CACHE_KEY = "rowport_plugins.image.probed"
-_CACHE_ENTRIES = 4096
 _ORIENTATION_TAG = 0x0112
 _KIND_BY_KEY = (
     ("bounding_box", "ImageBoundingBox"),
@@ -122,19 +132,14 @@ def image_attributes(
 def _compute(context: ExportContext) -> Any:
     options = plugin_options(context, NAME)
     head = int(options.get("head_bytes", DEFAULT_HEAD_BYTES))
-    cache: dict[str, dict[str, Any] | MediaError] = context.state.setdefault(_CACHE_KEY, {})
 
     def compute(row: dict[str, Any], media: MediaFetcher) -> dict[str, Any]:
-        source = row["data_row"]["row_data"]
-        found = cache.get(source)
-        if found is None:
-            try:
-                found = image_attributes(source, media, head)
-            except MediaError as exc:
-                found = exc
-            if len(cache) >= _CACHE_ENTRIES:
-                cache.clear()
-            cache[source] = found
+        found = read_once(
+            context,
+            _CACHE_KEY,
+            row["data_row"]["row_data"],
+            lambda source: image_attributes(source, media, head),
+        )
         if isinstance(found, MediaError):
             raise found
         return dict(found)
@@ -175,12 +180,6 @@ class Finding:
     value: Any
 
 
-def _num(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _kind(obj: Mapping[str, Any]) -> str | None:
     kind = obj.get("annotation_kind")
     if isinstance(kind, str):
@@ -196,20 +195,10 @@ def _points(value: Any) -> list[tuple[float, float]] | None:
         return None
     out = []
     for p in value:
-        if not isinstance(p, Mapping) or not (_is_number(p.get("x")) and _is_number(p.get("y"))):
+        if not isinstance(p, Mapping) or not (is_number(p.get("x")) and is_number(p.get("y"))):
             return None
         out.append((float(p["x"]), float(p["y"])))
     return out
-
-
-def _box(value: Any) -> tuple[float, float, float, float] | None:
-    if not isinstance(value, Mapping):
-        return None
-    keys = ("top", "left", "height", "width")
-    if not all(_is_number(value.get(k)) for k in keys):
-        return None
-    top, left, height, width = (float(value[k]) for k in keys)
-    return top, left, height, width
 
 
 def check_object(obj: Any, bounds: Bounds | None) -> Finding | None:
@@ -222,14 +211,14 @@ def check_object(obj: Any, bounds: Bounds | None) -> Finding | None:
     kind = _kind(obj)
     if kind == "ImageBoundingBox":
         raw = obj.get("bounding_box")
-        box = _box(raw)
-        if box is None:
+        parsed_box = Box.parse(raw)
+        if parsed_box is None:
             return Finding(
                 "GEOMETRY_MALFORMED",
                 "bounding_box must be {top, left, height, width} with finite numbers",
                 raw,
             )
-        top, left, height, width = box
+        top, left, height, width = parsed_box.as_tuple()
         if height <= 0 or width <= 0:
             return Finding("BBOX_INVALID", "height and width must be > 0", raw)
         if bounds is not None and not (
@@ -309,7 +298,8 @@ def clip_object(obj: dict[str, Any], bounds: Bounds) -> bool:
     kind = _kind(obj)
     w, h = bounds.width, bounds.height
     if kind == "ImageBoundingBox":
-        top, left, height, width = _box(obj["bounding_box"]) or (0.0, 0.0, 0.0, 0.0)
+        found = Box.parse(obj["bounding_box"])
+        top, left, height, width = found.as_tuple() if found else (0.0, 0.0, 0.0, 0.0)
         x0, y0 = max(left, 0.0), max(top, 0.0)
         x1, y1 = min(left + width, w), min(top + height, h)
         if x1 <= x0 or y1 <= y0:
@@ -345,24 +335,15 @@ def _bounds(attributes: Any, tolerance: float) -> Bounds | None:
         return None
     width: Any = attributes.get("width")
     height: Any = attributes.get("height")
-    if _is_number(width) and _is_number(height) and width > 0 and height > 0:
+    if is_number(width) and is_number(height) and width > 0 and height > 0:
         return Bounds(float(width), float(height), tolerance)
     return None
-
-
-def _tolerance(options: Mapping[str, Any]) -> float:
-    value = options.get("tolerance", DEFAULT_TOLERANCE)
-    return float(value) if _is_number(value) and value >= 0 else DEFAULT_TOLERANCE
 
 
 def _objects(row: Mapping[str, Any]) -> Any:
     """``(path, label, obj_path, obj)`` for every object of every label of the row."""
     for _, _owner, path, label in iter_labels(row):
-        annotations = label.get("annotations")
-        objects = annotations.get("objects") if isinstance(annotations, Mapping) else None
-        if not isinstance(objects, list):
-            continue
-        for i, obj in enumerate(objects):
+        for i, obj in enumerate(_label_objects(label)):  # type: ignore[arg-type]
             yield path, label, f"{path}.annotations.objects[{i}]", obj
 
 
@@ -385,25 +366,54 @@ def _problem(index: int, label: Any, at: str, obj: Any, finding: Finding) -> Pro
     )
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> list[str]:
-    return [NAME]
+def _label_objects(label: dict[str, Any]) -> list[Any]:
+    annotations = parsed(label, "annotations")
+    objects = annotations.get("objects") if isinstance(annotations, Mapping) else None
+    return objects if isinstance(objects, list) else []
+
+
+# annotations are parsed here, for the labels whose findings are not remembered and for
+# the rows whose bounds this plugin computes or clips to
+rowport_declare_media_types, rowport_declare_sections = declarations(
+    NAME, ("data_row", "media_attributes")
+)
 
 
 @hookimpl(trylast=True)
 def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
     """Check the geometry of every image object (bounds against stored dimensions, unless
-    ``clip`` is on)."""
+    ``clip`` is on); what a label was found to have is remembered by its content and bounds."""
     options = plugin_options(context, NAME)
-    tolerance = _tolerance(options)
+    tolerance = option_tolerance(options, DEFAULT_TOLERANCE)
     clip = options.get("clip") is True
-    problems: list[Problem] = []
+    places: list[tuple[int, str, Any, Bounds | None]] = []
     for index, row in enumerate(rows):
         bounds = None if clip else _bounds(row.get("media_attributes"), tolerance)
-        for _path, label, at, obj in _objects(row):
+        for _, _, path, label in iter_labels(row):
+            places.append((index, path, label, bounds))
+
+    def check(i: int) -> list[Any]:
+        bounds = places[i][3]
+        found = []
+        for n, obj in enumerate(_label_objects(places[i][2])):
             finding = check_object(obj, bounds)
             if finding is not None:
-                problems.append(_problem(index, label, at, obj, finding))
+                found.append([n, finding.code, finding.what, finding.value])
+        return found
+
+    findings = remembered(
+        context,
+        plugin=f"rowport_plugins.{NAME}",
+        version=VERSION,
+        labels=[(p[2], repr(p[3])) for p in places],
+        check=check,
+    )
+    problems: list[Problem] = []
+    for (index, path, label, _), found in zip(places, findings, strict=True):
+        objects = _label_objects(label) if found else []
+        for n, code, what, value in found:
+            at = f"{path}.annotations.objects[{n}]"
+            problems.append(_problem(index, label, at, objects[n], Finding(code, what, value)))
     return problems
 
 
@@ -412,8 +422,10 @@ def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -
     """Fill the media attributes, then check bounds the validate stage could not (dimensions
     computed here) or clip (``clip: true``)."""
     options = plugin_options(context, NAME)
-    tolerance = _tolerance(options)
+    tolerance = option_tolerance(options, DEFAULT_TOLERANCE)
     clip = options.get("clip") is True
+    if not clip and (fetch_mode(context) == "off" or not fills_attributes(context)):
+        return []  # no attributes are computed and nothing is clipped: validate did it all
     before = [None if clip else _bounds(row.get("media_attributes"), tolerance) for row in rows]
     problems = fill_media_attributes(rows, context, _compute(context), required=REQUIRED)
     for index, row in enumerate(rows):

@@ -5,6 +5,10 @@ and model-run labels and predictions against the model's ontology (when it has o
 classifications and answers must name a feature by ``feature_schema_id`` or ``name``, of the
 right kind (a radio has one answer, a checklist a list, a text answer a ``content`` string) and
 under the right parent. Each problem is one ERRORS line naming the feature and where it is.
+
+What a label was found to have (possibly nothing) is remembered in the catalog by the label's
+content, the ontology's version and this plugin's :data:`VERSION`
+(:func:`rowport.plugins.remembered`): an unchanged label is not walked again on the next export.
 """
 
 from __future__ import annotations
@@ -14,11 +18,16 @@ from typing import Any
 from rowport import hookimpl
 from rowport.catalog import OntologyIndex
 from rowport.errors import NotFound
-from rowport.plugins import ExportContext, Problem
-from rowport_plugins._media import iter_labels
+from rowport.plugins import ExportContext, Problem, parsed, remembered
+from rowport_plugins._media import (
+    iter_labels,
+)
 
-__all__ = ["rowport_validate_rows"]
+__all__ = ["VERSION", "rowport_declare_sections", "rowport_validate_rows"]
 
+NAME = "rowport_plugins.ontology"
+#: bump whenever the checks change: remembered findings of another version are not used
+VERSION = "1"
 _CACHE = "rowport_plugins.ontology.indexes"
 
 
@@ -40,29 +49,48 @@ def _index(context: ExportContext, kind: str, owner: str) -> OntologyIndex | Non
 
 
 @hookimpl(trylast=True)
+def rowport_declare_sections() -> list[str]:
+    # annotations are parsed here, only for the labels whose findings are not remembered
+    return ["data_row"]
+
+
+@hookimpl(trylast=True)
 def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
     """Check every label's features against its project's (or model's) ontology."""
-    problems: list[Problem] = []
+    places: list[tuple[int, str, str, str, Any, OntologyIndex]] = []
     for index, row in enumerate(rows):
         for kind, owner, path, label in iter_labels(row):
             ontology = _index(context, kind, owner)
-            if ontology is None:
-                continue
-            _, found = context.catalog.ontologies.check_annotations(
-                label.get("annotations"), ontology, fill=False
-            )
-            for p in found:
-                problems.append(
-                    Problem(
-                        index=index,
-                        code=p.code,
-                        message=f"{path}.{p.path}: {p.message}",
-                        details={
-                            "label_id": label.get("id"),
-                            kind + "_id": owner,
-                            "ontology_id": ontology.ontology_id,
-                            "path": f"{path}.{p.path}",
-                        },
-                    )
+            if ontology is not None:
+                places.append((index, kind, owner, path, label, ontology))
+    check = context.catalog.ontologies.check_annotations
+
+    def walk(i: int) -> list[Any]:
+        label, ontology = places[i][4], places[i][5]
+        _, found = check(parsed(label, "annotations"), ontology, fill=False)
+        return [[p.code, p.path, p.message] for p in found]
+
+    findings = remembered(
+        context,
+        plugin=NAME,
+        version=VERSION,
+        labels=[(place[4], place[5].version) for place in places],
+        check=walk,
+    )
+    problems: list[Problem] = []
+    for (index, kind, owner, path, label, ontology), found in zip(places, findings, strict=True):
+        for code, at, message in found:
+            problems.append(
+                Problem(
+                    index=index,
+                    code=code,
+                    message=f"{path}.{at}: {message}",
+                    details={
+                        "label_id": label.get("id"),
+                        kind + "_id": owner,
+                        "ontology_id": ontology.ontology_id,
+                        "path": f"{path}.{at}",
+                    },
                 )
+            )
     return problems

@@ -21,35 +21,39 @@ per bad annotation (one per row for media problems). See ``docs/media/text.md``.
 
 from __future__ import annotations
 
-import posixpath
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import attrs
 
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
-from rowport_plugins._fetch import MediaError, MediaFetcher
-from rowport_plugins._media import cut as _cut
 from rowport_plugins._media import (
+    BoundedCache,
+    MediaError,
+    MediaFetcher,
+    cache_for,
+    cut,
+    declarations,
+    entity_span_problem,
+    extension,
     fetch_enabled,
     fetcher,
     fill_media_attributes,
     fills_attributes,
+    is_reference,
+    is_url,
     iter_objects,
     plugin_options,
     probe_media_attributes,
+    read_text,
+    source_option,
 )
-from rowport_plugins._media import is_int as _is_int
 
 __all__ = [
     "TEXT_EXTENSIONS",
-    "BoundedCache",
-    "entity_span_problem",
-    "is_reference",
     "rowport_declare_media_types",
+    "rowport_declare_sections",
     "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
@@ -68,134 +72,6 @@ _PATH_PREFIXES = ("/", "./", "../")
 
 
 # -- shared with the conversational plugin -------------------------------------------------------
-
-
-class BoundedCache:
-    """A least-recently-used cache bounded by entry count and by the total size of its values.
-
-    ``size_of(value)`` gives a value's size; a value larger than the whole budget is not kept.
-    """
-
-    def __init__(
-        self, *, entries: int, budget: int, size_of: Callable[[Any], int] = lambda v: 1
-    ) -> None:
-        self.entries = max(0, entries)
-        self.budget = max(0, budget)
-        self.size_of = size_of
-        self._data: OrderedDict[str, tuple[Any, int]] = OrderedDict()
-        self._used = 0
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def get(self, key: str) -> tuple[bool, Any]:
-        """``(True, value)`` when cached (and mark it recent), else ``(False, None)``."""
-        found = self._data.get(key)
-        if found is None:
-            return False, None
-        self._data.move_to_end(key)
-        return True, found[0]
-
-    def put(self, key: str, value: Any) -> None:
-        """Keep ``value`` under ``key``, evicting the least recently used as needed."""
-        size = self.size_of(value)
-        if key in self._data:
-            self._used -= self._data.pop(key)[1]
-        if self.entries == 0 or size > self.budget:
-            return
-        self._data[key] = (value, size)
-        self._used += size
-        while len(self._data) > self.entries or self._used > self.budget:
-            _, (_, dropped) = self._data.popitem(last=False)
-            self._used -= dropped
-
-
-def is_reference(row_data: str) -> bool:
-    """Whether ``row_data`` has the shape of a media reference: one line, at most 4096
-    characters, and a ``http(s)://`` / ``file://`` URL without whitespace or a local path
-    starting with ``/``, ``./`` or ``../``."""
-    if not row_data or len(row_data) > MAX_REFERENCE_LENGTH:
-        return False
-    if "\n" in row_data or "\r" in row_data or row_data != row_data.strip():
-        return False
-    if row_data.lower().startswith(_SCHEMES):
-        return not any(ch.isspace() for ch in row_data)
-    return row_data.startswith(_PATH_PREFIXES)
-
-
-def is_url(row_data: str) -> bool:
-    """Whether ``row_data`` starts with a scheme the fetcher reads."""
-    return row_data.lower().startswith(_SCHEMES)
-
-
-def extension(row_data: str) -> str:
-    """The lower-case extension of a reference's path (``".txt"``), or ``""``."""
-    path = unquote(urlparse(row_data).path) if is_url(row_data) else row_data
-    return posixpath.splitext(path)[1].lower()
-
-
-def read_text(media: MediaFetcher, source: str) -> str:
-    """The whole file at ``source`` decoded as UTF-8 (a leading BOM dropped).
-
-    :raises MediaError: the fetcher's codes, or ``MEDIA_UNREADABLE`` when not UTF-8.
-    """
-    data = media.read(source).data
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise MediaError(
-            "MEDIA_UNREADABLE",
-            f"{_cut(source)} is not UTF-8 text: {exc.reason} at byte {exc.start}",
-        ) from None
-
-
-def source_option(context: ExportContext, name: str) -> str:
-    """``plugin_options[name]["source"]``: ``auto`` (default), ``inline`` or ``fetch``."""
-    value = plugin_options(context, name).get("source", "auto")
-    return value if value in SOURCES else "auto"
-
-
-def cache_for(context: ExportContext, name: str, key: str, size_of: Callable[[Any], int]) -> Any:
-    """The export's bounded cache ``key`` in ``context.state``, sized by
-    ``plugin_options[name]``: ``cache_entries`` (default 256) and ``cache_chars``."""
-    found = context.state.get(key)
-    if isinstance(found, BoundedCache):
-        return found
-    options = plugin_options(context, name)
-    made = BoundedCache(
-        entries=_int(options.get("cache_entries"), DEFAULT_CACHE_ENTRIES),
-        budget=_int(options.get("cache_chars"), DEFAULT_CACHE_CHARS),
-        size_of=size_of,
-    )
-    context.state[key] = made
-    return made
-
-
-def media_fetch_enabled(context: ExportContext) -> bool:
-    """Whether this export reads media (``plugin_options["media"]["fetch"]`` is not off)."""
-    return fetch_enabled(context)
-
-
-def entity_span_problem(start: Any, end: Any, length: int) -> tuple[str, str] | None:
-    """``(code, reason)`` when ``start``/``end`` are not a valid inclusive span of a text of
-    ``length`` code points, else None."""
-    if not _is_int(start) or not _is_int(end):
-        return "ENTITY_INVALID", f"start and end must be integers, got {start!r} and {end!r}"
-    if start < 0:
-        return "ENTITY_OUT_OF_RANGE", f"start {start} is negative"
-    if end < start:
-        return "ENTITY_OUT_OF_RANGE", f"end {end} is before start {start}"
-    if end >= length:
-        last = f"the last index is {length - 1}" if length else "the text is empty"
-        return (
-            "ENTITY_OUT_OF_RANGE",
-            f"end {end} (inclusive) is past the end of the text ({length} code points; {last})",
-        )
-    return None
-
-
-def _int(value: Any, default: int) -> int:
-    return value if _is_int(value) and value >= 0 else default
 
 
 # -- reading a row's text ----------------------------------------------------------------------
@@ -230,7 +106,7 @@ def _text(row: Mapping[str, Any], context: ExportContext) -> str | _Unread:
         return _Unread("MEDIA_UNREADABLE", "row_data is not a string")
     if not _fetches(row, context):
         return row_data
-    if not media_fetch_enabled(context):
+    if not fetch_enabled(context):
         return _Unread(None)
     cache: BoundedCache = cache_for(
         context, NAME, _CACHE_KEY, lambda v: len(v) if isinstance(v, str) else 1
@@ -306,8 +182,8 @@ def _check_entity(
             index=index,
             code="TOKEN_MISMATCH",
             message=(
-                f"{label_name}: token {_cut(token, 60)!r} is not the text at [{start}, {end}]"
-                f" ({_cut(expected, 60)!r})"
+                f"{label_name}: token {cut(token, 60)!r} is not the text at [{start}, {end}]"
+                f" ({cut(expected, 60)!r})"
             ),
             details=details,
         )
@@ -317,10 +193,7 @@ def _check_entity(
 # -- hooks -------------------------------------------------------------------------------------
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> Sequence[str]:
-    """This plugin's row hooks see ``text`` batches only."""
-    return ["text"]
+rowport_declare_media_types, rowport_declare_sections = declarations(NAME)
 
 
 @hookimpl(trylast=True)
@@ -339,7 +212,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
                         index=index,
                         code=text.code,
                         message=f"cannot read the row's text: {text.message}",
-                        details={"source": _cut(str(row["data_row"]["row_data"]))},
+                        details={"source": cut(str(row["data_row"]["row_data"]))},
                     )
                 )
             continue

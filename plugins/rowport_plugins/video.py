@@ -28,9 +28,7 @@ that segment. See ``docs/media/video.md``.
 
 from __future__ import annotations
 
-import copy
 import itertools
-import struct
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -39,16 +37,30 @@ import attrs
 
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem
-from rowport_plugins._fetch import MediaError, MediaFetcher, local_path
+from rowport_plugins._formats.mp4 import read_mp4
 from rowport_plugins._media import (
+    MediaError,
+    MediaFetcher,
+    declarations,
     fill_media_attributes,
+    is_int,
+    is_number,
     iter_labels,
+    local_path,
     plugin_options,
     probe_media_attributes,
     reads,
 )
-from rowport_plugins._media import is_int as _is_int
-from rowport_plugins._media import is_number as _is_number
+from rowport_plugins._media import number_text as _num
+from rowport_plugins._media import tolerance as option_tolerance
+from rowport_plugins._video_frames import (
+    MAX_INTERPOLATED_FRAMES,
+    box_tuple,
+    frame_number,
+    interpolate_frames,
+    keyframe_map,
+    segment_ranges,
+)
 
 __all__ = [
     "Finding",
@@ -56,9 +68,8 @@ __all__ = [
     "check_label",
     "interpolate_frames",
     "keyframe_map",
-    "parse_mp4",
-    "read_mp4",
     "rowport_declare_media_types",
+    "rowport_declare_sections",
     "rowport_probe_media",
     "rowport_transform_rows",
     "rowport_validate_rows",
@@ -66,181 +77,9 @@ __all__ = [
 
 NAME = "video"
 DEFAULT_TOLERANCE = 0.5
-MAX_INTERPOLATED_FRAMES = 1_000_000
 REQUIRED = ("frame_rate", "frame_count")
 MP4_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".qt"})
-_CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"udta"})
-
-
 # -- ISO-BMFF (MP4 / MOV) ------------------------------------------------------------------------
-
-
-def _boxes(data: bytes, start: int = 0, end: int | None = None) -> Iterator[tuple[bytes, int, int]]:
-    """``(type, body_start, body_end)`` of each box in ``data[start:end]``."""
-    end = len(data) if end is None else end
-    offset = start
-    while offset + 8 <= end:
-        size, kind = struct.unpack_from(">I4s", data, offset)
-        header = 8
-        if size == 1:
-            if offset + 16 > end:
-                raise MediaError("MEDIA_UNREADABLE", f"truncated {kind!r} box header")
-            (size,) = struct.unpack_from(">Q", data, offset + 8)
-            header = 16
-        elif size == 0:
-            size = end - offset
-        if size < header or offset + size > end:
-            raise MediaError("MEDIA_UNREADABLE", f"the {kind!r} box runs past its parent")
-        yield kind, offset + header, offset + size
-        offset += size
-
-
-def _child(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | None:
-    for found, body, stop in _boxes(data, start, end):
-        if found == kind:
-            return body, stop
-    return None
-
-
-def _need(body: int, stop: int, size: int, what: str) -> None:
-    if stop - body < size:
-        raise MediaError("MEDIA_UNREADABLE", f"the {what} box is too short")
-
-
-def _timing(data: bytes, body: int, stop: int, what: str) -> tuple[int, int]:
-    """``(timescale, duration)`` of an ``mvhd`` or ``mdhd`` box."""
-    _need(body, stop, 4, what)
-    version = data[body]
-    if version == 1:
-        _need(body, stop, 32, what)
-        timescale, duration = struct.unpack_from(">IQ", data, body + 20)
-    else:
-        _need(body, stop, 20, what)
-        timescale, duration = struct.unpack_from(">II", data, body + 12)
-    return timescale, duration
-
-
-def parse_mp4(moov: bytes, *, mime_type: str = "video/mp4") -> dict[str, Any]:
-    """The media attributes from the body of a ``moov`` box.
-
-    :raises MediaError: ``MEDIA_UNREADABLE`` (no ``mvhd``, no video track, broken boxes).
-    """
-    found = _child(moov, 0, len(moov), b"mvhd")
-    if found is None:
-        raise MediaError("MEDIA_UNREADABLE", "the moov box has no mvhd")
-    movie_scale, movie_duration = _timing(moov, *found, "mvhd")
-    for kind, body, stop in _boxes(moov):
-        if kind != b"trak":
-            continue
-        track = _track(moov, body, stop)
-        if track is None:
-            continue
-        width, height, scale, duration, codec, frames = track
-        seconds = duration / scale if scale and duration else 0.0
-        if not seconds and movie_scale:
-            seconds = movie_duration / movie_scale
-        movie_seconds = movie_duration / movie_scale if movie_scale and movie_duration else seconds
-        return {
-            "mime_type": mime_type,
-            "frame_rate": round(frames / seconds, 6) if seconds else 0.0,
-            "frame_count": frames,
-            "width": width,
-            "height": height,
-            "duration": round(movie_seconds, 6),
-            "codec": codec,
-            "asset_type": "video",
-        }
-    raise MediaError("MEDIA_UNREADABLE", "the file has no video track")
-
-
-def _track(data: bytes, start: int, stop: int) -> tuple[int, int, int, int, str, int] | None:
-    """``(width, height, timescale, duration, codec, frames)`` of a video track, else None."""
-    mdia = _child(data, start, stop, b"mdia")
-    if mdia is None:
-        return None
-    hdlr = _child(data, *mdia, b"hdlr")
-    if hdlr is not None:
-        _need(*hdlr, 12, "hdlr")
-        if data[hdlr[0] + 8 : hdlr[0] + 12] != b"vide":
-            return None
-    mdhd = _child(data, *mdia, b"mdhd")
-    if mdhd is None:
-        raise MediaError("MEDIA_UNREADABLE", "a track has no mdhd")
-    scale, duration = _timing(data, *mdhd, "mdhd")
-    minf = _child(data, *mdia, b"minf")
-    stbl = _child(data, *minf, b"stbl") if minf else None
-    stsd = _child(data, *stbl, b"stsd") if stbl else None
-    stts = _child(data, *stbl, b"stts") if stbl else None
-    if stsd is None or stts is None:
-        raise MediaError("MEDIA_UNREADABLE", "the video track has no stsd or stts")
-    _need(*stsd, 16, "stsd")
-    codec = data[stsd[0] + 12 : stsd[0] + 16].decode("latin-1").strip()
-    entry_width = entry_height = 0
-    if stsd[1] - stsd[0] >= 8 + 36:
-        entry_width, entry_height = struct.unpack_from(">HH", data, stsd[0] + 8 + 32)
-    _need(*stts, 8, "stts")
-    (entries,) = struct.unpack_from(">I", data, stts[0] + 4)
-    _need(*stts, 8 + 8 * entries, "stts")
-    frames = sum(struct.unpack_from(">I", data, stts[0] + 8 + 8 * i)[0] for i in range(entries))
-    width = height = 0
-    tkhd = _child(data, start, stop, b"tkhd")
-    if tkhd is not None:
-        _need(*tkhd, 4, "tkhd")
-        at = tkhd[0] + (88 if data[tkhd[0]] == 1 else 76)  # width, height: 16.16 fixed
-        _need(tkhd[0], tkhd[1], at - tkhd[0] + 8, "tkhd")
-        fixed_w, fixed_h = struct.unpack_from(">II", data, at)
-        width, height = fixed_w >> 16, fixed_h >> 16
-    return (width or entry_width, height or entry_height, scale, duration, codec, frames)
-
-
-def read_mp4(path: Path, *, max_bytes: int = 64 * 2**20) -> dict[str, Any]:
-    """Find the ``moov`` box of the file at ``path`` (reading only box headers until then) and
-    parse it.
-
-    :raises MediaError: ``MEDIA_NOT_FOUND``, ``MEDIA_UNREACHABLE``, ``MEDIA_TOO_LARGE`` (a
-        ``moov`` over ``max_bytes``), ``MEDIA_UNREADABLE``.
-    """
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as f:
-            offset = 0
-            brand = b""
-            while offset + 8 <= size:
-                f.seek(offset)
-                head = f.read(16)
-                box_size, kind = struct.unpack_from(">I4s", head)
-                header = 8
-                if box_size == 1 and len(head) >= 16:
-                    (box_size,) = struct.unpack_from(">Q", head, 8)
-                    header = 16
-                elif box_size == 0:
-                    box_size = size - offset
-                if box_size < header or offset + box_size > size:
-                    raise MediaError("MEDIA_UNREADABLE", f"{path}: a broken {kind!r} box")
-                if kind == b"ftyp":
-                    brand = head[8:12]
-                elif kind == b"moov":
-                    if box_size - header > max_bytes:
-                        raise MediaError(
-                            "MEDIA_TOO_LARGE",
-                            f"{path}: the moov box has {box_size} bytes, over {max_bytes}",
-                        )
-                    f.seek(offset + header)
-                    body = f.read(box_size - header)
-                    quicktime = brand == b"qt  " or path.suffix.lower() in (".mov", ".qt")
-                    return parse_mp4(
-                        body, mime_type="video/quicktime" if quicktime else "video/mp4"
-                    )
-                offset += box_size
-    except FileNotFoundError:
-        raise MediaError("MEDIA_NOT_FOUND", f"no file at {path}") from None
-    except IsADirectoryError:
-        raise MediaError("MEDIA_NOT_FOUND", f"{path} is a directory, not a file") from None
-    except PermissionError:
-        raise MediaError("MEDIA_UNREACHABLE", f"no permission to read {path}") from None
-    except struct.error as exc:
-        raise MediaError("MEDIA_UNREADABLE", f"{path}: a truncated box: {exc}") from None
-    raise MediaError("MEDIA_UNREADABLE", f"{path} is not an MP4/MOV file (no moov box)")
 
 
 def _mp4_path(row: Mapping[str, Any]) -> Path | None:
@@ -253,7 +92,7 @@ def _compute(row: dict[str, Any], media: MediaFetcher) -> dict[str, Any]:
     path = _mp4_path(row)
     if path is None:  # filtered before; kept for safety
         raise MediaError("MEDIA_UNSUPPORTED_SOURCE", "not a local MP4/MOV file")
-    return read_mp4(path, max_bytes=media.max_bytes)
+    return read_mp4(path, max_bytes=media.max_bytes).attributes()
 
 
 # -- checks --------------------------------------------------------------------------------------
@@ -274,9 +113,9 @@ class VideoLimits:
         count = attributes.get("frame_count")
         width, height = attributes.get("width"), attributes.get("height")
         return cls(
-            frame_count=count if _is_int(count) and count > 0 else None,
-            width=float(width) if _is_number(width) and width > 0 else None,
-            height=float(height) if _is_number(height) and height > 0 else None,
+            frame_count=count if is_int(count) and count > 0 else None,
+            width=float(width) if is_number(width) and width > 0 else None,
+            height=float(height) if is_number(height) and height > 0 else None,
             tolerance=tolerance,
         )
 
@@ -295,48 +134,11 @@ class Finding:
     name: str | None = None
 
 
-def _frame_number(key: Any) -> int | None:
-    if isinstance(key, str) and key.isascii() and key.isdigit():
-        number = int(key)
-        return number if number >= 1 else None
-    return None
-
-
-def _box(value: Any) -> tuple[float, float, float, float] | None:
-    keys = ("top", "left", "height", "width")
-    if isinstance(value, Mapping) and all(_is_number(value.get(k)) for k in keys):
-        top, left, height, width = (float(value[k]) for k in keys)
-        return top, left, height, width
-    return None
-
-
-def _segments(value: Any) -> list[tuple[int, int]] | None:
-    """Well-formed ``[[start, end], ...]`` (ints, start <= end), else None."""
-    if not isinstance(value, list):
-        return None
-    out = []
-    for pair in value:
-        if not (
-            isinstance(pair, list | tuple)
-            and len(pair) == 2
-            and _is_int(pair[0])
-            and _is_int(pair[1])
-            and pair[0] <= pair[1]
-        ):
-            return None
-        out.append((int(pair[0]), int(pair[1])))
-    return out
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
 def _check_segments(fid: str, raw: Any, at: str, limits: VideoLimits) -> Finding | None:
     def found(code: str, what: str) -> Finding:
         return Finding(("segments", fid), code, at, what, raw, fid)
 
-    segments = _segments(raw)
+    segments = segment_ranges(raw)
     if segments is None:
         return found("SEGMENT_INVALID", "segments must be [[start, end], ...] ints, start <= end")
     for start, end in segments:
@@ -364,7 +166,7 @@ def _check_object(
 
     has_box = "bounding_box" in obj or obj.get("annotation_kind") == "VideoBoundingBox"
     raw = obj.get("bounding_box")
-    box = _box(raw)
+    box = box_tuple(raw)
     if has_box:
         if box is None:
             return found(
@@ -374,7 +176,7 @@ def _check_object(
             )
         if box[2] <= 0 or box[3] <= 0:
             return found("BBOX_INVALID", "height and width must be > 0", raw)
-    ranges = _segments(segments)
+    ranges = segment_ranges(segments)
     if segments is None or (ranges is not None and not any(s <= number <= e for s, e in ranges)):
         return found(
             "KEYFRAME_OUTSIDE_SEGMENT",
@@ -429,7 +231,7 @@ def check_label(annotations: Any, path: str, limits: VideoLimits) -> list[Findin
         return findings
     for key, frame in frames.items():
         at = f"{base}.frames.{key}"
-        number = _frame_number(key)
+        number = frame_number(key)
         top = limits.frame_count if limits.frame_count is not None else "frame_count"
         if number is None or (limits.frame_count is not None and number > limits.frame_count):
             findings.append(
@@ -468,117 +270,7 @@ def check_label(annotations: Any, path: str, limits: VideoLimits) -> list[Findin
 # -- keyframes and interpolation -----------------------------------------------------------------
 
 
-def _keyframes(frames: Mapping[str, Any]) -> dict[str, dict[int, Mapping[str, Any]]]:
-    """``{feature_id: {frame: object}}`` of the objects in frames with valid numbers."""
-    out: dict[str, dict[int, Mapping[str, Any]]] = {}
-    for key in sorted(frames, key=lambda k: _frame_number(k) or 0):
-        number = _frame_number(key)
-        frame = frames[key]
-        objects = frame.get("objects") if isinstance(frame, Mapping) else None
-        if number is None or not isinstance(objects, Mapping):
-            continue
-        for fid, obj in objects.items():
-            if isinstance(obj, Mapping):
-                out.setdefault(str(fid), {})[number] = obj
-    return out
-
-
-def keyframe_map(frames: Any) -> dict[str, list[int]]:
-    """``{feature_id: [keyframe numbers, sorted]}`` from a label's ``frames``."""
-    if not isinstance(frames, Mapping):
-        return {}
-    return {fid: sorted(found) for fid, found in _keyframes(frames).items()}
-
-
-def _lerp(a: tuple[float, ...], b: tuple[float, ...], t: float) -> tuple[float, ...]:
-    return tuple(x + (y - x) * t for x, y in zip(a, b, strict=True))
-
-
-def interpolate_frames(
-    annotations: Mapping[str, Any], frame_count: int | None = None
-) -> dict[str, Any] | None:
-    """The ``frames`` with every frame of each object's segments filled in, or None when there
-    would be more than :data:`MAX_INTERPOLATED_FRAMES` frames.
-
-    Boxes are interpolated linearly between the keyframes around a frame in the same segment;
-    before the first (after the last) keyframe of a segment the first (last) is carried; a
-    segment without keyframes adds nothing. The object (its classifications included) is
-    copied from the keyframe before (else the one after).
-    """
-    frames = annotations.get("frames")
-    segments = annotations.get("segments")
-    if not isinstance(frames, Mapping):
-        return None
-    keyframes = _keyframes(frames)
-    out: dict[int, Any] = {}
-    invalid: dict[str, Any] = {}
-    for key, frame in frames.items():
-        number = _frame_number(key)
-        if number is None:
-            invalid[key] = frame
-        elif isinstance(frame, Mapping) and isinstance(frame.get("objects"), Mapping):
-            out[number] = {**frame, "objects": dict(frame["objects"])}  # ours to add to
-        else:
-            out[number] = frame
-    budget = MAX_INTERPOLATED_FRAMES
-    for fid, raw in segments.items() if isinstance(segments, Mapping) else ():
-        ranges = _segments(raw)
-        known = keyframes.get(str(fid), {})
-        if not ranges or not known:
-            continue
-        boxed = {n: o for n, o in known.items() if _box(o.get("bounding_box")) is not None}
-        for start, end in ranges:
-            start = max(start, 1)
-            if frame_count is not None:
-                end = min(end, frame_count)
-            inside = sorted(n for n in boxed if start <= n <= end)
-            if not inside:
-                continue
-            budget -= end - start + 1
-            if budget < 0:
-                return None
-            at = 0
-            for n in range(start, end + 1):
-                while at + 1 < len(inside) and inside[at + 1] <= n:
-                    at += 1
-                if n in known:
-                    continue  # the keyframe itself stays as it is
-                before = inside[at] if inside[at] <= n else None
-                after = inside[at + 1] if at + 1 < len(inside) else None
-                if before is None:
-                    after = inside[0]
-                base = boxed[before if before is not None else after]  # type: ignore[index]
-                box_from = _box(base["bounding_box"])
-                assert box_from is not None
-                box: tuple[float, ...] = box_from
-                if before is not None and after is not None and after > n:
-                    box_to = _box(boxed[after]["bounding_box"])
-                    assert box_to is not None
-                    box = _lerp(box_from, box_to, (n - before) / (after - before))
-                obj = copy.deepcopy(dict(base))
-                obj["bounding_box"] = {
-                    **obj["bounding_box"],
-                    **dict(zip(("top", "left", "height", "width"), box, strict=True)),
-                }
-                frame = out.get(n)
-                if frame is None:
-                    frame = out[n] = {"objects": {}, "classifications": []}
-                elif isinstance(frame, dict) and "objects" not in frame:
-                    frame = out[n] = {**frame, "objects": {}}
-                elif not (isinstance(frame, dict) and isinstance(frame["objects"], dict)):
-                    continue  # a malformed frame (reported by validate) is left alone
-                frame["objects"][str(fid)] = obj
-    result: dict[str, Any] = {str(n): out[n] for n in sorted(out)}
-    result.update(invalid)
-    return result
-
-
 # -- hooks ---------------------------------------------------------------------------------------
-
-
-def _tolerance(context: ExportContext) -> float:
-    value = plugin_options(context, NAME).get("tolerance", DEFAULT_TOLERANCE)
-    return float(value) if _is_number(value) and value >= 0 else DEFAULT_TOLERANCE
 
 
 def _findings(row: Mapping[str, Any], limits: VideoLimits) -> Iterator[tuple[Any, Finding]]:
@@ -604,15 +296,13 @@ def _problem(index: int, label: Any, finding: Finding) -> Problem:
     )
 
 
-@hookimpl(trylast=True)
-def rowport_declare_media_types() -> list[str]:
-    return [NAME]
+rowport_declare_media_types, rowport_declare_sections = declarations(NAME)
 
 
 @hookimpl(trylast=True)
 def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
     """Check frames, segments, keyframes and boxes against the stored media attributes."""
-    tolerance = _tolerance(context)
+    tolerance = option_tolerance(plugin_options(context, NAME), DEFAULT_TOLERANCE)
     problems: list[Problem] = []
     for index, row in enumerate(rows):
         limits = VideoLimits.of(row.get("media_attributes"), tolerance)
@@ -625,7 +315,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
 def rowport_transform_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
     """Fill media attributes of local MP4/MOV rows, check what they newly allow, fix
     ``key_frame_feature_map`` and (with ``interpolated_frames``) fill in the frames."""
-    tolerance = _tolerance(context)
+    tolerance = option_tolerance(plugin_options(context, NAME), DEFAULT_TOLERANCE)
     before = [VideoLimits.of(row.get("media_attributes"), tolerance) for row in rows]
     wanted = [
         i

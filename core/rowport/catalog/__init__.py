@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rowport.catalog._base import Activity, Actor
+from rowport.catalog._checks import CheckStore
 from rowport.catalog._datarows import RowStore
 from rowport.catalog._db import Database
 from rowport.catalog._export_reads import ExportPlan, SQLiteExportSource
@@ -43,6 +44,7 @@ __all__ = [
     "AnnotationProblem",
     "ApiKey",
     "Catalog",
+    "CheckStore",
     "Database",
     "ExportPlan",
     "ExportPlanSummary",
@@ -78,6 +80,8 @@ class Catalog:
     - ``projects``: projects, tags, batches, workflow, labels, reviews (:class:`ProjectStore`);
     - ``models``: models, model runs with their rows, labels, predictions and splits, slices
       (:class:`ModelStore`);
+    - ``checks``: what plugins found checking labels, remembered by content
+      (:class:`CheckStore`);
     - ``tasks``: export task records (:class:`SQLiteTaskStore`, a :class:`TaskStore`);
     - ``reads``: an export's plan and batch reads (:class:`SQLiteExportSource`, an
       :class:`ExportSource`);
@@ -108,6 +112,7 @@ class Catalog:
             self.db, self.actor, self.activity, self.rows, self.ontologies, self.projects
         )
         self.tasks = SQLiteTaskStore(self.db, self.actor)
+        self.checks = CheckStore(self.db, self.actor)
         self.reads = SQLiteExportSource(self.db, self.actor, self.rows, self.projects, self.models)
         self.importer = Importer(
             self.db, organization_id=self.actor.organization_id, user_email=self.actor.user_email

@@ -8,6 +8,7 @@ of exported rows may instead create the features it meets (``create_missing``).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -98,6 +99,9 @@ class OntologyIndex:
     """Features of an ontology keyed for lookup while walking annotations."""
 
     ontology_id: str
+    #: a hash of the features as read (:meth:`OntologyStore.ontology_index`): it changes with
+    #: any feature added, removed, renamed, retyped or moved, so it keys remembered checks
+    version: str = ""
     by_id: dict[str, Feature] = attrs.field(factory=dict)
     by_parent_name: dict[tuple[str | None, str, str], Feature] = attrs.field(factory=dict)
     created: list[Feature] = attrs.field(factory=list)
@@ -122,6 +126,22 @@ class OntologyIndex:
 
 def _is_map(value: Any) -> bool:
     return type(value) is dict or isinstance(value, Mapping)  # dict first: ABC checks are slow
+
+
+def _not_found(index: OntologyIndex, group: str, schema_id: Any, name: Any) -> tuple[str, str]:
+    """``(message, code)`` for a node that names no feature of ``group`` where it stands."""
+    what = {"tool": "object", "classification": "classification", "option": "answer"}[group]
+    label = name if isinstance(name, str) else schema_id
+    if isinstance(name, str) and isinstance(schema_id, str):
+        label = f"{name} ({schema_id})"
+    wrong_place = index.by_id.get(schema_id) if isinstance(schema_id, str) else None
+    if wrong_place is not None:
+        return (
+            f"{what} {label!r} is the {wrong_place.kind} {wrong_place.name!r} of the ontology,"
+            " which does not belong here",
+            "FEATURE_IN_WRONG_PLACE",
+        )
+    return f"{what} {label!r} is not a feature of the ontology", "UNKNOWN_FEATURE"
 
 
 class _Walker:
@@ -162,24 +182,7 @@ class _Walker:
             self.index.add(feature)
             self.index.created.append(feature)
         if feature is None:
-            what = {"tool": "object", "classification": "classification", "option": "answer"}
-            label = name if isinstance(name, str) else schema_id
-            if isinstance(name, str) and isinstance(schema_id, str):
-                label = f"{name} ({schema_id})"
-            wrong_place = self.index.by_id.get(schema_id) if isinstance(schema_id, str) else None
-            if wrong_place is not None:
-                self.problem(
-                    path,
-                    f"{what[group]} {label!r} is the {wrong_place.kind} {wrong_place.name!r}"
-                    " of the ontology, which does not belong here",
-                    "FEATURE_IN_WRONG_PLACE",
-                )
-            else:
-                self.problem(
-                    path,
-                    f"{what[group]} {label!r} is not a feature of the ontology",
-                    "UNKNOWN_FEATURE",
-                )
+            self.problem(path, *_not_found(self.index, group, schema_id, name))
             return dict(node), None
         if self.create_missing:
             # ingest keeps what the file says, byte for byte: nothing is added or reordered
@@ -311,6 +314,131 @@ class _Walker:
                 new_frames[number] = frame
             out["frames"] = new_frames
         return out
+
+
+_Path = tuple[Any, str] | None  # (parent path, suffix): joined only when a problem needs it
+
+
+def _joined(path: _Path) -> str:
+    parts: list[str] = []
+    while path is not None:
+        path, part = path
+        parts.append(part)
+    return "".join(reversed(parts))
+
+
+class _Checker:
+    """The walk of :class:`_Walker` with nothing filled or created, for checking only: it
+    builds no copies and joins a node's path only for a problem (same problems, same paths)."""
+
+    def __init__(self, index: OntologyIndex) -> None:
+        self.index = index
+        self.find = index.find
+        self.problems: list[AnnotationProblem] = []
+
+    def problem(self, path: _Path, message: str, code: str = "MALFORMED_ANNOTATION") -> None:
+        self.problems.append(AnnotationProblem(path=_joined(path), message=message, code=code))
+
+    def resolve(self, node: Any, parent_id: str | None, group: str, path: _Path) -> Feature | None:
+        schema_id, name = node.get("feature_schema_id"), node.get("name")
+        feature = self.find(parent_id, group, schema_id, name)
+        if feature is not None:
+            return feature
+        self.problem(path, *_not_found(self.index, group, schema_id, name))
+        return None
+
+    def object(self, node: Any, path: _Path) -> None:
+        if type(node) is not dict and not isinstance(node, Mapping):
+            self.problem(path, "an object must be a dict")
+            return
+        feature = self.resolve(node, None, "tool", path)
+        if feature is not None and "classifications" in node:
+            self.classifications(node["classifications"], (path, ".classifications"), feature.id)
+
+    def classifications(self, items: Any, path: _Path, parent_id: str | None = None) -> None:
+        if type(items) is not list and not isinstance(items, list):
+            self.problem(path, "classifications must be a list")
+            return
+        for i, node in enumerate(items):
+            self.classification(node, (path, f"[{i}]"), parent_id)
+
+    def classification(self, node: Any, path: _Path, parent_id: str | None) -> None:
+        if type(node) is not dict and not isinstance(node, Mapping):
+            self.problem(path, "a classification must be a dict")
+            return
+        if "radio_answer" in node or "conversational_radio_answer" in node:
+            ftype = "radio"
+        elif "checklist_answers" in node or "conversational_checklist_answers" in node:
+            ftype = "checklist"
+        else:
+            ftype = "text"
+        feature = self.resolve(node, parent_id, "classification", path)
+        if feature is None:
+            return
+        if feature.type != ftype:
+            self.problem(
+                path,
+                f"{feature.name!r} is a {feature.type} classification, not {ftype}",
+                "WRONG_CLASSIFICATION_TYPE",
+            )
+        if ftype == "radio":
+            for key in _ANSWER_ONE:
+                if key in node:
+                    self.answer(node[key], (path, f".{key}"), feature.id)
+        elif ftype == "checklist":
+            for key in _ANSWER_MANY:
+                if key in node:
+                    answers = node[key]
+                    if not isinstance(answers, list):
+                        self.problem((path, f".{key}"), "checklist answers must be a list")
+                    else:
+                        for i, a in enumerate(answers):
+                            self.answer(a, (path, f".{key}[{i}]"), feature.id)
+        for key in _ANSWER_TEXT:
+            if key in node and not (
+                _is_map(node[key]) and isinstance(node[key].get("content"), str)
+            ):
+                self.problem((path, f".{key}"), 'a text answer must be {"content": <string>}')
+
+    def answer(self, node: Any, path: _Path, parent_id: str) -> None:
+        if type(node) is not dict and not isinstance(node, Mapping):
+            self.problem(path, "an answer must be a dict")
+            return
+        feature = self.resolve(node, parent_id, "option", path)
+        if feature is not None and "classifications" in node:
+            self.classifications(node["classifications"], (path, ".classifications"), feature.id)
+
+    def annotations(self, ann: Any) -> None:
+        if not isinstance(ann, Mapping):
+            self.problem((None, "annotations"), "annotations must be a dict")
+            return
+        if "objects" in ann:
+            items = ann["objects"]
+            at: _Path = (None, "annotations.objects")
+            if not isinstance(items, list):
+                self.problem(at, "objects must be a list")
+            else:
+                for i, o in enumerate(items):
+                    self.object(o, (at, f"[{i}]"))
+        if "classifications" in ann:
+            self.classifications(ann["classifications"], (None, "annotations.classifications"))
+        rels = ann.get("relationships")
+        if isinstance(rels, list):
+            for i, r in enumerate(rels):
+                self.object(r, (None, f"annotations.relationships[{i}]"))
+        frames = ann.get("frames")
+        if isinstance(frames, Mapping):
+            for number, frame in frames.items():
+                at = (None, f"annotations.frames.{number}")
+                if not isinstance(frame, Mapping):
+                    self.problem(at, "a frame must be a dict")
+                    continue
+                objs = frame.get("objects")
+                if isinstance(objs, Mapping):
+                    for fid, o in objs.items():
+                        self.object(o, (at, f".objects.{fid}"))
+                if "classifications" in frame:
+                    self.classifications(frame["classifications"], (at, ".classifications"))
 
 
 class OntologyStore:
@@ -451,12 +579,15 @@ class OntologyStore:
     def ontology_index(self, ontology_id: str) -> OntologyIndex:
         """The features of an ontology, keyed for :meth:`check_annotations`."""
         index = OntologyIndex(ontology_id=ontology_id)
+        digest = hashlib.sha256(ontology_id.encode())
         for f in self.db.conn.execute(
             "SELECT id, parent_id, kind, type, name, value FROM features WHERE ontology_id = ?"
-            " ORDER BY position",
+            " ORDER BY position, id",
             (ontology_id,),
         ):
             index.add(Feature(id=f[0], parent_id=f[1], kind=f[2], type=f[3], name=f[4], value=f[5]))
+            digest.update("\x1f".join(str(v) for v in f).encode() + b"\x1e")
+        index.version = digest.hexdigest()[:32]
         return index
 
     @staticmethod
@@ -467,7 +598,13 @@ class OntologyStore:
         create_missing: bool = False,
         fill: bool = True,
     ) -> tuple[Any, list[AnnotationProblem]]:
-        """Resolve every feature of ``annotations``; return the filled copy and the problems."""
+        """Resolve every feature of ``annotations``; return the filled copy and the problems
+        (with neither ``fill`` nor ``create_missing``: ``annotations`` itself, checked by a
+        walk that copies nothing)."""
+        if not fill and not create_missing:
+            checker = _Checker(index)
+            checker.annotations(annotations)
+            return annotations, checker.problems
         walker = _Walker(index, create_missing=create_missing, fill=fill)
         out = walker.annotations(annotations)
         return out, walker.problems

@@ -246,4 +246,17 @@ MIGRATIONS: tuple[str, ...] = (
         revoked_at TEXT
     );
     """,
+    # 6: what a plugin found checking a label, by the label's content, what it was checked
+    # against (an ontology's version...) and the plugin's name and version: an unchanged label
+    # is not checked again on the next export (no index on plugin: every index costs the
+    # first export a write per label, and dropping a plugin's entries is rare)
+    """
+    CREATE TABLE label_checks (
+        key BLOB PRIMARY KEY,
+        plugin TEXT NOT NULL,
+        plugin_version TEXT NOT NULL,
+        found BLOB NOT NULL,
+        checked_ts REAL NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )

@@ -160,13 +160,27 @@ def sink_failures(task: ExportTask, status: TaskStatus) -> list[dict[str, Any]]:
     total = task.get_total_lines(StreamType.ERRORS) or 0
     if not sinks or not total:
         return []
-    start = max(0, total - len(sinks))
-    failures = []
+    return _last_lines_of(task, "SINK_FAILED", max(0, total - len(sinks)))
+
+
+def _last_lines_of(task: ExportTask, code: str, start: int) -> list[dict[str, Any]]:
+    """The ERRORS lines with ``code`` from line ``start`` on."""
+    found = []
     for line in task.stream(StreamType.ERRORS, follow=False, start_line=start):
         item = orjson.loads(line.json_str)
-        if isinstance(item, dict) and item.get("code") == "SINK_FAILED":
-            failures.append(item)
-    return failures
+        if isinstance(item, dict) and item.get("code") == code:
+            found.append(item)
+    return found
+
+
+_HOOK_FAILURE_TAIL = 256  # PLUGIN_HOOK_FAILED lines are one per plugin and hook, near the end
+
+
+def hook_failures(task: ExportTask, total: int) -> list[dict[str, Any]]:
+    """The ``PLUGIN_HOOK_FAILED`` lines of a task whose ERRORS stream has ``total`` lines:
+    lifecycle hooks that raised (the runner writes them among the last lines, one per plugin
+    and hook)."""
+    return _last_lines_of(task, "PLUGIN_HOOK_FAILED", max(0, total - _HOOK_FAILURE_TAIL))
 
 
 def summarize(task: ExportTask, status: TaskStatus, *, elapsed: float | None = None) -> int:
@@ -199,6 +213,8 @@ def summarize(task: ExportTask, status: TaskStatus, *, elapsed: float | None = N
         )
     for failure in failed:
         click.echo(f"Error: {failure.get('message')}", err=True)
+    for hook in hook_failures(task, errors) if errors else []:
+        click.echo(f"warning: {hook.get('message')}", err=True)
     if failed:
         return SINK_FAILED
     return EXIT_CODES.get(status, 1)

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from rowport._canonical import annotation_skeleton, canonical_annotations
-from rowport.export._assemble import RowAssembler, problem
+from rowport.export._assemble import RowAssembler, problem, sections_read_by
 
-__all__ = ["RowAssembler", "annotation_skeleton", "canonical_annotations", "problem"]
+__all__ = [
+    "RowAssembler",
+    "annotation_skeleton",
+    "canonical_annotations",
+    "problem",
+    "sections_read_by",
+]

@@ -10,12 +10,14 @@ hot path builds plain dicts (orjson encodes them later).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Generic
 
+import attrs
 import orjson
 
 from rowport.catalog import ExportSource, PlanT, SectionRow
+from rowport.media_types import MediaType
 from rowport.request import (
     HISTORY_ROW,
     KIND_SPECS,
@@ -30,9 +32,52 @@ from rowport.request import (
     SectionSource,
 )
 
-__all__ = ["RowAssembler", "problem"]
+__all__ = ["RowAssembler", "problem", "sections_read_by"]
 
 _loads = orjson.loads
+_Parse = Callable[[Any], Any]
+Sections = Collection[str] | None  # section names (rowport.plugins.SECTIONS); None: all
+
+
+def sections_read_by(steps: Iterable[object]) -> dict[str, Sections]:
+    """The sections whose stored JSON a pipeline reads, per media type: each step's
+    ``sections`` (a set of :data:`rowport.plugins.SECTIONS` names for every media type, or a
+    mapping of media type to such a set; None: all), or all of them for a step with
+    ``needs_json`` (default) and no ``sections``, none for ``needs_json = False``."""
+    out: dict[str, Sections] = {m: frozenset() for m in (*(t.value for t in MediaType), "")}
+    for step in steps:
+        if hasattr(step, "sections"):
+            declared = step.sections
+        else:
+            declared = None if getattr(step, "needs_json", True) else frozenset()
+        for media_type, have in out.items():
+            names = declared.get(media_type) if isinstance(declared, Mapping) else declared
+            out[media_type] = None if have is None or names is None else {*have, *names}
+    return out
+
+
+@attrs.frozen
+class _Parsers:
+    """How each kind of stored JSON of a row is read: parsed, or passed through."""
+
+    attributes: _Parse
+    lists: dict[str, _Parse]
+    labels: _Parse  # project labels' annotations
+    details: _Parse  # label details (reviews), performance details, workflow history
+    runs: _Parse  # model run labels' and predictions' annotations
+
+    @classmethod
+    def of(cls, wanted: Sections, lists: Sequence[str]) -> _Parsers:
+        def json_of(*names: str) -> _Parse:
+            return _loads if wanted is None or any(n in wanted for n in names) else orjson.Fragment
+
+        return cls(
+            attributes=json_of("media_attributes"),
+            lists={name: json_of(name) for name in lists},
+            labels=json_of("annotations", "projects"),
+            details=json_of("projects"),
+            runs=json_of("annotations", "experiments"),
+        )
 
 
 def problem(
@@ -79,12 +124,22 @@ class RowAssembler(Generic[PlanT]):
         layout: PlanLayout | None = None,
         *,
         parse_json: bool = True,
+        sections: Mapping[str, Sections] | None = None,
     ) -> None:
+        """``sections``: per media type, the sections whose stored JSON is parsed (default:
+        every one unless ``parse_json`` is False; a media type left out: none); the rest pass
+        through unparsed, as :class:`orjson.Fragment`, written byte for byte."""
         self.source = source
         self.request = request
         self.layout = layout if layout is not None else PlanLayout.for_request(request)
-        # Without pipeline steps nobody looks inside stored JSON: pass it through unparsed.
-        self._json = _loads if parse_json else orjson.Fragment
+        lists = self.layout.list_sections
+        self._none = _Parsers.of((), lists)
+        if sections is None:
+            every = _Parsers.of(None if parse_json else (), lists)
+            self._parsers: dict[str, _Parsers] = {m.value: every for m in MediaType} | {"": every}
+        else:
+            self._parsers = {m: _Parsers.of(names, lists) for m, names in sections.items()}
+        self._unknown = self._parsers.get("", self._none)  # rows of no known media type
         spec = KIND_SPECS[request.kind]
         self.projects = spec.projects(request)
         self.runs = spec.runs(request)
@@ -125,12 +180,16 @@ class RowAssembler(Generic[PlanT]):
             if r[i_valid] == 0:
                 broken[r[i_id]] = "its stored media_attributes are not valid JSON"
         lists = [(name, at[name]) for name in self.layout.list_sections]
+        i_external, i_row_data, i_media_type = at["external_id"], at["row_data"], at["media_type"]
+        parsers, unknown = self._parsers, self._unknown
+        kinds = {r[i_id]: parsers.get(r[i_media_type], unknown) for r in base}
         queued = self.layout.queue
         projects = (
-            self._projects(ids, base if queued else None, broken) if self.show_projects else None
+            self._projects(ids, base if queued else None, broken, kinds)
+            if self.show_projects
+            else None
         )
-        experiments = self._experiments(ids, broken) if self.show_experiments else None
-        i_external, i_row_data, i_media_type = at["external_id"], at["row_data"], at["media_type"]
+        experiments = self._experiments(ids, broken, kinds) if self.show_experiments else None
         i_attributes, i_dataset = at["media_attributes"], at["dataset_id"]
         i_created, i_updated = at["created_at"], at["updated_at"]
         i_activity, i_created_by = at["last_activity_at"], at["created_by"]
@@ -140,6 +199,7 @@ class RowAssembler(Generic[PlanT]):
         problems: list[dict[str, Any]] = []
         for r in base:
             row_id = r[i_id]
+            parse = kinds[row_id]
             try:
                 if row_id in broken:
                     raise ValueError(broken[row_id])
@@ -164,10 +224,12 @@ class RowAssembler(Generic[PlanT]):
                     }
                 row: dict[str, Any] = {
                     "data_row": data_row,
-                    "media_attributes": self._json(r[i_attributes]) if r[i_attributes] else {},
+                    "media_attributes": parse.attributes(r[i_attributes])
+                    if r[i_attributes]
+                    else {},
                 }
                 for name, col in lists:
-                    row[name] = self._json(r[col])
+                    row[name] = parse.lists[name](r[col])
                 if projects is not None:
                     row["projects"] = projects.get(row_id, {})
                 if experiments is not None:
@@ -202,6 +264,7 @@ class RowAssembler(Generic[PlanT]):
         ids: Sequence[str],
         base: Sequence[SectionRow] | None,
         broken: dict[str, str],
+        kinds: Mapping[str, _Parsers],
     ) -> dict[str, dict[str, Any]]:
         source = self.source
         p = self.request.params
@@ -222,6 +285,7 @@ class RowAssembler(Generic[PlanT]):
             if not r[i_valid]:
                 broken[r[i_row]] = f"label {r[i_id]} has stored JSON that is not valid"
                 continue
+            parse = kinds.get(r[i_row], self._none)
             label: dict[str, Any] = {
                 "label_kind": r[i_kind],
                 "version": r[i_version],
@@ -233,14 +297,16 @@ class RowAssembler(Generic[PlanT]):
                     "updated_at": r[i_updated],
                     "created_by": r[i_created_by],
                     "content_last_updated_at": r[i_content],
-                    "reviews": self._json(r[i_reviews]),
+                    "reviews": parse.details(r[i_reviews]),
                 }
             if p.performance_details:
                 performance = r[i_performance]
                 label["performance_details"] = (
-                    self._json(performance) if performance is not None else _default_performance()
+                    parse.details(performance)
+                    if performance is not None
+                    else _default_performance()
                 )
-            label["annotations"] = self._json(r[i_annotations])
+            label["annotations"] = parse.labels(r[i_annotations])
             labels[(r[i_row], r[i_project])].append(label)
         history: dict[tuple[str, str], Any] = defaultdict(list)
         history_col = self.layout.positions.get("workflow_history")
@@ -248,7 +314,8 @@ class RowAssembler(Generic[PlanT]):
             project_id = self.request.scope_ids[0]
             i_plan_id = self.layout.positions["id"]
             for r in base:
-                history[(r[i_plan_id], project_id)] = self._json(r[history_col])
+                parse = kinds.get(r[i_plan_id], self._none)
+                history[(r[i_plan_id], project_id)] = parse.details(r[history_col])
         elif p.project_details:
             at = HISTORY_ROW.positions
             i_row, i_project, i_action = at["data_row_id"], at["project_id"], at["action"]
@@ -304,7 +371,9 @@ class RowAssembler(Generic[PlanT]):
             out[row_id][project_id] = section
         return out
 
-    def _experiments(self, ids: Sequence[str], broken: dict[str, str]) -> dict[str, dict[str, Any]]:
+    def _experiments(
+        self, ids: Sequence[str], broken: dict[str, str], parsers: Mapping[str, _Parsers]
+    ) -> dict[str, dict[str, Any]]:
         source = self.source
         p = self.request.params
         kinds = ["label", "prediction"] if p.predictions else ["label"]
@@ -324,7 +393,7 @@ class RowAssembler(Generic[PlanT]):
                     "label_kind": r[i_label_kind],
                     "version": r[i_version],
                     "id": r[i_id],
-                    "annotations": self._json(r[i_annotations]),
+                    "annotations": parsers.get(r[i_row], self._none).runs(r[i_annotations]),
                 }
             )
         out: dict[str, dict[str, Any]] = defaultdict(dict)

@@ -19,10 +19,14 @@ from rowport.media_types import MediaType
 from rowport.plugins._manager import LoadedPlugins, PluginSource, load
 from rowport.plugins._model import ExportContext, Problem
 from rowport.plugins._output import unserialisable_values
+from rowport.plugins._sections import check_sections, union_of
 
-__all__ = ["PluginHost", "PluginInfo", "RaisedProblem"]
+__all__ = ["HookFailure", "PluginHost", "PluginInfo", "RaisedProblem"]
 
 _ROW_HOOKS = ("rowport_validate_rows", "rowport_transform_rows")
+# hooks pluggy calls as a whole (wrappers apply); the host calls every other one implementation
+# by implementation, so a wrapper there would never run: it is refused at load
+_WRAPPABLE = frozenset({"rowport_register_commands"})
 
 
 @attrs.frozen(kw_only=True)
@@ -35,6 +39,18 @@ class PluginInfo:
     version: str | None
     hooks: tuple[str, ...]
     media_types: tuple[str, ...] | None  # None: media-agnostic
+
+
+@attrs.frozen(kw_only=True)
+class HookFailure:
+    """A lifecycle hook implementation that raised."""
+
+    plugin: str
+    hook: str
+    error: str
+
+    def __str__(self) -> str:
+        return f"{self.plugin}: {self.hook}: {self.error}"
 
 
 @attrs.frozen(kw_only=True)
@@ -53,10 +69,12 @@ class PluginHost:
         self.pm = loaded.pm
         self.sources = loaded.sources
         self.load_errors = loaded.load_errors
+        self._refuse_wrappers()
         self._media: dict[str, tuple[str, ...] | None] = self._declared_media_types()
         self._row_impls: dict[tuple[str, str], list[pluggy.HookImpl]] = {}
         self._sinks: dict[str, tuple[str, Callable[..., Any]]] | None = None
         self._formats: dict[str, tuple[str, Any]] | None = None
+        self._sections: dict[str, frozenset[str]] = self._declared_sections()
 
     @classmethod
     def load(cls, **kwargs: Any) -> PluginHost:
@@ -80,6 +98,41 @@ class PluginHost:
                 ) from exc
         return out
 
+    def _refuse_wrappers(self) -> None:
+        for caller in self.pm.hook.__dict__.values():
+            if not isinstance(caller, pluggy.HookCaller) or caller.name in _WRAPPABLE:
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.wrapper or impl.hookwrapper:
+                    kind = "wrapper=True" if impl.wrapper else "hookwrapper=True"
+                    raise PluginLoadError(
+                        f"plugin {self.plugin_name(impl.plugin)!r}: @hookimpl({kind}) on"
+                        f" {caller.name} is not supported: rowport calls each implementation"
+                        " of this hook on its own (so every failure is attributed to its"
+                        " plugin), and a wrapper would never run; drop the wrapper and do the"
+                        " work in the hook itself (wrappers work on rowport_register_commands)"
+                    )
+
+    def _declared_sections(self) -> dict[str, frozenset[str]]:
+        out: dict[str, frozenset[str]] = {}
+        for impl in self.pm.hook.rowport_declare_sections.get_hookimpls():
+            name = self.plugin_name(impl.plugin)
+            try:
+                declared: Any = impl.function()
+                out[name] = check_sections(declared, "rowport_declare_sections")
+            except Exception as exc:
+                raise PluginLoadError(f"plugin {name!r} declared sections wrongly: {exc}") from exc
+        return out
+
+    def sections_of(self, name: str) -> frozenset[str] | None:
+        """The sections a plugin declared it reads (None: every section)."""
+        return self._sections.get(name)
+
+    def sections_for(self, media_type: str) -> frozenset[str] | None:
+        """The sections the row hooks a batch of ``media_type`` reaches read: the union of what
+        their plugins declared (None: every section, when one of them declared nothing)."""
+        return union_of(self.sections_of(n) for n in self.plugins_for(media_type))
+
     def plugin_name(self, plugin: object) -> str:
         """The registered name of a plugin object."""
         return self.pm.get_name(plugin) or repr(plugin)
@@ -96,8 +149,6 @@ class PluginHost:
             impls = []
             # pluggy calls the last of get_hookimpls() first (tryfirst last, trylast first)
             for impl in reversed(caller.get_hookimpls()):
-                if impl.wrapper or impl.hookwrapper:
-                    continue  # row hooks call implementations one by one; wrappers do not apply
                 declared = self._media.get(self.plugin_name(impl.plugin))
                 if declared is None or media_type in declared:
                     impls.append(impl)
@@ -302,9 +353,10 @@ class PluginHost:
 
     # -- lifecycle and CLI ------------------------------------------------------------------
 
-    def notify(self, event: str, **kwargs: Any) -> list[str]:
+    def notify(self, event: str, **kwargs: Any) -> list[HookFailure]:
         """Call a lifecycle hook (``started``, ``progress``, ``part_ready``, ``completed``,
-        ``failed``, ``canceled``); a listener that raises is reported, never fatal."""
+        ``failed``, ``canceled``); a listener that raises is returned, never fatal (the runner
+        writes it to ERRORS)."""
         failures = []
         caller = getattr(self.pm.hook, f"rowport_export_{event}", None) or getattr(
             self.pm.hook, f"rowport_{event}"
@@ -313,7 +365,13 @@ class PluginHost:
             try:
                 impl.function(*[kwargs[a] for a in impl.argnames])
             except Exception as exc:
-                failures.append(f"{self.plugin_name(impl.plugin)}: {type(exc).__name__}: {exc}")
+                failures.append(
+                    HookFailure(
+                        plugin=self.plugin_name(impl.plugin),
+                        hook=caller.name,
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
+                )
         return failures
 
     def register_commands(self, cli: Any) -> None:

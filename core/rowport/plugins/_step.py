@@ -7,6 +7,7 @@ from typing import Any
 
 from rowport.errors import RowportError
 from rowport.media_types import MediaType
+from rowport.plugins._checks import flush_checks
 from rowport.plugins._host import PluginHost, RaisedProblem
 from rowport.plugins._model import ErrorPolicy, ExportContext
 
@@ -27,12 +28,18 @@ class PluginStep:
         self.policy = policy
         self.rows_seen = 0
         self.rows_with_problems = 0
-        # stored JSON must be parsed only when some plugin looks at rows
-        self.needs_json = any(host.has_row_hooks(m.value) for m in MediaType)
+        self._context: ExportContext | None = None
+        # per media type, the stored JSON the assembler parses: the sections the plugins a
+        # batch of that type reaches declared (none for a type no plugin looks at)
+        self.sections: dict[str, frozenset[str] | None] = {
+            m: host.sections_for(m) if host.has_row_hooks(m) else frozenset()
+            for m in (*(t.value for t in MediaType), "")
+        }
 
     def __call__(
         self, rows: list[dict[str, Any]], context: ExportContext
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        self._context = context
         groups: dict[str, list[int]] = defaultdict(list)
         for i, row in enumerate(rows):
             groups[row.get("_media_type", "")].append(i)
@@ -85,7 +92,10 @@ class PluginStep:
         return kept_rows, out_problems
 
     def finish(self) -> None:
-        """Judge ``max_error_ratio`` on small exports too, once every row was seen."""
+        """Write the findings of remembered checks still in memory; judge ``max_error_ratio``
+        on small exports too, once every row was seen."""
+        if self._context is not None:
+            flush_checks(self._context)
         limit = self.policy.max_error_ratio
         if (
             limit is not None

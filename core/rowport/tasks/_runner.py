@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol
 import orjson
 
 from rowport.catalog import DEFAULT_HEARTBEAT, Catalog, ExportSource, PlanT, TaskStatus, TaskStore
-from rowport.export import RowAssembler, problem
+from rowport.export import RowAssembler, problem, sections_read_by
 from rowport.plugins import ExportContext
 from rowport.request import ExportRequest, PlanLayout
 from rowport.streams import PartInfo, StreamWriter
@@ -56,7 +56,9 @@ class BatchStep(Protocol):
 
     Rows carry their media type under ``"_media_type"`` (removed before encoding). A step may
     have ``needs_json = False`` when it never looks inside stored JSON (annotations, media
-    attributes): with no step needing it, stored JSON is passed through without parsing.
+    attributes), or ``sections`` naming the sections whose stored JSON it reads
+    (:data:`rowport.plugins.SECTIONS`; None: all): stored JSON no step reads is passed through
+    without parsing.
     """
 
     def __call__(
@@ -140,18 +142,38 @@ class ExportRunner(Generic[PlanT]):
             options=dict(request.options.plugin_options or {}),
         )
         self._started = time.monotonic()
+        # (plugin, hook) -> [first failure, count]: one ERRORS line each, however often it raised
+        self._hook_failures: dict[tuple[str, str], list[Any]] = {}
 
     def _notify(self, event: str, **kwargs: Any) -> None:
         if self.host is not None:
-            self.host.notify(event, context=self.context, **kwargs)
+            for failure in self.host.notify(event, context=self.context, **kwargs):
+                seen = self._hook_failures.setdefault((failure.plugin, failure.hook), [failure, 0])
+                seen[1] += 1
+
+    def _hook_failure_lines(self) -> list[dict[str, Any]]:
+        """``PLUGIN_HOOK_FAILED`` lines for the lifecycle hooks that raised: one per plugin and
+        hook, written when ERRORS closes (just before the sinks' lines, which end it)."""
+        lines = [
+            problem(
+                "PLUGIN_HOOK_FAILED",
+                f"plugin {failure.plugin!r} raised in {failure.hook}: {failure.error}"
+                + (f" ({count} times)" if count > 1 else ""),
+                stage="lifecycle",
+                plugin=failure.plugin,
+                details={"hook": failure.hook, "error": failure.error, "count": count},
+            )
+            for failure, count in self._hook_failures.values()
+        ]
+        self._hook_failures.clear()
+        return lines
 
     def _committed(self, stream: str, part: PartInfo | None, *, deliver: bool = True) -> None:
         if part is None:
             return
         if deliver and stream == "result" and self.delivery is not None:
             self.delivery.deliver(part)
-        if self.host is not None:
-            self.host.notify("part_ready", context=self.context, stream=stream, part=part.to_dict())
+        self._notify("part_ready", stream=stream, part=part.to_dict())
 
     def _canceled(self) -> bool:
         if self.cancel_event.is_set():
@@ -195,9 +217,10 @@ class ExportRunner(Generic[PlanT]):
                 self._close_streams(writers, "the task was ended elsewhere")
                 return ended.status
             except _Canceled:
+                # the ending hooks run before ERRORS closes, so their failures are lines in it
+                self._notify_ended("canceled")
                 self._close_streams(writers, "the export was canceled")
                 self._record(TaskStatus.CANCELED)
-                self._notify_ended("canceled")
                 return TaskStatus.CANCELED
         except BaseException as exc:
             status = self._fail(exc, writers)
@@ -230,6 +253,10 @@ class ExportRunner(Generic[PlanT]):
             sink_problems = self.delivery.close(summary)
             if self.delivery.interrupted:
                 raise _Canceled  # canceled while the sinks were still taking rows
+        if self.tasks.current_status(self.task_id) is TaskStatus.IN_PROGRESS:
+            # every line is written: the ending hook runs before ERRORS closes (and the task
+            # turns COMPLETE), so its failure is a line in it
+            self._notify_ended("completed", summary=summary)
         self._close_errors(errors, sink_problems)
         summary["errors"] = errors.total_lines
         try:
@@ -244,7 +271,6 @@ class ExportRunner(Generic[PlanT]):
         if self._record(TaskStatus.COMPLETE, percentage=100.0) is False:
             # someone else ended the task meanwhile (declared it FAILED): leave it as it is
             return self.tasks.current_status(self.task_id)
-        self._notify_ended("completed", summary=summary)
         return TaskStatus.COMPLETE
 
     def _notify_ended(self, event: str, **kwargs: Any) -> None:
@@ -274,16 +300,16 @@ class ExportRunner(Generic[PlanT]):
                 writers[1].write_lines([orjson.dumps(line)])
             except Exception:
                 pass  # the errors disk is full as well: the task's error says it all
+        self._notify_ended("failed", error=message)  # before ERRORS closes: see completed
         self._close_streams(writers, message)
         self._record(TaskStatus.FAILED, error=message)
-        self._notify_ended("failed", error=message)
         return TaskStatus.FAILED
 
     def _close_streams(self, writers: list[StreamWriter], reason: str) -> None:
         """Close the streams of an export that ended early, never raising: sinks are aborted
         first (their ``SINK_FAILED`` lines go to ERRORS), and a stream that cannot be closed
         (a full disk) drops its pending part, so no file is left open or half-written."""
-        problems = self._abort_delivery(reason)
+        problems = [*self._hook_failure_lines(), *self._abort_delivery(reason)]
         for stream, writer, lines in zip(
             ("result", "errors"), writers, ([], problems), strict=False
         ):
@@ -312,6 +338,8 @@ class ExportRunner(Generic[PlanT]):
             self._committed("result", part)
 
     def _close_errors(self, errors: StreamWriter, lines: list[dict[str, Any]]) -> None:
+        # hook failures come before sink failures: those are the stream's last lines
+        lines = [*self._hook_failure_lines(), *lines]
         if lines:
             errors.write_lines([orjson.dumps(line) for line in lines])
         before = len(errors.manifest.parts)
@@ -322,9 +350,10 @@ class ExportRunner(Generic[PlanT]):
     def _export(self, result: StreamWriter, errors: StreamWriter) -> None:
         plan = self.source.plan(self.request)
         self.rows_planned = plan.total
-        parse = any(getattr(step, "needs_json", True) for step in self.steps)
         layout = PlanLayout.for_request(self.request)
-        assembler = RowAssembler(self.source, self.request, layout, parse_json=parse)
+        assembler = RowAssembler(
+            self.source, self.request, layout, sections=sections_read_by(self.steps)
+        )
         context = self.context
         dumps = orjson.dumps
         if plan.missing:

@@ -14,8 +14,8 @@ from typing import Any
 
 from rowport import hookimpl
 from rowport.formats import Categories, FormatContext, FormatOption, FormatSpec, safe_stem
+from rowport_plugins._video_frames import interpolate_frames
 from rowport_plugins.formats._image import number
-from rowport_plugins.video import interpolate_frames
 
 __all__ = ["SPEC", "MotWriter"]
 
