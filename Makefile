@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/filters.py
 	$(BIN)/python benchmarks/formats.py
 	$(BIN)/python benchmarks/serve.py
+	$(BIN)/python benchmarks/resume.py
 
 clean:
 	rm -rf $(VENV) .rowport .rowport-demo .pytest_cache .mypy_cache .ruff_cache

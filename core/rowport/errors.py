@@ -19,6 +19,8 @@ __all__ = [
     "PluginLoadError",
     "ResourceNotFoundError",
     "RowportError",
+    "StreamCorrupted",
+    "TaskChanged",
 ]
 
 
@@ -77,3 +79,23 @@ class ExportTaskException(RowportError):
 class AccessDenied(RowportError, PermissionError):
     """A ``rowport serve`` server refused the request: no key, an unknown or revoked key
     (HTTP 401), or a key that may not do this, such as a read-only key writing (403)."""
+
+
+class StreamCorrupted(RowportError):
+    """A task's stream on disk does not match its manifest (or has none, or is not a folder).
+
+    ``path`` names the file or folder, ``problem`` what is wrong with it. Readers, re-delivery,
+    resume and ``rowport tasks verify`` raise it instead of serving what they cannot trust.
+    """
+
+    def __init__(self, path: object, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = str(path)
+        self.problem = problem
+
+
+class TaskChanged(RowportError):
+    """A task cannot be resumed as it was: the rows of its plan changed since it started.
+
+    Resume with ``allow_changed=True`` (``--allow-changed``) to continue with the new state.
+    """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rowport.catalog._attempts import SQLiteTaskHistory
 from rowport.catalog._base import Activity, Actor
 from rowport.catalog._checks import CheckStore
 from rowport.catalog._datarows import RowStore
@@ -27,8 +28,12 @@ from rowport.catalog._protocols import (
     READABLE_STATUSES,
     ExportPlanSummary,
     ExportSource,
+    PlanState,
     PlanT,
+    ResumableSource,
     SectionRow,
+    TaskAttempt,
+    TaskHistory,
     TaskRecord,
     TaskStatus,
     TaskStore,
@@ -57,13 +62,18 @@ __all__ = [
     "OntologyIndex",
     "OntologyStore",
     "OrganizationStore",
+    "PlanState",
     "PlanT",
     "ProgressCallback",
     "ProjectStore",
+    "ResumableSource",
     "RowStore",
     "SQLiteExportSource",
+    "SQLiteTaskHistory",
     "SQLiteTaskStore",
     "SectionRow",
+    "TaskAttempt",
+    "TaskHistory",
     "TaskRecord",
     "TaskStatus",
     "TaskStore",
@@ -83,6 +93,8 @@ class Catalog:
     - ``checks``: what plugins found checking labels, remembered by content
       (:class:`CheckStore`);
     - ``tasks``: export task records (:class:`SQLiteTaskStore`, a :class:`TaskStore`);
+    - ``task_history``: the attempts of tasks and the links of retries
+      (:class:`SQLiteTaskHistory`, a :class:`TaskHistory`);
     - ``reads``: an export's plan and batch reads (:class:`SQLiteExportSource`, an
       :class:`ExportSource`);
     - ``importer``: loading export-format rows back, standalone with its own bulk SQL
@@ -113,6 +125,7 @@ class Catalog:
         )
         self.tasks = SQLiteTaskStore(self.db, self.actor)
         self.checks = CheckStore(self.db, self.actor)
+        self.task_history = SQLiteTaskHistory(self.db)
         self.reads = SQLiteExportSource(self.db, self.actor, self.rows, self.projects, self.models)
         self.importer = Importer(
             self.db, organization_id=self.actor.organization_id, user_email=self.actor.user_email

@@ -20,8 +20,9 @@ from rowport.catalog._base import Actor, placeholders, select_in
 from rowport.catalog._datarows import RowStore
 from rowport.catalog._db import Database
 from rowport.catalog._models import ModelStore
+from rowport.catalog._plan_state import plan_state, restrict_plan, resume_plan
 from rowport.catalog._projects import ProjectStore
-from rowport.catalog._protocols import SectionRow
+from rowport.catalog._protocols import PlanState, SectionRow
 from rowport.catalog._section_sql import REVIEWS_SQL, select_list
 from rowport.request import (
     DATA_ROW_COLUMNS,
@@ -183,6 +184,8 @@ class ExportPlan:
     key_scope: tuple[str, list[Any]] = ("1", [])
     #: the read (and its parameters) that counted the plan or listed its keys
     planned: tuple[str, Sequence[Any]] = ("SELECT 1", ())
+    #: the key the first page starts after (a resumed plan's last exported key)
+    start_after: int = 0
 
 
 class SQLiteExportSource:
@@ -415,7 +418,7 @@ class SQLiteExportSource:
                 if rows:
                     yield rows
             return
-        last = 0
+        last = plan.start_after
         sql = _keyset_page(plan, select)
         rid = layout.positions["rid"]
         while True:
@@ -426,6 +429,22 @@ class SQLiteExportSource:
                 return
             last = rows[-1][rid]
             yield rows
+
+    def plan_state(self, plan: ExportPlan) -> PlanState:
+        """The plan's bound, count and change digest (see :mod:`._plan_state`)."""
+        return plan_state(self.db.conn, plan)
+
+    def resume_plan(self, plan: ExportPlan, state: PlanState, after: int | None) -> ExportPlan:
+        """``plan`` bounded as ``state`` was, starting after key ``after``."""
+        return resume_plan(plan, state, after)
+
+    def data_row_keys(self, data_row_ids: Sequence[str]) -> dict[str, int]:
+        """``{data row id: rid}`` of the organization's rows among ``data_row_ids``."""
+        return self._rids_of("id", data_row_ids)
+
+    def restrict_plan(self, plan: ExportPlan, keys: Sequence[int]) -> ExportPlan:
+        """``plan`` narrowed to ``keys``."""
+        return restrict_plan(plan, keys)
 
     def explain_plan(self, plan: ExportPlan, batch_size: int = 100) -> dict[str, list[str]]:
         """SQLite's query plan (the ``EXPLAIN QUERY PLAN`` details) of the read that counted

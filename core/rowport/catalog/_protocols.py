@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from enum import Enum
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -22,8 +22,12 @@ __all__ = [
     "READABLE_STATUSES",
     "ExportPlanSummary",
     "ExportSource",
+    "PlanState",
     "PlanT",
+    "ResumableSource",
     "SectionRow",
+    "TaskAttempt",
+    "TaskHistory",
     "TaskRecord",
     "TaskStatus",
     "TaskStore",
@@ -79,6 +83,38 @@ class TaskRecord:
     runner: str | None
     heartbeat_interval: float | None = None
     started_ts: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TaskAttempt:
+    """One run of a task: the first, then one per resume. ``status`` is how it ended (a task
+    status, or ``INTERRUPTED`` when its process died), None while it runs; ``rows_done`` how
+    far the task had got then; ``resumed_from_row`` the rows already exported when it began."""
+
+    task_id: str
+    attempt: int
+    runner: str | None
+    started_at: str
+    ended_at: str | None
+    status: str | None
+    rows_done: int | None
+    resumed_from_row: int
+    note: str | None
+
+
+@attrs.frozen(kw_only=True)
+class PlanState:
+    """What a plan covered when a task started, to tell at resume whether it changed: the
+    plan's last key (rows added after it are never exported), how many rows it has up to that
+    key, and a digest of those rows' keys and change stamps (``updated_at``, last activity)."""
+
+    bound: int
+    rows: int
+    digest: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form kept in the task's checkpoint."""
+        return {"bound": self.bound, "rows": self.rows, "digest": self.digest}
 
 
 class TaskStore(Protocol):
@@ -192,7 +228,8 @@ class ExportSource(Protocol[PlanT]):
     def iter_batches(
         self, plan: PlanT, batch_size: int, layout: PlanLayout
     ) -> Iterator[Sequence[SectionRow]]:
-        """The plan's rows ``batch_size`` at a time, each with the columns of ``layout``."""
+        """The plan's rows ``batch_size`` at a time, each with the columns of ``layout``; a
+        row's ``rid`` column is its key in the plan (keys ascend)."""
         ...
 
     def read_queue(
@@ -241,4 +278,62 @@ class ExportSource(Protocol[PlanT]):
 
     def set_media_attributes(self, values: Mapping[str, Mapping[str, Any]]) -> None:
         """Write back media attributes computed during an export (``{data_row_id: attrs}``)."""
+        ...
+
+
+class TaskHistory(Protocol):
+    """What resuming and retrying keep beside a :class:`TaskStore`: each task's attempts and
+    the links of a retry to its task. A task manager whose store lacks it neither resumes nor
+    retries (the SQLite store has it)."""
+
+    def reopen_task(self, task_id: str, *, runner: str) -> bool:
+        """Move a FAILED or CANCELED task back to IN_PROGRESS (to resume it), owned by
+        ``runner``; False when it is in another status."""
+        ...
+
+    def start_attempt(
+        self, task_id: str, *, runner: str, resumed_from_row: int = 0, note: str | None = None
+    ) -> int:
+        """Record a new run of the task (closing one left open as INTERRUPTED); its number."""
+        ...
+
+    def end_attempt(
+        self, task_id: str, attempt: int, *, status: str, rows_done: int, note: str | None = None
+    ) -> None:
+        """Record how an attempt ended and how far it got."""
+        ...
+
+    def list_attempts(self, task_id: str) -> list[TaskAttempt]:
+        """Every attempt of the task, first first."""
+        ...
+
+    def link_tasks(self, task_id: str, retry_id: str) -> None:
+        """Record that ``retry_id`` retries the failed rows of ``task_id`` (both ways)."""
+        ...
+
+    def linked_tasks(self, task_id: str) -> dict[str, Any]:
+        """``{"retry_of": id or None, "retries": [ids]}``."""
+        ...
+
+
+@runtime_checkable
+class ResumableSource(Protocol[PlanT]):
+    """What resuming and retrying need beside an :class:`ExportSource`: a plan's state (to tell
+    whether it changed), the same plan continued after a key, and a plan narrowed to rows."""
+
+    def plan_state(self, plan: PlanT) -> PlanState:
+        """The plan's bound, row count and change digest (see :class:`PlanState`)."""
+        ...
+
+    def resume_plan(self, plan: PlanT, state: PlanState, after: int | None) -> PlanT:
+        """``plan`` (made again from the task's request) bounded as ``state`` was, counting
+        ``state.rows``, and starting after key ``after`` (from the start when None)."""
+        ...
+
+    def data_row_keys(self, data_row_ids: Sequence[str]) -> Mapping[str, int]:
+        """``{data row id: plan key}`` of the rows that exist."""
+        ...
+
+    def restrict_plan(self, plan: PlanT, keys: Sequence[int]) -> PlanT:
+        """``plan`` narrowed to the rows of ``keys`` (rows of the plan, in any order)."""
         ...

@@ -259,4 +259,27 @@ MIGRATIONS: tuple[str, ...] = (
         checked_ts REAL NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 7: resumable tasks: each run of a task (its attempts), and the links of a retry task to
+    # the task whose failed rows it re-runs (one row per direction)
+    """
+    CREATE TABLE task_attempts (
+        task_id TEXT NOT NULL REFERENCES tasks(id),
+        attempt INTEGER NOT NULL,
+        runner TEXT,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        status TEXT,
+        rows_done INTEGER,
+        resumed_from_row INTEGER NOT NULL DEFAULT 0,
+        note TEXT,
+        PRIMARY KEY (task_id, attempt)
+    );
+    CREATE TABLE task_links (
+        task_id TEXT NOT NULL REFERENCES tasks(id),
+        linked_id TEXT NOT NULL REFERENCES tasks(id),
+        relation TEXT NOT NULL CHECK (relation IN ('retry', 'retry_of')),
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (task_id, linked_id)
+    );
+    """,
 )

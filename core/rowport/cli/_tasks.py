@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import click
 import orjson
 
@@ -69,6 +70,9 @@ def task_record(task: ExportTask, *, totals: bool) -> dict[str, Any]:
         record["metadata"] = task.metadata
         record["streams"] = _stream_totals(task, status)
         record["formats"] = task.format_reports
+        record["attempts"] = [attrs.asdict(attempt) for attempt in task.attempts]
+        record["retry_of"] = task.retry_of
+        record["retries"] = task.retries
     return record
 
 
@@ -139,6 +143,7 @@ def show_task(state: CliState, task_id: str, as_json: bool) -> None:
         (f"format {r['format']}", f"{r['status']}, {r['rows_written']:,} rows, {r['output']}")
         for r in record["formats"]
     )
+    lines.extend(_history_lines(record))
     width = max(len(key) for key, _ in lines)
     for key, value in lines:
         click.echo(f"{key.ljust(width)}  {value}")
@@ -163,6 +168,26 @@ def _stream_lines(task: ExportTask, record: dict[str, Any]) -> list[tuple[str, s
         ]
     hint = f"not readable until the task ends (or `rowport tasks stream {task.uid} --follow`)"
     return [("result", hint), ("errors", hint)]
+
+
+def _history_lines(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """One line per attempt once the task was resumed, and the retry links."""
+    lines = []
+    if len(record["attempts"]) > 1:
+        for attempt in record["attempts"]:
+            rows = "?" if attempt["rows_done"] is None else f"{attempt['rows_done']:,}"
+            lines.append(
+                (
+                    f"attempt {attempt['attempt']}",
+                    f"{attempt['status'] or 'running'}: from row {attempt['resumed_from_row']:,}"
+                    f" to {rows}, {attempt['started_at']} - {attempt['ended_at'] or '...'}",
+                )
+            )
+    if record["retry_of"]:
+        lines.append(("retry of", record["retry_of"]))
+    if record["retries"]:
+        lines.append(("retries", ", ".join(record["retries"])))
+    return lines
 
 
 def _request_lines(metadata: dict[str, Any]) -> list[tuple[str, str]]:
@@ -342,6 +367,92 @@ def _follow(
     if status == TaskStatus.FAILED:
         click.echo(f"Error: task {task.uid} failed: {task.errors_message}", err=True)
     return 0 if status == TaskStatus.COMPLETE else 1
+
+
+@tasks.command("resume")
+@click.argument("task_id")
+@click.option(
+    "--allow-changed",
+    is_flag=True,
+    help="Continue even though rows of the task's plan changed since it started.",
+)
+@pass_state
+def resume_task(state: CliState, task_id: str, allow_changed: bool) -> None:
+    """Resume interrupted task TASK_ID (FAILED, CANCELED, or its process died) from the last
+    row its streams hold whole, and wait for it here. It keeps its id; `tasks show` lists
+    its attempts.
+
+    Exit codes: 0 COMPLETE, 1 FAILED, CANCELED or refused (the catalog changed: see
+    --allow-changed; a damaged stream; a COMPLETE or running task), 130 interrupted.
+    """
+    task = state.client.get_task(task_id)
+    task.resume(allow_changed=allow_changed)
+    attempt = task.attempts[-1]
+    click.echo(
+        f"resuming task {task_id} (attempt {attempt.attempt}) after"
+        f" {plural(attempt.resumed_from_row, 'row')}"
+        + (f"; {attempt.note}" if attempt.note else ""),
+        err=True,
+    )
+    status = wait_for(task, state, cancel_on_interrupt=True)
+    click.get_current_context().exit(summarize(task, status))
+
+
+@tasks.command("retry")
+@click.argument("task_id")
+@pass_state
+def retry_task(state: CliState, task_id: str) -> None:
+    """Export again exactly the rows named by TASK_ID's ERRORS lines, as a new task linked to
+    it, and wait for it here. Combine both with `rowport tasks merge TASK_ID`.
+
+    Exit codes: 0 COMPLETE, 1 FAILED, CANCELED or nothing to retry, 130 interrupted.
+    """
+    retry = state.client.get_task(task_id).retry_failed()
+    click.echo(f"task {retry.uid} retries the failed rows of task {task_id}", err=True)
+    status = wait_for(retry, state, cancel_on_interrupt=True)
+    click.get_current_context().exit(summarize(retry, status))
+
+
+@tasks.command("merge")
+@click.argument("task_id")
+@click.argument("retry_id", required=False)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the lines here instead of to stdout.",
+)
+@pass_state
+def merge_tasks(state: CliState, task_id: str, retry_id: str | None, output: Path | None) -> None:
+    """Write TASK_ID's RESULT with its retry's rows (RETRY_ID, default the latest retry) in
+    plan order: a retried row's line replaces the original's.
+
+    Exit code 1 when RETRY_ID is no retry of TASK_ID or a RESULT is not readable.
+    """
+    lines = state.client.get_task(task_id).merged(retry_id)
+    target = OutputFile(output, "-o").open() if output is not None else None
+    count = write_lines(lines, target)
+    click.echo(f"{plural(count, 'line')} merged", err=True)
+
+
+@tasks.command("verify")
+@click.argument("task_id")
+@pass_state
+def verify_task(state: CliState, task_id: str) -> None:
+    """Check task TASK_ID's RESULT and ERRORS streams against their manifests: every part's
+    size, sha256, line count and index, and that part files lie in the stream's folder.
+
+    Exit codes: 0 both streams are sound, 1 a stream is damaged (each problem is printed).
+    """
+    task = state.client.get_task(task_id)
+    problems = task.verify()
+    for name, found in problems.items():
+        if not found:
+            click.echo(f"{name}: ok")
+        for problem in found:
+            click.echo(f"{name}: {problem}")
+    if any(problems.values()):
+        raise click.exceptions.Exit(1)
 
 
 def _attach_deliver() -> None:

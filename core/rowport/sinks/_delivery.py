@@ -7,6 +7,7 @@ rows can be re-delivered from the stream (:func:`rowport.sinks.redeliver`).
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -17,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from rowport.errors import RowportError
+from rowport.errors import RowportError, StreamCorrupted
 from rowport.export import problem
 from rowport.plugins import ExportContext
 from rowport.sinks._contract import SinkError, SinkFatalError, build_sink
 from rowport.sinks._specs import RetryPolicy, SinkSpec, parse_sink_specs
-from rowport.streams import PartInfo
+from rowport.streams import PartInfo, part_path
 
 if TYPE_CHECKING:
     from rowport.plugins import PluginHost
@@ -173,7 +174,10 @@ class _SinkWorker:
     def _batches(self, part: PartInfo) -> Iterator[list[bytes]]:
         assert self.result_dir is not None
         batch: list[bytes] = []
-        with open(self.result_dir / part.file, "rb", buffering=_READ_BUFFER) as f:
+        with open(part_path(self.result_dir, part.file), "rb", buffering=_READ_BUFFER) as f:
+            size = os.fstat(f.fileno()).st_size
+            if size != part.size:
+                raise StreamCorrupted(f.name, f"holds {size} bytes, the manifest says {part.size}")
             for line in f:
                 batch.append(line[:-1] if line.endswith(b"\n") else line)
                 if len(batch) >= self.batch_lines:

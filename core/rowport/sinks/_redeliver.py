@@ -9,14 +9,14 @@ from typing import Any
 
 import orjson
 
-from rowport.catalog import READABLE_STATUSES
+from rowport.catalog import READABLE_STATUSES, TaskStatus
 from rowport.errors import InvalidInput
 from rowport.plugins import ExportContext, PluginHost
 from rowport.request import ExportRequest
 from rowport.sinks._delivery import DeliveryReport, SinkDelivery
 from rowport.sinks._specs import SinkSpec, check_sinks, parse_sink_specs
 from rowport.sinks._stored import missing_withheld, stored_sink
-from rowport.streams import StreamReader
+from rowport.streams import StreamReader, manifest_required, open_part
 
 __all__ = ["redeliver"]
 
@@ -61,6 +61,8 @@ def redeliver(
     :raises NotFound: there is no such task.
     :raises InvalidInput: the task is not finished, the sink or its options are wrong, or a
         secret option of the task's sink was not given again (the message names it).
+    :raises StreamCorrupted: the task's RESULT stream does not match its manifest (nothing was
+        sent).
     """
     manager, host = _parts(client_or_manager)
     record = manager.tasks.get_task(task_id)
@@ -90,8 +92,16 @@ def redeliver(
         options=dict(request.options.plugin_options or {}),
     )
     result_dir = manager.stream_dir(task_id, "result")
-    reader = StreamReader(result_dir)
-    errors = StreamReader(manager.stream_dir(task_id, "errors"))
+    complete = record.status is TaskStatus.COMPLETE
+    reader = StreamReader(
+        result_dir, required=manifest_required(result_dir, complete=complete, finished=True)
+    )
+    errors_dir = manager.stream_dir(task_id, "errors")
+    errors = StreamReader(
+        errors_dir, required=manifest_required(errors_dir, complete=complete, finished=True)
+    )
+    for part in reader.manifest.parts:  # refuse a damaged stream before sending any of it
+        open_part(result_dir, part).close()
     delivery = SinkDelivery(host, specs, result_dir=result_dir, **delivery_kwargs)
     started = time.monotonic()
     delivery.open(context)

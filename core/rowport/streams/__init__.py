@@ -9,7 +9,9 @@ process, read the committed lines meanwhile. The format is described in ``docs/s
 from __future__ import annotations
 
 from rowport.streams._manifest import PartInfo, Span, StreamManifest
-from rowport.streams._reader import StreamLine, StreamReader
+from rowport.streams._reader import StreamLine, StreamReader, manifest_required
+from rowport.streams._rewind import rewind_stream
+from rowport.streams._verify import open_part, part_path
 from rowport.streams._writer import StreamWriter
 
 __all__ = [
@@ -19,4 +21,8 @@ __all__ = [
     "StreamManifest",
     "StreamReader",
     "StreamWriter",
+    "manifest_required",
+    "open_part",
+    "part_path",
+    "rewind_stream",
 ]

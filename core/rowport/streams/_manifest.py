@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 import orjson
 
-from rowport.errors import InvalidInput
+from rowport.errors import InvalidInput, StreamCorrupted
 
 __all__ = [
     "MANIFEST_NAME",
@@ -19,6 +19,7 @@ __all__ = [
     "StreamManifest",
     "fsync_directory",
     "index_file_name",
+    "is_plain_name",
     "part_file_name",
     "read_manifest",
     "write_manifest",
@@ -167,19 +168,54 @@ def _str(value: object) -> str:
     return value
 
 
-def read_manifest(directory: Path) -> StreamManifest:
-    """The manifest in ``directory``; a missing directory or manifest is an empty stream."""
+def read_manifest(directory: Path, *, required: bool = False) -> StreamManifest:
+    """The manifest in ``directory``; a missing directory or manifest is an empty stream, unless
+    ``required`` (the stream of a finished task must have one).
+
+    :raises StreamCorrupted: the folder is a file, the manifest is missing (``required``), not
+        readable, not a manifest, or names a part file outside the stream folder.
+    """
+    path = directory / MANIFEST_NAME
     try:
-        raw = (directory / MANIFEST_NAME).read_bytes()
+        raw = path.read_bytes()
     except FileNotFoundError:
-        return StreamManifest.empty()
+        if not required:
+            return StreamManifest.empty()
+        if not directory.exists():
+            raise StreamCorrupted(directory, "the stream folder is missing") from None
+        raise StreamCorrupted(path, "missing: the stream lists no parts") from None
+    except NotADirectoryError:
+        raise StreamCorrupted(directory, "is not a folder (a stream is a folder)") from None
+    except OSError as exc:
+        raise StreamCorrupted(path, f"cannot be read: {exc.strerror or exc}") from None
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"{directory / MANIFEST_NAME} is not valid JSON: {exc}") from None
+        raise StreamCorrupted(path, f"is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise InvalidInput(f"{directory / MANIFEST_NAME} must hold a JSON object")
-    return StreamManifest.from_dict(data)
+        raise StreamCorrupted(path, "must hold a JSON object")
+    try:
+        manifest = StreamManifest.from_dict(data)
+    except InvalidInput as exc:
+        raise StreamCorrupted(path, str(exc)) from None
+    for part in manifest.parts:
+        for name in (part.file, part.index_file):
+            if not is_plain_name(name):
+                raise StreamCorrupted(
+                    path,
+                    f"part {part.index} names the file {name!r}: a part file must be a name"
+                    " inside the stream folder",
+                )
+    return manifest
+
+
+def is_plain_name(name: str) -> bool:
+    """Whether ``name`` is a file name in its folder (no folder part, not ``.`` or ``..``)."""
+    return (
+        name not in ("", ".", "..")
+        and os.path.basename(name) == name
+        and not any(c in name for c in "\\\0")
+    )
 
 
 def write_manifest(directory: Path, manifest: StreamManifest) -> None:

@@ -11,15 +11,29 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from rowport.errors import RowportError
+from rowport.errors import StreamCorrupted
 from rowport.streams._index import find_line, line_offset
 from rowport.streams._manifest import MANIFEST_NAME, PartInfo, StreamManifest, read_manifest
-from rowport.streams._verify import verify_stream
+from rowport.streams._verify import open_part, part_path, verify_stream
 
-__all__ = ["StreamLine", "StreamReader", "check_line", "check_offset", "split_lines"]
+__all__ = [
+    "StreamLine",
+    "StreamReader",
+    "check_line",
+    "check_offset",
+    "manifest_required",
+    "split_lines",
+]
 
 _CHUNK = 1 << 20
 _new_tuple = tuple.__new__
+
+
+def manifest_required(directory: Path, *, complete: bool, finished: bool) -> bool:
+    """Whether the stream of a task must have its manifest (``required`` of a reader): a
+    COMPLETE task's, and a finished task's whose folder exists. A task that ended before its
+    runner started (canceled while queued) has no folder, which is an empty stream."""
+    return complete or (finished and os.path.lexists(directory))
 
 
 class StreamLine(NamedTuple):
@@ -37,12 +51,16 @@ class StreamReader:
     """Reads the committed lines of the stream in ``directory``.
 
     The reader works on the manifest it last read (:meth:`refresh` re-reads it; :meth:`follow`
-    does so by itself). A missing directory or manifest is an empty stream. One reader belongs to
-    one thread; open as many readers as needed, in any thread or process, beside the writer.
+    does so by itself). A missing directory or manifest is an empty stream, unless ``required``
+    (a finished task's stream): then it is :class:`~rowport.errors.StreamCorrupted`, as is a
+    stream folder that is a file, a manifest that is not one, or a part whose size or sha256
+    differs from the manifest's (checked once per part, when it is opened). One reader belongs
+    to one thread; open as many readers as needed, in any thread or process, beside the writer.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, required: bool = False) -> None:
         self.directory = Path(directory)
+        self.required = required
         self._stamp: tuple[int, ...] | None = None
         self._set_manifest(StreamManifest.empty())
         self.refresh()
@@ -52,13 +70,21 @@ class StreamReader:
         try:
             st = os.stat(self.directory / MANIFEST_NAME)
         except FileNotFoundError:
+            if self.required:
+                read_manifest(self.directory, required=True)  # raises, naming what is missing
             stamp = None
+        except NotADirectoryError:
+            raise StreamCorrupted(
+                self.directory, "is not a folder (a stream is a folder)"
+            ) from None
+        except OSError as exc:
+            raise StreamCorrupted(self.directory / MANIFEST_NAME, str(exc.strerror)) from None
         else:
             stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         if stamp == self._stamp:
             return False
         self._stamp = stamp
-        manifest = read_manifest(self.directory)
+        manifest = read_manifest(self.directory, required=self.required)
         changed = manifest != self._manifest
         self._set_manifest(manifest)
         return changed
@@ -193,7 +219,11 @@ class StreamReader:
             return iter(())
         position = bisect.bisect_right(self._line_starts, line) - 1
         part = parts[position]
-        relative = line_offset(self.directory / part.index_file, line - part.lines.start)
+        index = part_path(self.directory, part.index_file)
+        try:
+            relative = line_offset(index, line - part.lines.start)
+        except (OSError, ValueError) as exc:
+            raise StreamCorrupted(index, f"cannot be read: {exc}") from None
         return self._iter_parts(parts, position, relative, line)
 
     def _iter_from_offset(self, parts: tuple[PartInfo, ...], offset: int) -> Iterator[StreamLine]:
@@ -202,7 +232,11 @@ class StreamReader:
         position = bisect.bisect_right(self._offset_starts, offset) - 1
         part = parts[position]
         relative = offset - part.offsets.start
-        line, _ = find_line(self.directory / part.index_file, relative)
+        index = part_path(self.directory, part.index_file)
+        try:
+            line, _ = find_line(index, relative)
+        except (OSError, ValueError, IndexError) as exc:
+            raise StreamCorrupted(index, f"cannot be read: {exc}") from None
         return self._iter_parts(parts, position, relative, part.lines.start + line)
 
     def _iter_parts(
@@ -211,7 +245,7 @@ class StreamReader:
         """Lines from byte ``relative`` of ``parts[position]`` (the line numbered ``line``) on."""
         for part in parts[position:]:
             path = self.directory / part.file
-            chunks = _read_file(path, relative, part.size - relative, _CHUNK, part.size)
+            chunks = _read_part(self.directory, part, relative, part.size - relative, _CHUNK)
             yield from split_lines(chunks, part.offsets.start + relative, line, source=str(path))
             line = part.lines.end + 1
             relative = 0
@@ -225,9 +259,7 @@ class StreamReader:
                 return
             first = max(start, part.offsets.start) - part.offsets.start
             remaining = min(end_inclusive, part.offsets.end) - part.offsets.start - first + 1
-            yield from _read_file(
-                self.directory / part.file, first, remaining, chunk_size, part.size
-            )
+            yield from _read_part(self.directory, part, first, remaining, chunk_size)
 
     def _follow(
         self,
@@ -285,7 +317,7 @@ def split_lines(
     """The lines in ``chunks`` (bytes of a stream from byte ``offset``, which lies in the line
     numbered ``line``), each with its offset and number. Local parts and HTTP downloads share it.
 
-    :raises RowportError: the bytes do not end with a newline (``source`` names where from).
+    :raises StreamCorrupted: the bytes do not end with a newline (``source`` names where from).
     """
     tail = b""
     for chunk in chunks:
@@ -296,17 +328,19 @@ def split_lines(
             offset += len(data) + 1
             line += 1
     if tail:
-        raise RowportError(f"{source} does not end with a newline")
+        raise StreamCorrupted(source, "does not end with a newline")
 
 
-def _read_file(path: Path, start: int, length: int, chunk_size: int, size: int) -> Iterator[bytes]:
-    """``length`` bytes of the part at ``path`` (``size`` bytes long) from ``start``."""
-    with open(path, "rb", buffering=0) as f:
+def _read_part(
+    directory: Path, part: PartInfo, start: int, length: int, chunk_size: int
+) -> Iterator[bytes]:
+    """``length`` bytes of ``part`` from ``start``, once the part was checked (``open_part``)."""
+    with open_part(directory, part) as f:
         f.seek(start)
         while length > 0:
             chunk = f.read(min(chunk_size, length))
             if not chunk:
-                raise RowportError(f"{path} is shorter than its {size} bytes")
+                raise StreamCorrupted(f.name, f"is shorter than its {part.size} bytes")
             length -= len(chunk)
             yield chunk
 

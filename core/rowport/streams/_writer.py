@@ -28,6 +28,7 @@ from rowport.streams._manifest import (
     read_manifest,
     write_manifest,
 )
+from rowport.streams._verify import remember_verified
 
 __all__ = ["PartWriter", "StreamWriter"]
 
@@ -70,6 +71,8 @@ class PartWriter:
         os.fsync(self._file.fileno())
         self._file.close()
         os.replace(self.temp_path, self.path)
+        sha256 = self._sha256.hexdigest()
+        remember_verified(self.path, sha256)  # readers in this process need not hash it again
         write_index(self.temp_index_path, self.offsets)
         os.replace(self.temp_index_path, self.index_path)
         return PartInfo(
@@ -78,7 +81,7 @@ class PartWriter:
             index_file=self.index_path.name,
             offsets=Span(start=offset_start, end=offset_start + self.size - 1),
             lines=Span(start=line_start, end=line_start + self.line_count - 1),
-            sha256=self._sha256.hexdigest(),
+            sha256=sha256,
             size=self.size,
             line_count=self.line_count,
         )

@@ -13,6 +13,7 @@ from rowport.tasks._converters import (
     StreamType,
 )
 from rowport.tasks._manager import TaskManager
+from rowport.tasks._resume import ResumeReport
 from rowport.tasks._runner import BatchStep, ExportRunner, StepContext
 from rowport.tasks._stream import Stream
 from rowport.tasks._task import ExportTask
@@ -29,6 +30,7 @@ __all__ = [
     "FileConverterOutput",
     "JsonConverter",
     "JsonConverterOutput",
+    "ResumeReport",
     "StepContext",
     "Stream",
     "StreamType",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Generic
@@ -14,26 +14,32 @@ from rowport.catalog import (
     ExportPlan,
     ExportSource,
     PlanT,
+    ResumableSource,
+    TaskHistory,
     TaskRecord,
     TaskStatus,
     TaskStore,
 )
 from rowport.catalog._liveness import describe_runner
-from rowport.errors import InvalidInput
+from rowport.catalog._tasks import runner_identity
+from rowport.errors import InvalidInput, RowportError
 from rowport.plugins import PluginHost
 from rowport.plugins._model import ErrorPolicy
 from rowport.plugins._probe import MediaProbeStep
 from rowport.plugins._step import PluginStep
 from rowport.request import ExportRequest
-from rowport.streams import StreamReader, StreamWriter
+from rowport.streams import StreamReader, StreamWriter, manifest_required
+from rowport.tasks._checkpoint import Checkpoint
 from rowport.tasks._converters import StreamType
 from rowport.tasks._heartbeat import Heartbeats
+from rowport.tasks._resume import ResumeReport, prepare_resume, retry_rows
 from rowport.tasks._runner import BatchStep, Delivery, ExportRunner
 from rowport.tasks._task import ExportTask
 
 __all__ = ["PROBE_TASK_TYPE", "TaskManager"]
 
 PROBE_TASK_TYPE = "probe-media"
+INTERRUPTED = "INTERRUPTED"  # how an attempt ended whose process died or was shut down
 
 
 class TaskManager(Generic[PlanT]):
@@ -55,7 +61,11 @@ class TaskManager(Generic[PlanT]):
         steps: Sequence[BatchStep] = (),
         host: PluginHost | None = None,
         heartbeat: float = DEFAULT_HEARTBEAT,
+        history: TaskHistory | None = None,
     ) -> None:
+        """``history`` keeps the tasks' attempts and retry links; without it (and a source that
+        is a :class:`~rowport.catalog.ResumableSource`) tasks can be neither resumed nor
+        retried."""
         if (
             isinstance(heartbeat, bool)
             or not isinstance(heartbeat, (int, float))
@@ -67,6 +77,8 @@ class TaskManager(Generic[PlanT]):
         self.heartbeat = float(heartbeat)
         self.tasks = tasks
         self.source = source
+        self.history = history
+        self.resumable = source if isinstance(source, ResumableSource) else None
         self.catalog = catalog  # only for plugins: ``context.catalog``
         self.tasks_dir = Path(tasks_dir)
         self.steps = list(steps)
@@ -76,6 +88,7 @@ class TaskManager(Generic[PlanT]):
         self._cancel: dict[str, threading.Event] = {}
         self._futures: dict[str, Future[TaskStatus]] = {}
         self._heartbeats = Heartbeats(tasks, self.heartbeat)
+        self._interrupted: set[str] = set()  # canceled by shutdown(interrupt_running=True)
         self.recovered = self.recover_orphans()
 
     @classmethod
@@ -83,7 +96,14 @@ class TaskManager(Generic[PlanT]):
         cls, catalog: Catalog, tasks_dir: Path, **options: Any
     ) -> TaskManager[ExportPlan]:
         """A manager whose tasks and export reads are the catalog's own stores."""
-        return TaskManager(catalog.tasks, catalog.reads, tasks_dir, catalog=catalog, **options)
+        return TaskManager(
+            catalog.tasks,
+            catalog.reads,
+            tasks_dir,
+            catalog=catalog,
+            history=catalog.task_history,
+            **options,
+        )
 
     def recover_orphans(self) -> list[str]:
         """Fail tasks whose runner is gone (its process died, or, on another host, it missed
@@ -115,8 +135,15 @@ class TaskManager(Generic[PlanT]):
         return self.tasks.get_task(task_id)
 
     def open_stream(self, task_id: str, stream_type: StreamType) -> StreamReader:
-        """A reader of the task's RESULT or ERRORS stream."""
-        return StreamReader(self.stream_dir(task_id, stream_type.value.lower()))
+        """A reader of the task's RESULT or ERRORS stream; a finished task's must have its
+        manifest (a deleted one is :class:`~rowport.errors.StreamCorrupted`, never an empty
+        stream; see :func:`~rowport.streams.manifest_required`)."""
+        directory = self.stream_dir(task_id, stream_type.value.lower())
+        status = self.tasks.current_status(task_id)
+        required = manifest_required(
+            directory, complete=status is TaskStatus.COMPLETE, finished=status.is_final
+        )
+        return StreamReader(directory, required=required)
 
     def stream_url(self, task_id: str, stream_type: StreamType) -> str:
         """The ``file://`` URL of the stream's directory."""
@@ -188,6 +215,124 @@ class TaskManager(Generic[PlanT]):
             client=client,
         )
 
+    def resume(
+        self, task_id: str, *, allow_changed: bool = False, client: Any = None
+    ) -> ExportTask:
+        """Continue an interrupted task (FAILED, CANCELED, or left running by a dead process)
+        after the last row its streams hold whole; the task keeps its id and records a new
+        attempt. The finished streams are byte-identical to an uninterrupted export's.
+
+        A resumed task's sinks are not driven (their secrets are not kept): re-deliver its
+        rows with ``rowport tasks deliver``.
+
+        :raises InvalidInput: the task is COMPLETE, still running, or not an export.
+        :raises TaskChanged: rows of the task's plan changed since it started (pass
+            ``allow_changed=True`` to continue with the catalog as it is now).
+        :raises StreamCorrupted: a part the checkpoint keeps does not match its manifest (the
+            task is left FAILED, saying so).
+        """
+        record = self.tasks.get_task(task_id)
+        if not record.status.is_final:
+            self.recover_orphans()
+            record = self.tasks.get_task(task_id)
+        resumption = prepare_resume(self, record, allow_changed=allow_changed)
+        return self._launch(
+            task_id,
+            resumption.request,
+            steps=self._steps_of(record, resumption.request),
+            client=client,
+            make_plan=resumption.make_plan,
+            resume_from=resumption.checkpoint,
+            note=resumption.note,
+            before_close=resumption.check,
+        )
+
+    def resume_interrupted(
+        self, *, allow_changed: bool = False, client: Any = None
+    ) -> ResumeReport:
+        """Resume every task whose last attempt was interrupted (its process died or was
+        killed, the machine rebooted, or :meth:`shutdown` interrupted it): what a server calls
+        at start with ``--resume``.
+
+        A task that cannot be resumed is left as it is; the report says why.
+        """
+        self.recover_orphans()
+        report = ResumeReport()
+        for record in self.tasks.list_tasks():
+            if record.status is TaskStatus.COMPLETE or not record.status.is_final:
+                continue
+            attempts = self.require_history().list_attempts(record.id)
+            if not attempts or attempts[-1].status not in (None, INTERRUPTED):
+                continue
+            try:
+                report.resumed.append(
+                    self.resume(record.id, allow_changed=allow_changed, client=client)
+                )
+            except RowportError as exc:
+                report.refused[record.id] = str(exc)
+        return report
+
+    def retry_failed(self, task_id: str, *, client: Any = None) -> ExportTask:
+        """A new task that exports again exactly the rows of ``task_id`` that have ERRORS
+        lines, with the same request (after the data or a plugin was fixed). The two tasks are
+        linked both ways (:meth:`~rowport.catalog.TaskStore.linked_tasks`).
+
+        :raises InvalidInput: the task has not ended, or no ERRORS line names a data row.
+        """
+        record = self.tasks.get_task(task_id)
+        ids = retry_rows(self, record)
+        request = ExportRequest.from_dict(record.metadata["request"])
+        retry = self.tasks.create_task(
+            request.task_name or f"retry of {record.name}",
+            {**record.metadata, "retry_of": task_id, "retry_rows": ids},
+            type=record.type,
+        )
+        self.require_history().link_tasks(task_id, retry.id)
+        return self._launch(
+            retry.id,
+            request,
+            steps=self._steps_of(retry, request),
+            client=client,
+            make_plan=self.planner(retry.metadata, request),
+        )
+
+    def planner(self, metadata: Any, request: ExportRequest) -> Callable[[], PlanT]:
+        """How a task's plan is made: the request's, narrowed to a retry's rows."""
+        ids = metadata.get("retry_rows")
+        if ids is None:
+            return lambda: self.source.plan(request)
+        source = self.require_resumable()
+        return lambda: source.restrict_plan(
+            self.source.plan(request), list(source.data_row_keys(ids).values())
+        )
+
+    def require_history(self) -> TaskHistory:
+        """The task store's :class:`~rowport.catalog.TaskHistory`.
+
+        :raises InvalidInput: the store keeps none (it cannot resume or retry).
+        """
+        if self.history is None:
+            raise InvalidInput("this task store keeps no task history: it cannot resume or retry")
+        return self.history
+
+    def require_resumable(self) -> ResumableSource[PlanT]:
+        """The export source's :class:`~rowport.catalog.ResumableSource`.
+
+        :raises InvalidInput: the source is not one (it cannot resume or retry).
+        """
+        if self.resumable is None:
+            raise InvalidInput("this export source cannot resume or retry exports")
+        return self.resumable
+
+    def _steps_of(self, record: TaskRecord, request: ExportRequest) -> list[BatchStep]:
+        """The pipeline of an existing task (an export's, or a probe task's)."""
+        if record.type == PROBE_TASK_TYPE:
+            if self.host is None:
+                raise InvalidInput("probing media needs plugins: this task manager has none")
+            only_missing = bool(record.metadata.get("probe", {}).get("only_missing", True))
+            return [MediaProbeStep(self.host, only_missing=only_missing)]
+        return self.steps_for(request)
+
     def _launch(
         self,
         task_id: str,
@@ -197,10 +342,31 @@ class TaskManager(Generic[PlanT]):
         host: PluginHost | None = None,
         delivery: Delivery | None = None,
         client: Any,
+        make_plan: Callable[[], PlanT] | None = None,
+        resume_from: Checkpoint | None = None,
+        note: str | None = None,
+        before_close: Callable[[], None] | None = None,
     ) -> ExportTask:
         """Start the runner of a persisted task on the executor; the handle on it."""
         self._done[task_id] = threading.Event()
         self._cancel[task_id] = threading.Event()
+        attempt = 0
+        if self.history is not None:
+            attempt = self.history.start_attempt(
+                task_id,
+                runner=runner_identity(),
+                resumed_from_row=0 if resume_from is None else resume_from.rows_done,
+                note=note,
+            )
+        if resume_from is not None and resume_from.plan is not None:
+            # the task's progress goes back to its checkpoint (the last attempt kept its own)
+            done, planned = resume_from.rows_done, resume_from.plan.rows
+            self.tasks.record_progress(
+                task_id,
+                rows_done=done,
+                rows_planned=planned,
+                percentage=100.0 * done / planned if planned else 0.0,
+            )
         runner = ExportRunner(
             self.source,
             self.tasks,
@@ -214,8 +380,11 @@ class TaskManager(Generic[PlanT]):
             delivery=delivery,
             heartbeat=self.heartbeat,
             heartbeats=self._heartbeats,
+            make_plan=make_plan,
+            resume_from=resume_from,
+            before_close=before_close,
         )
-        self._futures[task_id] = self._executor.submit(self._run, runner)
+        self._futures[task_id] = self._executor.submit(self._run, runner, attempt)
         return ExportTask(self, task_id, client=client)
 
     def steps_for(self, request: ExportRequest) -> list[BatchStep]:
@@ -255,11 +424,27 @@ class TaskManager(Generic[PlanT]):
                 return DeliveryChain(deliveries)
         return deliveries[0]
 
-    def _run(self, runner: ExportRunner[PlanT]) -> TaskStatus:
+    def _run(self, runner: ExportRunner[PlanT], attempt: int) -> TaskStatus:
         try:
             return runner.run()
         finally:
+            self._end_attempt(runner, attempt)
             self._done[runner.task_id].set()
+
+    def _end_attempt(self, runner: ExportRunner[PlanT], attempt: int) -> None:
+        """Record how the attempt ended (best effort: a catalog that cannot be written leaves
+        the attempt open, which reads as interrupted)."""
+        if self.history is None:
+            return
+        try:
+            status = self.tasks.current_status(runner.task_id).value
+            if runner.task_id in self._interrupted:
+                status = INTERRUPTED
+            self.history.end_attempt(
+                runner.task_id, attempt, status=status, rows_done=runner.rows_done
+            )
+        except Exception:
+            pass
 
     def done_event(self, task_id: str) -> threading.Event | None:
         """The in-process event set when the task's runner ends (None for other processes)."""
@@ -306,11 +491,17 @@ class TaskManager(Generic[PlanT]):
             except OSError:
                 pass  # its streams read as empty all the same
 
-    def shutdown(self, *, wait: bool = True, cancel_running: bool = False) -> None:
-        """Stop the executor (optionally canceling what still runs)."""
-        if cancel_running:
+    def shutdown(
+        self, *, wait: bool = True, cancel_running: bool = False, interrupt_running: bool = False
+    ) -> None:
+        """Stop the executor (optionally canceling what still runs). ``interrupt_running``
+        cancels it too, but records the attempts as ``INTERRUPTED``, so the next
+        :meth:`resume_interrupted` (a server started with ``--resume``) resumes them."""
+        if cancel_running or interrupt_running:
             for task_id, future in self._futures.items():
                 if not future.done():
+                    if interrupt_running:
+                        self._interrupted.add(task_id)
                     self.cancel(task_id)
         self._executor.shutdown(wait=wait)
         if wait:

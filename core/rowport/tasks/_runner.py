@@ -17,13 +17,23 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol
 
+import attrs
 import orjson
 
-from rowport.catalog import DEFAULT_HEARTBEAT, Catalog, ExportSource, PlanT, TaskStatus, TaskStore
+from rowport.catalog import (
+    DEFAULT_HEARTBEAT,
+    Catalog,
+    ExportSource,
+    PlanT,
+    ResumableSource,
+    TaskStatus,
+    TaskStore,
+)
 from rowport.export import RowAssembler, problem, sections_read_by
 from rowport.plugins import ExportContext
 from rowport.request import ExportRequest, PlanLayout
 from rowport.streams import PartInfo, StreamWriter
+from rowport.tasks._checkpoint import Checkpoint
 from rowport.tasks._heartbeat import Heartbeats, record_status
 
 if TYPE_CHECKING:
@@ -118,7 +128,14 @@ class ExportRunner(Generic[PlanT]):
         delivery: Delivery | None = None,
         heartbeat: float = DEFAULT_HEARTBEAT,
         heartbeats: Heartbeats | None = None,
+        make_plan: Callable[[], PlanT] | None = None,
+        resume_from: Checkpoint | None = None,
+        before_close: Callable[[], None] | None = None,
     ) -> None:
+        """``make_plan`` makes the plan instead of ``source.plan(request)`` (a retry's rows,
+        a resumed task's rest); ``resume_from`` appends to the streams from that checkpoint
+        (the caller rewound them to it) instead of starting new ones; ``before_close`` runs
+        after the last batch (a resume's check of the parts it kept: raising fails the task)."""
         self.source = source
         self.tasks = tasks
         self.task_id = task_id
@@ -132,7 +149,15 @@ class ExportRunner(Generic[PlanT]):
         self.delivery = delivery
         self.heartbeat = heartbeat  # seconds between beats (and between retries of the status)
         self.heartbeats = heartbeats  # the manager's beating thread; None: one of its own
-        self.rows_done = 0
+        self.make_plan = make_plan
+        self.resume_from = resume_from
+        self.before_close = before_close
+        # a source that can resume gets a checkpoint after each commit (see _checkpoint.py)
+        self._resumable = source if isinstance(source, ResumableSource) else None
+        self._checkpoint = resume_from or Checkpoint()
+        self.rows_done = self._checkpoint.rows_done
+        # the plan key of the last row written, while both streams hold every line up to it
+        self._whole_until: int | None = None
         self.rows_planned: int | None = None
         self.errors_written = 0
         self.context = ExportContext(
@@ -203,11 +228,12 @@ class ExportRunner(Generic[PlanT]):
         writers: list[StreamWriter] = []
         try:
             try:
-                result = StreamWriter(self.directory / "result")
+                result = self._open_stream("result")
                 writers.append(result)
-                errors = StreamWriter(self.directory / "errors")
+                errors = self._open_stream("errors")
                 writers.append(errors)
                 self._result = result
+                self._errors = errors
                 self._notify("started")
                 if self.delivery is not None:
                     self.delivery.open(self.context, self.cancel_event)
@@ -288,6 +314,7 @@ class ExportRunner(Generic[PlanT]):
     def _fail(self, exc: BaseException, writers: list[StreamWriter]) -> TaskStatus:
         """End the task FAILED: a ``TASK_FAILED`` line in ERRORS (if it can be written), both
         streams closed or, if they cannot be, their pending part removed, sinks aborted."""
+        self._checkpoint_pending(deliver=False)  # before the TASK_FAILED line
         message = f"{type(exc).__name__}: {exc}"
         line = problem(
             "TASK_FAILED",
@@ -309,6 +336,7 @@ class ExportRunner(Generic[PlanT]):
         """Close the streams of an export that ended early, never raising: sinks are aborted
         first (their ``SINK_FAILED`` lines go to ERRORS), and a stream that cannot be closed
         (a full disk) drops its pending part, so no file is left open or half-written."""
+        self._checkpoint_pending(deliver=False)
         problems = [*self._hook_failure_lines(), *self._abort_delivery(reason)]
         for stream, writer, lines in zip(
             ("result", "errors"), writers, ([], problems), strict=False
@@ -331,7 +359,43 @@ class ExportRunner(Generic[PlanT]):
         except Exception:
             return []
 
+    def _open_stream(self, name: str) -> StreamWriter:
+        """A new stream, or, resuming, the stream rewound to the checkpoint reopened."""
+        if self.resume_from is None:
+            return StreamWriter(self.directory / name)
+        return StreamWriter.open(self.directory / name)
+
+    def _save_checkpoint(self, result: StreamWriter, errors: StreamWriter, after: int) -> None:
+        """Both streams hold every line of the rows done so far: record where that is."""
+        if self._resumable is None:
+            return
+        self._checkpoint = attrs.evolve(
+            self._checkpoint,
+            result_parts=len(result.manifest.parts),
+            errors_parts=len(errors.manifest.parts),
+            rows_done=self.rows_done,
+            after=after,
+        )
+        self._checkpoint.write(self.directory)
+
+    def _checkpoint_pending(self, *, deliver: bool = True) -> None:
+        """Before the streams close (at the end, on a cancel or a failure): commit both and
+        record the checkpoint at the last whole batch, so a resume continues right there. Once
+        only, and best effort: if it cannot be written, a resume starts from the previous one."""
+        after, self._whole_until = self._whole_until, None
+        if after is None:
+            return
+        try:
+            parts = (self._result.commit(), self._errors.commit())
+            if parts != (None, None):
+                self._save_checkpoint(self._result, self._errors, after)
+        except OSError:
+            return
+        self._committed("result", parts[0], deliver=deliver)
+        self._committed("errors", parts[1], deliver=deliver)
+
     def _close_result(self, result: StreamWriter) -> None:
+        self._checkpoint_pending()
         before = len(result.manifest.parts)
         result.close()
         for part in result.manifest.parts[before:]:
@@ -348,15 +412,18 @@ class ExportRunner(Generic[PlanT]):
             self._committed("errors", part)
 
     def _export(self, result: StreamWriter, errors: StreamWriter) -> None:
-        plan = self.source.plan(self.request)
+        plan = self.make_plan() if self.make_plan is not None else self.source.plan(self.request)
         self.rows_planned = plan.total
+        if self.resume_from is None and self._resumable is not None:
+            self._checkpoint = Checkpoint(plan=self._resumable.plan_state(plan))
+            self._checkpoint.write(self.directory)
         layout = PlanLayout.for_request(self.request)
         assembler = RowAssembler(
             self.source, self.request, layout, sections=sections_read_by(self.steps)
         )
         context = self.context
         dumps = orjson.dumps
-        if plan.missing:
+        if plan.missing and self._checkpoint.after is None:
             what = "global key" if self.request.scope_by == "global_key" else "data row id"
             errors.write_lines(
                 [
@@ -371,6 +438,7 @@ class ExportRunner(Generic[PlanT]):
                 ]
             )
         last_progress = 0.0
+        key = layout.positions["rid"]
         for base in self.source.iter_batches(plan, self.batch_size, layout):
             if self._canceled():
                 raise _Canceled
@@ -382,19 +450,25 @@ class ExportRunner(Generic[PlanT]):
             for row in rows:
                 row.pop("_media_type", None)
                 encoded.append(dumps(row))
+            self._whole_until = None
             result.write_lines(encoded)
             if problems:
                 errors.write_lines([dumps(p) for p in problems])
             if self.rows_done == 0:
                 # the first rows are readable at once; later parts commit every half second
-                self._committed("result", result.commit())
-                self._committed("errors", errors.commit())
+                parts = (result.commit(), errors.commit())
             else:
-                self._committed("result", result.maybe_commit())
-                self._committed("errors", errors.maybe_commit())
+                parts = (result.maybe_commit(), errors.maybe_commit())
+            self.rows_done += len(base)
+            if parts != (None, None):
+                # both streams whole at the same row, so a checkpoint can name it
+                parts = (parts[0] or result.commit(), parts[1] or errors.commit())
+                self._save_checkpoint(result, errors, base[-1][key])
+            self._whole_until = base[-1][key]
+            self._committed("result", parts[0])
+            self._committed("errors", parts[1])
             if self.on_batch is not None:
                 self.on_batch(encoded)
-            self.rows_done += len(base)
             now = time.monotonic()
             if now - last_progress >= _PROGRESS_EVERY:
                 last_progress = now
@@ -405,6 +479,8 @@ class ExportRunner(Generic[PlanT]):
                     percentage=min(99.9, 100.0 * self.rows_done / plan.total) if plan.total else 0,
                 )
                 self._notify("progress", rows_done=self.rows_done, rows_planned=plan.total)
+        if self.before_close is not None:
+            self.before_close()
         for step in self.steps:
             finish = getattr(step, "finish", None)
             if finish is not None:

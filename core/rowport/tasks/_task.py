@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from rowport.catalog import READABLE_STATUSES, TaskRecord, TaskStatus
-from rowport.errors import ExportTaskException, InvalidInput
+from rowport.catalog import READABLE_STATUSES, TaskAttempt, TaskRecord, TaskStatus
+from rowport.errors import ExportTaskException, InvalidInput, StreamCorrupted
 from rowport.tasks._backend import StreamSource, TaskBackend
 from rowport.tasks._converters import (
     BufferedJsonConverterOutput,
@@ -329,6 +329,77 @@ class ExportTask:
 
         return self._backend if isinstance(self._backend, TaskManager) else None
 
+    # -- resume, retry, verify ----------------------------------------------------------------
+
+    def _manager(self) -> TaskManager[Any]:
+        """The embedded task manager, which resume, retry, merge and verify need."""
+        manager = self._local_manager()
+        if manager is None:
+            raise InvalidInput(
+                f"task {self._uid} is read from a server: resume, retry, merge or verify it"
+                " where its files are"
+            )
+        return manager
+
+    def resume(self, *, allow_changed: bool = False) -> ExportTask:
+        """Continue this interrupted task (FAILED, CANCELED, or its process died) from the last
+        row its streams hold whole; it keeps its id and records a new attempt. Returns this
+        handle; the task runs in this process (wait with :meth:`wait_till_done`).
+
+        :raises TaskChanged: rows of the plan changed since the task started; pass
+            ``allow_changed=True`` to continue with the catalog as it is now.
+        :raises StreamCorrupted: a part to keep does not match its manifest.
+        :raises InvalidInput: the task is COMPLETE or still running.
+        """
+        try:
+            self._manager().resume(self._uid, allow_changed=allow_changed, client=self._client)
+        finally:
+            self.refresh()
+        return self
+
+    def retry_failed(self) -> ExportTask:
+        """A new task that exports again exactly the rows named by this task's ERRORS lines
+        (same request), linked to this one; its RESULT holds those rows."""
+        return self._manager().retry_failed(self._uid, client=self._client)
+
+    @property
+    def attempts(self) -> list[TaskAttempt]:
+        """Every run of the task: the first, then one per resume (none for a remote task)."""
+        manager = self._local_manager()
+        return [] if manager is None else manager.require_history().list_attempts(self._uid)
+
+    @property
+    def retry_of(self) -> str | None:
+        """The id of the task whose failed rows this task retries (None for others)."""
+        manager = self._local_manager()
+        if manager is None:
+            return None
+        value = manager.require_history().linked_tasks(self._uid)["retry_of"]
+        return None if value is None else str(value)
+
+    @property
+    def retries(self) -> list[str]:
+        """The ids of the tasks retrying this task's failed rows, oldest first."""
+        manager = self._local_manager()
+        if manager is None:
+            return []
+        return list(manager.require_history().linked_tasks(self._uid)["retries"])
+
+    def merged(self, retry_id: str | None = None) -> Iterator[bytes]:
+        """This task's RESULT lines with those of its retry ``retry_id`` (default: the latest)
+        in plan order: a retried row's line replaces the original's, the others keep their
+        place. See :func:`rowport.tasks._merge.merged_lines`."""
+        from rowport.tasks._merge import merged_lines
+
+        return merged_lines(self._manager(), self._uid, retry_id)
+
+    def verify(self) -> dict[str, list[str]]:
+        """Check both streams against their manifests (each part's size, sha256, lines and
+        index; part files inside the stream folder): ``{"result": [problems], "errors": [...]}``,
+        empty lists when sound. Reads every byte once."""
+        manager = self._manager()
+        return {stream.value.lower(): _verify(manager, self._uid, stream) for stream in StreamType}
+
     # -- export_v2 (deprecated) -------------------------------------------------------------
 
     @property
@@ -385,3 +456,10 @@ def _checked(stream_type: StreamType) -> StreamType:
             f"stream_type must be StreamType.RESULT or StreamType.ERRORS, got {stream_type!r}"
         )
     return stream_type
+
+
+def _verify(manager: TaskManager[Any], task_id: str, stream_type: StreamType) -> list[str]:
+    try:
+        return manager.open_stream(task_id, stream_type).verify()
+    except StreamCorrupted as exc:
+        return [str(exc)]
