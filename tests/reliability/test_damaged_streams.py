@@ -153,6 +153,9 @@ def test_a_damaged_result_stream_is_refused_by_every_reader(finished: dict[str, 
     with pytest.raises(StreamCorrupted, match=re.escape(expected)):
         finished["client"].deliver(task.uid, "collect")
     assert all(not sink.lines for sink in finished["collect"].factory.instances)
+    with pytest.raises(StreamCorrupted, match=re.escape(expected)):
+        task.convert("coco", finished["home"] / "coco-out")
+    assert not (finished["home"] / "coco-out").exists()
     problems = task.verify()["result"]
     assert problems and task.verify()["errors"] == []
     for args in (("tasks", "stream", task.uid), ("tasks", "verify", task.uid)):

@@ -16,7 +16,7 @@ from rowport.export import problem
 from rowport.formats._convert import BATCH_LINES, Conversion, ConversionReport
 from rowport.formats._registry import FormatRequest, build_conversion, parse_format_requests
 from rowport.plugins import ExportContext
-from rowport.streams import PartInfo
+from rowport.streams import PartInfo, open_part
 
 if TYPE_CHECKING:
     from rowport.plugins import PluginHost
@@ -37,9 +37,10 @@ _READ_BUFFER = 1 << 20
 def part_batches(
     result_dir: Path, part: PartInfo, size: int = BATCH_LINES
 ) -> Iterator[list[bytes]]:
-    """The lines of one committed part, in batches (without their newlines)."""
+    """The lines of one committed part, in batches (without their newlines); the part is
+    checked against the manifest first (:func:`~rowport.streams.open_part`)."""
     batch: list[bytes] = []
-    with open(result_dir / part.file, "rb", buffering=_READ_BUFFER) as f:
+    with open_part(result_dir, part, buffering=_READ_BUFFER) as f:
         for line in f:
             batch.append(line[:-1] if line.endswith(b"\n") else line)
             if len(batch) >= size:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rowport.catalog import READABLE_STATUSES
+from rowport.catalog import READABLE_STATUSES, TaskStatus
 from rowport.errors import InvalidInput
 from rowport.formats._convert import ConversionReport, convert_lines
 from rowport.formats._delivery import part_batches, record_report
 from rowport.formats._registry import build_conversion, parse_format_requests
-from rowport.streams import StreamReader
+from rowport.streams import StreamReader, manifest_required
 
 __all__ = ["convert_task"]
 
@@ -55,7 +55,10 @@ def convert_task(
     )
     conversion = build_conversion(manager.host, request, manager.catalog)
     result_dir = manager.stream_dir(task_id, "result")
-    parts = StreamReader(result_dir).manifest.parts
+    required = manifest_required(
+        result_dir, complete=record.status is TaskStatus.COMPLETE, finished=True
+    )
+    parts = StreamReader(result_dir, required=required).manifest.parts
     try:
         report = convert_lines(
             conversion, (batch for part in parts for batch in part_batches(result_dir, part))
