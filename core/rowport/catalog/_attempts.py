@@ -73,12 +73,13 @@ class SQLiteTaskHistory:
         return [TaskAttempt(**dict(zip(_ATTEMPT_FIELDS, row, strict=True))) for row in rows]
 
     def reopen_task(self, task_id: str, *, runner: str) -> bool:
-        """Move a FAILED or CANCELED task back to IN_PROGRESS, owned by ``runner``, to resume
-        it; False (and nothing changes) when it is in any other status (someone else won)."""
+        """Move a FAILED or CANCELED task back to IN_PROGRESS, owned by ``runner`` and not yet
+        taken up by a runner (a cancel before it starts ends it at once), to resume it; False
+        (and nothing changes) when it is in any other status (someone else won)."""
         with self.db.transaction() as conn:
             cursor = conn.execute(
                 "UPDATE tasks SET status = ?, error = NULL, runner = ?, heartbeat_ts = ?,"
-                " updated_at = ? WHERE id = ? AND status IN (?, ?)",
+                " started_ts = NULL, updated_at = ? WHERE id = ? AND status IN (?, ?)",
                 (TaskStatus.IN_PROGRESS.value, runner, time.time(), now_ts(), task_id, *_RESUMABLE),
             )
         return cursor.rowcount == 1
