@@ -38,6 +38,7 @@ from rowport.plugins import PluginHost
 from rowport.request import ExportKind, ExportOptions, ScopeBy, build_request
 from rowport.request._dates import resolve_zone
 from rowport.tasks import ExportTask, TaskManager
+from rowport.tasks._resume import ResumeReport
 
 if TYPE_CHECKING:
     from rowport.remote import RemoteBackend, RemoteTaskManager
@@ -167,10 +168,12 @@ class Client:
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def close(self, *, cancel_running: bool = False) -> None:
+    def close(self, *, cancel_running: bool = False, interrupt_running: bool = False) -> None:
         """Wait for running exports (with ``cancel_running``, cancel them first: each ends
-        CANCELED after its current batch), then close the catalog (a remote client closes its
-        connections; the server's exports go on). Closing twice is harmless."""
+        CANCELED after its current batch; with ``interrupt_running`` likewise, but recorded as
+        interrupted, so :meth:`resume_interrupted` continues them later), then close the catalog
+        (a remote client closes its connections; the server's exports go on). Closing twice is
+        harmless."""
         with self._lock:
             if self._closed:
                 return
@@ -178,10 +181,9 @@ class Client:
         if self._remote is not None:
             self._remote.session.close()
             return
-        if cancel_running:
-            self._tasks.shutdown(wait=True, cancel_running=True)
-        else:
-            self._tasks.shutdown(wait=True)
+        self._tasks.shutdown(
+            wait=True, cancel_running=cancel_running, interrupt_running=interrupt_running
+        )
         self._catalog.close()
 
     def __enter__(self) -> Client:
@@ -658,6 +660,14 @@ class Client:
         if self._remote is not None:
             return self._remote.get(task_id, client=self)
         return self._tasks.get(task_id, client=self)
+
+    def resume_interrupted(self, *, allow_changed: bool = False) -> ResumeReport:
+        """Resume every export of this home whose last attempt was interrupted (its process
+        died, the machine rebooted, or a server was stopped): what ``rowport serve --resume``
+        does at start. Tasks that cannot be resumed are left as they are; the report says why
+        (embedded clients only)."""
+        self._local("resume_interrupted")
+        return self._tasks.resume_interrupted(allow_changed=allow_changed, client=self)
 
     def get_task_by_id(self, task_id: str) -> ExportTask:
         """The reference's name for :meth:`get_task`; :class:`ResourceNotFoundError` when

@@ -20,6 +20,7 @@ from rowport import TaskStatus
 from rowport.catalog import Catalog
 from rowport.client import Client
 from rowport.errors import AccessDenied
+from rowport.streams import StreamReader
 from rowport.testing import RowportServer, build_catalog, start_server
 
 
@@ -193,3 +194,26 @@ def test_sigterm_ends_running_exports_after_their_batch(tmp_path: Path) -> None:
         assert ended.status is TaskStatus.CANCELED
         assert ended.rows_done == 100  # the batch it was in, no more
         assert len(list(ended.get_buffered_stream())) == 100
+        whole = client.get_project(made["project"]).export()
+        whole.wait_till_done()
+        expected = _result_bytes(home, whole.uid)
+    # started again with --resume, the server continues the interrupted export where it stopped
+    server = start_server(home, "--resume", env={"PYTHONPATH": path})
+    try:
+        with server.client() as remote:
+            resumed = remote.get_task(task.uid)
+            resumed.wait_till_done(120)
+            assert resumed.status is TaskStatus.COMPLETE
+        assert f"resumed 1 interrupted export(s) {task.uid}" in server.log.read_text()
+    finally:
+        server.stop()
+    with Client(home) as client:
+        finished = client.get_task(task.uid)
+        assert [a.status for a in finished.attempts][-1] == "COMPLETE"
+        # byte-identical to an uninterrupted export of the same catalog
+        assert _result_bytes(home, task.uid) == expected
+
+
+def _result_bytes(home: Path, task_id: str) -> bytes:
+    reader = StreamReader(home / "tasks" / task_id / "result", required=True)
+    return b"".join(line.data + b"\n" for line in reader.iter_lines(0))

@@ -3,8 +3,9 @@
 It binds 127.0.0.1 by default and refuses any other address unless ``--allow-remote`` is
 given. When it listens it prints ``rowport serve: listening on http://HOST:PORT`` (the real
 port when ``--port 0`` asked for any free one). SIGTERM or Ctrl-C stops it gracefully: it
-stops accepting, lets open requests end (up to ``--shutdown-timeout`` seconds), then cancels
-the exports still running, each of which ends CANCELED after its current batch.
+stops accepting, lets open requests end (up to ``--shutdown-timeout`` seconds), then
+interrupts the exports still running: each ends CANCELED after its current batch, and
+``rowport serve --resume`` continues it where it stopped.
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ def _is_loopback(host: str) -> bool:
     help="The home to serve (default: rowport's --home).",
 )
 @click.option("--quiet", is_flag=True, help="No per-request log lines on stderr.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="At start, resume the exports a stopped or killed server left interrupted.",
+)
 @pass_state
 def serve(
     state: CliState,
@@ -87,6 +93,7 @@ def serve(
     max_body_bytes: int,
     shutdown_timeout: int,
     quiet: bool,
+    resume: bool,
 ) -> None:
     """Serve the home over HTTP: the API under /api/v1, keys required (`rowport keys`)."""
     if not _is_loopback(host) and not allow_remote:
@@ -102,7 +109,10 @@ def serve(
 
     _log_to_stderr(quiet)
     settings = ServerSettings(
-        home=Path(home or state.home), max_body_bytes=max_body_bytes, export_workers=workers
+        home=Path(home or state.home),
+        max_body_bytes=max_body_bytes,
+        export_workers=workers,
+        resume=resume,
     )
     app = create_app(settings)
     config = uvicorn.Config(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -19,16 +20,21 @@ from rowport.server._orgs import Organizations
 from rowport.server._routes import api_routes
 from rowport.server._settings import ServerSettings
 from rowport.server._streams import stream_routes
+from rowport.tasks._resume import ResumeReport
 
 __all__ = ["API_PREFIX", "create_app"]
 
 API_PREFIX = "/api/v1"
 
+logger = logging.getLogger("rowport.server")
+
 
 def create_app(settings: ServerSettings, *, plugins: PluginHost | None = None) -> Starlette:
     """The API of the home ``settings.home``: every route under ``/api/v1``, keys checked on
-    every request, one log line each. Closing it (the ASGI lifespan's shutdown) cancels the
-    exports still running; each ends after its current batch."""
+    every request, one log line each. With ``settings.resume`` its start resumes the exports a
+    stopped or killed server left interrupted. Closing it (the ASGI lifespan's shutdown)
+    interrupts the exports still running: each ends CANCELED after its current batch, left
+    for the next ``--resume`` start to continue."""
     home = settings.home.expanduser().absolute()
     keys_db = Database(home / "catalog.db")
     organizations = Organizations(settings, plugins if plugins is not None else PluginHost.load())
@@ -37,6 +43,8 @@ def create_app(settings: ServerSettings, *, plugins: PluginHost | None = None) -
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
+            if settings.resume:
+                _log_resumed(organizations.resume_interrupted())
             yield
         finally:
             organizations.close()
@@ -51,3 +59,17 @@ def create_app(settings: ServerSettings, *, plugins: PluginHost | None = None) -
     )
     app.state.rowport = state
     return app
+
+
+def _log_resumed(reports: dict[str, ResumeReport]) -> None:
+    """One log line per organization that had interrupted exports: resumed and refused."""
+    for organization, report in reports.items():
+        if not report.resumed and not report.refused:
+            continue
+        logger.info(
+            "rowport serve: organization %s: resumed %d interrupted export(s)%s%s",
+            organization or "(home)",
+            len(report.resumed),
+            "".join(f" {task.uid}" for task in report.resumed),
+            "".join(f"; not resumed {uid}: {why}" for uid, why in report.refused.items()),
+        )

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import threading
 
-from rowport._organizations import organization_home
+from rowport._organizations import DEFAULT_ORGANIZATION, organization_home
 from rowport.client import Client
 from rowport.plugins import PluginHost
 from rowport.server._settings import ServerSettings
+from rowport.tasks._resume import ResumeReport
 
 __all__ = ["Organizations"]
 
@@ -43,10 +44,24 @@ class Organizations:
                 self._clients[organization] = client
             return client
 
+    def resume_interrupted(self) -> dict[str, ResumeReport]:
+        """Resume, in every organization of the home, the exports a stopped or killed server
+        left interrupted (``rowport serve --resume``); each organization's report."""
+        names = [DEFAULT_ORGANIZATION]
+        orgs = self.settings.home / "orgs"
+        if orgs.is_dir():
+            names += sorted(p.parent.name for p in orgs.glob("*/catalog.db"))
+        reports = {}
+        for name in names:
+            client = self.client(name)
+            reports[name] = client.resume_interrupted()
+        return reports
+
     def close(self) -> None:
-        """Cancel running exports (each ends after its current batch), wait for them, close."""
+        """Interrupt running exports (each ends after its current batch, CANCELED and left
+        for ``rowport serve --resume`` to continue), wait for them, close."""
         with self._lock:
             self._closed = True
             clients = list(self._clients.values())
         for client in clients:
-            client.close(cancel_running=True)
+            client.close(interrupt_running=True)

@@ -19,9 +19,12 @@ class ServerSettings:
     :param max_body_bytes: the largest JSON request body; a larger one is answered 413.
     :param max_import_bytes: the largest import body (NDJSON rows, streamed); 413 beyond.
     :param export_workers: exports run at once per organization.
+    :param resume: at start, resume every export a stopped or killed server left interrupted
+        (``rowport serve --resume``).
     """
 
     home: Path
     max_body_bytes: int = 16 * MiB
     max_import_bytes: int = 4096 * MiB
     export_workers: int = 2
+    resume: bool = False
