@@ -24,6 +24,7 @@ from rowport.catalog._plan_state import plan_state, restrict_plan, resume_plan
 from rowport.catalog._projects import ProjectStore
 from rowport.catalog._protocols import PlanState, SectionRow
 from rowport.catalog._section_sql import REVIEWS_SQL, select_list
+from rowport.catalog._stored_sections import SECTIONS
 from rowport.request import (
     DATA_ROW_COLUMNS,
     HISTORY_ROW,
@@ -46,40 +47,12 @@ __all__ = ["KEY_LIST_LIMIT", "PLAN_COLUMN_SQL", "ExportPlan", "SQLiteExportSourc
 #: pages by key ranges instead, evaluating the filters again as it reads
 KEY_LIST_LIMIT = 2_000_000
 
-# Small per-row lists built as JSON inside SQLite, one correlated subquery each, so a batch
-# needs no query per section: the assembler passes the text through (or parses it for plugins).
+# The per-row lists, stored ready as JSON array text (NULL when empty; see _stored_sections):
+# a batch concatenates them, and the assembler passes the text through (or parses it for
+# plugins). A data row's lists are in its own record, a project's history in its queue entry.
 SECTION_SQL: dict[str, str] = {
-    # INDEXED BY pins each list to an index whose order is the list's order, so no sort runs
-    # and json_group_array sees the rows in that order.
-    "attachments": (
-        "(SELECT json_group_array(json_object('id', a.id, 'type', a.type, 'value', a.value,"
-        " 'name', a.name)) FROM attachments a INDEXED BY attachments_row"
-        " WHERE a.data_row_id = d.id)"
-    ),
-    "metadata_fields": (
-        "(SELECT json_group_array(json_object('schema_id', v.schema_id, 'schema_name', s.name,"
-        " 'value', CASE WHEN s.kind = 'enum' THEN json_object('schema_id', o.id,"
-        " 'schema_name', o.name) ELSE json(v.value) END))"
-        " FROM metadata_values v INDEXED BY metadata_values_order"
-        " JOIN metadata_schemas s ON s.id = v.schema_id LEFT JOIN metadata_schemas o"
-        " ON s.kind = 'enum' AND o.id = json_extract(v.value, '$') WHERE v.data_row_id = d.id)"
-    ),
-    "embeddings": (
-        "(SELECT json_group_array(json_object('id', e.id, 'name', e.name, 'dimensions',"
-        " e.dimensions, 'is_custom', json(CASE WHEN e.is_custom THEN 'true' ELSE 'false' END),"
-        " 'values', (SELECT json_group_array(json_object('value', json(x.vector)))"
-        " FROM embedding_vectors x WHERE x.data_row_id = d.id AND x.embedding_id = e.id)))"
-        " FROM (SELECT DISTINCT embedding_id FROM embedding_vectors"
-        " WHERE data_row_id = d.id) k JOIN embeddings e ON e.id = k.embedding_id)"
-    ),
-    "workflow_history": (
-        "(SELECT json_group_array(json_object('action', h.action, 'created_at', h.created_at,"
-        " 'created_by', h.created_by, 'previous_task_id', h.previous_task_id,"
-        " 'previous_task_name', h.previous_task_name, 'next_task_id', h.next_task_id,"
-        " 'next_task_name', h.next_task_name)) FROM workflow_history h"
-        " INDEXED BY workflow_history_row"
-        " WHERE h.data_row_id = d.id AND h.project_id = p.project_id)"
-    ),
+    section.name: f"COALESCE({'p' if section.per_project else 'd'}.{section.column}, '[]')"
+    for section in SECTIONS
 }
 
 # The SQL of each plan column (rowport.request.PlanLayout names them and their order); the

@@ -6,6 +6,8 @@ records how far a database has come. Never edit a released migration: append a n
 
 from __future__ import annotations
 
+from rowport.catalog._stored_sections import migration_sql
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: the whole catalog
     """
@@ -282,4 +284,7 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (task_id, linked_id)
     );
     """,
+    # 8: per-row list sections stored ready to write (attachments, metadata, embeddings, a
+    # project's workflow history), kept by triggers and backfilled: see _stored_sections
+    migration_sql(),
 )

@@ -1,0 +1,221 @@
+"""Per-row list sections stored ready to write: the JSON text an export concatenates.
+
+A row's ``attachments``, ``metadata_fields`` and ``embeddings`` are kept as JSON array text in
+``data_rows`` (``attachments_json`` ...), and its workflow history in a project in
+``project_data_rows.history_json``: NULL for an empty list. SQLite triggers rebuild a row's
+text from its section rows whenever one of them is inserted, deleted or updated (and when a
+metadata schema or an embedding it names changes), inside the writer's own transaction, so
+every write path (ingest, metadata, attachments, embeddings, batches, workflow moves, raw
+SQL) keeps it exact, and a reader sees the text and the rows it was built from change
+together (a concurrent export never reads a torn or mixed section).
+
+Each section's text is built by one SQL expression (:data:`SECTIONS`), the one the export
+used to run per row, so the bytes are the same; :func:`rebuild_sql` runs it from scratch (to
+check the stored text). These strings make migration 4 (``_schema.MIGRATIONS``): changing one
+means a new migration that recreates the triggers and rebuilds the column.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+__all__ = ["SECTIONS", "StoredSection", "migration_sql", "rebuild_sql", "rebuild_statements"]
+
+
+@attrs.frozen
+class StoredSection:
+    """One stored list: where it is kept and the SQL that builds it.
+
+    ``build`` is an expression of ``{row}`` (the data row id) and, for a project's list
+    (``per_project``), ``{project}`` (the project id). ``sources`` are the tables whose rows it
+    is built from (each names its row in ``data_row_id``, and its project in ``project_id``);
+    ``named`` maps an entity table it reads names from to the rows that use an entity of it
+    (a ``SELECT data_row_id`` of ``NEW`` and ``OLD``).
+    """
+
+    name: str
+    table: str
+    column: str
+    build: str
+    sources: tuple[str, ...]
+    named: tuple[tuple[str, str], ...] = ()
+    per_project: bool = False
+
+    def expression(self, row: str, project: str = "") -> str:
+        """The list's JSON text for the data row id ``row`` (and project ``project``)."""
+        return self.build.format(row=row, project=project)
+
+    def stored(self, row: str, project: str = "") -> str:
+        """The column's value: the list's text, NULL for an empty list (most rows have none of
+        a section: no bytes, and no write on ingest)."""
+        return f"NULLIF({self.expression(row, project)}, '[]')"
+
+    def keys(self, ref: str) -> tuple[str, str, str]:
+        """The row (and project) of ``ref`` (a table or ``NEW``/``OLD``), and the WHERE that
+        picks its entry in :attr:`table`."""
+        if self.per_project:
+            row, project = f"{ref}.data_row_id", f"{ref}.project_id"
+            return row, project, f"data_row_id = {row} AND project_id = {project}"
+        row = f"{ref}.data_row_id"
+        return row, "", f"id = {row}"
+
+
+SECTIONS: tuple[StoredSection, ...] = (
+    # INDEXED BY pins each list to an index whose order is the list's order, so no sort runs
+    # and json_group_array sees the rows in that order.
+    StoredSection(
+        name="attachments",
+        table="data_rows",
+        column="attachments_json",
+        build=(
+            "(SELECT json_group_array(json_object('id', a.id, 'type', a.type, 'value', a.value,"
+            " 'name', a.name)) FROM attachments a INDEXED BY attachments_row"
+            " WHERE a.data_row_id = {row})"
+        ),
+        sources=("attachments",),
+    ),
+    StoredSection(
+        name="metadata_fields",
+        table="data_rows",
+        column="metadata_json",
+        build=(
+            "(SELECT json_group_array(json_object('schema_id', v.schema_id, 'schema_name',"
+            " s.name, 'value', CASE WHEN s.kind = 'enum' THEN json_object('schema_id', o.id,"
+            " 'schema_name', o.name) ELSE json(v.value) END))"
+            " FROM metadata_values v INDEXED BY metadata_values_order"
+            " JOIN metadata_schemas s ON s.id = v.schema_id LEFT JOIN metadata_schemas o"
+            " ON s.kind = 'enum' AND o.id = json_extract(v.value, '$')"
+            " WHERE v.data_row_id = {row})"
+        ),
+        sources=("metadata_values",),
+        # a schema's (or an enum option's: its parent's) name or kind: the rows with a value
+        named=(
+            (
+                "metadata_schemas",
+                "SELECT data_row_id FROM metadata_values"
+                " WHERE schema_id IN (OLD.id, NEW.id, NEW.parent_id)",
+            ),
+        ),
+    ),
+    StoredSection(
+        name="embeddings",
+        table="data_rows",
+        column="embeddings_json",
+        build=(
+            "(SELECT json_group_array(json_object('id', e.id, 'name', e.name, 'dimensions',"
+            " e.dimensions, 'is_custom', json(CASE WHEN e.is_custom THEN 'true' ELSE 'false'"
+            " END), 'values', (SELECT json_group_array(json_object('value', json(x.vector)))"
+            " FROM embedding_vectors x WHERE x.data_row_id = {row} AND x.embedding_id = e.id)))"
+            " FROM (SELECT DISTINCT embedding_id FROM embedding_vectors"
+            " WHERE data_row_id = {row}) k JOIN embeddings e ON e.id = k.embedding_id)"
+        ),
+        sources=("embedding_vectors",),
+        named=(
+            (
+                "embeddings",
+                "SELECT data_row_id FROM embedding_vectors WHERE embedding_id IN (OLD.id, NEW.id)",
+            ),
+        ),
+    ),
+    StoredSection(
+        name="workflow_history",
+        table="project_data_rows",
+        column="history_json",
+        build=(
+            "(SELECT json_group_array(json_object('action', h.action, 'created_at',"
+            " h.created_at, 'created_by', h.created_by, 'previous_task_id', h.previous_task_id,"
+            " 'previous_task_name', h.previous_task_name, 'next_task_id', h.next_task_id,"
+            " 'next_task_name', h.next_task_name)) FROM workflow_history h"
+            " INDEXED BY workflow_history_row"
+            " WHERE h.data_row_id = {row} AND h.project_id = {project})"
+        ),
+        sources=("workflow_history",),
+        per_project=True,
+    ),
+)
+
+
+def _set(section: StoredSection, row: str, project: str = "") -> str:
+    return f"UPDATE {section.table} SET {section.column} = {section.stored(row, project)}"
+
+
+def _triggers(section: StoredSection) -> list[str]:
+    """The triggers that rebuild a row's list when a row it is built from changes."""
+    out = []
+    for source in section.sources:
+        for event, refs in (("INSERT", ("NEW",)), ("DELETE", ("OLD",)), ("UPDATE", ("OLD", "NEW"))):
+            body = ""
+            for ref in refs:
+                row, project, where = section.keys(ref)
+                body += f"{_set(section, row, project)} WHERE {where}; "
+            out.append(
+                f"CREATE TRIGGER {source}_{section.column}_{event.lower()}"
+                f" AFTER {event} ON {source} BEGIN {body}END"
+            )
+    table = section.table
+    for entity, users in section.named:
+        # a changed name or kind (no write path renames one today: kept exact should one come)
+        out.append(
+            f"CREATE TRIGGER {entity}_{section.column}_update AFTER UPDATE ON {entity} BEGIN"
+            f" {_set(section, f'{table}.id')} WHERE id IN ({users}); END"
+        )
+    if section.per_project:
+        # history has no foreign key: it may be written before its queue entry
+        row, project, where = section.keys("NEW")
+        out.append(
+            f"CREATE TRIGGER {table}_{section.column}_insert AFTER INSERT ON {table} BEGIN"
+            f" {_set(section, row, project)} WHERE {where}; END"
+        )
+    return out
+
+
+def _backfill(section: StoredSection) -> str:
+    """The statement that fills the column of every row holding the list."""
+    table = section.table
+    if section.per_project:
+        row, project = f"{table}.data_row_id", f"{table}.project_id"
+        found = " OR ".join(
+            f"EXISTS (SELECT 1 FROM {source} WHERE data_row_id = {row} AND project_id = {project})"
+            for source in section.sources
+        )
+        return f"{_set(section, row, project)} WHERE {found}"
+    found = " OR ".join(f"id IN (SELECT data_row_id FROM {source})" for source in section.sources)
+    return f"{_set(section, f'{table}.id')} WHERE {found}"
+
+
+def migration_sql() -> str:
+    """Migration 4: the stored columns, the triggers that keep them, and their backfill."""
+    out: list[str] = []
+    for section in SECTIONS:
+        out.append(f"ALTER TABLE {section.table} ADD COLUMN {section.column} TEXT")
+        out.extend(_triggers(section))
+        out.append(_backfill(section))
+    return ";\n".join(out) + ";\n"
+
+
+def rebuild_sql(section: StoredSection) -> str:
+    """``SELECT key..., stored, rebuilt`` of every row of ``section.table``: the stored text
+    (``'[]'`` for NULL) beside the text built from scratch (to check that they agree)."""
+    if section.per_project:
+        keys = "project_id, data_row_id"
+        rebuilt = section.expression(f"{section.table}.data_row_id", f"{section.table}.project_id")
+    else:
+        keys = "id"
+        rebuilt = section.expression(f"{section.table}.id")
+    return (
+        f"SELECT {keys}, COALESCE({section.column}, '[]'), {rebuilt}"
+        f" FROM {section.table} ORDER BY {keys}"
+    )
+
+
+def rebuild_statements() -> list[str]:
+    """The statements that rebuild every stored list from scratch (what the migration's
+    backfill does, over every row): to repair a catalog, and for the tests to compare."""
+    out = []
+    for section in SECTIONS:
+        if section.per_project:
+            row, project = f"{section.table}.data_row_id", f"{section.table}.project_id"
+            out.append(_set(section, row, project))
+        else:
+            out.append(_set(section, f"{section.table}.id"))
+    return out

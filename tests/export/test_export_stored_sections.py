@@ -1,0 +1,326 @@
+"""The per-row lists stored ready to write (``catalog/_stored_sections.py``).
+
+Every kind of write that feeds a stored list (ingest and re-import, metadata, attachments,
+embeddings, batches and workflow moves, a renamed schema or embedding, the migration's
+backfill) leaves each stored text equal to the text built from scratch, and exports the same
+bytes as a catalog whose lists were all rebuilt; a writer that changes rows while an export
+reads them never yields a row whose lists mix two versions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+import pytest
+from export_support import (
+    RichCatalog,
+    box_label,
+    build_rich_catalog,
+    cuid,
+    finish,
+    generated_row,
+    result_bytes,
+)
+
+import rowport
+from rowport.catalog._db import script_statements
+from rowport.catalog._schema import MIGRATIONS
+from rowport.catalog._stored_sections import SECTIONS, rebuild_sql
+
+ALL_PARAMS = {
+    "attachments": True,
+    "metadata_fields": True,
+    "embeddings": True,
+    "data_row_details": True,
+    "project_details": True,
+    "label_details": True,
+    "performance_details": True,
+}
+STORED_VERSION = 4  # the migration that added the stored lists
+
+
+@pytest.fixture
+def rich(tmp_path: Path) -> Iterator[RichCatalog]:
+    """A rich catalog of this test's own (the tests change it)."""
+    with rowport.Client(home=tmp_path / "home") as client:
+        yield build_rich_catalog(client)
+
+
+def _db(client: rowport.Client) -> sqlite3.Connection:
+    return sqlite3.connect(client.home / "catalog.db", isolation_level=None)
+
+
+def stale_lists(client: rowport.Client) -> list[tuple[Any, ...]]:
+    """Every stored list that differs from the list built from scratch."""
+    conn = _db(client)
+    try:
+        return [
+            (section.name, *row)
+            for section in SECTIONS
+            for row in conn.execute(rebuild_sql(section))
+            if row[-2] != row[-1]
+        ]
+    finally:
+        conn.close()
+
+
+def exports(rich: RichCatalog, path: Path) -> dict[str, bytes]:
+    """The project, dataset and catalog exports with every param, byte for byte."""
+    catalog = rich.client.get_catalog()
+    tasks = {
+        "project": rich.project.export(params=ALL_PARAMS),
+        "dataset": rich.alpha.export(params={**ALL_PARAMS, "all_projects": True}),
+        "catalog": catalog.export(params={**ALL_PARAMS, "all_projects": True}),
+    }
+    return {name: result_bytes(task, path / f"{name}.ndjson") for name, task in tasks.items()}
+
+
+def assert_exact(rich: RichCatalog, path: Path) -> dict[str, bytes]:
+    """The stored lists equal their rebuild, and the exports equal a fully rebuilt catalog's."""
+    assert stale_lists(rich.client) == []
+    maintained = exports(rich, path / "maintained")
+    conn = _db(rich.client)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for statement in rebuildscript_statements():
+            conn.execute(statement)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    assert exports(rich, path / "rebuilt") == maintained
+    return maintained
+
+
+def test_the_rich_catalog_stores_every_list_as_built_from_scratch(
+    rich: RichCatalog, tmp_path: Path
+) -> None:
+    conn = _db(rich.client)
+    stored = conn.execute(
+        "SELECT attachments_json, metadata_json, embeddings_json FROM data_rows WHERE id = ?",
+        (rich.labelled.uid,),
+    ).fetchone()
+    empty = conn.execute(
+        "SELECT attachments_json, metadata_json, embeddings_json FROM data_rows WHERE id = ?",
+        (rich.rows[3].uid,),
+    ).fetchone()
+    conn.close()
+    assert all(stored) and orjson.loads(stored[0])[0]["value"] == "note 0"
+    assert empty == (None, None, None)  # no list: nothing stored
+    out = assert_exact(rich, tmp_path)
+    first = orjson.loads(out["project"].splitlines()[0])
+    assert first["metadata_fields"][3]["value"]["schema_name"] == "sunny"
+
+
+def _set_metadata(rich: RichCatalog) -> None:
+    rows = rich.client.catalog.rows
+    rows.set_metadata(rich.rows[3].uid, [{"name": "weather", "value": "rain"}])
+    rows.set_metadata(rich.labelled.uid, [{"name": "camera", "value": "replaced"}])
+    rows.set_metadata(rich.rows[1].uid, [{"name": "speed", "value": 99}], replace=True)
+
+
+def _add_attachments(rich: RichCatalog) -> None:
+    rows = rich.client.catalog.rows
+    rows.add_attachments(rich.rows[3].uid, [{"type": "RAW_TEXT", "value": "first"}])
+    rows.add_attachments(rich.labelled.uid, [{"type": "RAW_TEXT", "value": "third", "name": "x"}])
+
+
+def _add_embeddings(rich: RichCatalog) -> None:
+    rows = rich.client.catalog.rows
+    other = rich.client.create_embedding("other", dimensions=2)
+    rows.add_embeddings(rich.rows[3].uid, [{"name": "clip", "vector": [1.0, 2.0, 3.0]}])
+    rows.add_embeddings(rich.labelled.uid, [{"embedding_id": other["id"], "vector": [0.5, 0.5]}])
+    rows.add_embeddings(rich.labelled.uid, [{"name": "clip", "vector": [9.0, 9.0, 9.0]}])
+
+
+def _workflow(rich: RichCatalog) -> None:
+    rich.project.move_data_rows_to_status([rich.rows[3], rich.rows[2]], "Done")
+    rich.project2.move_data_rows_to_status([rich.rows[1]], "InReview")
+    third = rich.client.create_project("third", "image")
+    third.create_batch("late", data_rows=rich.rows[:2])
+
+
+def _labels_and_reviews(rich: RichCatalog) -> None:
+    (label,) = rich.project.import_labels([box_label(rich.rows[2])])
+    label.add_review("Approve")
+
+
+def _reimport(rich: RichCatalog) -> None:
+    """Import-format rows: new ones, then the same ids again with other lists (an upsert)."""
+    client = rich.client
+    project_id = cuid("cstoredproject", 1)
+    first = [generated_row(n, project_id=project_id) for n in range(3)]
+    client.catalog.importer.import_rows(first)
+    again = [generated_row(n, project_id=project_id) for n in range(3)]
+    for row in again:
+        row["attachments"] = row["attachments"][:1]
+        row["metadata_fields"] = row["metadata_fields"][1:]
+        row["embeddings"] = []
+    report = client.catalog.importer.import_rows(again)
+    assert not report.failed, report.errors
+
+
+def _rename(rich: RichCatalog) -> None:
+    """Names no write path changes today, changed in raw SQL: the stored lists follow."""
+    conn = _db(rich.client)
+    conn.execute("UPDATE metadata_schemas SET name = 'weather now' WHERE name = 'weather'")
+    conn.execute("UPDATE metadata_schemas SET name = 'sunshine' WHERE name = 'sunny'")
+    conn.execute("UPDATE embeddings SET name = 'clip-3' WHERE name = 'clip'")
+    conn.execute("DELETE FROM attachments WHERE value = 'note 1'")
+    conn.execute("UPDATE attachments SET value = 'edited' WHERE value = 'note 2'")
+    conn.close()
+
+
+CHANGES: dict[str, Callable[[RichCatalog], None]] = {
+    "metadata": _set_metadata,
+    "attachments": _add_attachments,
+    "embeddings": _add_embeddings,
+    "workflow moves and batches": _workflow,
+    "labels and reviews": _labels_and_reviews,
+    "ingest and re-import": _reimport,
+    "renames and raw SQL": _rename,
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_change_keeps_every_stored_list_exact(
+    rich: RichCatalog, tmp_path: Path, change: str
+) -> None:
+    before = exports(rich, tmp_path / "before")
+    CHANGES[change](rich)
+    after = assert_exact(rich, tmp_path)
+    if change != "labels and reviews" and change != "ingest and re-import":
+        assert after != before  # the change shows in the exports
+
+
+def test_every_change_in_turn_keeps_the_exports_exact(rich: RichCatalog, tmp_path: Path) -> None:
+    for n, change in enumerate(CHANGES.values()):
+        change(rich)
+        assert_exact(rich, tmp_path / str(n))
+
+
+def _copy_as_version_3(source: Path, target: Path) -> None:
+    """A catalog at migration 3 (before the stored lists) holding ``source``'s data."""
+    target.parent.mkdir(parents=True)
+    conn = sqlite3.connect(target, isolation_level=None)
+    conn.execute("PRAGMA page_size = 16384")
+    conn.execute("PRAGMA journal_mode = WAL")
+    for script in MIGRATIONS[: STORED_VERSION - 1]:
+        for statement in script_statements(script):
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {STORED_VERSION - 1}")
+    conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+    tables = [
+        r[0] for r in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")
+    ]
+    for table in tables:
+        columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA main.table_info({table})"))
+        conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM src.{table}")
+    conn.execute("DETACH DATABASE src")
+    conn.close()
+
+
+def test_the_migration_backfills_an_existing_catalog(rich: RichCatalog, tmp_path: Path) -> None:
+    _workflow(rich)
+    _add_embeddings(rich)
+    expected = exports(rich, tmp_path / "current")
+    old_home = tmp_path / "old-home"
+    _copy_as_version_3(rich.client.home / "catalog.db", old_home / "catalog.db")
+    conn = sqlite3.connect(old_home / "catalog.db")
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(data_rows)")]
+    conn.close()
+    assert "attachments_json" not in columns
+    with rowport.Client(home=old_home) as client:  # opening it migrates
+        assert client.catalog.db.schema_version == len(MIGRATIONS)
+        assert stale_lists(client) == []
+        # the copied catalog's project and dataset, through the migrated client
+        migrated = attrs.evolve(
+            rich,
+            client=client,
+            project=client.get_project(rich.project.uid),
+            alpha=client.get_dataset(rich.alpha.uid),
+        )
+        assert exports(migrated, tmp_path / "migrated") == expected
+
+
+# -- a concurrent writer -----------------------------------------------------------------------
+
+ROWS = 250  # more than two batches of the runner
+
+
+def _versioned(conn: sqlite3.Connection, row_id: str, version: int) -> None:
+    """Give a row two attachments and a ``camera`` value of ``version``, in one commit."""
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("DELETE FROM attachments WHERE data_row_id = ?", (row_id,))
+    conn.executemany(
+        "INSERT INTO attachments (id, data_row_id, position, type, value, name)"
+        " VALUES (?, ?, ?, 'RAW_TEXT', ?, NULL)",
+        [(f"{row_id}-{version}-{i}", row_id, i, f"v{version}") for i in range(2)],
+    )
+    conn.execute(
+        "UPDATE metadata_values SET value = ? WHERE data_row_id = ?",
+        (orjson.dumps(f"v{version}").decode(), row_id),
+    )
+    conn.execute("COMMIT")
+
+
+def test_a_concurrent_writer_never_yields_a_torn_or_mixed_row(tmp_path: Path) -> None:
+    with rowport.Client(home=tmp_path / "home") as client:
+        client.create_metadata_schema("camera", "string")
+        dataset = client.create_dataset("moving")
+        rows = dataset.create_data_rows(
+            [
+                {
+                    "row_data": f"https://example.com/{n}.jpg",
+                    "metadata_fields": [{"name": "camera", "value": "v0"}],
+                    "attachments": [
+                        {"type": "RAW_TEXT", "value": "v0"},
+                        {"type": "RAW_TEXT", "value": "v0"},
+                    ],
+                }
+                for n in range(ROWS)
+            ]
+        )
+        ids = [row.uid for row in rows]
+        stop, wrote = threading.Event(), threading.Event()
+        versions: list[int] = []
+
+        def writer() -> None:
+            conn = sqlite3.connect(client.home / "catalog.db", isolation_level=None, timeout=30.0)
+            try:
+                version = 0
+                while not stop.is_set():
+                    version += 1
+                    for row_id in ids:  # a commit per row: the export's task writes get in
+                        _versioned(conn, row_id, version)
+                        time.sleep(0)  # let the export's threads run between commits
+                    versions.append(version)
+                    wrote.set()
+            finally:
+                conn.close()
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        try:
+            assert wrote.wait(60)
+            seen: set[str] = set()
+            for _ in range(4):
+                task = finish(dataset.export(params={"attachments": True, "metadata_fields": True}))
+                exported = [out.json for out in task.get_buffered_stream()]
+                assert len(exported) == ROWS
+                for row in exported:
+                    values = {a["value"] for a in row["attachments"]}
+                    values.add(row["metadata_fields"][0]["value"])
+                    assert len(row["attachments"]) == 2 and len(values) == 1, row
+                    seen |= values
+        finally:
+            stop.set()
+            thread.join(60)
+        assert versions and stale_lists(client) == []
+        assert seen - {"v0"}  # the exports did read rows the writer wrote
