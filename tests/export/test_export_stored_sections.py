@@ -32,7 +32,7 @@ from export_support import (
 import rowport
 from rowport.catalog._db import script_statements
 from rowport.catalog._schema import MIGRATIONS
-from rowport.catalog._stored_sections import SECTIONS, rebuild_sql
+from rowport.catalog._stored_sections import SECTIONS, rebuild_sql, rebuild_statements
 
 ALL_PARAMS = {
     "attachments": True,
@@ -89,7 +89,7 @@ def assert_exact(rich: RichCatalog, path: Path) -> dict[str, bytes]:
     conn = _db(rich.client)
     try:
         conn.execute("BEGIN IMMEDIATE")
-        for statement in rebuildscript_statements():
+        for statement in rebuild_statements():
             conn.execute(statement)
         conn.execute("COMMIT")
     finally:
