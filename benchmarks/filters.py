@@ -8,8 +8,11 @@ project, spread over four batches (by row number modulo 4) and the four workflow
 (modulo 4 again, shifted, so a batch holds rows of every status); every other row has a label,
 created on one of 120 days from 2024-01-01; last activity runs over the same 120 days. The id
 filters list 2,000 rows spread evenly over the whole catalog (the largest list a filter takes,
-and the worst case for locality: each row is a page read of its own); ``data_row_ids
-(adjacent)`` lists 2,000 neighbouring rows, for comparison.
+and the worst case for locality: each row is a page read of its own) with the catalog's mix of
+labelled rows, batches and statuses (half of them labelled, as half the catalog is: picks at
+multiples of the step, all labelled, made the per-row rate compare labelled rows with the
+unfiltered export's average row); ``data_row_ids (adjacent)`` lists 2,000 neighbouring rows,
+for comparison.
 
 Then, for each filter alone and a few combinations, on the project export and (for the filters
 a dataset export takes) the dataset export:
@@ -85,7 +88,11 @@ class Bench:
             org = client.catalog.organization_id
         self.batch_ids = [cuid("cbenchfilterbatch", b) for b in range(4)]
         step = max(1, rows // ID_FILTER_SIZE)
-        picked = list(range(0, rows, step))[:ID_FILTER_SIZE]
+        # row i * step, moved on by i % 6 so that the picks have the catalog's mix of labelled
+        # rows, batches and statuses (multiples of an even step would all be labelled, and
+        # their per-row rate would compare labelled rows with the unfiltered half-labelled ones)
+        shift = 6 if step >= 6 else 1
+        picked = [i * step + i % shift for i in range(min(ID_FILTER_SIZE, rows // step))]
         self.row_ids = [cuid("cbenchfilterrow", n) for n in picked]
         self.adjacent_ids = [cuid("cbenchfilterrow", n) for n in range(min(rows, ID_FILTER_SIZE))]
         self.global_keys = [f"bench-{n}" for n in picked]
