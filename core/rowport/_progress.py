@@ -77,7 +77,7 @@ def render_progress(
     """
     rate_text = f"{rate:,.0f} rows/s" if rate else "- rows/s"
     if planned is None:
-        stats = f"planning...  {done:,} rows  {rate_text}"
+        stats = f"counting...  {done:,} rows  {rate_text}"
         fraction = 0.0
     else:
         fraction = min(1.0, done / planned) if planned else 1.0

@@ -120,8 +120,10 @@ def test_workflow_status_seeks_its_own_rid_ordered_index(timed: TimedCatalog) ->
     plans = explain(timed, ExportKind.PROJECT, {"workflow_status": "Done"})
     page = joined(plans["page"])
     assert "project_data_rows_status (project_id=? AND workflow_status=? AND data_row_rid>?" in page
-    # counted on the index alone: every queue entry names an existing data row
-    assert "project_data_rows_status (project_id=? AND workflow_status=?)" in joined(plans["plan"])
+    # counted (up to the plan's last key) on the index alone: every queue entry names an
+    # existing data row
+    counted = joined(plans["plan"])
+    assert "COVERING INDEX project_data_rows_status (project_id=? AND workflow_status=?" in counted
     assert not any(line.startswith("SEARCH d ") for line in plans["plan"])
 
 
@@ -138,9 +140,16 @@ def test_several_batches_walk_the_project_in_rid_order(timed: TimedCatalog) -> N
 
 def test_an_unfiltered_export_counts_and_pages_by_key_ranges(timed: TimedCatalog) -> None:
     plan, plans = reads_and_plan(timed, ExportKind.PROJECT, {})
-    # no filter to evaluate: counting walks the index, and pages need no key list
-    assert plan.keys is None
-    assert PROJECT_ORDER in joined(plans["plan"])
+    # no filter to evaluate: nothing counted before the first page (the count walks the
+    # index beside the pages, up to the plan's last key), and pages need no key list
+    assert plan.keys is None and plan.total is None
+    assert "project_data_rows_order (project_id=? AND data_row_rid<?)" in joined(plans["plan"])
+    reads = timed.client.catalog.reads
+    queued = reads.db.conn.execute(
+        "SELECT COUNT(*) FROM project_data_rows WHERE project_id = ?", (TIMED_PROJECT,)
+    ).fetchone()[0]
+    assert queued > 0 and reads.count(plan, lambda: False) == queued
+    assert reads.count(plan, lambda: True) is None  # stopped before its first range
     assert PROJECT_RANGE in joined(plans["page"])
 
 

@@ -211,3 +211,32 @@ def test_unicode_lines_round_trip_with_byte_offsets(tmp_path: Path) -> None:
         0,
         *[sum(len(r) + 1 for r in rows[:i]) for i in (1, 2, 3)],
     ]
+
+
+def test_a_new_stream_writes_its_empty_manifest_without_fsync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    writer = StreamWriter(tmp_path / "s")
+    assert synced == []  # a lost empty manifest reads as the same empty stream
+    assert not StreamReader(tmp_path / "s").manifest.parts
+    writer.write_lines([b"{}"])
+    writer.commit()
+    assert synced  # a part, and the manifest that lists it, are durable
+    writer.close()
+
+
+def test_maybe_commit_commits_by_size_before_the_interval(tmp_path: Path) -> None:
+    writer = StreamWriter(tmp_path / "s", commit_interval=3600, commit_bytes=100)
+    writer.write_lines([b"x" * 40])
+    assert writer.maybe_commit() is None  # 41 bytes pending, the interval far off
+    writer.write_lines([b"y" * 60])
+    part = writer.maybe_commit()
+    assert part is not None and part.line_count == 2
+    with pytest.raises(InvalidInput, match="commit_bytes must be positive"):
+        StreamWriter(tmp_path / "t", commit_bytes=0)
+    writer.close()

@@ -52,6 +52,17 @@ class Database:
             self._local.conn = conn
         return conn
 
+    @contextmanager
+    def reader(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own for one long read beside this thread's (closed after)."""
+        conn = self._open()
+        try:
+            yield conn
+        finally:
+            with self._all_lock:
+                self._all.remove(conn)
+            conn.close()
+
     def one(self, sql: str, params: Sequence[Any], kind: str, id: str) -> tuple[Any, ...]:
         """The first row of ``sql``; :class:`NotFound` naming ``kind`` and ``id`` when none."""
         row = self.conn.execute(sql, params).fetchone()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -110,6 +110,14 @@ _KEY_SCOPES: dict[ScopeEntity, str] = {
     ScopeEntity.MODEL_RUN: "m.model_run_id = ?",
     ScopeEntity.DATASET: "+d.dataset_id = ?",
 }
+# The scope condition under which the scope table's ordered index gives the last key by a seek.
+_LAST_KEY_SCOPES: dict[ScopeEntity, str] = {
+    ScopeEntity.PROJECT: "p.project_id = ?",
+    ScopeEntity.MODEL_RUN: "m.model_run_id = ?",
+    ScopeEntity.DATASET: "d.dataset_id = ?",
+}
+# Keys counted per read of a count: between two reads, a canceled or finished export stops it.
+_COUNT_SPAN = 250_000
 # A condition that reads a column of the data row ``d`` (not only of the scope table).
 _DATA_ROW_COLUMN = re.compile(r"(?<![\w.])d\.")
 # Checking that a scope entity exists without reading its record (a dataset's or a model run's
@@ -144,7 +152,9 @@ class ExportPlan:
     from_sql: str
     where: list[str]
     params: list[Any]
-    total: int
+    #: the rows the plan covers; None until :meth:`SQLiteExportSource.count` counts them
+    #: (a plan that pages by key ranges is not counted before its first page)
+    total: int | None
     max_rid: int
     order_column: str = "d.rid"
     missing: list[str] = attrs.field(factory=list)
@@ -159,6 +169,8 @@ class ExportPlan:
     planned: tuple[str, Sequence[Any]] = ("SELECT 1", ())
     #: the key the first page starts after (a resumed plan's last exported key)
     start_after: int = 0
+    #: the FROM of the count: the scope table alone unless a filter reads the data rows
+    counted_from: str = "data_rows d"
 
 
 class SQLiteExportSource:
@@ -256,6 +268,8 @@ class SQLiteExportSource:
             params.extend(rids.values())
         sql_where = " AND ".join(where) or "1"
         keys: Sequence[int] | None
+        total: int | None
+        counted = from_sql
         if given is not None:  # a data rows export takes no filters: its rows are the keys
             keys, total, max_rid = given, len(given), given[-1] if given else 0
             planned = (f"SELECT d.rid FROM data_rows d WHERE {sql_where}", params)
@@ -279,19 +293,22 @@ class SQLiteExportSource:
                 keys, total, max_rid = self._list_keys(*planned)
             else:
                 # the other filters are cheap column checks on the index the pages walk anyway:
-                # count them, and let each page seek its range of the scope's ordered index
-                keys = None
+                # nothing is read before the first page. The plan is bounded by the scope's
+                # last key (an index seek); its rows are counted beside the pages (count())
+                keys, total = None, None
+                max_rid = self._last_key(spec.entity, scope, from_sql, order)
                 planned = (
-                    f"SELECT COUNT(*), COALESCE(MAX({order}), 0) FROM {scan} WHERE {sql_where}",
-                    params,
+                    f"SELECT COUNT(*) FROM {scan} WHERE {sql_where} AND {order} <= ?",
+                    [*params, max_rid],
                 )
-                total, max_rid = self.db.conn.execute(*planned).fetchone()
+                counted = scan
         return ExportPlan(
             from_sql=from_sql,
             where=where,
             params=params,
-            total=int(total),
+            total=None if total is None else int(total),
             max_rid=int(max_rid),
+            counted_from=counted,
             order_column=order,
             missing=missing,
             keys=keys,
@@ -311,6 +328,39 @@ class SQLiteExportSource:
         for (key,) in cursor:
             count, last = count + 1, int(key)
         return None, count, last
+
+    def _last_key(
+        self, entity: ScopeEntity | None, scope: Sequence[str], from_sql: str, order: str
+    ) -> int:
+        """The last key of a scope (the bound of its plan), by one seek of the scope's ordered
+        index; the organization's last row for a slice or catalog scope."""
+        if entity in _LAST_KEY_SCOPES:
+            table = from_sql.split(" JOIN ")[0]
+            sql = f"SELECT COALESCE(MAX({order}), 0) FROM {table} WHERE {_LAST_KEY_SCOPES[entity]}"
+            return int(self.db.conn.execute(sql, (scope[0],)).fetchone()[0])
+        return int(
+            self.db.conn.execute("SELECT COALESCE(MAX(rid), 0) FROM data_rows").fetchone()[0]
+        )
+
+    def count(self, plan: ExportPlan, stop: Callable[[], bool]) -> int | None:
+        """The rows of ``plan``: its ``total`` when the plan counted them, else counted now in
+        key ranges on a connection of its own (so it runs beside the export's pages, in
+        another thread); None when ``stop()`` turned true between two ranges."""
+        if plan.total is not None:
+            return plan.total
+        col = plan.order_column
+        sql = (
+            f"SELECT COUNT(*) FROM {plan.counted_from} WHERE {' AND '.join(plan.where) or '1'}"
+            f" AND {col} > ? AND {col} <= ?"
+        )
+        total = 0
+        with self.db.reader() as conn:
+            for low in range(0, plan.max_rid, _COUNT_SPAN):
+                if stop():
+                    return None
+                high = min(low + _COUNT_SPAN, plan.max_rid)
+                total += int(conn.execute(sql, (*plan.params, low, high)).fetchone()[0])
+        return total
 
     @staticmethod
     def _filter_sql(request: ExportRequest, where: list[str], params: list[Any]) -> None:

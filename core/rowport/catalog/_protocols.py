@@ -9,7 +9,7 @@ implements the same methods with its own SQL and is handed to the task manager i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import Enum
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -187,8 +187,9 @@ class ExportPlanSummary(Protocol):
     """What the runner reads of a plan; the source keeps the rest (its query) to itself."""
 
     @property
-    def total(self) -> int:
-        """Data rows the plan covers."""
+    def total(self) -> int | None:
+        """Data rows the plan covers; None when the plan was made without counting them
+        (:meth:`ExportSource.count` counts them beside the export)."""
         ...
 
     @property
@@ -221,8 +222,14 @@ class ExportSource(Protocol[PlanT]):
         ...
 
     def plan(self, request: ExportRequest) -> PlanT:
-        """Resolve the request's scope and filters into ordered data-row keys, counted and
-        bounded now (rows added later are not exported)."""
+        """Resolve the request's scope and filters into ordered data-row keys, bounded now
+        (rows added later are not exported); counted now only when that costs no pass of its
+        own (else ``total`` is None)."""
+        ...
+
+    def count(self, plan: PlanT, stop: Callable[[], bool]) -> int | None:
+        """The rows of ``plan`` (its ``total`` when known). Called on a thread of its own while
+        the export reads its pages; None when ``stop()`` turned true first."""
         ...
 
     def iter_batches(

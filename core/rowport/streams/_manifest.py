@@ -218,16 +218,20 @@ def is_plain_name(name: str) -> bool:
     )
 
 
-def write_manifest(directory: Path, manifest: StreamManifest) -> None:
-    """Replace ``directory``'s manifest atomically and durably (temp file, fsync, rename)."""
+def write_manifest(directory: Path, manifest: StreamManifest, *, durable: bool = True) -> None:
+    """Replace ``directory``'s manifest atomically (temp file, rename) and, when ``durable``,
+    durably (the file and the directory fsynced). A manifest a crash may lose without harm
+    (an empty stream's: a missing manifest reads as one) needs no fsync."""
     temp = directory / f".{MANIFEST_NAME}.tmp"
     with open(temp, "wb") as f:
         f.write(orjson.dumps(manifest.to_dict()))
         f.write(b"\n")
         f.flush()
-        os.fsync(f.fileno())
+        if durable:
+            os.fsync(f.fileno())
     os.replace(temp, directory / MANIFEST_NAME)
-    fsync_directory(directory)
+    if durable:
+        fsync_directory(directory)
 
 
 def fsync_directory(directory: Path) -> None:

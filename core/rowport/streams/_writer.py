@@ -30,9 +30,13 @@ from rowport.streams._manifest import (
 )
 from rowport.streams._verify import remember_verified
 
-__all__ = ["PartWriter", "StreamWriter"]
+__all__ = ["COMMIT_BYTES", "COMMIT_INTERVAL", "PartWriter", "StreamWriter"]
 
 _BUFFER_SIZE = 1 << 20
+#: bytes pending after which :meth:`StreamWriter.maybe_commit` commits
+COMMIT_BYTES = 16 * 2**20
+#: seconds after a part's first line by which :meth:`StreamWriter.maybe_commit` commits it
+COMMIT_INTERVAL = 2.0
 _plus_one = (1).__add__
 
 
@@ -112,9 +116,12 @@ class StreamWriter:
         directory: Path,
         *,
         part_max_bytes: int = 64 * 2**20,
-        commit_interval: float = 0.5,
+        commit_interval: float = COMMIT_INTERVAL,
+        commit_bytes: int = COMMIT_BYTES,
     ) -> None:
-        """Start a new stream in ``directory`` (created if missing).
+        """Start a new stream in ``directory`` (created if missing). :meth:`maybe_commit`
+        commits once ``commit_bytes`` are pending, or ``commit_interval`` seconds after the
+        part's first line.
 
         :raises FileExistsError: the directory already holds a manifest; use :meth:`open`.
         """
@@ -124,8 +131,11 @@ class StreamWriter:
             raise FileExistsError(
                 f"{directory} already holds a stream; use StreamWriter.open() to append to it"
             )
-        self._setup(directory, StreamManifest.empty(), part_max_bytes, commit_interval)
-        write_manifest(directory, self._manifest)
+        self._setup(
+            directory, StreamManifest.empty(), part_max_bytes, commit_interval, commit_bytes
+        )
+        # no fsync: a crash that loses it leaves no manifest, which reads as this empty stream
+        write_manifest(directory, self._manifest, durable=False)
 
     @classmethod
     def open(
@@ -133,7 +143,8 @@ class StreamWriter:
         directory: Path,
         *,
         part_max_bytes: int = 64 * 2**20,
-        commit_interval: float = 0.5,
+        commit_interval: float = COMMIT_INTERVAL,
+        commit_bytes: int = COMMIT_BYTES,
     ) -> StreamWriter:
         """Reopen a stream to append after its last committed part (to resume an export).
 
@@ -152,7 +163,7 @@ class StreamWriter:
             if not path.is_file() or path.stat().st_size != part.size:
                 raise InvalidInput(f"{path} is missing or does not hold {part.size} bytes")
         writer = cls.__new__(cls)
-        writer._setup(directory, manifest, part_max_bytes, commit_interval)
+        writer._setup(directory, manifest, part_max_bytes, commit_interval, commit_bytes)
         return writer
 
     def _setup(
@@ -161,7 +172,10 @@ class StreamWriter:
         manifest: StreamManifest,
         part_max_bytes: int,
         commit_interval: float,
+        commit_bytes: int,
     ) -> None:
+        if commit_bytes <= 0:
+            raise InvalidInput(f"commit_bytes must be positive, got {commit_bytes}")
         if part_max_bytes <= 0:
             raise InvalidInput(f"part_max_bytes must be positive, got {part_max_bytes}")
         if commit_interval < 0:
@@ -169,6 +183,7 @@ class StreamWriter:
         self.directory = directory
         self.part_max_bytes = part_max_bytes
         self.commit_interval = commit_interval
+        self.commit_bytes = commit_bytes
         self._manifest = manifest
         self._next_index = manifest.parts[-1].index + 1 if manifest.parts else 0
         self._part: PartWriter | None = None
@@ -256,14 +271,16 @@ class StreamWriter:
         return info
 
     def maybe_commit(self) -> PartInfo | None:
-        """Commit if the pending part reached ``part_max_bytes`` or is older than
-        ``commit_interval`` seconds; call it after every batch so followers see rows promptly.
+        """Commit if the pending part holds ``commit_bytes`` (or ``part_max_bytes``) or is
+        older than ``commit_interval`` seconds: call it after every batch. A commit costs a
+        few fsyncs whatever its size, so a fast export commits by size (few, large parts) and
+        a slow one by age (followers still see its rows within the interval).
         """
         part = self._part
         if part is None:
             return None
         if (
-            part.size >= self.part_max_bytes
+            part.size >= min(self.commit_bytes, self.part_max_bytes)
             or time.monotonic() - part.started >= self.commit_interval
         ):
             return self.commit()

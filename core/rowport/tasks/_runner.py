@@ -34,6 +34,7 @@ from rowport.plugins import ExportContext
 from rowport.request import ExportRequest, PlanLayout
 from rowport.streams import PartInfo, StreamWriter
 from rowport.tasks._checkpoint import Checkpoint
+from rowport.tasks._gc import export_gc
 from rowport.tasks._heartbeat import Heartbeats, record_status
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ StepContext = ExportContext  # the name the runner's steps knew it by
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 100  # rows per assembly batch: 100 measured 2x faster than 1,000 (cache misses)
-_PROGRESS_EVERY = 0.25  # seconds between progress writes
+_PROGRESS_EVERY = 0.25  # seconds between progress writes (and reads of the task's status)
 
 
 class _Canceled(Exception):
@@ -169,6 +170,7 @@ class ExportRunner(Generic[PlanT]):
         self._started = time.monotonic()
         # (plugin, hook) -> [first failure, count]: one ERRORS line each, however often it raised
         self._hook_failures: dict[tuple[str, str], list[Any]] = {}
+        self._counting = threading.Event()  # set: stop counting the plan (the export ended)
 
     def _notify(self, event: str, **kwargs: Any) -> None:
         if self.host is not None:
@@ -200,9 +202,13 @@ class ExportRunner(Generic[PlanT]):
             self.delivery.deliver(part)
         self._notify("part_ready", stream=stream, part=part.to_dict())
 
-    def _canceled(self) -> bool:
+    def _canceled(self, *, ask: bool = True) -> bool:
+        """Whether the export was canceled: the in-process flag at every call, and the task's
+        status (a cancel from another process, or the task ended elsewhere) when ``ask``."""
         if self.cancel_event.is_set():
             return True
+        if not ask:
+            return False
         status = self.tasks.current_status(self.task_id)
         if status is TaskStatus.CANCELLING:
             self.cancel_event.set()
@@ -237,7 +243,8 @@ class ExportRunner(Generic[PlanT]):
                 self._notify("started")
                 if self.delivery is not None:
                     self.delivery.open(self.context, self.cancel_event)
-                self._export(result, errors)
+                with export_gc():
+                    self._export(result, errors)
                 return self._complete(result, errors)
             except _Superseded as ended:
                 self._close_streams(writers, "the task was ended elsewhere")
@@ -267,6 +274,8 @@ class ExportRunner(Generic[PlanT]):
         return status
 
     def _complete(self, result: StreamWriter, errors: StreamWriter) -> TaskStatus:
+        if self.rows_planned is None:  # done before the count: every planned row was read
+            self.rows_planned = self.rows_done
         self._close_result(result)
         summary = {
             "rows": result.total_lines,
@@ -411,12 +420,38 @@ class ExportRunner(Generic[PlanT]):
         for part in errors.manifest.parts[before:]:
             self._committed("errors", part)
 
+    def _count(self, plan: PlanT) -> None:
+        """Count the plan's rows beside the export (progress says "counting" until then)."""
+        try:
+            total = self.source.count(plan, self._counting.is_set)
+        except Exception:  # the count only feeds progress: the export goes on without it
+            logger.warning(
+                "could not count the rows of export task %s", self.task_id, exc_info=True
+            )
+            return
+        if total is not None and not self._counting.is_set():
+            self.rows_planned = total
+
     def _export(self, result: StreamWriter, errors: StreamWriter) -> None:
         plan = self.make_plan() if self.make_plan is not None else self.source.plan(self.request)
         self.rows_planned = plan.total
         if self.resume_from is None and self._resumable is not None:
             self._checkpoint = Checkpoint(plan=self._resumable.plan_state(plan))
             self._checkpoint.write(self.directory)
+        try:
+            self._stream(plan, result, errors)
+        finally:
+            self._counting.set()
+
+    def _count_beside(self, plan: PlanT) -> None:
+        """Start counting an uncounted plan on a thread of its own (after the first part is
+        committed, so that the count never competes with the first rows for a core)."""
+        if self.rows_planned is None:
+            threading.Thread(
+                target=self._count, args=(plan,), name=f"count-{self.task_id}", daemon=True
+            ).start()
+
+    def _stream(self, plan: PlanT, result: StreamWriter, errors: StreamWriter) -> None:
         layout = PlanLayout.for_request(self.request)
         assembler = RowAssembler(
             self.source, self.request, layout, sections=sections_read_by(self.steps)
@@ -440,7 +475,9 @@ class ExportRunner(Generic[PlanT]):
         last_progress = 0.0
         key = layout.positions["rid"]
         for base in self.source.iter_batches(plan, self.batch_size, layout):
-            if self._canceled():
+            # the flag every batch; the task's status (another process's cancel) with progress
+            now = time.monotonic()
+            if self._canceled(ask=now - last_progress >= _PROGRESS_EVERY):
                 raise _Canceled
             rows, problems = assembler.assemble_rows(base)
             for step in self.steps:
@@ -455,8 +492,9 @@ class ExportRunner(Generic[PlanT]):
             if problems:
                 errors.write_lines([dumps(p) for p in problems])
             if self.rows_done == 0:
-                # the first rows are readable at once; later parts commit every half second
+                # the first rows are readable at once; later parts commit by size (or age)
                 parts = (result.commit(), errors.commit())
+                self._count_beside(plan)
             else:
                 parts = (result.maybe_commit(), errors.maybe_commit())
             self.rows_done += len(base)
@@ -469,16 +507,17 @@ class ExportRunner(Generic[PlanT]):
             self._committed("errors", parts[1])
             if self.on_batch is not None:
                 self.on_batch(encoded)
-            now = time.monotonic()
             if now - last_progress >= _PROGRESS_EVERY:
                 last_progress = now
+                planned = self.rows_planned
                 self.tasks.record_progress(
                     self.task_id,
                     rows_done=self.rows_done,
-                    rows_planned=plan.total,
-                    percentage=min(99.9, 100.0 * self.rows_done / plan.total) if plan.total else 0,
+                    rows_planned=planned,
+                    percentage=min(99.9, 100.0 * self.rows_done / planned) if planned else 0,
                 )
-                self._notify("progress", rows_done=self.rows_done, rows_planned=plan.total)
+                if planned is not None:
+                    self._notify("progress", rows_done=self.rows_done, rows_planned=planned)
         if self.before_close is not None:
             self.before_close()
         for step in self.steps:

@@ -1,0 +1,82 @@
+"""Stream first, count alongside: an export's first part is committed before its rows are
+counted, progress says "counting" until they are, and the count arrives in the task record."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from tasks_support import ROWS
+
+import rowport
+from rowport._progress import render_progress
+from rowport.catalog import ExportPlan, SQLiteExportSource, TaskStatus
+from rowport.request import ExportKind, build_request
+from rowport.streams._manifest import read_manifest
+from rowport.tasks import TaskManager
+
+TIMEOUT = 60.0
+
+
+class HeldCount:
+    """The catalog's source whose count waits until :attr:`release` is set."""
+
+    def __init__(self, inner: SQLiteExportSource) -> None:
+        self.inner = inner
+        self.release = threading.Event()
+        self.counting = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def count(self, plan: ExportPlan, stop: Any) -> int | None:
+        self.counting.set()
+        assert self.release.wait(TIMEOUT)
+        return self.inner.count(plan, stop)
+
+
+def test_the_first_part_is_committed_before_the_rows_are_counted(
+    client: rowport.Client, home: dict[str, Any], tmp_path: Path
+) -> None:
+    source = HeldCount(client.catalog.reads)
+    manager = TaskManager(client.catalog.tasks, source, tmp_path / "tasks", catalog=client.catalog)
+    committed = threading.Event()
+    try:
+        request = build_request(ExportKind.PROJECT, scope_ids=(home["project"],))
+        manager.steps = [_wait_for_first_part(manager, committed, source)]
+        task = manager.start(request)
+        assert committed.wait(TIMEOUT)  # a part was readable while the count was held
+        record = client.catalog.tasks.get_task(task.uid)
+        assert record.rows_planned is None
+        line = render_progress(label="export", done=100, planned=None, rate=None, width=80)
+        assert "counting" in line
+        source.release.set()
+        task.wait_till_done(timeout_seconds=TIMEOUT)
+        assert task.status is TaskStatus.COMPLETE
+        record = client.catalog.tasks.get_task(task.uid)
+        assert record.rows_planned == record.rows_done == ROWS
+    finally:
+        source.release.set()
+        manager.shutdown()
+
+
+def _wait_for_first_part(
+    manager: TaskManager, committed: threading.Event, source: HeldCount
+) -> Any:
+    """A pipeline step that, from the second batch on, waits (once) until the stream lists
+    a part while the count is still held, then lets the export go on."""
+    batches = [0]
+
+    def step(rows: list[dict[str, Any]], context: Any) -> tuple[list[dict[str, Any]], list[Any]]:
+        batches[0] += 1
+        if batches[0] == 2 and not committed.is_set():
+            assert source.counting.wait(TIMEOUT)
+            directory = manager.stream_dir(context.task_id, "result")
+            assert read_manifest(directory).parts, "the first batch was not committed"
+            assert not source.release.is_set()
+            committed.set()
+        return rows, []
+
+    step.needs_json = False  # type: ignore[attr-defined]
+    return step
