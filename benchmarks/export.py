@@ -387,7 +387,8 @@ def build(home: Path, rows: int, small: int, chunk: int = 20_000) -> float:
     back at the end."""
     started = time.perf_counter()
     import_catalog(home, min(rows, SEED_ROWS), small)
-    ranges = {"data_rows": "rid", "project_data_rows": "data_row_rid"}
+    # a chunk's rows by rid: the data rows', their queue entries' and (one each) their labels'
+    ranges = {"data_rows": "rid", "project_data_rows": "data_row_rid", "labels": "rid"}
     refresh = [
         f"{sql} WHERE {ranges[section.table]} > ? AND {ranges[section.table]} <= ?"
         for section, sql in zip(SECTIONS, rebuild_statements(), strict=True)

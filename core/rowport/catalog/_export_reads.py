@@ -30,6 +30,7 @@ from rowport.request import (
     HISTORY_ROW,
     KIND_SPECS,
     LABEL_ROW,
+    PLAN_SECTIONS,
     QUEUE_COLUMNS,
     QUEUE_ROW,
     RUN_ANNOTATION_ROW,
@@ -50,9 +51,11 @@ KEY_LIST_LIMIT = 2_000_000
 # The per-row lists, stored ready as JSON array text (NULL when empty; see _stored_sections):
 # a batch concatenates them, and the assembler passes the text through (or parses it for
 # plugins). A data row's lists are in its own record, a project's history in its queue entry.
+_ALIASES = {"data_rows": "d", "project_data_rows": "p"}
 SECTION_SQL: dict[str, str] = {
-    section.name: f"COALESCE({'p' if section.per_project else 'd'}.{section.column}, '[]')"
+    section.name: f"COALESCE({_ALIASES[section.table]}.{section.column}, '[]')"
     for section in SECTIONS
+    if section.name in PLAN_SECTIONS
 }
 
 # The SQL of each plan column (rowport.request.PlanLayout names them and their order); the

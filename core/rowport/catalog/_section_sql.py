@@ -19,12 +19,9 @@ from rowport.request import (
 
 __all__ = ["REVIEWS_SQL", "SECTION_COLUMN_SQL", "select_list"]
 
-#: The ``reviews`` column of :data:`LABEL_ROW` when a read asks for reviews.
-REVIEWS_SQL = (
-    "(SELECT json_group_array(json_object('id', r.id, 'action', r.action, 'created_at',"
-    " r.created_at, 'created_by', r.created_by)) FROM reviews r INDEXED BY reviews_label"
-    " WHERE r.label_id = labels.id)"
-)
+#: The ``reviews`` column of :data:`LABEL_ROW` when a read asks for reviews: the label's
+#: stored list (see ``_stored_sections``).
+REVIEWS_SQL = "COALESCE(labels.reviews_json, '[]')"
 
 # read_queue reads ``project_data_rows q`` with its batch ``b`` and project ``pr``.
 _QUEUE_SQL = {

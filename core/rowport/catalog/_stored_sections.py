@@ -1,8 +1,9 @@
 """Per-row list sections stored ready to write: the JSON text an export concatenates.
 
 A row's ``attachments``, ``metadata_fields`` and ``embeddings`` are kept as JSON array text in
-``data_rows`` (``attachments_json`` ...), and its workflow history in a project in
-``project_data_rows.history_json``: NULL for an empty list. SQLite triggers rebuild a row's
+``data_rows`` (``attachments_json`` ...), its workflow history in a project in
+``project_data_rows.history_json``, and a label's reviews in ``labels.reviews_json``: NULL for
+an empty list. SQLite triggers rebuild a row's
 text from its section rows whenever one of them is inserted, deleted or updated (and when a
 metadata schema or an embedding it names changes), inside the writer's own transaction, so
 every write path (ingest, metadata, attachments, embeddings, batches, workflow moves, raw
@@ -26,9 +27,10 @@ __all__ = ["SECTIONS", "StoredSection", "migration_sql", "rebuild_sql", "rebuild
 class StoredSection:
     """One stored list: where it is kept and the SQL that builds it.
 
-    ``build`` is an expression of ``{row}`` (the data row id) and, for a project's list
-    (``per_project``), ``{project}`` (the project id). ``sources`` are the tables whose rows it
-    is built from (each names its row in ``data_row_id``, and its project in ``project_id``);
+    ``build`` is an expression of ``{row}`` (the id of the row that holds the list: a data
+    row's, or a label's for its reviews) and, for a project's list (``per_project``),
+    ``{project}`` (the project id). ``sources`` are the tables whose rows it is built from
+    (each names the holding row's ``id`` in ``source_key``, and its project in ``project_id``);
     ``named`` maps an entity table it reads names from to the rows that use an entity of it
     (a ``SELECT data_row_id`` of ``NEW`` and ``OLD``).
     """
@@ -40,6 +42,7 @@ class StoredSection:
     sources: tuple[str, ...]
     named: tuple[tuple[str, str], ...] = ()
     per_project: bool = False
+    source_key: str = "data_row_id"
 
     def expression(self, row: str, project: str = "") -> str:
         """The list's JSON text for the data row id ``row`` (and project ``project``)."""
@@ -56,7 +59,7 @@ class StoredSection:
         if self.per_project:
             row, project = f"{ref}.data_row_id", f"{ref}.project_id"
             return row, project, f"data_row_id = {row} AND project_id = {project}"
-        row = f"{ref}.data_row_id"
+        row = f"{ref}.{self.source_key}"
         return row, "", f"id = {row}"
 
 
@@ -132,6 +135,19 @@ SECTIONS: tuple[StoredSection, ...] = (
         sources=("workflow_history",),
         per_project=True,
     ),
+    # a label's reviews (its label_details.reviews), in the order of their creation
+    StoredSection(
+        name="reviews",
+        table="labels",
+        column="reviews_json",
+        build=(
+            "(SELECT json_group_array(json_object('id', r.id, 'action', r.action, 'created_at',"
+            " r.created_at, 'created_by', r.created_by)) FROM reviews r INDEXED BY reviews_label"
+            " WHERE r.label_id = {row})"
+        ),
+        sources=("reviews",),
+        source_key="label_id",
+    ),
 )
 
 
@@ -179,7 +195,9 @@ def _backfill(section: StoredSection) -> str:
             for source in section.sources
         )
         return f"{_set(section, row, project)} WHERE {found}"
-    found = " OR ".join(f"id IN (SELECT data_row_id FROM {source})" for source in section.sources)
+    found = " OR ".join(
+        f"id IN (SELECT {section.source_key} FROM {source})" for source in section.sources
+    )
     return f"{_set(section, f'{table}.id')} WHERE {found}"
 
 
