@@ -1,8 +1,11 @@
-"""Stream first, count alongside: an export's first part is committed before its rows are
-counted, progress says "counting" until they are, and the count arrives in the task record."""
+"""Less in the way of the first row and of every batch: an export's first part is committed
+before its rows are counted (progress says "counting" until they are, and the count arrives
+in the task record), the task's status is not read once per batch, and the collector runs
+less often while exports run."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,7 @@ from rowport.catalog import ExportPlan, SQLiteExportSource, TaskStatus
 from rowport.request import ExportKind, build_request
 from rowport.streams._manifest import read_manifest
 from rowport.tasks import TaskManager
+from rowport.tasks._gc import EXPORT_THRESHOLD
 
 TIMEOUT = 60.0
 
@@ -80,3 +84,51 @@ def _wait_for_first_part(
 
     step.needs_json = False  # type: ignore[attr-defined]
     return step
+
+
+class StatusReads:
+    """The catalog's task store, counting its reads of a task's status."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.reads = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def current_status(self, task_id: str) -> TaskStatus:
+        self.reads += 1
+        status: TaskStatus = self.inner.current_status(task_id)
+        return status
+
+
+def test_the_runner_reads_the_task_status_with_progress_not_every_batch(
+    client: rowport.Client, home: dict[str, Any], tmp_path: Path, monkeypatch: Any
+) -> None:
+    import rowport.tasks._runner as runner
+
+    # no progress write falls due during the export: the status is read at its end only
+    monkeypatch.setattr(runner, "_PROGRESS_EVERY", 10.0**9)
+    store = StatusReads(client.catalog.tasks)
+    manager = TaskManager(store, client.catalog.reads, tmp_path / "tasks", catalog=client.catalog)
+    thresholds: list[tuple[int, int, int]] = []
+
+    def step(rows: list[dict[str, Any]], context: Any) -> tuple[list[dict[str, Any]], list[Any]]:
+        thresholds.append(gc.get_threshold())
+        return rows, []
+
+    step.needs_json = False  # type: ignore[attr-defined]
+    manager.steps = [step]
+    try:
+        request = build_request(ExportKind.PROJECT, scope_ids=(home["project"],))
+        task = manager.start(request)
+        task.wait_till_done(timeout_seconds=TIMEOUT)
+        assert task.status is TaskStatus.COMPLETE
+    finally:
+        manager.shutdown()
+    batches = len(thresholds)
+    assert batches >= 5
+    assert store.reads == 1  # at the end, not once per batch
+    # the collector's youngest generation waits longer while an export runs, and not after
+    assert {t[0] for t in thresholds} == {EXPORT_THRESHOLD}
+    assert gc.get_threshold()[0] != EXPORT_THRESHOLD
