@@ -53,6 +53,12 @@ class StoredSection:
         a section: no bytes, and no write on ingest)."""
         return f"NULLIF({self.expression(row, project)}, '[]')"
 
+    def own(self) -> tuple[str, str]:
+        """The row (and project) of a row of :attr:`table` itself, for :meth:`expression`."""
+        if self.per_project:
+            return f"{self.table}.data_row_id", f"{self.table}.project_id"
+        return f"{self.table}.id", ""
+
     def keys(self, ref: str) -> tuple[str, str, str]:
         """The row (and project) of ``ref`` (a table or ``NEW``/``OLD``), and the WHERE that
         picks its entry in :attr:`table`."""
@@ -168,16 +174,16 @@ def _triggers(section: StoredSection) -> list[str]:
                 f"CREATE TRIGGER {source}_{section.column}_{event.lower()}"
                 f" AFTER {event} ON {source} BEGIN {body}END"
             )
-    table = section.table
     for entity, users in section.named:
         # a changed name or kind (no write path renames one today: kept exact should one come)
         out.append(
             f"CREATE TRIGGER {entity}_{section.column}_update AFTER UPDATE ON {entity} BEGIN"
-            f" {_set(section, f'{table}.id')} WHERE id IN ({users}); END"
+            f" {_set(section, *section.own())} WHERE id IN ({users}); END"
         )
     if section.per_project:
         # history has no foreign key: it may be written before its queue entry
         row, project, where = section.keys("NEW")
+        table = section.table
         out.append(
             f"CREATE TRIGGER {table}_{section.column}_insert AFTER INSERT ON {table} BEGIN"
             f" {_set(section, row, project)} WHERE {where}; END"
@@ -187,18 +193,17 @@ def _triggers(section: StoredSection) -> list[str]:
 
 def _backfill(section: StoredSection) -> str:
     """The statement that fills the column of every row holding the list."""
-    table = section.table
+    row, project = section.own()
     if section.per_project:
-        row, project = f"{table}.data_row_id", f"{table}.project_id"
         found = " OR ".join(
             f"EXISTS (SELECT 1 FROM {source} WHERE data_row_id = {row} AND project_id = {project})"
             for source in section.sources
         )
-        return f"{_set(section, row, project)} WHERE {found}"
-    found = " OR ".join(
-        f"id IN (SELECT {section.source_key} FROM {source})" for source in section.sources
-    )
-    return f"{_set(section, f'{table}.id')} WHERE {found}"
+    else:
+        found = " OR ".join(
+            f"id IN (SELECT {section.source_key} FROM {source})" for source in section.sources
+        )
+    return f"{_set(section, row, project)} WHERE {found}"
 
 
 def migration_sql() -> str:
@@ -214,12 +219,8 @@ def migration_sql() -> str:
 def rebuild_sql(section: StoredSection) -> str:
     """``SELECT key..., stored, rebuilt`` of every row of ``section.table``: the stored text
     (``'[]'`` for NULL) beside the text built from scratch (to check that they agree)."""
-    if section.per_project:
-        keys = "project_id, data_row_id"
-        rebuilt = section.expression(f"{section.table}.data_row_id", f"{section.table}.project_id")
-    else:
-        keys = "id"
-        rebuilt = section.expression(f"{section.table}.id")
+    keys = "project_id, data_row_id" if section.per_project else "id"
+    rebuilt = section.expression(*section.own())
     return (
         f"SELECT {keys}, COALESCE({section.column}, '[]'), {rebuilt}"
         f" FROM {section.table} ORDER BY {keys}"
@@ -229,11 +230,4 @@ def rebuild_sql(section: StoredSection) -> str:
 def rebuild_statements() -> list[str]:
     """The statements that rebuild every stored list from scratch (what the migration's
     backfill does, over every row): to repair a catalog, and for the tests to compare."""
-    out = []
-    for section in SECTIONS:
-        if section.per_project:
-            row, project = f"{section.table}.data_row_id", f"{section.table}.project_id"
-            out.append(_set(section, row, project))
-        else:
-            out.append(_set(section, f"{section.table}.id"))
-    return out
+    return [_set(section, *section.own()) for section in SECTIONS]
