@@ -710,6 +710,9 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="reuse the catalog a --keep run left in --dir"
     )
+    parser.add_argument(
+        "--skip-plugins", action="store_true", help="leave out the export with row plugins"
+    )
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     if not sizes or sizes[-1] != args.rows:
@@ -721,7 +724,9 @@ def main() -> None:
     base = args.dir or Path(tempfile.mkdtemp(prefix="rowport-bench-export-"))
     base.mkdir(parents=True, exist_ok=True)
     try:
-        missed = run(base, args.rows, sizes, args.runs, args.profile, args.reuse)
+        missed = run(
+            base, args.rows, sizes, args.runs, args.profile, args.reuse, not args.skip_plugins
+        )
     finally:
         if not args.keep and args.dir is None:
             shutil.rmtree(base, ignore_errors=True)
@@ -729,7 +734,13 @@ def main() -> None:
 
 
 def run(
-    base: Path, rows: int, sizes: list[int], runs: int, always_profile: bool, reuse: bool
+    base: Path,
+    rows: int,
+    sizes: list[int],
+    runs: int,
+    always_profile: bool,
+    reuse: bool,
+    plugins: bool = True,
 ) -> list[str]:
     """Build, measure and print; returns the targets missed."""
     home = base / "home"
@@ -752,13 +763,16 @@ def run(
     for _ in range(runs):  # alternating, since the machines this runs on are shared and noisy
         floors.append(run_floor(home))
         exports.append(run_export(home, follow=True))
-        plugged.append(run_export(home, follow=False, plugins=PluginHost.load()))
+        if plugins:
+            plugged.append(run_export(home, follow=False, plugins=PluginHost.load()))
     floor_rates = [f[1] / f[0] for f in floors]
     rates = [e["rows"] / e["seconds"] for e in exports]
     cpu_rates = [e["rows"] / e["cpu"] for e in exports]
     plugin_rates = [e["rows"] / e["seconds"] for e in plugged]
     ratios = [r / f for r, f in zip(rates, floor_rates, strict=True)]
-    plugin_ratios = [p / f for p, f in zip(plugin_rates, floor_rates, strict=True)]
+    plugin_ratios = (
+        [p / f for p, f in zip(plugin_rates, floor_rates, strict=True)] if plugged else []
+    )
     same = floors[0][3] == exports[0]["first_line"]
     first_rows = {rows: [float(e["first_row"] or 0) for e in exports]}
     if len(sizes) > 1:
@@ -780,15 +794,22 @@ def run(
             spread(cpu_rates, "{:,.0f}".format),
             f"target >= {TARGET_CPU_RATE:,}",
         ),
-        (
-            "with row plugins rows/s",
-            spread(plugin_rates, "{:,.0f}".format),
-            f"{statistics.median(plugin_rates) / statistics.median(rates):.2f} of the export;"
-            f" {plugged[0]['errors']} error lines",
-        ),
-        ("with row plugins / floor", spread(plugin_ratios, "{:.2f}".format), "for information"),
         ("floor row == export row", "yes" if same else "NO", "first row, byte for byte"),
     ]
+    if plugged:
+        table[3:3] = [
+            (
+                "with row plugins rows/s",
+                spread(plugin_rates, "{:,.0f}".format),
+                f"{statistics.median(plugin_rates) / statistics.median(rates):.2f} of the export;"
+                f" {plugged[0]['errors']} error lines",
+            ),
+            (
+                "with row plugins / floor",
+                spread(plugin_ratios, "{:.2f}".format),
+                "for information",
+            ),
+        ]
     for size, times in sorted(first_rows.items()):
         table.append(
             (
