@@ -169,7 +169,8 @@ def rowport_export_started(context: ExportContext) -> None:
 
 @hookspec
 def rowport_export_progress(context: ExportContext, rows_done: int, rows_planned: int) -> None:
-    """Progress of a running export, a few times a second at most.
+    """Progress of a running export, a few times a second at most, once its rows are counted
+    (an export that pages by key ranges counts them beside its first parts).
 
     :param context: the export.
     :param rows_done: data rows processed so far.
