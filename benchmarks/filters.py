@@ -88,10 +88,10 @@ class Bench:
             org = client.catalog.organization_id
         self.batch_ids = [cuid("cbenchfilterbatch", b) for b in range(4)]
         step = max(1, rows // ID_FILTER_SIZE)
-        # row i * step, moved on by i % 6 so that the picks have the catalog's mix of labelled
+        # row i * step, moved on by i % 10 so that the picks have the catalog's mix of labelled
         # rows, batches and statuses (multiples of an even step would all be labelled, and
         # their per-row rate would compare labelled rows with the unfiltered half-labelled ones)
-        shift = 6 if step >= 6 else 1
+        shift = 10 if step >= 10 else 1
         picked = [i * step + i % shift for i in range(min(ID_FILTER_SIZE, rows // step))]
         self.row_ids = [cuid("cbenchfilterrow", n) for n in picked]
         self.adjacent_ids = [cuid("cbenchfilterrow", n) for n in range(min(rows, ID_FILTER_SIZE))]
