@@ -43,7 +43,7 @@ ALL_PARAMS = {
     "label_details": True,
     "performance_details": True,
 }
-STORED_VERSION = 4  # the migration that added the stored lists
+STORED_VERSION = 6  # the migration that added the stored lists
 
 
 @pytest.fixture
@@ -204,8 +204,8 @@ def test_every_change_in_turn_keeps_the_exports_exact(rich: RichCatalog, tmp_pat
         assert_exact(rich, tmp_path / str(n))
 
 
-def _copy_as_version_3(source: Path, target: Path) -> None:
-    """A catalog at migration 3 (before the stored lists) holding ``source``'s data."""
+def _copy_before_stored_lists(source: Path, target: Path) -> None:
+    """A catalog at the migration before the stored lists, holding ``source``'s data."""
     target.parent.mkdir(parents=True)
     conn = sqlite3.connect(target, isolation_level=None)
     conn.execute("PRAGMA page_size = 16384")
@@ -230,7 +230,7 @@ def test_the_migration_backfills_an_existing_catalog(rich: RichCatalog, tmp_path
     _add_embeddings(rich)
     expected = exports(rich, tmp_path / "current")
     old_home = tmp_path / "old-home"
-    _copy_as_version_3(rich.client.home / "catalog.db", old_home / "catalog.db")
+    _copy_before_stored_lists(rich.client.home / "catalog.db", old_home / "catalog.db")
     conn = sqlite3.connect(old_home / "catalog.db")
     columns = [r[1] for r in conn.execute("PRAGMA table_info(data_rows)")]
     conn.close()
