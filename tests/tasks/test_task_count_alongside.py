@@ -128,7 +128,7 @@ def test_the_runner_reads_the_task_status_with_progress_not_every_batch(
         manager.shutdown()
     batches = len(thresholds)
     assert batches >= 5
-    assert store.reads == 1  # at the end, not once per batch
+    assert store.reads <= 2 < batches  # around the batches (the end), not once per batch
     # the collector's youngest generation waits longer while an export runs, and not after
     assert {t[0] for t in thresholds} == {EXPORT_THRESHOLD}
     assert gc.get_threshold()[0] != EXPORT_THRESHOLD
