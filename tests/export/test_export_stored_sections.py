@@ -43,7 +43,7 @@ ALL_PARAMS = {
     "label_details": True,
     "performance_details": True,
 }
-STORED_VERSION = 7  # the migration that added the stored lists
+STORED_VERSION = 8  # the migration that added the stored lists
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ together (a concurrent export never reads a torn or mixed section).
 
 Each section's text is built by one SQL expression (:data:`SECTIONS`), the one the export
 used to run per row, so the bytes are the same; :func:`rebuild_sql` runs it from scratch (to
-check the stored text). These strings make migration 7 (``_schema.MIGRATIONS``): changing one
+check the stored text). These strings make migration 8 (``_schema.MIGRATIONS``): changing one
 means a new migration that recreates the triggers and rebuilds the column.
 """
 
@@ -207,7 +207,7 @@ def _backfill(section: StoredSection) -> str:
 
 
 def migration_sql() -> str:
-    """Migration 7: the stored columns, the triggers that keep them, and their backfill."""
+    """Migration 8: the stored columns, the triggers that keep them, and their backfill."""
     out: list[str] = []
     for section in SECTIONS:
         out.append(f"ALTER TABLE {section.table} ADD COLUMN {section.column} TEXT")
