@@ -181,9 +181,12 @@ class Client:
         if self._remote is not None:
             self._remote.session.close()
             return
-        self._tasks.shutdown(
-            wait=True, cancel_running=cancel_running, interrupt_running=interrupt_running
-        )
+        if interrupt_running:
+            self._tasks.shutdown(wait=True, interrupt_running=True)
+        elif cancel_running:
+            self._tasks.shutdown(wait=True, cancel_running=True)
+        else:
+            self._tasks.shutdown(wait=True)
         self._catalog.close()
 
     def __enter__(self) -> Client:

@@ -182,11 +182,16 @@ def _triggers(section: StoredSection) -> list[str]:
         )
     if section.per_project:
         # history has no foreign key: it may be written before its queue entry
+        # (most queue entries are written before any history: then nothing is to be built)
         row, project, where = section.keys("NEW")
         table = section.table
+        found = " OR ".join(
+            f"EXISTS (SELECT 1 FROM {source} WHERE data_row_id = {row} AND project_id = {project})"
+            for source in section.sources
+        )
         out.append(
-            f"CREATE TRIGGER {table}_{section.column}_insert AFTER INSERT ON {table} BEGIN"
-            f" {_set(section, row, project)} WHERE {where}; END"
+            f"CREATE TRIGGER {table}_{section.column}_insert AFTER INSERT ON {table}"
+            f" WHEN {found} BEGIN {_set(section, row, project)} WHERE {where}; END"
         )
     return out
 
