@@ -173,7 +173,8 @@ def test_a_canceled_task_keeps_its_rows_readable(client, built, handle: Handle):
     gate.let_through(ROWS // 100 + 1)
     seen.wait_till_done(timeout_seconds=READY_LIMIT)
     status, done, planned, _ = seen.progress()
-    assert (status, planned) == ("CANCELED", ROWS) and 0 < done < ROWS
+    # the total is counted beside the export: a cancel may come before the count ends
+    assert status == "CANCELED" and planned in (None, ROWS) and 0 < done < ROWS
     lines = seen.get_total_lines(StreamType.RESULT)
     assert lines is not None and 0 < lines < ROWS
     assert len(list(seen.get_buffered_stream())) == lines

@@ -148,6 +148,12 @@ class TaskStore(Protocol):
         """The task's status now (read fresh: the runner checks it between batches)."""
         ...
 
+    def changed(self) -> bool:
+        """Whether another connection (another process's cancel, say) may have written since
+        this thread last asked: cheap enough to ask every batch, so a status is read only
+        when it may have changed."""
+        ...
+
     def set_status(
         self,
         task_id: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -57,6 +58,7 @@ class SQLiteTaskStore:
     def __init__(self, db: Database, actor: Actor) -> None:
         self.db = db
         self.actor = actor
+        self._seen = threading.local()  # each thread's last PRAGMA data_version
 
     def create_task(
         self,
@@ -192,6 +194,14 @@ class SQLiteTaskStore:
                 (status.value, error, now_ts(), percentage, task_id),
             )
         return True
+
+    def changed(self) -> bool:
+        """Whether another connection committed since this thread last asked (SQLite's
+        ``PRAGMA data_version``, which reads no page; the first call answers True)."""
+        version = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+        seen = getattr(self._seen, "version", None)
+        self._seen.version = version
+        return bool(version != seen)
 
     def current_status(self, task_id: str) -> TaskStatus:
         """The current status of a task."""

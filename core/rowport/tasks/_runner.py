@@ -475,9 +475,10 @@ class ExportRunner(Generic[PlanT]):
         last_progress = 0.0
         key = layout.positions["rid"]
         for base in self.source.iter_batches(plan, self.batch_size, layout):
-            # the flag every batch; the task's status (another process's cancel) with progress
+            # the flag every batch; the task's status (another process's cancel) with progress,
+            # and whenever another connection wrote to the catalog since the last batch
             now = time.monotonic()
-            if self._canceled(ask=now - last_progress >= _PROGRESS_EVERY):
+            if self._canceled(ask=now - last_progress >= _PROGRESS_EVERY or self.tasks.changed()):
                 raise _Canceled
             rows, problems = assembler.assemble_rows(base)
             for step in self.steps:
