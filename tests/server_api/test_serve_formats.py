@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import itertools
 import os
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -260,3 +262,33 @@ def test_read_only_keys_cannot_convert_and_other_organizations_tasks_are_not_fou
         requests.get(f"{url}/formats/..%2F..%2Fcatalog.db", headers=headers, timeout=30),
     ):
         assert answer.status_code == 404, answer.text
+
+
+def test_the_command_line_converts_a_remote_task(
+    server: RowportServer, remote: Client, org: str, tmp_path: Path, site: Path
+) -> None:
+    task = _finished(remote.get_project(_labelled_project(remote)).export())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ROWPORT_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(site), str(ROOT / "core"), str(ROOT / "plugins")])
+    token = server.create_key("cli", organization=org)
+    remote_cli = [sys.executable, "-m", "rowport", "--url", server.url, "--api-key", token]
+    done = subprocess.run(
+        [
+            *remote_cli,
+            "tasks",
+            "convert",
+            task.uid,
+            "--format",
+            "box_csv",
+            "-o",
+            str(tmp_path / "cli"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "box_csv: 1 of 2 rows written" in done.stderr
+    assert (tmp_path / "cli" / "boxes.csv").read_text().count("\n") == 2
