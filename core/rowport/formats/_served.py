@@ -24,7 +24,7 @@ import orjson
 from rowport.errors import InvalidInput
 from rowport.formats._convert import ConversionReport
 from rowport.formats._output import OutputTarget
-from rowport.formats._registry import FormatRequest, build_conversion, format_spec
+from rowport.formats._registry import build_conversion, format_spec, parse_format_requests
 from rowport.formats._spec import FormatOption, FormatSpec
 
 if TYPE_CHECKING:
@@ -109,25 +109,14 @@ def served_requests(host: PluginHost, value: Any) -> list[dict[str, Any]]:
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
         raise InvalidInput(f"formats must be a list, got {value!r}")
     probe = Path(tempfile.gettempdir()) / f"rowport-format-check-{os.getpid()}-absent"
+    # the embedded checks, with an output that stays absent (no file is written)
+    items = [
+        {**_served_item(i, raw), "output": str(probe / f"{i}.zip")} for i, raw in enumerate(value)
+    ]
     out = []
-    for index, raw in enumerate(value):
-        item = _served_item(index, raw)
-        name = item.get("name")
-        if not isinstance(name, str) or not name:
-            raise InvalidInput(f"formats[{index}] needs a format name, got {raw!r}")
-        strict = item.get("strict", False)
-        if not isinstance(strict, bool):
-            raise InvalidInput(
-                f"formats[{index}] ({name!r}): strict must be true or false, got {strict!r}"
-            )
-        options = item.get("options") or {}
-        if not isinstance(options, Mapping):
-            raise InvalidInput(f"formats[{index}] ({name!r}): options must be a dict")
-        request = FormatRequest(
-            name=name, output=str(probe / f"{index}.zip"), options=dict(options), strict=strict
-        )
-        build_conversion(host, request)  # no file is written: the probe path stays absent
-        out.append({**request.to_dict(), "output": served_output(name), "overwrite": True})
+    for request in parse_format_requests(items):
+        build_conversion(host, request)
+        out.append({**request.to_dict(), "output": served_output(request.name), "overwrite": True})
     names = [item["name"] for item in out]
     if len(set(names)) != len(names):
         raise InvalidInput("formats: name each format once (each is written to formats/NAME.zip)")
