@@ -474,6 +474,7 @@ class Client:
         max_error_ratio: float | None = None,
         plugin_options: Mapping[str, Any] | None = None,
         formats: Sequence[Any] | None = None,
+        served_formats: Sequence[Any] | None = None,
     ) -> ExportTask:
         """Validate an export request and start its task (every ``export()`` comes here).
 
@@ -488,18 +489,16 @@ class Client:
         :param formats: training formats to write as the rows stream:
             ``{"name": "coco", "output": "out/", "options": {...}, "strict": False}`` or
             ``("coco", "out/")`` (see ``docs/formats.md``); the task completes once they are
-            written.
+            written. A remote client sends them to the server, which writes each inside the
+            task's folder: name a format (``"coco"``) or ``{"name", "options", "strict"}``, no
+            output, and download it with ``task.download_format("coco", "out/")``.
+        :param served_formats: formats written inside the task's folder
+            (``formats/NAME.zip``; what an export started over the API names).
         :raises InvalidExportRequest: before any task exists, naming the bad key.
         """
         if self._closed:
             raise RowportError("this client is closed")
         if self._remote is not None:
-            if formats:
-                raise InvalidExportRequest(
-                    "formats write files where the export runs, so a remote export takes none:"
-                    " convert the RESULT stream locally (`rowport tasks convert` on a home, or"
-                    " download it and convert)"
-                )
             arguments = {
                 "scope_by": scope_by,
                 "params": params,
@@ -510,6 +509,7 @@ class Client:
                 "on_row_error": on_row_error,
                 "max_error_ratio": max_error_ratio,
                 "plugin_options": plugin_options,
+                "formats": list(formats) if formats else None,
             }
             return self._remote.start("exports.start", kind, scope_ids, arguments, client=self)
         request = build_request(
@@ -522,10 +522,11 @@ class Client:
             timezone=self.timezone,
         )
         options = self._export_options(sinks, on_row_error, max_error_ratio, plugin_options)
-        if formats:
-            options = attrs.evolve(
-                options, extra={**options.extra, "formats": self._check_formats(formats)}
-            )
+        if formats or served_formats:
+            checked = self._check_formats(formats) if formats else []
+            if served_formats:
+                checked += self._check_served_formats(served_formats)
+            options = attrs.evolve(options, extra={**options.extra, "formats": checked})
         if options:
             request = attrs.evolve(request, options=options)
         return self._tasks.start(request, client=self, legacy=legacy)
@@ -547,6 +548,28 @@ class Client:
         if len(set(outputs)) != len(outputs):
             raise InvalidExportRequest("formats: two formats name the same output path")
         return [r.to_dict() for r in requests]
+
+    def _check_served_formats(self, formats: Sequence[Any]) -> list[dict[str, Any]]:
+        """Formats written inside the task's folder, checked as :meth:`_check_formats` checks.
+
+        :raises InvalidExportRequest: an unknown format or option, a bad shape.
+        """
+        from rowport.formats import served_requests
+
+        try:
+            return served_requests(self.plugins, formats)
+        except InvalidInput as exc:
+            raise InvalidExportRequest(str(exc)) from None
+
+    def get_formats(self) -> list[dict[str, Any]]:
+        """Every registered training format: name, plugin, summary, media types, annotation
+        kinds, layout and options (a remote client lists the server's, the same shape)."""
+        if self._remote is not None:
+            formats: list[dict[str, Any]] = self._remote.session.call("formats.list", {})
+            return formats
+        from rowport.formats import describe_formats
+
+        return describe_formats(self.plugins)
 
     def _export_options(
         self,

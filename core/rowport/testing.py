@@ -54,6 +54,7 @@ __all__ = [
     "collecting_sink",
     "export_rows",
     "host_with",
+    "install_package",
     "labels_of",
     "make_client",
     "make_context",
@@ -659,3 +660,24 @@ def start_server(
             f"rowport serve did not become ready in {timeout:g} s: {log.read_text()[-2000:]}"
         )
     return RowportServer(url=found[0], home=home, process=process, log=log)
+
+
+def install_package(source: Path, target: Path) -> Path:
+    """``pip install --no-deps`` the package at ``source`` into ``target/site`` (offline when
+    its build backend is already here); the directory to put on ``PYTHONPATH``."""
+    import importlib.util
+
+    command = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-input", "-q"]
+    if importlib.util.find_spec("hatchling") is not None:
+        command.append("--no-build-isolation")  # offline: the backend is already here
+    done = subprocess.run(
+        [*command, "--target", str(target / "site"), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=target,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RowportError(f"pip could not install {source}: {done.stdout}{done.stderr}")
+    return target / "site"

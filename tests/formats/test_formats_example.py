@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import os
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from rowport import Client
+from rowport.testing import install_package
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "rowport-format-example"
@@ -22,19 +22,7 @@ EXAMPLE = ROOT / "examples" / "rowport-format-example"
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example installed with pip into a directory (put on ``PYTHONPATH``)."""
-    target = tmp_path_factory.mktemp("format-example")
-    command = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-input", "-q"]
-    if importlib.util.find_spec("hatchling") is not None:
-        command.append("--no-build-isolation")  # offline: the backend is already here
-    done = subprocess.run(
-        [*command, "--target", str(target / "site"), str(EXAMPLE)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=target,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return target / "site"
+    return install_package(EXAMPLE, tmp_path_factory.mktemp("format-example"))
 
 
 def _rowport(site: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -4,6 +4,7 @@ path parameters that never become paths, the access log, and the OpenAPI documen
 from __future__ import annotations
 
 import time
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
@@ -244,6 +245,8 @@ def test_no_id_parameter_reaches_outside_its_catalog(
         response = requests.request(
             op.method, server.url + "/api/v1" + path, headers=headers, json={}, timeout=30
         )
+        if urllib.parse.urlsplit(response.url).path != "/api/v1" + path:
+            continue  # the client resolved ".." (/tasks/../formats is GET /formats): not an id
         if response.status_code == 200:  # a listing under an unknown id is empty
             assert orjson.loads(response.content) in ([], {}), (op.name, response.text)
             continue

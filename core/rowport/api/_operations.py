@@ -179,7 +179,10 @@ _EXPORT_OPTIONS = (
     _param("on_row_error", "body", _OPT_STRING),
     _param("max_error_ratio", "body", {"type": "number", "nullable": True}),
     _param("plugin_options", "body", _OPT_OBJECT),
+    _param("formats", "body", {"type": "array", "nullable": True}),
 )
+_FORMAT: dict[str, Any] = {"$ref": "#/components/schemas/Format"}
+_FORMAT_REPORT: dict[str, Any] = {"$ref": "#/components/schemas/FormatReport"}
 _KIND = _param(
     "kind",
     "body",
@@ -362,6 +365,44 @@ OPERATIONS: tuple[Operation, ...] = (
         params=(_param("task_id", "path", _STRING, True),),
         returns={"type": "object", "properties": {"accepted": {"type": "boolean"}}},
         writes=True,
+    ),
+    Operation(
+        name="tasks.convert",
+        method="POST",
+        path="/tasks/{task_id}/convert",
+        summary=(
+            "Convert a finished task's RESULT stream to a format, written inside the task's"
+            " folder (formats/NAME.zip, replaced by a new conversion); its report."
+        ),
+        params=(
+            _param("task_id", "path", _STRING, True),
+            _param("format", "body", _STRING, True),
+            _param("options", "body", _OPT_OBJECT),
+            _param("strict", "body", {"type": "boolean"}),
+        ),
+        returns=_FORMAT_REPORT,
+        writes=True,
+    ),
+    Operation(
+        name="tasks.formats",
+        method="GET",
+        path="/tasks/{task_id}/formats",
+        summary=(
+            "The formats written for a task (each format's latest report, its lossiness);"
+            " download one from /tasks/{task_id}/formats/{name}."
+        ),
+        params=(_param("task_id", "path", _STRING, True),),
+        returns={"type": "array", "items": _FORMAT_REPORT},
+        writes=False,
+    ),
+    Operation(
+        name="formats.list",
+        method="GET",
+        path="/formats",
+        summary="Every registered training format (built-in and third-party).",
+        params=(),
+        returns={"type": "array", "items": _FORMAT},
+        writes=False,
     ),
     Operation(
         name="imports.rows",

@@ -22,6 +22,15 @@ from rowport.formats._registry import (
     ontology_lookup,
     parse_format_requests,
 )
+from rowport.formats._served import (
+    SERVED_DIR,
+    check_served_name,
+    describe_formats,
+    report_from_dict,
+    served_reports,
+    served_requests,
+    unpack_download,
+)
 from rowport.formats._spec import COMMON_OPTIONS, FormatOption, FormatSpec, FormatWriter
 from rowport.formats._task import convert_task
 
@@ -29,6 +38,7 @@ __all__ = [
     "BATCH_LINES",
     "COMMON_OPTIONS",
     "LOSS_KINDS",
+    "SERVED_DIR",
     "Categories",
     "Conversion",
     "ConversionReport",
@@ -45,13 +55,19 @@ __all__ = [
     "OutputTarget",
     "Selected",
     "build_conversion",
+    "check_served_name",
     "class_map_option",
     "convert_lines",
     "convert_task",
+    "describe_formats",
     "format_spec",
     "media_type_of",
     "ontology_lookup",
     "parse_format_requests",
     "read_reports",
+    "report_from_dict",
     "safe_stem",
+    "served_reports",
+    "served_requests",
+    "unpack_download",
 ]

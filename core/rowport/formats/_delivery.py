@@ -6,7 +6,7 @@ place. A conversion that fails is discarded and reported on the ERRORS stream
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,6 +100,13 @@ class FormatDelivery:
         longer builds (its output appeared meanwhile) fails at :meth:`open` instead of raising
         here, where the task exists already."""
         conversions, refused = [], []
+        # an export started over the API writes inside the task's folder (a relative output)
+        formats = [
+            item
+            if not isinstance(item, Mapping) or Path(str(item.get("output", ""))).is_absolute()
+            else {**item, "output": str(task_dir / str(item["output"]))}
+            for item in formats
+        ]
         for request in parse_format_requests(formats):
             try:
                 conversions.append(build_conversion(host, request, catalog))

@@ -15,6 +15,7 @@ from rowport.plugins import PluginHost
 from rowport.server._auth import Authenticate
 from rowport.server._context import ServerState, resolve_task
 from rowport.server._errors import exception_handlers
+from rowport.server._formats import format_routes
 from rowport.server._log import AccessLog
 from rowport.server._orgs import Organizations
 from rowport.server._routes import api_routes
@@ -50,7 +51,7 @@ def create_app(settings: ServerSettings, *, plugins: PluginHost | None = None) -
             organizations.close()
             keys_db.close()
 
-    routes = [*api_routes(), *stream_routes(resolve_task)]
+    routes = [*api_routes(), *stream_routes(resolve_task), *format_routes(resolve_task)]
     app = Starlette(
         routes=[Mount(API_PREFIX, routes=routes)],
         exception_handlers=exception_handlers(),

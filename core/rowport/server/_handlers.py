@@ -13,9 +13,12 @@ from typing import Any
 from rowport.api import Operation
 from rowport.api._records import report_to_json, task_to_json
 from rowport.client import Client
-from rowport.errors import InvalidExportRequest
+from rowport.errors import InvalidExportRequest, InvalidInput
+from rowport.formats import SERVED_DIR, check_served_name, convert_task, served_reports
 from rowport.request import ExportKind
-from rowport.tasks import ExportTask
+from rowport.server._context import check_id
+from rowport.server._streams import StreamError, contained
+from rowport.tasks import ExportTask, TaskManager
 
 __all__ = ["HANDLERS", "call_operation", "import_lines"]
 
@@ -37,7 +40,9 @@ def _start_export(client: Client, args: dict[str, Any]) -> dict[str, Any]:
     scope_ids = args.pop("scope_ids", None) or ()
     if isinstance(scope_ids, (str, bytes)) or not isinstance(scope_ids, Iterable):
         raise InvalidExportRequest(f"scope_ids must be a list of ids, got {scope_ids!r}")
-    return _task(client._export(kind, list(scope_ids), **args))
+    # formats over the API are written inside the task's folder, never at a requested path
+    served = args.pop("formats", None)
+    return _task(client._export(kind, list(scope_ids), served_formats=served, **args))
 
 
 def _start_probe(client: Client, args: dict[str, Any]) -> dict[str, Any]:
@@ -48,7 +53,41 @@ def _start_probe(client: Client, args: dict[str, Any]) -> dict[str, Any]:
 def _get_task(client: Client, args: dict[str, Any]) -> dict[str, Any]:
     task = client.get_task(args["task_id"])
     task.refresh()
-    return _task(task)
+    return {**_task(task), "formats": _served(task)}
+
+
+def _manager(task: ExportTask) -> TaskManager[Any]:
+    manager = task.backend
+    if not isinstance(manager, TaskManager):
+        raise TypeError(f"the server converts embedded tasks, not {manager!r}")
+    return manager
+
+
+def _served(task: ExportTask) -> list[dict[str, Any]]:
+    return served_reports(_manager(task).task_dir(task.uid))
+
+
+def _own_task(client: Client, task_id: Any) -> ExportTask:
+    return client.get_task(check_id(str(task_id), "task"))
+
+
+def _convert(client: Client, args: dict[str, Any]) -> dict[str, Any]:
+    """Convert into ``formats/NAME.zip`` of the task's folder (the request names no path)."""
+    task = _own_task(client, args["task_id"])
+    name = check_served_name(client.plugins, args["format"])
+    manager = _manager(task)
+    folder = manager.task_dir(task.uid)
+    try:
+        output = contained(folder, folder / SERVED_DIR / f"{name}.zip")
+    except StreamError:
+        raise InvalidInput(f"format {name!r}: its name cannot name a file") from None
+    options = args.get("options")
+    strict = args.get("strict", False)
+    if not isinstance(strict, bool):
+        raise InvalidInput(f"strict must be true or false, got {strict!r}")
+    convert_task(manager, task.uid, name, output, options, strict=strict, overwrite=True)
+    (report,) = [r for r in served_reports(folder) if r["format"] == name]
+    return report
 
 
 HANDLERS: Mapping[str, Callable[[Client, dict[str, Any]], Any]] = {
@@ -57,6 +96,9 @@ HANDLERS: Mapping[str, Callable[[Client, dict[str, Any]], Any]] = {
     "tasks.list": lambda client, args: [_task(t) for t in client.get_tasks()],
     "tasks.get": _get_task,
     "tasks.cancel": lambda client, args: {"accepted": client.cancel_task(args["task_id"])},
+    "tasks.convert": _convert,
+    "tasks.formats": lambda client, args: _served(_own_task(client, args["task_id"])),
+    "formats.list": lambda client, args: client.get_formats(),
 }
 
 

@@ -60,6 +60,31 @@ _REPORT = {
     },
 }
 
+_FORMAT = {
+    "type": "object",
+    "properties": {
+        **{n: {"type": "string"} for n in ("name", "plugin", "summary")},
+        **{
+            n: {"type": "array", "items": {"type": "string"}}
+            for n in ("media_types", "annotation_kinds", "layout")
+        },
+        "options": {"type": "array", "items": {"type": "object"}},
+        "requires": {"type": "object"},
+    },
+}
+_FORMAT_REPORT = {
+    "type": "object",
+    "properties": {
+        **{n: {"type": "string"} for n in ("format", "output", "status")},
+        **{n: {"type": "integer"} for n in ("rows_read", "rows_written")},
+        "lossless": {"type": "boolean"},
+        "losses": {"type": "object"},
+        "options": {"type": "object"},
+        "seconds": {"type": "number"},
+        "error": {"type": "string", "nullable": True},
+    },
+}
+
 
 def _operation_object(op: Operation) -> dict[str, Any]:
     out: dict[str, Any] = {
@@ -112,6 +137,7 @@ def _operation_object(op: Operation) -> dict[str, Any]:
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.0 document: every operation and stream route under ``/api/v1``."""
     from rowport.server._app import API_PREFIX
+    from rowport.server._formats import DOWNLOAD_PATH, format_docs
     from rowport.server._streams import stream_docs
 
     paths: dict[str, dict[str, Any]] = {}
@@ -121,6 +147,7 @@ def openapi_document() -> dict[str, Any]:
         paths.setdefault(API_PREFIX + str(doc["path"]), {})[str(doc["method"]).lower()] = doc[
             "operation"
         ]
+    paths[API_PREFIX + DOWNLOAD_PATH] = format_docs()
     paths[API_PREFIX + OPENAPI_PATH] = {
         "get": {
             "operationId": "openapi",
@@ -133,7 +160,13 @@ def openapi_document() -> dict[str, Any]:
         "info": {"title": "rowport", "version": rowport.__version__},
         "paths": paths,
         "components": {
-            "schemas": {"Error": _ERROR, "Task": _TASK, "IngestReport": _REPORT},
+            "schemas": {
+                "Error": _ERROR,
+                "Task": _TASK,
+                "IngestReport": _REPORT,
+                "Format": _FORMAT,
+                "FormatReport": _FORMAT_REPORT,
+            },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],

@@ -306,9 +306,8 @@ class ExportTask:
 
         manager = self._local_manager()
         if manager is None:
-            raise InvalidInput(
-                f"task {self._uid} runs on a server: converting writes files where the task's"
-                " files are, so download its RESULT stream and convert it where you are"
+            return self._served().convert(
+                self._uid, format, output, options, strict=strict, overwrite=overwrite
             )
         return convert_task(
             manager, self._uid, format, output, options, strict=strict, overwrite=overwrite
@@ -317,11 +316,34 @@ class ExportTask:
     @property
     def format_reports(self) -> list[dict[str, Any]]:
         """The reports of the conversions of this task so far (its summary of formats); a
-        task read from a server has none here (conversions run where the task's files are)."""
+        task of a server lists what the server wrote into the task's folder (each format's
+        latest report, its output relative to that folder)."""
         from rowport.formats import read_reports
 
         manager = self._local_manager()
-        return [] if manager is None else read_reports(manager.task_dir(self._uid))
+        if manager is None:
+            served: list[dict[str, Any]] = self._served().format_reports(self._uid)
+            return served
+        return read_reports(manager.task_dir(self._uid))
+
+    def download_format(self, format: str, output: str | Path, *, overwrite: bool = False) -> Any:
+        """Download a format the server wrote for this task (during its export or by
+        :meth:`convert`) to ``output`` (a directory, or a ``.zip``); its report.
+
+        :raises InvalidInput: an embedded task (its formats are where they were written), or
+            ``output`` exists.
+        :raises NotFound: the server wrote no such format for this task.
+        """
+        return self._served().download(self._uid, format, output, overwrite=overwrite)
+
+    def _served(self) -> Any:
+        """The remote task manager of this task's server (a remote client's task)."""
+        remote = getattr(self._client, "_remote", None)
+        if remote is None:
+            raise InvalidInput(
+                f"task {self._uid} is not a server's: its formats are written where you named"
+            )
+        return remote
 
     def _local_manager(self) -> TaskManager[Any] | None:
         """The embedded task manager this handle reads through (None for a remote task)."""
