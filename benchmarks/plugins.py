@@ -18,7 +18,8 @@ Each figure is microseconds per row and the ratio to `none`, measured in the sam
 export rows are the reference sample with every id new (feature ids too), so no two labels have
 the same content. With every built-in plugin, ``builtin first`` is the export right after the
 catalog's remembered checks were dropped (every label is checked), ``builtin repeat`` the next
-export of the same unchanged labels (what was found is read back).
+export of the same unchanged labels (what was found is read back); each is the best of two such
+pairs, as every other export figure is the best of two.
 
 ``--memory 50000,500000`` builds each size in a child process, then exports it with every
 built-in plugin in a fresh child and prints that worker's peak memory (``VmHWM``, its own,
@@ -268,8 +269,10 @@ def main() -> None:
         rates: dict[str, float] = {}
         for name, host in setups.items():
             found = export_rates(home, project_id, host, args.export_rows)
-            if name == "builtin":
-                rates["builtin first"], rates["builtin repeat"] = found
+            if name == "builtin":  # a second pair, after the remembered checks are dropped again
+                again = export_rates(home, project_id, host, args.export_rows)
+                rates["builtin first"] = max(found[0], again[0])
+                rates["builtin repeat"] = max(found[1], again[1])
             else:
                 rates[name] = max(found)
         print()
@@ -278,8 +281,8 @@ def main() -> None:
         for name, rate in rates.items():
             print(f"{name:<15} {rate:>10,.0f} {rate / rates['none']:>7.2f}")
         print(
-            "(none, data_row, one, eight: best of 2; stored JSON no plugin declared passes"
-            " through unparsed)"
+            "(every figure best of 2; builtin: two first-then-repeat pairs; stored JSON no"
+            " plugin declared passes through unparsed)"
         )
 
 

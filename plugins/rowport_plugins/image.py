@@ -401,11 +401,12 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
                 found.append([n, finding.code, finding.what, finding.value])
         return found
 
+    against: dict[Bounds | None, str] = {}  # one repr per image size, not per label
     findings = remembered(
         context,
         plugin=f"rowport_plugins.{NAME}",
         version=VERSION,
-        labels=[(p[2], repr(p[3])) for p in places],
+        labels=[(p[2], against.get(p[3]) or against.setdefault(p[3], repr(p[3]))) for p in places],
         check=check,
     )
     problems: list[Problem] = []

@@ -219,7 +219,11 @@ def _copy_before_stored_lists(source: Path, target: Path) -> None:
         r[0] for r in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")
     ]
     for table in tables:
-        columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA main.table_info({table})"))
+        source = {r[1] for r in conn.execute(f"PRAGMA src.table_info({table})")}
+        layout = conn.execute(f"PRAGMA main.table_info({table})").fetchall()
+        if any(r[3] and r[4] is None and r[1] not in source for r in layout):
+            continue  # rebuilt by a later migration (label_checks: a cache it drops anyway)
+        columns = ", ".join(r[1] for r in layout if r[1] in source)
         conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM src.{table}")
     conn.execute("DETACH DATABASE src")
     conn.close()

@@ -287,4 +287,15 @@ MIGRATIONS: tuple[str, ...] = (
     # 8: per-row list sections stored ready to write (attachments, metadata, embeddings, a
     # project's workflow history), kept by triggers and backfilled: see _stored_sections
     migration_sql(),
+    # 9: one entry per label content shared by every plugin that checks it (a JSON object of
+    # each plugin's findings, with a digest of its version and what it checked against): one
+    # read and one written row per label, not one per plugin (what was remembered is dropped)
+    """
+    DROP TABLE label_checks;
+    CREATE TABLE label_checks (
+        key BLOB PRIMARY KEY,
+        found BLOB NOT NULL,
+        checked_ts REAL NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )

@@ -1,11 +1,14 @@
-"""Checks of labels that are not repeated: a plugin's findings on a label, remembered in the
-catalog by the label's content, what it was checked against and the plugin's name and version.
+"""Checks of labels that are not repeated: what plugins found on a label, remembered in the
+catalog by the label's content, with what each plugin checked it against and its version.
 
-The first export of a label pays for the check; the next exports of the same, unchanged label
-read what was found (possibly nothing) instead. A changed label (its annotations), a changed
-``against`` (an ontology's version, an image's size and the plugin's options) or a new plugin
-version makes a new key, so the check runs again. ``plugin_options["checks"]["cache"] = False``
-turns remembering off for an export (every label is checked, nothing is stored).
+The first export of a label pays for the checks; the next exports of the same, unchanged label
+read what was found (possibly nothing) instead. The catalog holds one entry per label content,
+shared by every plugin that remembers checks of it: one read per batch and one written row per
+new label, however many plugins check it. A changed label (its annotations) is another entry; a
+changed ``against`` (an ontology's version, an image's size and the plugin's options) or a new
+plugin version no longer matches the plugin's part of the entry, so the check runs again (and
+replaces that part). ``plugin_options["checks"]["cache"] = False`` turns remembering off for an
+export (every label is checked, nothing is stored).
 """
 
 from __future__ import annotations
@@ -22,11 +25,16 @@ __all__ = ["flush_checks", "remembered"]
 
 _dumps = orjson.dumps
 _loads = orjson.loads
-_NOTHING = b"[]"
+_sha256 = hashlib.sha256
 _DIGESTS = "rowport.plugins.checks.digests"
 _DIGESTS_KEPT = 1024  # labels whose content digest is kept (for the next plugin of a batch)
+_ENTRIES = "rowport.plugins.checks.entries"
+_ENTRIES_KEPT = 8192  # entries kept in memory (read or new) before they are dropped
 _PENDING = "rowport.plugins.checks.pending"
-_PENDING_MAX = 4096  # findings kept in memory before they are written in one transaction
+_PENDING_MAX = 4096  # new or changed entries kept in memory before one transaction writes them
+
+#: a label's entry: plugin name -> [a digest of its version and ``against``, its findings]
+_Entry = dict[str, list[Any]]
 
 
 def _content_digest(context: ExportContext, label: Mapping[str, Any]) -> bytes:
@@ -36,7 +44,7 @@ def _content_digest(context: ExportContext, label: Mapping[str, Any]) -> bytes:
     found = memo.get(id(label))
     if found is not None and found[0] is label:
         return found[1]
-    digest = hashlib.sha256(_dumps(label.get("annotations"))).digest()
+    digest = _sha256(_dumps(label.get("annotations"))).digest()[:16]
     if len(memo) >= _DIGESTS_KEPT:
         memo.clear()
     memo[id(label)] = (label, digest)
@@ -48,19 +56,27 @@ def _enabled(context: ExportContext) -> bool:
     return not (isinstance(options, Mapping) and options.get("cache") is False)
 
 
-def _pending(context: ExportContext) -> dict[tuple[str, str], dict[bytes, bytes]]:
-    found: dict[tuple[str, str], dict[bytes, bytes]] = context.state.setdefault(_PENDING, {})
-    return found
+def _state(context: ExportContext) -> tuple[dict[bytes, _Entry], set[bytes]]:
+    """The entries this export read or made (by content digest), and the digests of those not
+    written yet."""
+    state = context.state
+    entries: dict[bytes, _Entry] | None = state.get(_ENTRIES)
+    if entries is None:
+        entries = state[_ENTRIES] = {}
+        state[_PENDING] = set()
+    pending: set[bytes] = state[_PENDING]
+    return entries, pending
 
 
 def flush_checks(context: ExportContext) -> None:
     """Write the findings :func:`remembered` keeps in memory (the plugin step does it at the
     end of an export, and :func:`remembered` every few thousand labels)."""
-    pending = _pending(context)
-    for (plugin, version), found in pending.items():
-        if found:
-            context.catalog.checks.remember(plugin, version, found)
-    pending.clear()
+    if _ENTRIES not in context.state:
+        return
+    entries, pending = _state(context)
+    if pending:
+        context.catalog.checks.remember({key: _dumps(entries[key]) for key in pending})
+        pending.clear()
 
 
 def remembered(
@@ -74,7 +90,7 @@ def remembered(
     """Each label's findings, from the catalog where remembered, else from ``check``.
 
     :param plugin: the plugin's name; with ``version`` (bump it whenever the checks change),
-        part of every key.
+        what its remembered findings are kept under.
     :param labels: ``(label, against)`` per label: the label as the row holds it (its
         ``annotations`` parsed, or still stored JSON when the plugin did not declare
         ``annotations``: they hash the same, and ``check`` may parse them with
@@ -86,27 +102,34 @@ def remembered(
     """
     if not _enabled(context):
         return [check(i) for i in range(len(labels))]
-    heads: dict[str, Any] = {}
-    keys: list[bytes] = []
-    for label, against in labels:
-        head = heads.get(against)
-        if head is None:
-            head = heads[against] = hashlib.sha256(f"{plugin}\0{version}\0{against}\0".encode())
-        digest = head.copy()
-        digest.update(_content_digest(context, label))
-        keys.append(digest.digest()[:16])
-    pending = _pending(context)
-    new = pending.setdefault((plugin, version), {})
-    known = context.catalog.checks.recall([k for k in keys if k not in new]) if keys else {}
+    entries, pending = _state(context)
+    if len(entries) >= _ENTRIES_KEPT:
+        flush_checks(context)
+        entries.clear()
+    digests = [_content_digest(context, label) for label, _ in labels]
+    unread = [d for d in dict.fromkeys(digests) if d not in entries]
+    if unread:
+        known = context.catalog.checks.recall(unread)
+        for digest in unread:
+            raw = known.get(digest)
+            entries[digest] = _loads(raw) if raw is not None else {}
+    tags: dict[str, str] = {}
     out: list[list[Any]] = []
-    for i, key in enumerate(keys):
-        raw = known.get(key) or new.get(key)
-        if raw is None:
-            found = check(i)
-            new[key] = _dumps(found) if found else _NOTHING  # a repeat in the batch: read back
-        else:
-            found = [] if raw == _NOTHING else _loads(raw)
+    for i, (_, against) in enumerate(labels):
+        tag = tags.get(against)
+        if tag is None:
+            tag = tags[against] = _sha256(f"{version}\0{against}".encode()).hexdigest()[:24]
+        digest = digests[i]
+        entry = entries[digest]
+        mine = entry.get(plugin)
+        if mine is not None and mine[0] == tag:
+            out.append(mine[1])
+            continue
+        found = check(i)
+        _dumps(found)  # not JSON-serialisable: fails here, in the plugin that found it
+        entry[plugin] = [tag, found]
+        pending.add(digest)
         out.append(found)
-    if sum(len(found) for found in pending.values()) >= _PENDING_MAX:
+    if len(pending) >= _PENDING_MAX:
         flush_checks(context)
     return out

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 
 import rowport
+import rowport_plugins.image
 import rowport_plugins.ontology
 from rowport import StreamType
 from rowport.catalog import OntologyStore
@@ -131,3 +133,52 @@ def test_remembering_can_be_turned_off(project: Any, walks: list[int]) -> None:
         task.wait_till_done(timeout_seconds=120)
     assert len(walks) == 6
     assert project.client.catalog.checks.forget() == 0  # nothing was stored
+
+
+def _stored(project: Any) -> dict[bytes, dict[str, Any]]:
+    conn = project.client.catalog.db.conn
+    return {k: orjson.loads(v) for k, v in conn.execute("SELECT key, found FROM label_checks")}
+
+
+def test_plugins_share_one_entry_per_label_and_forget_only_their_own(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = make_client(tmp_path, plugins=[rowport_plugins.ontology, rowport_plugins.image])
+    boxes = client.create_ontology("cars", tools=CARS)
+    rows = client.create_dataset("d").create_data_rows(
+        [
+            {
+                "row_data": f"https://example.com/{i}.jpg",
+                "global_key": f"k{i}",
+                "media_attributes": {"width": 2, "height": 2},  # the boxes end at 3: outside
+            }
+            for i in range(2)
+        ]
+    )
+    project = client.create_project("p", "image", boxes)
+    project.create_batch("b", data_rows=rows)
+    project.import_labels(
+        [{"data_row_id": r.uid, "annotations": {"objects": [_box("car")]}} for r in rows]
+    )
+    geometry: list[int] = []
+    real = rowport_plugins.image.check_object
+
+    def counted(*args: Any) -> Any:
+        geometry.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(rowport_plugins.image, "check_object", counted)
+    first = _codes(project)
+    assert set(first) == {"k0", "k1"} and all(first.values())
+    stored = _stored(project)
+    assert len(stored) == 2  # one entry per label, holding both plugins' findings
+    assert all(
+        set(e) == {"rowport_plugins.ontology", "rowport_plugins.image"} for e in stored.values()
+    )
+    assert len(geometry) == 2
+    assert client.catalog.checks.forget("rowport_plugins.image") == 2
+    assert all(set(e) == {"rowport_plugins.ontology"} for e in _stored(project).values())
+    assert _codes(project) == first  # the geometry is checked again, the ontology part is read
+    assert len(geometry) == 4
+    assert len(_stored(project)) == 2
+    client.close()
