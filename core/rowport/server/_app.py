@@ -21,6 +21,7 @@ from rowport.server._orgs import Organizations
 from rowport.server._routes import api_routes
 from rowport.server._settings import ServerSettings
 from rowport.server._streams import stream_routes
+from rowport.server.graphql import GRAPHQL_PATH, Signer, graphql_routes
 from rowport.tasks._resume import ResumeReport
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -53,9 +54,12 @@ def create_app(settings: ServerSettings, *, plugins: PluginHost | None = None) -
 
     routes = [*api_routes(), *stream_routes(resolve_task), *format_routes(resolve_task)]
     app = Starlette(
-        routes=[Mount(API_PREFIX, routes=routes)],
+        routes=[Mount(API_PREFIX, routes=routes), *graphql_routes(KeyStore(keys_db), Signer(home))],
         exception_handlers=exception_handlers(),
-        middleware=[Middleware(AccessLog), Middleware(Authenticate, keys=KeyStore(keys_db))],
+        middleware=[
+            Middleware(AccessLog),
+            Middleware(Authenticate, keys=KeyStore(keys_db), exempt=GRAPHQL_PATH),
+        ],
         lifespan=lifespan,
     )
     app.state.rowport = state

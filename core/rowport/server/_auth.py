@@ -19,12 +19,13 @@ __all__ = ["Authenticate"]
 class Authenticate:
     """Answer 401 unless ``Authorization: Bearer <token>`` names a live key."""
 
-    def __init__(self, app: ASGIApp, *, keys: KeyStore) -> None:
+    def __init__(self, app: ASGIApp, *, keys: KeyStore, exempt: str | None = None) -> None:
         self.app = app
         self.keys = keys
+        self.exempt = exempt  # a path prefix whose routes answer keys themselves
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (self.exempt and scope["path"].startswith(self.exempt)):
             await self.app(scope, receive, send)
             return
         header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
