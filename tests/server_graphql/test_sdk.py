@@ -1,0 +1,143 @@
+"""The reference SDK itself (``labelbox==7.17.0``, unmodified, in a virtual environment of its
+own) runs export scripts against ``rowport serve`` by changing only its endpoint: every row it
+reads is the row rowport's own client reads from the same task.
+
+The environment is built once and cached in ``~/.cache/rowport-tests/labelbox-7.17.0``
+(about a minute and 53 MB the first time); without the package index the tests skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Org
+
+SDK_VERSION = "7.17.0"
+SCRIPTS = Path(__file__).parent / "sdk_scripts"
+CACHE = Path(os.environ.get("ROWPORT_TEST_CACHE", Path.home() / ".cache" / "rowport-tests"))
+
+
+def _works(python: Path) -> bool:
+    check = f"import labelbox; assert labelbox.__version__ == {SDK_VERSION!r}"
+    return python.exists() and subprocess.run([python, "-c", check]).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def sdk_python() -> Path:
+    """The ``python`` of a virtual environment holding ``labelbox==7.17.0``."""
+    venv = CACHE / f"labelbox-{SDK_VERSION}"
+    python = venv / "bin" / "python"
+    if _works(python):
+        return python
+    building = venv.with_name(venv.name + f".building-{os.getpid()}")
+    shutil.rmtree(building, ignore_errors=True)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", building], check=True)
+        subprocess.run(
+            [
+                building / "bin" / "python",
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                f"labelbox=={SDK_VERSION}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
+    except (subprocess.SubprocessError, OSError) as exc:
+        shutil.rmtree(building, ignore_errors=True)
+        pytest.skip(f"needs: labelbox=={SDK_VERSION} (could not install it into a venv: {exc})")
+    shutil.rmtree(venv, ignore_errors=True)
+    building.rename(venv)
+    assert _works(python)
+    return python
+
+
+def _run(python: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LABELBOX_API_KEY")}
+    env["NO_PROXY"] = "127.0.0.1"
+    return subprocess.run(
+        [python, SCRIPTS / script, *args], capture_output=True, text=True, timeout=600, env=env
+    )
+
+
+def _rows(done: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def _native(org: Org, task_id: str | None = None) -> list[dict[str, Any]]:
+    """The rows rowport's own (remote) client reads from a task (the newest without an id)."""
+    task = org.client.get_task(task_id) if task_id else org.client.get_tasks()[0]
+    task.wait_till_done(timeout_seconds=120)
+    return [out.json for out in task.get_buffered_stream()] if task.has_result() else []
+
+
+@pytest.fixture
+def sdk(sdk_python: Path, org: Org) -> Iterator[tuple[Path, Org]]:
+    yield sdk_python, org
+
+
+def test_project_exports_with_each_filter_kind(sdk: tuple[Path, Org]) -> None:
+    python, org = sdk
+    made = org.made
+    cases = {
+        ("dates", made["batch"]): made["data_rows"][:3],  # the last row has no label
+        ("data_rows", made["data_rows"][1]): [made["data_rows"][1]],
+        ("global_keys", made["global_keys"][2]): [made["data_rows"][2]],
+        ("queue", "ToLabel"): None,
+    }
+    for (case, arg), expected in cases.items():
+        done = _run(
+            python, "project_export.py", org.token, org.endpoint, made["project"], case, arg
+        )
+        rows = _rows(done)
+        assert "has_errors False" in done.stderr
+        assert rows == _native(org), case
+        if expected is not None:
+            assert [r["data_row"]["id"] for r in rows] == expected, case
+            assert all(made["project"] in r["projects"] for r in rows)
+
+
+def test_dataset_model_run_slice_and_export_v2(sdk: tuple[Path, Org]) -> None:
+    python, org = sdk
+    made = org.made
+    rows = org.client.get_dataset(made["dataset"]).data_rows()
+    run = org.client.create_model("m").create_model_run("r")
+    run.upsert_data_rows(data_rows=rows[:2])
+    saved = org.client.create_slice("s", {"dataset_ids": [made["dataset"]]})
+    got = _rows(
+        _run(python, "dataset_export.py", org.token, org.endpoint, made["dataset"], made["project"])
+    )
+    assert [r["data_row"]["id"] for r in got] == made["data_rows"]
+    assert got == _native(org) and all(made["project"] in r["projects"] for r in got)
+    got = _rows(_run(python, "model_run_export.py", org.token, org.endpoint, run.uid))
+    assert [r["data_row"]["id"] for r in got] == made["data_rows"][:2] and got == _native(org)
+    got = _rows(_run(python, "slice_export.py", org.token, org.endpoint, saved.uid))
+    assert len(got) == 4 and got == _native(org)
+    done = _run(python, "export_v2.py", org.token, org.endpoint, made["project"])
+    assert _rows(done) == _native(org) and "errors null" in done.stderr
+
+
+def test_get_task_reads_a_task_started_elsewhere(sdk: tuple[Path, Org]) -> None:
+    python, org = sdk
+    task = org.client.get_project(org.made["project"]).export(params={"label_details": True})
+    got = _rows(_run(python, "get_task.py", org.token, org.endpoint, task.uid))
+    assert got == _native(org, task.uid) and len(got) == 4
+
+
+def test_a_wrong_key_is_the_sdks_authentication_error(sdk: tuple[Path, Org]) -> None:
+    python, org = sdk
+    done = _run(python, "wrong_key.py", "not-a-key", org.endpoint, org.made["project"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("AuthenticationError")
