@@ -331,3 +331,17 @@ def test_file_urls_are_signed_and_expire(org: Org) -> None:
         assert httpx.get(tampered).status_code == 403
     _, code, message = _error(org.gql("GetExportFileFromOffsetPyApi", {**where, "offset": "1"}))
     assert code == "MALFORMED_REQUEST" and "not where a line starts" in message
+
+
+def test_a_read_only_key_reads_but_cannot_export_or_cancel(org: Org, server: Any) -> None:
+    reader = server.create_key(
+        "ro", organization=org.client.get_organization().name or "", read_only=True
+    )
+    assert org.gql("GetUserPyApi", {}, token=reader).status_code == 200
+    start = org.gql(
+        "exportDataRowsInProjectPyApi", _project_input(org.made["project"], []), token=reader
+    )
+    assert _error(start)[:2] == (403, "AUTHORIZATION_ERROR")
+    assert _error(org.gql("CancelTaskPyApi", {"id": "x"}, token=reader))[1] == (
+        "AUTHORIZATION_ERROR"
+    )
