@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from conftest import Org
 
+import rowport
+
 SDK_VERSION = "7.17.0"
 SCRIPTS = Path(__file__).parent / "sdk_scripts"
 CACHE = Path(os.environ.get("ROWPORT_TEST_CACHE", Path.home() / ".cache" / "rowport-tests"))
@@ -141,3 +143,20 @@ def test_a_wrong_key_is_the_sdks_authentication_error(sdk: tuple[Path, Org]) -> 
     done = _run(python, "wrong_key.py", "not-a-key", org.endpoint, org.made["project"])
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("AuthenticationError")
+
+
+def test_has_errors_and_the_errors_stream(sdk: tuple[Path, Org]) -> None:
+    python, org = sdk
+    keys = [org.made["global_keys"][0], "no-such-key", org.made["global_keys"][3]]
+    done = _run(python, "data_rows_errors.py", org.token, org.endpoint, *keys)
+    got = _rows(done)
+    assert [r["data_row"]["id"] for r in got] == [org.made["data_rows"][i] for i in (0, 3)]
+    native = org.client.get_tasks()[0]
+    assert got == _native(org, native.uid)
+    errors = [
+        json.loads(line.split(" ", 1)[1])
+        for line in done.stderr.splitlines()
+        if line.startswith("error ")
+    ]
+    expected = [out.json for out in native.get_buffered_stream(rowport.StreamType.ERRORS)]
+    assert errors == expected and [e["code"] for e in errors] == ["DATA_ROW_NOT_FOUND"]

@@ -176,6 +176,7 @@ def _export(name: str) -> Callable[[_Call], Any]:
         task = client._export(
             request.kind,
             list(request.scope_ids),
+            scope_by=request.scope_by,
             params=request.params,
             filters=request.filters,
             task_name=request.task_name,

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from rowport.errors import InvalidExportRequest
-from rowport.request import ExportKind
+from rowport.request import ExportKind, ScopeBy
 
 __all__ = ["MUTATIONS", "ExportCall", "translate_export"]
 
@@ -50,6 +50,7 @@ _PARAMS = {
 }
 _DATES = {"data_row_last_activity_at": "last_activity_at", "labeled_at": "label_created_at"}
 _ID_LISTS = {"data_row_id": "data_row_ids", "global_key": "global_keys", "batch": "batch_ids"}
+_ROW_LISTS = frozenset({"data_row_ids", "global_keys"})
 _INPUT_KEYS = frozenset({"taskName", "filters", "params", "isStreamableReady", "streamable"})
 
 
@@ -63,6 +64,7 @@ class ExportCall:
     filters: dict[str, Any]
     task_name: str | None
     timezone: str | None
+    scope_by: ScopeBy = "id"
 
 
 def _bad(message: str) -> InvalidExportRequest:
@@ -180,6 +182,14 @@ def translate_export(operation: str, variables: Mapping[str, Any]) -> ExportCall
         if len(datasets) != 1:
             raise _bad(f"a dataset export names one dataset, got {datasets!r}")
         kind, scope_ids = ExportKind.DATASET, list(datasets)
+    scope_by: ScopeBy = "id"
+    if kind is ExportKind.CATALOG and len(filters) == 1 and set(filters) & _ROW_LISTS:
+        # ``DataRow.export(client, data_rows=...|global_keys=...)``: a data rows export, whose
+        # unknown ids are DATA_ROW_NOT_FOUND lines of its ERRORS stream
+        ((name, ids),) = filters.items()
+        kind, filters = ExportKind.DATA_ROWS, {}
+        scope_ids = list(ids) if isinstance(ids, list) else [ids]
+        scope_by = "global_key" if name == "global_keys" else "id"
     task_name = source.get("taskName")
     return ExportCall(
         kind=kind,
@@ -188,4 +198,5 @@ def translate_export(operation: str, variables: Mapping[str, Any]) -> ExportCall
         filters=filters,
         task_name=task_name if task_name is None else str(task_name),
         timezone=zone,
+        scope_by=scope_by,
     )
