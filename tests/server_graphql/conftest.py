@@ -36,6 +36,7 @@ class Org:
     """A fresh organization: its key, a remote client, the ids of its catalog, and ``gql``."""
 
     token: str
+    organization: str
     client: Client
     made: dict[str, Any]
     endpoint: str
@@ -60,8 +61,11 @@ class Org:
 
 @pytest.fixture
 def org(server: RowportServer) -> Iterator[Org]:
-    token = server.create_key("sdk", organization=f"gql{next(_orgs)}")
+    organization = f"gql{next(_orgs)}"
+    token = server.create_key("sdk", organization=organization)
     with Client(server.url, api_key=token) as client:
         made = build_catalog(client, rows=4)
         endpoint = server.url.split("/api/v1")[0] + "/graphql"
-        yield Org(token=token, client=client, made=made, endpoint=endpoint)
+        yield Org(
+            token=token, organization=organization, client=client, made=made, endpoint=endpoint
+        )

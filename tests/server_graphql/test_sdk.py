@@ -21,6 +21,8 @@ import pytest
 from conftest import Org
 
 import rowport
+from rowport._organizations import organization_home
+from rowport.testing import RowportServer
 
 SDK_VERSION = "7.17.0"
 SCRIPTS = Path(__file__).parent / "sdk_scripts"
@@ -160,3 +162,22 @@ def test_has_errors_and_the_errors_stream(sdk: tuple[Path, Org]) -> None:
     ]
     expected = [out.json for out in native.get_buffered_stream(rowport.StreamType.ERRORS)]
     assert errors == expected and [e["code"] for e in errors] == ["DATA_ROW_NOT_FOUND"]
+
+
+def _explode(rows: list[Any], context: Any) -> tuple[list[Any], list[Any]]:
+    raise RuntimeError("the disk is on fire")
+
+
+def test_a_failed_task_is_the_sdks_export_task_exception(
+    sdk: tuple[Path, Org], server: RowportServer
+) -> None:
+    python, org = sdk
+    home = organization_home(server.home, org.organization)
+    with rowport.Client(home) as embedded:  # the organization's own home, in this process
+        embedded._tasks.steps = [_explode]
+        task = embedded.get_project(org.made["project"]).export()
+        task.wait_till_done(timeout_seconds=120)
+        assert task.status is rowport.TaskStatus.FAILED, task.status
+    done = _run(python, "failed_task.py", org.token, org.endpoint, task.uid)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["status FAILED", "ExportTaskException Task failed"]
