@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio
 import orjson
@@ -227,7 +228,8 @@ def _file_from_offset(call: _Call) -> Any:
     fields = (call.organization, task.uid, stream.value, str(chunk.start), str(chunk.end))
     base = str(call.request.base_url).rstrip("/")
     path = "/".join([FILES_PATH, *fields[1:]])
-    url = f"{base}{path}?org={call.organization}&{call.endpoint.signer.query(fields)}"
+    org = urlencode({"org": call.organization})
+    url = f"{base}{path}?{org}&{call.endpoint.signer.query(fields)}"
     return {
         "task": {
             "exportFileFromOffset": {
