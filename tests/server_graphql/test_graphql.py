@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import QUERIES, Org
+from graphql_support import QUERIES, Org
 
 from rowport import TaskStatus
 from rowport.errors import InvalidExportRequest

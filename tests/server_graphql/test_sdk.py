@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Org
+from graphql_support import Org
 
 import rowport
 from rowport._organizations import organization_home
