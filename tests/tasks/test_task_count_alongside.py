@@ -13,12 +13,12 @@ from typing import Any
 from tasks_support import ROWS
 
 import rowport
+from rowport._gc import EXPORT_THRESHOLD
 from rowport._progress import render_progress
 from rowport.catalog import ExportPlan, SQLiteExportSource, TaskStatus
 from rowport.request import ExportKind, build_request
 from rowport.streams._manifest import read_manifest
 from rowport.tasks import TaskManager
-from rowport.tasks._gc import EXPORT_THRESHOLD
 
 TIMEOUT = 60.0
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol
 import attrs
 import orjson
 
+from rowport._gc import EXPORT_THRESHOLD, fewer_collections
 from rowport.catalog import (
     DEFAULT_HEARTBEAT,
     Catalog,
@@ -34,7 +35,6 @@ from rowport.plugins import ExportContext
 from rowport.request import ExportRequest, PlanLayout
 from rowport.streams import PartInfo, StreamWriter
 from rowport.tasks._checkpoint import Checkpoint
-from rowport.tasks._gc import export_gc
 from rowport.tasks._heartbeat import Heartbeats, record_status
 
 if TYPE_CHECKING:
@@ -243,7 +243,7 @@ class ExportRunner(Generic[PlanT]):
                 self._notify("started")
                 if self.delivery is not None:
                     self.delivery.open(self.context, self.cancel_event)
-                with export_gc():
+                with fewer_collections(EXPORT_THRESHOLD):
                     self._export(result, errors)
                 return self._complete(result, errors)
             except _Superseded as ended:

@@ -18,9 +18,9 @@ from typing import Any
 
 import attrs
 
+from rowport._gc import IMPORT_THRESHOLD, fewer_collections
 from rowport.catalog._db import Database
 from rowport.catalog._ingest import _records as r
-from rowport.catalog._ingest._gc import fewer_collections
 from rowport.catalog._ingest._known import Known
 from rowport.catalog._ingest._plan import AnnotationsWriter, BatchPlanner, stored_annotations
 from rowport.catalog._ingest._reader import Line, iter_ndjson, number_rows
@@ -114,7 +114,7 @@ class Importer:
                 f"batch_size must be a whole number of at least 1, got {batch_size!r}"
             )
         try:
-            with fewer_collections():
+            with fewer_collections(IMPORT_THRESHOLD):
                 return self._passes(lines, strict, batch_size, progress, total)
         except sqlite3.OperationalError as exc:  # a full disk, an I/O error, a lock held too long
             kept = (
