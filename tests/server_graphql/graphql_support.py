@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import httpx
+import requests
 
 from rowport.client import Client
 
@@ -25,12 +25,12 @@ class Org:
     made: dict[str, Any]
     endpoint: str
 
-    def post(self, body: Any, token: str | None = None) -> httpx.Response:
+    def post(self, body: Any, token: str | None = None) -> requests.Response:
         """POST ``body`` to ``/graphql`` as the SDK does (bearer key, JSON)."""
         headers = {"Authorization": f"Bearer {self.token if token is None else token}"}
-        return httpx.post(self.endpoint, json=body, headers=headers, timeout=60)
+        return requests.post(self.endpoint, json=body, headers=headers, timeout=60)
 
-    def gql(self, name: str, variables: Any = None, token: str | None = None) -> httpx.Response:
+    def gql(self, name: str, variables: Any = None, token: str | None = None) -> requests.Response:
         """Send the SDK's query text ``name`` with ``variables``."""
         return self.post({"query": QUERIES[name], "variables": variables}, token)
 

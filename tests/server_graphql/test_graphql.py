@@ -9,8 +9,8 @@ import time
 from datetime import datetime
 from typing import Any
 
-import httpx
 import pytest
+import requests
 from graphql_support import QUERIES, Org
 
 from rowport import TaskStatus
@@ -30,7 +30,7 @@ _PARAMS = {
 }
 
 
-def _error(response: httpx.Response) -> tuple[int, str, str]:
+def _error(response: requests.Response) -> tuple[int, str, str]:
     assert response.status_code < 500, response.text
     (error,) = response.json()["errors"]
     return response.status_code, error["extensions"]["code"], error["message"]
@@ -80,7 +80,7 @@ def _sdk_lines(org: Org, task_id: str, stream: str) -> list[dict[str, Any]] | No
         info = info["task"]["exportFileFromOffset"]
         start, end = int(info["offsets"]["start"]), int(info["offsets"]["end"])
         assert start == cursor and end >= cursor
-        body = httpx.get(info["file"], timeout=30)  # no headers, as the SDK
+        body = requests.get(info["file"], timeout=30)  # no headers, as the SDK
         body.raise_for_status()
         assert len(body.content) == end - start + 1 and body.content.endswith(b"\n")
         text += body.content
@@ -90,7 +90,7 @@ def _sdk_lines(org: Org, task_id: str, stream: str) -> list[dict[str, Any]] | No
 
 def test_a_bad_key_is_an_authentication_error(org: Org) -> None:
     assert _error(org.gql("GetUserPyApi", {}, token="nope"))[:2] == (401, "AUTHENTICATION_ERROR")
-    response = httpx.post(org.endpoint, json={"query": QUERIES["GetUserPyApi"]}, timeout=30)
+    response = requests.post(org.endpoint, json={"query": QUERIES["GetUserPyApi"]}, timeout=30)
     assert _error(response)[:2] == (401, "AUTHENTICATION_ERROR")
 
 
@@ -322,13 +322,13 @@ def test_file_urls_are_signed_and_expire(org: Org) -> None:
     where = {"where": {"id": started["taskId"]}, "streamType": "RESULT"}
     info = org.data("GetExportFileFromOffsetPyApi", {**where, "offset": "0"})
     url = info["task"]["exportFileFromOffset"]["file"]
-    assert httpx.get(url).status_code == 200
+    assert requests.get(url, timeout=30).status_code == 200
     for tampered in (
         url.replace("/RESULT/0/", "/RESULT/1/"),
         url[:-2] + "00",
         url.replace("expires=", "expires=9"),
     ):
-        assert httpx.get(tampered).status_code == 403
+        assert requests.get(tampered, timeout=30).status_code == 403
     _, code, message = _error(org.gql("GetExportFileFromOffsetPyApi", {**where, "offset": "1"}))
     assert code == "MALFORMED_REQUEST" and "not where a line starts" in message
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from graphql_support import Org
 
 import rowport
 from rowport._organizations import organization_home
-from rowport.testing import RowportServer
+from rowport.testing import RowportServer, build_catalog
 
 SDK_VERSION = "7.17.0"
 SCRIPTS = Path(__file__).parent / "sdk_scripts"
@@ -181,3 +182,32 @@ def test_a_failed_task_is_the_sdks_export_task_exception(
     done = _run(python, "failed_task.py", org.token, org.endpoint, task.uid)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["status FAILED", "ExportTaskException Task failed"]
+
+
+def test_the_sdks_cancel_task_ends_a_running_export_after_its_batch(
+    sdk: tuple[Path, Org], server: RowportServer
+) -> None:
+    python, org = sdk
+    made = build_catalog(org.client, rows=250)
+    home = organization_home(server.home, org.organization)
+    entered, release = threading.Event(), threading.Event()
+
+    def hold(rows: list[Any], context: Any) -> tuple[list[Any], list[Any]]:
+        if not entered.is_set():  # the first batch waits until the SDK has canceled
+            entered.set()
+            release.wait(300)
+        return rows, []
+
+    with rowport.Client(home) as embedded:  # the export runs here; the SDK cancels it there
+        embedded._tasks.steps = [hold]
+        task = embedded.get_project(made["project"]).export()
+        assert entered.wait(120)
+        try:
+            done = _run(python, "cancel_task.py", org.token, org.endpoint, task.uid)
+        finally:
+            release.set()
+        task.wait_till_done(timeout_seconds=120)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert done.stdout.splitlines() == ["cancel_task True"]
+        assert task.status is rowport.TaskStatus.CANCELED
+        assert task.rows_done == 100  # the batch it was in, no more
