@@ -23,6 +23,7 @@ __all__ = [
     "ImageInfo",
     "Shape",
     "image_info",
+    "image_rows",
     "mask_pixels",
     "number",
     "shapes",
@@ -81,6 +82,20 @@ def image_info(context: FormatContext, selected: Selected) -> ImageInfo | None:
         width=width,
         height=height,
     )
+
+
+def image_rows(
+    context: FormatContext, rows: list[dict[str, Any]]
+) -> Iterator[tuple[Selected, ImageInfo]]:
+    """Each row an image format writes, in order, with its image's size (rows without labels
+    to write, or whose size is unknown, are left out as :func:`image_info` reports)."""
+    for row in rows:
+        selected = context.select(row)
+        if selected is None:
+            continue
+        info = image_info(context, selected)
+        if info is not None:
+            yield selected, info
 
 
 def _clip_points(points: Points, info: ImageInfo) -> tuple[Points, bool]:

@@ -19,7 +19,7 @@ from rowport.formats import (
     JsonArrayFile,
     class_map_option,
 )
-from rowport_plugins.formats._image import IMAGE_TOOLS, Shape, image_info, shapes
+from rowport_plugins.formats._image import IMAGE_TOOLS, Shape, image_rows, shapes
 
 __all__ = ["SPEC", "CocoWriter", "rle"]
 
@@ -76,18 +76,12 @@ class CocoWriter:
     def write(self, rows: list[dict[str, Any]]) -> None:
         """Add each row's image and its objects."""
         context = self.context
-        for row in rows:
-            selected = context.select(row)
-            if selected is None:
-                continue
-            info = image_info(context, selected)
-            if info is None:
-                continue
+        for selected, info in image_rows(context, rows):
             self.categories.add_ontology(context.ontology(selected.source_id), IMAGE_TOOLS)
             context.drop_unsupported(selected)
             split = self._split(selected.split)
             self.image_id += 1
-            data_row = row.get("data_row") or {}
+            data_row = selected.row.get("data_row") or {}
             split.images.append(
                 {
                     "id": self.image_id,

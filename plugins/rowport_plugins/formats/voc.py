@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 from rowport import hookimpl
 from rowport.formats import FormatContext, FormatSpec
-from rowport_plugins.formats._image import ImageIndex, image_info, number, shapes, write_file
+from rowport_plugins.formats._image import ImageIndex, image_rows, number, shapes, write_file
 
 __all__ = ["SPEC", "VocWriter"]
 
@@ -37,13 +37,7 @@ class VocWriter:
     def write(self, rows: list[dict[str, Any]]) -> None:
         """Write each row's XML file."""
         context = self.context
-        for row in rows:
-            selected = context.select(row)
-            if selected is None:
-                continue
-            info = image_info(context, selected)
-            if info is None:
-                continue
+        for selected, info in image_rows(context, rows):
             context.drop_unsupported(selected)
             objects = []
             for shape in shapes(context, selected, info):

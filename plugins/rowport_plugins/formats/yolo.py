@@ -19,7 +19,7 @@ from rowport_plugins.formats._image import (
     ImageIndex,
     ImageInfo,
     Shape,
-    image_info,
+    image_rows,
     number,
     shapes,
     write_file,
@@ -70,13 +70,7 @@ class YoloWriter:
     def write(self, rows: list[dict[str, Any]]) -> None:
         """Write each row's label file."""
         context = self.context
-        for row in rows:
-            selected = context.select(row)
-            if selected is None:
-                continue
-            info = image_info(context, selected)
-            if info is None:
-                continue
+        for selected, info in image_rows(context, rows):
             self.categories.add_ontology(context.ontology(selected.source_id), IMAGE_TOOLS)
             context.drop_unsupported(selected)
             split = self._split(selected.split)
