@@ -87,6 +87,14 @@ def test_serve_refuses_a_non_loopback_address_without_allow_remote(tmp_path: Pat
     assert "not a loopback address" in refused.stderr and "--allow-remote" in refused.stderr
 
 
+def test_serve_refuses_an_unknown_timezone(tmp_path: Path) -> None:
+    refused = rowport_cli(
+        "--home", str(tmp_path), "serve", "--port", "0", "--timezone", "Mars/Base"
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "--timezone" in refused.stderr and "unknown timezone 'Mars/Base'" in refused.stderr
+
+
 def test_a_remote_cli_export_is_byte_identical_to_the_embedded_one(
     served: tuple[RowportServer, Any], tmp_path: Path
 ) -> None:

@@ -7,22 +7,18 @@ import itertools
 from collections.abc import Iterator
 
 import pytest
-from graphql_support import Org
+from graphql_support import Org, serve
 
 from rowport.client import Client
-from rowport.testing import RowportServer, build_catalog, start_server
+from rowport.testing import RowportServer, build_catalog
 
 _orgs = itertools.count()
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RowportServer]:
-    """A real ``rowport serve`` on a home of its own, stopped (by pid) at the end."""
-    served = start_server(tmp_path_factory.mktemp("graphql") / "home")
-    try:
-        yield served
-    finally:
-        served.stop()
+    """A real ``rowport serve`` on a home of its own (its SDK user in UTC)."""
+    yield from serve(tmp_path_factory)
 
 
 @pytest.fixture

@@ -4,13 +4,16 @@ from ``labelbox==7.17.0``) and :class:`Org`, which sends them as the SDK does.""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
+import pytest
 import requests
 
 from rowport.client import Client
+from rowport.testing import RowportServer, start_server
 
 QUERIES: dict[str, str] = json.loads((Path(__file__).parent / "sdk_queries.json").read_text())
 
@@ -41,3 +44,12 @@ class Org:
         body = response.json()
         assert "errors" not in body, body
         return body["data"]
+
+
+def serve(tmp_path_factory: pytest.TempPathFactory, *args: str) -> Iterator[RowportServer]:
+    """A real ``rowport serve`` (with ``args``) on a home of its own, stopped (by pid) after."""
+    served = start_server(tmp_path_factory.mktemp("graphql") / "home", *args)
+    try:
+        yield served
+    finally:
+        served.stop()

@@ -291,6 +291,11 @@ def test_bad_inputs_answer_the_native_message(org: Org) -> None:
         "unknown filter type 'no_such_filter'"
         in _error(org.gql("exportDataRowsInProjectPyApi", unknown))[2]
     )
+    zone = {"operator": "GREATER_THAN_OR_EQUAL", "timezone": "Mars/Base", "value": "2024-01-01"}
+    dated = _project_input(made["project"], [{"type": "labeled_at", "value": zone}])
+    status, code, message = _error(org.gql("exportDataRowsInProjectPyApi", dated))
+    assert (status, code) == (400, "MALFORMED_REQUEST")
+    assert "date filter 'labeled_at' (label_created_at): unknown timezone 'Mars/Base'" in message
     ignored = _project_input(made["project"], [], includeSomethingNew=False)
     assert org.data("exportDataRowsInProjectPyApi", ignored)["exportDataRowsInProject"]["taskId"]
     missing = org.data("GetUserCreatedTasksPyApi", {"param_0": "nosuchtask", "param_1": "x"})

@@ -2,8 +2,10 @@
 own) runs export scripts against ``rowport serve`` by changing only its endpoint: every row it
 reads is the row rowport's own client reads from the same task.
 
-The environment is built once and cached in ``~/.cache/rowport-tests/labelbox-7.17.0``
-(about a minute and 53 MB the first time); without the package index the tests skip.
+Its server's SDK user is in Asia/Kolkata (``rowport serve --timezone``), so the SDK sends its
+naive date filters in that zone. The environment is built once and cached in
+``~/.cache/rowport-tests/labelbox-7.17.0`` (about a minute and 53 MB the first time); without
+the package index the tests skip.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from graphql_support import Org
+from graphql_support import Org, serve
 
 import rowport
 from rowport._organizations import organization_home
@@ -27,7 +31,14 @@ from rowport.testing import RowportServer, build_catalog
 
 SDK_VERSION = "7.17.0"
 SCRIPTS = Path(__file__).parent / "sdk_scripts"
+ZONE = "Asia/Kolkata"  # UTC+05:30 all year: no daylight saving time change to straddle
 CACHE = Path(os.environ.get("ROWPORT_TEST_CACHE", Path.home() / ".cache" / "rowport-tests"))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RowportServer]:
+    """conftest's server, its SDK user in :data:`ZONE`."""
+    yield from serve(tmp_path_factory, "--timezone", ZONE)
 
 
 def _works(python: Path) -> bool:
@@ -112,6 +123,60 @@ def test_project_exports_with_each_filter_kind(sdk: tuple[Path, Org]) -> None:
         if expected is not None:
             assert [r["data_row"]["id"] for r in rows] == expected, case
             assert all(made["project"] in r["projects"] for r in rows)
+
+
+def _moved(stamp: str, seconds: int, zone: str | None = ZONE) -> str:
+    """An export timestamp moved by ``seconds``: naive in ``zone``, or ISO with +0000 (None)."""
+    at = datetime.fromisoformat(stamp) + timedelta(seconds=seconds)
+    if zone is None:
+        return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    return at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_date_filters_are_read_in_the_users_timezone(sdk: tuple[Path, Org]) -> None:
+    python, org = sdk
+    made = org.made
+    task = org.client.get_project(made["project"]).export(
+        params={"data_row_details": True, "label_details": True}
+    )
+    task.wait_till_done(timeout_seconds=120)
+    rows = [out.json for out in task.get_buffered_stream()]
+    active = sorted(r["data_row"]["details"]["last_activity_at"] for r in rows)
+    labelled = sorted(
+        label["label_details"]["created_at"]
+        for r in rows
+        for label in r["projects"][made["project"]]["labels"]
+    )
+    # the bounds hold every row within a second, as local times of Kolkata: read as UTC
+    # (5 h 30 ahead) a lower bound would hold none
+    cases = [
+        {  # BETWEEN, both filters
+            "last_activity_at": [_moved(active[0], -1), _moved(active[-1], 1)],
+            "label_created_at": [_moved(labelled[0], -1), _moved(labelled[-1], 1)],
+        },
+        {  # GREATER_THAN_OR_EQUAL in Kolkata beside LESS_THAN_OR_EQUAL with an offset
+            # (which the SDK sends with timezone UTC: two zones in one request)
+            "label_created_at": [_moved(labelled[0], -1), None],
+            "last_activity_at": [None, _moved(active[-1], 1, zone=None)],
+        },
+        {  # the other way round
+            "last_activity_at": [_moved(active[0], -1), None],
+            "label_created_at": [None, _moved(labelled[-1], 1)],
+        },
+    ]
+    for filters in cases:
+        done = _run(
+            python,
+            "project_export.py",
+            org.token,
+            org.endpoint,
+            made["project"],
+            "filters",
+            json.dumps(filters),
+        )
+        got = _rows(done)
+        assert got == _native(org), filters
+        assert [r["data_row"]["id"] for r in got] == made["data_rows"][:3], filters
 
 
 def test_dataset_model_run_slice_and_export_v2(sdk: tuple[Path, Org]) -> None:

@@ -82,6 +82,12 @@ def _is_loopback(host: str) -> bool:
     is_flag=True,
     help="At start, resume the exports a stopped or killed server left interrupted.",
 )
+@click.option(
+    "--timezone",
+    default="UTC",
+    show_default=True,
+    help="The IANA zone the reference SDK's user is in: it sends naive date filters in it.",
+)
 @pass_state
 def serve(
     state: CliState,
@@ -94,6 +100,7 @@ def serve(
     shutdown_timeout: int,
     quiet: bool,
     resume: bool,
+    timezone: str,
 ) -> None:
     """Serve the home over HTTP: the API under /api/v1, keys required (`rowport keys`)."""
     if not _is_loopback(host) and not allow_remote:
@@ -103,6 +110,13 @@ def serve(
             err=True,
         )
         sys.exit(USAGE)
+    from rowport.errors import InvalidExportRequest
+    from rowport.request._dates import resolve_zone
+
+    try:
+        resolve_zone(timezone)
+    except InvalidExportRequest as exc:
+        raise click.BadParameter(str(exc), param_hint="--timezone") from None
     import uvicorn
 
     from rowport.server import ServerSettings, create_app
@@ -113,6 +127,7 @@ def serve(
         max_body_bytes=max_body_bytes,
         export_workers=workers,
         resume=resume,
+        timezone=timezone,
     )
     app = create_app(settings)
     config = uvicorn.Config(

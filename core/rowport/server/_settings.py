@@ -21,6 +21,9 @@ class ServerSettings:
     :param export_workers: exports run at once per organization.
     :param resume: at start, resume every export a stopped or killed server left interrupted
         (``rowport serve --resume``).
+    :param timezone: the IANA zone the reference SDK's user is in (``rowport serve
+        --timezone``): ``CurrentUserPyApi`` answers it, and the SDK sends its naive date
+        filters in it (``/graphql`` reads each filter in the zone it names).
     """
 
     home: Path
@@ -28,3 +31,4 @@ class ServerSettings:
     max_import_bytes: int = 4096 * MiB
     export_workers: int = 2
     resume: bool = False
+    timezone: str = "UTC"

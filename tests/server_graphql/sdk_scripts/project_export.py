@@ -1,7 +1,8 @@
 """A reference-SDK script: export a project with params and one set of filters, print rows.
 
 Usage: python project_export.py KEY ENDPOINT PROJECT_ID CASE ARG
-(CASE: dates BATCH_ID | data_rows DATA_ROW_ID | global_keys GLOBAL_KEY | queue STATUS)
+(CASE: dates BATCH_ID | data_rows DATA_ROW_ID | global_keys GLOBAL_KEY | queue STATUS
+| filters FILTERS_JSON)
 """
 
 import json
@@ -19,6 +20,7 @@ FILTERS = {
     "data_rows": {"last_activity_at": [None, "2999-01-01 00:00:00"], "data_row_ids": [arg]},
     "global_keys": {"global_keys": [arg]},
     "queue": {"workflow_status": arg},
+    "filters": json.loads(arg) if case == "filters" else None,
 }
 client = lb.Client(api_key=key, endpoint=endpoint)
 project = client.get_project(project_id)

@@ -26,6 +26,7 @@ from rowport.client import Client
 from rowport.errors import InvalidInput, NotFound, RowportError
 from rowport.server._context import check_id
 from rowport.server._orgs import Organizations
+from rowport.server._settings import ServerSettings
 from rowport.server._streams import CHUNK_SIZE, TaskStreams
 from rowport.server.graphql import _objects as shape
 from rowport.server.graphql._files import Signer, chunk_at
@@ -138,7 +139,8 @@ def _saved_query(call: _Call) -> Any:
 
 def _user(call: _Call) -> Any:
     record = call.client.backend.call("catalog.organization.get_user")
-    return {"user": shape.user(record, call.client.timezone)}
+    settings: ServerSettings = call.request.app.state.rowport.settings
+    return {"user": shape.user(record, settings.timezone)}
 
 
 def _organization(call: _Call) -> Any:
@@ -168,13 +170,7 @@ def _export(name: str) -> Callable[[_Call], Any]:
     def run(call: _Call) -> Any:
         _require_write(call)
         request = translate_export(name, call.variables)
-        client = call.client
-        if request.timezone is not None and request.timezone != client.timezone:
-            raise InvalidInput(
-                f"date filters are in timezone {request.timezone!r} but this server reads them"
-                f" in {client.timezone!r} (the user's timezone)"
-            )
-        task = client._export(
+        task = call.client._export(
             request.kind,
             list(request.scope_ids),
             scope_by=request.scope_by,

@@ -5,17 +5,24 @@ The SDK sends its params as ``include*`` flags and its filters as a ``searchQuer
 params, filters, task name), which the embedded client then validates exactly as a native
 export. A key the SDK sends that rowport does not know is refused when it asks for something
 (a true flag, a value), and ignored when it is null or false (a newer SDK's unused field).
+
+Each date filter carries the ``timezone`` its naive bounds are in (the SDK sends the user's,
+``CurrentUserPyApi``, or ``"UTC"`` once it has rewritten an ISO bound): its bounds are read as
+a native filter's are in that zone (``YYYY-MM-DD`` is that local day's 00:00:00; an explicit
+offset wins) and handed on as UTC moments, so two filters may name different zones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import attrs
 
 from rowport.errors import InvalidExportRequest
 from rowport.request import ExportKind, ScopeBy
+from rowport.request._dates import parse_date_range, resolve_zone
 
 __all__ = ["MUTATIONS", "ExportCall", "translate_export"]
 
@@ -63,7 +70,6 @@ class ExportCall:
     params: dict[str, Any]
     filters: dict[str, Any]
     task_name: str | None
-    timezone: str | None
     scope_by: ScopeBy = "id"
 
 
@@ -97,7 +103,10 @@ def _params(raw: Mapping[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _date_range(item: Mapping[str, Any]) -> tuple[list[Any], str | None]:
+def _date_range(item: Mapping[str, Any]) -> list[datetime | None]:
+    """A date filter item's ``[start, end]`` as UTC moments (either may be None), its naive
+    bounds read in the item's ``timezone`` (UTC when it names none)."""
+    kind = item.get("type")
     value = _mapping("filters.searchQuery.query[].value", item.get("value"))
     operator = value.get("operator")
     inner = value.get("value")
@@ -110,30 +119,32 @@ def _date_range(item: Mapping[str, Any]) -> tuple[list[Any], str | None]:
         span = [None, inner]
     else:
         raise _bad(
-            f"date filter {item.get('type')!r}: unknown operator {operator!r}; allowed: "
+            f"date filter {kind!r}: unknown operator {operator!r}; allowed: "
             "BETWEEN, GREATER_THAN_OR_EQUAL, LESS_THAN_OR_EQUAL"
         )
-    zone = value.get("timezone")
-    return span, zone if isinstance(zone, str) else None
+    name = _DATES[str(kind)]
+    zone_name = value.get("timezone")
+    try:
+        zone = resolve_zone("UTC" if zone_name is None else zone_name)
+    except InvalidExportRequest as exc:
+        raise _bad(f"date filter {kind!r} ({name}): {exc}") from None
+    moments = parse_date_range(name, span, zone)
+    return [None, None] if moments is None else [moments.start, moments.end]
 
 
-def _search_filters(query: Any) -> tuple[dict[str, Any], str | None, list[Any]]:
-    """Native filters, the dates' timezone and the dataset ids of a ``searchQuery.query``."""
+def _search_filters(query: Any) -> tuple[dict[str, Any], list[Any]]:
+    """Native filters (dates as UTC moments) and the dataset ids of a ``searchQuery.query``."""
     if query is None:
-        return {}, None, []
+        return {}, []
     if not isinstance(query, list):
         raise _bad(f"filters.searchQuery.query must be a list, got {query!r}")
     filters: dict[str, Any] = {}
-    zones: set[str] = set()
     datasets: list[Any] = []
     for item in query:
         item = _mapping("filters.searchQuery.query[]", item)
         kind = item.get("type")
         if kind in _DATES:
-            span, zone = _date_range(item)
-            filters[_DATES[kind]] = span
-            if zone:
-                zones.add(zone)
+            filters[_DATES[kind]] = _date_range(item)
         elif kind in _ID_LISTS or kind == "dataset":
             if item.get("operator", "is") != "is":
                 raise _bad(
@@ -151,9 +162,7 @@ def _search_filters(query: Any) -> tuple[dict[str, Any], str | None, list[Any]]:
         else:
             allowed = [*_DATES, *_ID_LISTS, "dataset", "task_queue_status", "task_queue_not_exist"]
             raise _bad(f"unknown filter type {kind!r}; allowed: {', '.join(allowed)}")
-    if len(zones) > 1:
-        raise _bad(f"date filters name different timezones: {', '.join(sorted(zones))}")
-    return filters, next(iter(zones), None), datasets
+    return filters, datasets
 
 
 def translate_export(operation: str, variables: Mapping[str, Any]) -> ExportCall:
@@ -175,7 +184,7 @@ def translate_export(operation: str, variables: Mapping[str, Any]) -> ExportCall
             raise _bad(f"input.filters.{scope_key} must name the {kind.value} to export")
         scope_ids.append(scope)
     search = _mapping("filters.searchQuery", raw_filters.get("searchQuery"))
-    filters, zone, datasets = _search_filters(search.get("query"))
+    filters, datasets = _search_filters(search.get("query"))
     if datasets:
         if kind is not ExportKind.CATALOG:
             raise _bad("a dataset filter is only allowed in a catalog (dataset) export")
@@ -197,6 +206,5 @@ def translate_export(operation: str, variables: Mapping[str, Any]) -> ExportCall
         params=_params(_mapping("params", source.get("params"))),
         filters=filters,
         task_name=task_name if task_name is None else str(task_name),
-        timezone=zone,
         scope_by=scope_by,
     )
