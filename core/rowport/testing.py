@@ -14,7 +14,8 @@
 :func:`objects_of` read an exported row's labels back; :func:`host_with` is a plugin host with
 exactly the plugins a test names;
 :func:`collecting_sink` is an in-memory sink to pass to ``export(sinks=...)`` or
-:class:`~rowport.sinks.SinkDelivery`.
+:class:`~rowport.sinks.SinkDelivery`; :func:`sdk_python` is a virtual environment holding the
+reference SDK (``labelbox``), for scripts that run it against ``rowport serve``.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ __all__ = [
     "make_row",
     "objects_of",
     "run_plugin",
+    "sdk_python",
     "serve_http",
     "serve_media",
     "start_server",
@@ -681,3 +683,53 @@ def install_package(source: Path, target: Path) -> Path:
     if done.returncode != 0:
         raise RowportError(f"pip could not install {source}: {done.stdout}{done.stderr}")
     return target / "site"
+
+
+SDK_VERSION = "7.17.0"  # the reference SDK whose wire protocol /graphql follows
+
+
+def _has_sdk(python: Path, version: str) -> bool:
+    check = f"import labelbox; assert labelbox.__version__ == {version!r}"
+    return python.exists() and subprocess.run([python, "-c", check], check=False).returncode == 0
+
+
+def sdk_python(version: str = SDK_VERSION, cache: Path | None = None) -> Path:
+    """The ``python`` of a virtual environment holding ``labelbox==version``, built once (about
+    a minute and 53 MB) in ``cache`` (``$ROWPORT_TEST_CACHE``, else ``~/.cache/rowport-tests``)
+    and reused after.
+
+    :raises RowportError: the environment could not be built (no package index, say).
+    """
+    if cache is None:
+        cache = Path(os.environ.get("ROWPORT_TEST_CACHE", Path.home() / ".cache" / "rowport-tests"))
+    venv = cache / f"labelbox-{version}"
+    python = venv / "bin" / "python"
+    if _has_sdk(python, version):
+        return python
+    import shutil
+
+    building = venv.with_name(venv.name + f".building-{os.getpid()}")
+    shutil.rmtree(building, ignore_errors=True)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", building], check=True)
+        subprocess.run(
+            [
+                building / "bin" / "python",
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                f"labelbox=={version}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
+    except (subprocess.SubprocessError, OSError) as exc:
+        shutil.rmtree(building, ignore_errors=True)
+        raise RowportError(f"could not install labelbox=={version} into a venv: {exc}") from exc
+    shutil.rmtree(venv, ignore_errors=True)
+    building.rename(venv)
+    if not _has_sdk(python, version):
+        raise RowportError(f"{venv} was built but does not import labelbox=={version}")
+    return python

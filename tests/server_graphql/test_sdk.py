@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -26,13 +24,13 @@ import pytest
 from graphql_support import Org, serve
 
 import rowport
+from rowport import testing
 from rowport._organizations import organization_home
-from rowport.testing import RowportServer, build_catalog
+from rowport.errors import RowportError
+from rowport.testing import SDK_VERSION, RowportServer, build_catalog
 
-SDK_VERSION = "7.17.0"
 SCRIPTS = Path(__file__).parent / "sdk_scripts"
 ZONE = "Asia/Kolkata"  # UTC+05:30 all year: no daylight saving time change to straddle
-CACHE = Path(os.environ.get("ROWPORT_TEST_CACHE", Path.home() / ".cache" / "rowport-tests"))
 
 
 @pytest.fixture(scope="module")
@@ -41,42 +39,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RowportServer]:
     yield from serve(tmp_path_factory, "--timezone", ZONE)
 
 
-def _works(python: Path) -> bool:
-    check = f"import labelbox; assert labelbox.__version__ == {SDK_VERSION!r}"
-    return python.exists() and subprocess.run([python, "-c", check]).returncode == 0
-
-
 @pytest.fixture(scope="session")
 def sdk_python() -> Path:
     """The ``python`` of a virtual environment holding ``labelbox==7.17.0``."""
-    venv = CACHE / f"labelbox-{SDK_VERSION}"
-    python = venv / "bin" / "python"
-    if _works(python):
-        return python
-    building = venv.with_name(venv.name + f".building-{os.getpid()}")
-    shutil.rmtree(building, ignore_errors=True)
     try:
-        subprocess.run([sys.executable, "-m", "venv", building], check=True)
-        subprocess.run(
-            [
-                building / "bin" / "python",
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                f"labelbox=={SDK_VERSION}",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=900,
-        )
-    except (subprocess.SubprocessError, OSError) as exc:
-        shutil.rmtree(building, ignore_errors=True)
-        pytest.skip(f"needs: labelbox=={SDK_VERSION} (could not install it into a venv: {exc})")
-    shutil.rmtree(venv, ignore_errors=True)
-    building.rename(venv)
-    assert _works(python)
-    return python
+        return testing.sdk_python(SDK_VERSION)
+    except RowportError as exc:
+        pytest.skip(f"needs: labelbox=={SDK_VERSION} ({exc})")
 
 
 def _run(python: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -185,6 +154,9 @@ def test_dataset_model_run_slice_and_export_v2(sdk: tuple[Path, Org]) -> None:
     rows = org.client.get_dataset(made["dataset"]).data_rows()
     run = org.client.create_model("m").create_model_run("r")
     run.upsert_data_rows(data_rows=rows[:2])
+    box = {"top": 1.0, "left": 2.0, "height": 3.0, "width": 4.0}
+    prediction = {"name": "box", "annotation_kind": "ImageBoundingBox", "bounding_box": box}
+    run.add_predictions([{"data_row_id": rows[0].uid, "annotations": {"objects": [prediction]}}])
     saved = org.client.create_slice("s", {"dataset_ids": [made["dataset"]]})
     got = _rows(
         _run(python, "dataset_export.py", org.token, org.endpoint, made["dataset"], made["project"])
@@ -193,6 +165,13 @@ def test_dataset_model_run_slice_and_export_v2(sdk: tuple[Path, Org]) -> None:
     assert got == _native(org) and all(made["project"] in r["projects"] for r in got)
     got = _rows(_run(python, "model_run_export.py", org.token, org.endpoint, run.uid))
     assert [r["data_row"]["id"] for r in got] == made["data_rows"][:2] and got == _native(org)
+    predicted = [
+        [p["annotations"]["objects"][0]["bounding_box"] for p in run_row["predictions"]]
+        for r in got
+        for experiment in r["experiments"].values()
+        for run_row in experiment["runs"].values()
+    ]
+    assert predicted == [[box], []]
     got = _rows(_run(python, "slice_export.py", org.token, org.endpoint, saved.uid))
     assert len(got) == 4 and got == _native(org)
     done = _run(python, "export_v2.py", org.token, org.endpoint, made["project"])
