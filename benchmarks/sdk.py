@@ -16,7 +16,8 @@ project param is made through rowport's remote client. Then, ``--runs`` times ea
   ``get_buffered_stream()`` (each line parsed too), in this process;
 - the HTTP floor: the SDK's own chunk loop (``GetExportFileFromOffsetPyApi``, then a GET of
   the chunk's URL, until the stream's end) with ``requests`` and nothing done with the bytes:
-  what fetching costs from this server, whoever reads.
+  what fetching costs from this server, whoever reads; the time of its chunk lookups (the
+  POSTs) is what fewer, larger chunks could save.
 
 Time to first row runs from making the client to the first output; rows/s is rows over the time
 to the last. The SDK writes every chunk to a temporary file before it yields a row, so its first
@@ -94,13 +95,18 @@ def rowport_read(url: str, token: str, task_id: str) -> dict[str, Any]:
     return {"first_row_s": (first or done) - started, "total_s": done - started, "rows": rows}
 
 
-def http_floor(endpoint: str, token: str, task_id: str, total_size: int) -> tuple[float, int]:
-    """Seconds to fetch the stream as the SDK's chunk loop does, and the chunks it took."""
+def http_floor(
+    endpoint: str, token: str, task_id: str, total_size: int
+) -> tuple[float, float, int]:
+    """Seconds to fetch the stream as the SDK's chunk loop does, the seconds of that spent in
+    its ``exportFileFromOffset`` calls (what fewer, larger chunks could save), the chunks."""
     session = requests.Session()
     where = {"where": {"id": task_id}, "streamType": "RESULT"}
     started = time.perf_counter()
     cursor = chunks = 0
+    asking = 0.0
     while cursor < total_size:
+        asked = time.perf_counter()
         answer = session.post(
             endpoint,
             json={"query": FILE_QUERY, "variables": {**where, "offset": str(cursor)}},
@@ -108,12 +114,13 @@ def http_floor(endpoint: str, token: str, task_id: str, total_size: int) -> tupl
             timeout=60,
         )
         info = answer.json()["data"]["task"]["exportFileFromOffset"]
+        asking += time.perf_counter() - asked
         body = requests.get(info["file"], timeout=60).content
         end = int(info["offsets"]["end"])
         if len(body) != end - cursor + 1:
             raise SystemExit(f"chunk at {cursor}: {len(body)} bytes, expected {end - cursor + 1}")
         cursor, chunks = end + 1, chunks + 1
-    return time.perf_counter() - started, chunks
+    return time.perf_counter() - started, asking, chunks
 
 
 def main() -> int:
@@ -161,12 +168,14 @@ def run(server: RowportServer, python: Path, rows: int, runs: int) -> None:
     sdk: list[dict[str, Any]] = []
     native: list[dict[str, Any]] = []
     floor: list[float] = []
+    asks: list[float] = []
     chunks = 0
     for _ in range(runs):
         sdk.append(sdk_read(python, token, endpoint, task.uid))
         native.append(rowport_read(server.url, token, task.uid))
-        seconds, chunks = http_floor(endpoint, token, task.uid, size)
+        seconds, asking, chunks = http_floor(endpoint, token, task.uid, size)
         floor.append(seconds)
+        asks.append(asking)
     for name, got in (("SDK", sdk), ("rowport", native)):
         if any(r["rows"] != rows for r in got):
             raise SystemExit(f"{name} read {[r['rows'] for r in got]} rows, not {rows}")
@@ -185,6 +194,7 @@ def run(server: RowportServer, python: Path, rows: int, runs: int) -> None:
             spread([size / 2**20 / s for s in floor], "MiB/s"),
             f"{chunks} chunks; {spread(floor, 's')}",
         ),
+        ("  of which chunk lookups", spread(asks, "s"), "GetExportFileFromOffsetPyApi POSTs"),
         ("SDK import", spread([r["import_s"] for r in sdk], "s"), "not in the figures above"),
     ]
     width = max(len(name) for name, _, _ in report)

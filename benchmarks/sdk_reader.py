@@ -21,7 +21,7 @@ client = lb.Client(api_key=key, endpoint=endpoint)
 task = lb.ExportTask.get_task(client, task_id)
 first = None
 rows = 0
-for output in task.get_buffered_stream():
+for _output in task.get_buffered_stream():
     if first is None:
         first = time.perf_counter()
     rows += 1
