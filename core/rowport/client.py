@@ -475,6 +475,7 @@ class Client:
         plugin_options: Mapping[str, Any] | None = None,
         formats: Sequence[Any] | None = None,
         served_formats: Sequence[Any] | None = None,
+        timezone: str | None = None,
     ) -> ExportTask:
         """Validate an export request and start its task (every ``export()`` comes here).
 
@@ -494,6 +495,8 @@ class Client:
             output, and download it with ``task.download_format("coco", "out/")``.
         :param served_formats: formats written inside the task's folder
             (``formats/NAME.zip``; what an export started over the API names).
+        :param timezone: the zone naive filter dates are read in, instead of the client's
+            (what a remote client sends with its request).
         :raises InvalidExportRequest: before any task exists, naming the bad key.
         """
         if self._closed:
@@ -510,6 +513,7 @@ class Client:
                 "max_error_ratio": max_error_ratio,
                 "plugin_options": plugin_options,
                 "formats": list(formats) if formats else None,
+                "timezone": self.timezone,
             }
             return self._remote.start("exports.start", kind, scope_ids, arguments, client=self)
         request = build_request(
@@ -519,7 +523,7 @@ class Client:
             params=params,
             filters=filters,
             task_name=task_name,
-            timezone=self.timezone,
+            timezone=self.timezone if timezone is None else timezone,
         )
         options = self._export_options(sinks, on_row_error, max_error_ratio, plugin_options)
         if formats or served_formats:

@@ -5,6 +5,7 @@ message before any task exists, and the rows read back are the same."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -15,7 +16,7 @@ import rowport
 from rowport import DataRow, ExportTask, StreamType, TaskStatus
 from rowport.client import Client
 from rowport.errors import InvalidExportRequest, NotFound
-from rowport.testing import build_catalog
+from rowport.testing import RowportServer, build_catalog
 
 
 @attrs.frozen(kw_only=True)
@@ -213,3 +214,26 @@ def test_rows_exported_load_back_with_a_line_numbered_report(small: Small) -> No
 def _stream(task: ExportTask) -> Iterator[rowport.JsonConverterOutput]:
     task.wait_till_done(timeout_seconds=120)
     return iter(task.get_stream())
+
+
+@pytest.mark.parametrize("where", ["embedded", "remote"])
+def test_naive_filter_dates_are_read_in_the_clients_timezone(
+    where: str, tmp_path: Path, server: RowportServer
+) -> None:
+    """A remote client sends its zone with the request, so the server reads ``2024-01-01`` as
+    Kolkata's midnight, as the embedded client does (it used to read it as UTC)."""
+    if where == "embedded":
+        opened = Client(tmp_path / "home", timezone="Asia/Kolkata")
+    else:
+        token = server.create_key("tz", organization=f"tz-{tmp_path.name}")
+        opened = Client(server.url, api_key=token, timezone="Asia/Kolkata")
+    with opened as client:
+        made = build_catalog(client, rows=2)
+        task = client.get_project(made["project"]).export(
+            filters={"last_activity_at": ["2024-01-01", None]}
+        )
+        task.wait_till_done(timeout_seconds=120)
+        assert task.metadata["request"]["filters"]["last_activity_at"] == {
+            "start": "2023-12-31T18:30:00+00:00",
+            "end": None,
+        }

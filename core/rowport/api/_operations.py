@@ -180,6 +180,8 @@ _EXPORT_OPTIONS = (
     _param("max_error_ratio", "body", {"type": "number", "nullable": True}),
     _param("plugin_options", "body", _OPT_OBJECT),
     _param("formats", "body", {"type": "array", "nullable": True}),
+    # the IANA zone naive filter dates are read in (the calling client's; UTC when absent)
+    _param("timezone", "body", _OPT_STRING),
 )
 _FORMAT: dict[str, Any] = {"$ref": "#/components/schemas/Format"}
 _FORMAT_REPORT: dict[str, Any] = {"$ref": "#/components/schemas/FormatReport"}
