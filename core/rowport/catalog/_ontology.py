@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -56,6 +56,7 @@ _KIND_TO_TOOL = {
 _ANSWER_ONE = ("radio_answer", "conversational_radio_answer")
 _ANSWER_MANY = ("checklist_answers", "conversational_checklist_answers")
 _ANSWER_TEXT = ("text_answer", "conversational_text_answer")
+_MALFORMED = "MALFORMED_ANNOTATION"
 
 
 def feature_value(name: str) -> str:
@@ -105,8 +106,10 @@ class OntologyIndex:
     by_id: dict[str, Feature] = attrs.field(factory=dict)
     by_parent_name: dict[tuple[str | None, str, str], Feature] = attrs.field(factory=dict)
     created: list[Feature] = attrs.field(factory=list)
+    _checker: Checker | None = attrs.field(default=None, init=False, repr=False, eq=False)
 
     def add(self, feature: Feature) -> None:
+        self._checker = None  # compiled for the features before this one
         self.by_id[feature.id] = feature
         group = "tool" if feature.kind == "tool" else feature.kind
         self.by_parent_name.setdefault((feature.parent_id, group, feature.name), feature)
@@ -122,6 +125,13 @@ class OntologyIndex:
         if isinstance(name, str):
             return self.by_parent_name.get((parent_id, group, name))
         return None
+
+    def checker(self) -> Checker:
+        """The check of annotations against these features, compiled once
+        (:func:`compile_checker`)."""
+        if self._checker is None:
+            self._checker = compile_checker(self)
+        return self._checker
 
 
 def _is_map(value: Any) -> bool:
@@ -316,129 +326,185 @@ class _Walker:
         return out
 
 
-_Path = tuple[Any, str] | None  # (parent path, suffix): joined only when a problem needs it
+_Path = tuple[Any, "str | int"] | None  # (parent path, part): joined only when a problem needs it
 
 
 def _joined(path: _Path) -> str:
     parts: list[str] = []
     while path is not None:
         path, part = path
-        parts.append(part)
+        parts.append(f"[{part}]" if type(part) is int else str(part))
     return "".join(reversed(parts))
 
 
-class _Checker:
-    """The walk of :class:`_Walker` with nothing filled or created, for checking only: it
-    builds no copies and joins a node's path only for a problem (same problems, same paths)."""
+#: where a node may be found: ``(features by id, features by name)``, each to ``(the feature,
+#: the scope of its children)``
+_Scope = tuple[dict[str, "_Node"], dict[str, "_Node"]]
+_Node = tuple[Feature, _Scope]
+_CHILDREN = {"tool": "classification", "classification": "option", "option": "classification"}
+_RADIO = tuple((key, f".{key}") for key in _ANSWER_ONE)
+_CHECKLIST = tuple((key, f".{key}") for key in _ANSWER_MANY)
+_TEXT = tuple((key, f".{key}") for key in _ANSWER_TEXT)
+_CLASSIFICATIONS = ".classifications"
 
-    def __init__(self, index: OntologyIndex) -> None:
-        self.index = index
-        self.find = index.find
-        self.problems: list[AnnotationProblem] = []
+#: checks one label's annotations: its problems (none: an empty list)
+Checker = Callable[[Any], list[AnnotationProblem]]
 
-    def problem(self, path: _Path, message: str, code: str = "MALFORMED_ANNOTATION") -> None:
-        self.problems.append(AnnotationProblem(path=_joined(path), message=message, code=code))
 
-    def resolve(self, node: Any, parent_id: str | None, group: str, path: _Path) -> Feature | None:
-        schema_id, name = node.get("feature_schema_id"), node.get("name")
-        feature = self.find(parent_id, group, schema_id, name)
-        if feature is not None:
-            return feature
-        self.problem(path, *_not_found(self.index, group, schema_id, name))
-        return None
+def compile_checker(index: OntologyIndex) -> Checker:
+    """The check of :meth:`OntologyStore.check_annotations` with nothing filled or created,
+    compiled for ``index``: each place a node may stand (the top level, under a tool, a
+    classification or an answer) is a pair of dicts made once, so checking a node is one or two
+    dict lookups; nothing is copied, and a node's path is joined only for a problem."""
+    scopes: dict[tuple[str | None, str], _Scope] = {}
 
-    def object(self, node: Any, path: _Path) -> None:
-        if type(node) is not dict and not isinstance(node, Mapping):
-            self.problem(path, "an object must be a dict")
+    def scope(parent_id: str | None, group: str) -> _Scope:
+        found = scopes.get((parent_id, group))
+        if found is None:
+            found = scopes[(parent_id, group)] = ({}, {})
+        return found
+
+    def node(feature: Feature) -> _Node:
+        return feature, scope(feature.id, _CHILDREN[feature.kind])
+
+    for feature in index.by_id.values():
+        if feature.kind in _CHILDREN:  # a tool is found by id under any parent
+            parent = None if feature.kind == "tool" else feature.parent_id
+            scope(parent, feature.kind)[0][feature.id] = node(feature)
+    for (parent_id, group, name), feature in index.by_parent_name.items():
+        if feature.kind in _CHILDREN:
+            scope(parent_id, group)[1][name] = node(feature)
+    tools, top = scope(None, "tool"), scope(None, "classification")
+    known = index.by_id
+
+    def problem(out: list[AnnotationProblem], path: _Path, message: str, code: str) -> None:
+        out.append(AnnotationProblem(path=_joined(path), message=message, code=code))
+
+    def find(
+        item: Mapping[str, Any], where: _Scope, group: str, path: _Path, out: list[Any]
+    ) -> _Node | None:
+        schema_id = item.get("feature_schema_id")
+        if isinstance(schema_id, str) and schema_id in known:
+            found = where[0].get(schema_id)  # a known id elsewhere is not looked up by name
+        else:
+            name = item.get("name")
+            found = where[1].get(name) if isinstance(name, str) else None
+        if found is None:
+            message, code = _not_found(index, group, schema_id, item.get("name"))
+            problem(out, path, message, code)
+        return found
+
+    def an_object(item: Any, path: _Path, out: list[AnnotationProblem]) -> None:
+        if type(item) is not dict and not isinstance(item, Mapping):
+            problem(out, path, "an object must be a dict", _MALFORMED)
             return
-        feature = self.resolve(node, None, "tool", path)
-        if feature is not None and "classifications" in node:
-            self.classifications(node["classifications"], (path, ".classifications"), feature.id)
+        found = find(item, tools, "tool", path, out)
+        if found is not None and "classifications" in item:
+            subs = item["classifications"]
+            if type(subs) is not list or subs:  # most answers have an empty list
+                classifications(subs, (path, _CLASSIFICATIONS), found[1], out)
 
-    def classifications(self, items: Any, path: _Path, parent_id: str | None = None) -> None:
+    def classifications(
+        items: Any, path: _Path, where: _Scope, out: list[AnnotationProblem]
+    ) -> None:
         if type(items) is not list and not isinstance(items, list):
-            self.problem(path, "classifications must be a list")
+            problem(out, path, "classifications must be a list", _MALFORMED)
             return
-        for i, node in enumerate(items):
-            self.classification(node, (path, f"[{i}]"), parent_id)
+        for i, item in enumerate(items):
+            classification(item, (path, i), where, out)
 
-    def classification(self, node: Any, path: _Path, parent_id: str | None) -> None:
-        if type(node) is not dict and not isinstance(node, Mapping):
-            self.problem(path, "a classification must be a dict")
+    def classification(item: Any, path: _Path, where: _Scope, out: list[AnnotationProblem]) -> None:
+        if type(item) is not dict and not isinstance(item, Mapping):
+            problem(out, path, "a classification must be a dict", _MALFORMED)
             return
-        if "radio_answer" in node or "conversational_radio_answer" in node:
+        if "radio_answer" in item or "conversational_radio_answer" in item:
             ftype = "radio"
-        elif "checklist_answers" in node or "conversational_checklist_answers" in node:
+        elif "checklist_answers" in item or "conversational_checklist_answers" in item:
             ftype = "checklist"
         else:
             ftype = "text"
-        feature = self.resolve(node, parent_id, "classification", path)
-        if feature is None:
+        found = find(item, where, "classification", path, out)
+        if found is None:
             return
+        feature, options = found
         if feature.type != ftype:
-            self.problem(
+            problem(
+                out,
                 path,
                 f"{feature.name!r} is a {feature.type} classification, not {ftype}",
                 "WRONG_CLASSIFICATION_TYPE",
             )
         if ftype == "radio":
-            for key in _ANSWER_ONE:
-                if key in node:
-                    self.answer(node[key], (path, f".{key}"), feature.id)
+            for key, suffix in _RADIO:
+                if key in item:
+                    answer(item[key], (path, suffix), options, out)
         elif ftype == "checklist":
-            for key in _ANSWER_MANY:
-                if key in node:
-                    answers = node[key]
+            for key, suffix in _CHECKLIST:
+                if key in item:
+                    answers = item[key]
                     if not isinstance(answers, list):
-                        self.problem((path, f".{key}"), "checklist answers must be a list")
+                        problem(out, (path, suffix), "checklist answers must be a list", _MALFORMED)
                     else:
+                        at = (path, suffix)
                         for i, a in enumerate(answers):
-                            self.answer(a, (path, f".{key}[{i}]"), feature.id)
-        for key in _ANSWER_TEXT:
-            if key in node and not (
-                _is_map(node[key]) and isinstance(node[key].get("content"), str)
-            ):
-                self.problem((path, f".{key}"), 'a text answer must be {"content": <string>}')
+                            answer(a, (at, i), options, out)
+        for key, suffix in _TEXT:
+            if key in item:
+                text = item[key]
+                if not (_is_map(text) and isinstance(text.get("content"), str)):
+                    problem(
+                        out,
+                        (path, suffix),
+                        'a text answer must be {"content": <string>}',
+                        _MALFORMED,
+                    )
 
-    def answer(self, node: Any, path: _Path, parent_id: str) -> None:
-        if type(node) is not dict and not isinstance(node, Mapping):
-            self.problem(path, "an answer must be a dict")
+    def answer(item: Any, path: _Path, where: _Scope, out: list[AnnotationProblem]) -> None:
+        if type(item) is not dict and not isinstance(item, Mapping):
+            problem(out, path, "an answer must be a dict", _MALFORMED)
             return
-        feature = self.resolve(node, parent_id, "option", path)
-        if feature is not None and "classifications" in node:
-            self.classifications(node["classifications"], (path, ".classifications"), feature.id)
+        found = find(item, where, "option", path, out)
+        if found is not None and "classifications" in item:
+            subs = item["classifications"]
+            if type(subs) is not list or subs:  # most answers have an empty list
+                classifications(subs, (path, _CLASSIFICATIONS), found[1], out)
 
-    def annotations(self, ann: Any) -> None:
-        if not isinstance(ann, Mapping):
-            self.problem((None, "annotations"), "annotations must be a dict")
-            return
+    def check(ann: Any) -> list[AnnotationProblem]:
+        out: list[AnnotationProblem] = []
+        if not _is_map(ann):
+            problem(out, (None, "annotations"), "annotations must be a dict", _MALFORMED)
+            return out
         if "objects" in ann:
             items = ann["objects"]
             at: _Path = (None, "annotations.objects")
             if not isinstance(items, list):
-                self.problem(at, "objects must be a list")
+                problem(out, at, "objects must be a list", _MALFORMED)
             else:
                 for i, o in enumerate(items):
-                    self.object(o, (at, f"[{i}]"))
+                    an_object(o, (at, i), out)
         if "classifications" in ann:
-            self.classifications(ann["classifications"], (None, "annotations.classifications"))
+            classifications(ann["classifications"], (None, "annotations.classifications"), top, out)
         rels = ann.get("relationships")
         if isinstance(rels, list):
+            at = (None, "annotations.relationships")
             for i, r in enumerate(rels):
-                self.object(r, (None, f"annotations.relationships[{i}]"))
+                an_object(r, (at, i), out)
         frames = ann.get("frames")
-        if isinstance(frames, Mapping):
+        if frames is not None and _is_map(frames):
             for number, frame in frames.items():
                 at = (None, f"annotations.frames.{number}")
                 if not isinstance(frame, Mapping):
-                    self.problem(at, "a frame must be a dict")
+                    problem(out, at, "a frame must be a dict", _MALFORMED)
                     continue
                 objs = frame.get("objects")
                 if isinstance(objs, Mapping):
                     for fid, o in objs.items():
-                        self.object(o, (at, f".objects.{fid}"))
+                        an_object(o, (at, f".objects.{fid}"), out)
                 if "classifications" in frame:
-                    self.classifications(frame["classifications"], (at, ".classifications"))
+                    classifications(frame["classifications"], (at, _CLASSIFICATIONS), top, out)
+        return out
+
+    return check
 
 
 class OntologyStore:
@@ -600,11 +666,9 @@ class OntologyStore:
     ) -> tuple[Any, list[AnnotationProblem]]:
         """Resolve every feature of ``annotations``; return the filled copy and the problems
         (with neither ``fill`` nor ``create_missing``: ``annotations`` itself, checked by a
-        walk that copies nothing)."""
+        check compiled once per index, :meth:`OntologyIndex.checker`, that copies nothing)."""
         if not fill and not create_missing:
-            checker = _Checker(index)
-            checker.annotations(annotations)
-            return annotations, checker.problems
+            return annotations, index.checker()(annotations)
         walker = _Walker(index, create_missing=create_missing, fill=fill)
         out = walker.annotations(annotations)
         return out, walker.problems
