@@ -33,7 +33,7 @@ from typing import Any
 import attrs
 
 from rowport import hookimpl
-from rowport.plugins import ExportContext, Problem, parsed, remembered
+from rowport.plugins import ExportContext, Problem, parsed, peek, remembered
 from rowport_plugins._media import (
     Box,
     MediaError,
@@ -330,14 +330,20 @@ def clip_object(obj: dict[str, Any], bounds: Bounds) -> bool:
 # -- hooks ---------------------------------------------------------------------------------------
 
 
-def _bounds(attributes: Any, tolerance: float) -> Bounds | None:
-    if not isinstance(attributes, Mapping):
+def _size(attributes: Any) -> tuple[float, float] | None:
+    """``(width, height)`` of stored media attributes, when both are positive numbers."""
+    if type(attributes) is not dict and not isinstance(attributes, Mapping):
         return None
     width: Any = attributes.get("width")
     height: Any = attributes.get("height")
     if is_number(width) and is_number(height) and width > 0 and height > 0:
-        return Bounds(float(width), float(height), tolerance)
+        return float(width), float(height)
     return None
+
+
+def _bounds(attributes: Any, tolerance: float) -> Bounds | None:
+    size = _size(attributes)
+    return None if size is None else Bounds(size[0], size[1], tolerance)
 
 
 def _objects(row: Mapping[str, Any]) -> Any:
@@ -366,8 +372,12 @@ def _problem(index: int, label: Any, at: str, obj: Any, finding: Finding) -> Pro
     )
 
 
-def _label_objects(label: dict[str, Any]) -> list[Any]:
-    annotations = parsed(label, "annotations")
+def _label_objects(label: dict[str, Any], context: ExportContext | None = None) -> list[Any]:
+    """A label's objects: read (:func:`~rowport.plugins.peek`) with ``context``, else parsed in
+    place (to be clipped)."""
+    annotations = (
+        parsed(label, "annotations") if context is None else peek(context, label, "annotations")
+    )
     objects = annotations.get("objects") if isinstance(annotations, Mapping) else None
     return objects if isinstance(objects, list) else []
 
@@ -386,32 +396,35 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
     options = plugin_options(context, NAME)
     tolerance = option_tolerance(options, DEFAULT_TOLERANCE)
     clip = options.get("clip") is True
+    # per image size: its bounds and what its labels are checked against (one repr per size)
+    sizes: dict[tuple[float, float] | None, tuple[Bounds | None, str]] = {None: (None, "None")}
     places: list[tuple[int, str, Any, Bounds | None]] = []
+    labels: list[tuple[Any, str]] = []
     for index, row in enumerate(rows):
-        bounds = None if clip else _bounds(row.get("media_attributes"), tolerance)
+        size = None if clip else _size(row.get("media_attributes"))
+        known = sizes.get(size)
+        if known is None:
+            bounds = Bounds(size[0], size[1], tolerance) if size is not None else None
+            known = sizes[size] = (bounds, repr(bounds))
         for _, _, path, label in iter_labels(row):
-            places.append((index, path, label, bounds))
+            places.append((index, path, label, known[0]))
+            labels.append((label, known[1]))
 
     def check(i: int) -> list[Any]:
         bounds = places[i][3]
         found = []
-        for n, obj in enumerate(_label_objects(places[i][2])):
+        for n, obj in enumerate(_label_objects(places[i][2], context)):
             finding = check_object(obj, bounds)
             if finding is not None:
                 found.append([n, finding.code, finding.what, finding.value])
         return found
 
-    against: dict[Bounds | None, str] = {}  # one repr per image size, not per label
     findings = remembered(
-        context,
-        plugin=f"rowport_plugins.{NAME}",
-        version=VERSION,
-        labels=[(p[2], against.get(p[3]) or against.setdefault(p[3], repr(p[3]))) for p in places],
-        check=check,
+        context, plugin=f"rowport_plugins.{NAME}", version=VERSION, labels=labels, check=check
     )
     problems: list[Problem] = []
     for (index, path, label, _), found in zip(places, findings, strict=True):
-        objects = _label_objects(label) if found else []
+        objects = _label_objects(label, context) if found else []
         for n, code, what, value in found:
             at = f"{path}.annotations.objects[{n}]"
             problems.append(_problem(index, label, at, objects[n], Finding(code, what, value)))

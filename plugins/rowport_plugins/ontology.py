@@ -18,10 +18,8 @@ from typing import Any
 from rowport import hookimpl
 from rowport.catalog import OntologyIndex
 from rowport.errors import NotFound
-from rowport.plugins import ExportContext, Problem, parsed, remembered
-from rowport_plugins._media import (
-    iter_labels,
-)
+from rowport.plugins import ExportContext, Problem, peek, remembered
+from rowport_plugins._media import iter_labels
 
 __all__ = ["VERSION", "rowport_declare_sections", "rowport_validate_rows"]
 
@@ -32,6 +30,8 @@ _CACHE = "rowport_plugins.ontology.indexes"
 
 
 def _index(context: ExportContext, kind: str, owner: str) -> OntologyIndex | None:
+    """The index of the ontology of a project (``kind`` ``"project"``) or model run, read once
+    per export."""
     cache: dict[tuple[str, str], OntologyIndex | None] = context.state.setdefault(_CACHE, {})
     key = (kind, owner)
     if key not in cache:
@@ -57,26 +57,25 @@ def rowport_declare_sections() -> list[str]:
 @hookimpl(trylast=True)
 def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) -> list[Problem]:
     """Check every label's features against its project's (or model's) ontology."""
+    indexes: dict[tuple[str, str], OntologyIndex | None] = context.state.get(_CACHE, {})
     places: list[tuple[int, str, str, str, Any, OntologyIndex]] = []
+    labels: list[tuple[Any, str]] = []
     for index, row in enumerate(rows):
         for kind, owner, path, label in iter_labels(row):
-            ontology = _index(context, kind, owner)
+            known = (kind, owner)
+            ontology = indexes[known] if known in indexes else _index(context, kind, owner)
             if ontology is not None:
                 places.append((index, kind, owner, path, label, ontology))
+                labels.append((label, ontology.version))
     check = context.catalog.ontologies.check_annotations
 
     def walk(i: int) -> list[Any]:
         label, ontology = places[i][4], places[i][5]
-        _, found = check(parsed(label, "annotations"), ontology, fill=False)
+        # read, not parsed in place: the stored annotations are written back as they are
+        _, found = check(peek(context, label, "annotations"), ontology, fill=False)
         return [[p.code, p.path, p.message] for p in found]
 
-    findings = remembered(
-        context,
-        plugin=NAME,
-        version=VERSION,
-        labels=[(place[4], place[5].version) for place in places],
-        check=walk,
-    )
+    findings = remembered(context, plugin=NAME, version=VERSION, labels=labels, check=walk)
     problems: list[Problem] = []
     for (index, kind, owner, path, label, ontology), found in zip(places, findings, strict=True):
         for code, at, message in found:

@@ -11,7 +11,7 @@ import pytest
 import rowport
 from rowport import StreamType, hookimpl
 from rowport.errors import PluginLoadError
-from rowport.plugins import PluginHost, load
+from rowport.plugins import PluginHost, load, peek
 
 # stored with spaces and a key order orjson would not write back: a parse shows
 ODD_ATTRIBUTES = '{"width" : 100,   "height":50 , "note": "kept as stored"}'
@@ -138,3 +138,48 @@ def test_an_unknown_section_is_refused_at_load() -> None:
     loaded.pm.register(Wrong(), name="wrong")
     with pytest.raises(PluginLoadError, match=r"'wrong'.*unknown section.*'labels'.*allowed"):
         PluginHost(loaded)
+
+
+def test_peek_parses_once_and_leaves_the_stored_json(make_host, client_with, odd_home) -> None:
+    seen: list[Any] = []
+
+    class Peeks:
+        @hookimpl
+        def rowport_declare_sections(self) -> list[str]:
+            return ["data_row"]
+
+        @hookimpl
+        def rowport_validate_rows(self, rows: list[dict[str, Any]], context: Any) -> None:
+            for row in rows:
+                for section in row["projects"].values():
+                    for label in section["labels"]:
+                        seen.append((peek(context, label, "annotations"), label["annotations"]))
+
+    class PeeksToo(Peeks):
+        pass
+
+    project = odd_home["image_project"]
+    floor = _result_lines(client_with(make_host()), project)
+    assert _result_lines(client_with(make_host(Peeks(), PeeksToo())), project) == floor
+    (first, stored), (second, _) = seen
+    assert first is second  # parsed once for both plugins
+    assert first["objects"][0]["name"] == "box"
+    assert isinstance(stored, orjson.Fragment)  # the row keeps the stored JSON
+
+
+def test_checked_labels_are_written_as_stored(make_host, client_with, odd_home) -> None:
+    """Every built-in checks the labels (here, a feature the ontology lacks) on the first export
+    and reads what it found on the next: the annotations are the stored bytes both times."""
+    admin = client_with(make_host())
+    other = admin.create_ontology("other", tools=[{"tool": "bbox", "name": "truck"}])
+    admin.get_project(odd_home["image_project"]).connect_ontology(other)
+    floor = b"".join(_result_lines(admin, odd_home["image_project"]))
+    client = client_with(make_host(builtins=True))
+    for _ in range(2):
+        task = client.get_project(odd_home["image_project"]).export()
+        task.wait_till_done(timeout_seconds=120)
+        assert task.status == "COMPLETE", task.errors_message
+        errors = [line.json["code"] for line in task.get_buffered_stream(StreamType.ERRORS)]
+        assert errors == ["UNKNOWN_FEATURE"]
+        lines = b"".join(line.json_str.encode() for line in task.stream(StreamType.RESULT))
+        assert lines.count(b" ,  ") == floor.count(b" ,  ") > 0  # annotations as stored

@@ -383,6 +383,8 @@ def compile_checker(index: OntologyIndex) -> Checker:
     def find(
         item: Mapping[str, Any], where: _Scope, group: str, path: _Path, out: list[Any]
     ) -> _Node | None:
+        """The node ``item`` names where it stands (the callers try its id there first, the
+        common case, and call this when that misses), or None with a problem."""
         schema_id = item.get("feature_schema_id")
         if isinstance(schema_id, str) and schema_id in known:
             found = where[0].get(schema_id)  # a known id elsewhere is not looked up by name
@@ -398,7 +400,10 @@ def compile_checker(index: OntologyIndex) -> Checker:
         if type(item) is not dict and not isinstance(item, Mapping):
             problem(out, path, "an object must be a dict", _MALFORMED)
             return
-        found = find(item, tools, "tool", path, out)
+        schema_id = item.get("feature_schema_id")
+        found = tools[0].get(schema_id) if type(schema_id) is str else None
+        if found is None:
+            found = find(item, tools, "tool", path, out)
         if found is not None and "classifications" in item:
             subs = item["classifications"]
             if type(subs) is not list or subs:  # most answers have an empty list
@@ -423,9 +428,12 @@ def compile_checker(index: OntologyIndex) -> Checker:
             ftype = "checklist"
         else:
             ftype = "text"
-        found = find(item, where, "classification", path, out)
+        schema_id = item.get("feature_schema_id")
+        found = where[0].get(schema_id) if type(schema_id) is str else None
         if found is None:
-            return
+            found = find(item, where, "classification", path, out)
+            if found is None:
+                return
         feature, options = found
         if feature.type != ftype:
             problem(
@@ -463,7 +471,10 @@ def compile_checker(index: OntologyIndex) -> Checker:
         if type(item) is not dict and not isinstance(item, Mapping):
             problem(out, path, "an answer must be a dict", _MALFORMED)
             return
-        found = find(item, where, "option", path, out)
+        schema_id = item.get("feature_schema_id")
+        found = where[0].get(schema_id) if type(schema_id) is str else None
+        if found is None:
+            found = find(item, where, "option", path, out)
         if found is not None and "classifications" in item:
             subs = item["classifications"]
             if type(subs) is not list or subs:  # most answers have an empty list

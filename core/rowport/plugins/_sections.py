@@ -11,14 +11,20 @@ type's plugins read is not parsed for the rows of another.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableMapping
-from typing import Any
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from rowport.errors import InvalidInput
 
-__all__ = ["SECTIONS", "check_sections", "parsed", "union_of"]
+if TYPE_CHECKING:
+    from rowport.plugins._model import ExportContext
+
+__all__ = ["SECTIONS", "check_sections", "parsed", "peek", "union_of"]
+
+_PEEKED = "rowport.plugins.sections.peeked"
+_PEEKED_KEPT = 1024  # parsed values kept for the next plugin of a batch
 
 #: What a plugin may declare, after the row format's top-level sections.
 SECTIONS: dict[str, str] = {
@@ -70,3 +76,22 @@ def parsed(container: MutableMapping[str, Any], key: str) -> Any:
         value = orjson.loads(orjson.dumps(value))
         container[key] = value
     return value
+
+
+def peek(context: ExportContext, container: Mapping[str, Any], key: str) -> Any:
+    """``container[key]`` parsed for reading, when it is still stored JSON, leaving the stored
+    JSON in the row (so it is written back byte for byte, not encoded again); parsed once for
+    every plugin of the export that peeks at it. The value is read-only: a plugin that changes
+    it uses :func:`parsed`."""
+    value = container.get(key)
+    if not isinstance(value, orjson.Fragment):
+        return value
+    memo: dict[int, tuple[Any, Any, Any]] = context.state.setdefault(_PEEKED, {})
+    found = memo.get(id(container))
+    if found is not None and found[0] is container and found[1] is value:
+        return found[2]
+    if len(memo) >= _PEEKED_KEPT:
+        memo.clear()
+    out = orjson.loads(orjson.dumps(value))
+    memo[id(container)] = (container, value, out)
+    return out
