@@ -164,6 +164,15 @@ class Bounds:
     def inside_y(self, y: float) -> bool:
         return -self.tolerance <= y <= self.height + self.tolerance
 
+    def holds(self, x0: float, x1: float, y0: float, y1: float) -> bool:
+        """Whether both x and both y are inside (a box's edges)."""
+        low, t = -self.tolerance, self.tolerance
+        return (
+            low <= x0 <= self.width + t
+            and low <= x1 <= self.width + t
+            and (low <= y0 <= self.height + t and low <= y1 <= self.height + t)
+        )
+
     def describe(self) -> str:
         return (
             f"x in [0, {_num(self.width)}], y in [0, {_num(self.height)}]"
@@ -206,7 +215,7 @@ def check_object(obj: Any, bounds: Bounds | None) -> Finding | None:
 
     Objects of other kinds (not image geometry) are None.
     """
-    if not isinstance(obj, Mapping):
+    if type(obj) is not dict and not isinstance(obj, Mapping):
         return None
     kind = _kind(obj)
     if kind == "ImageBoundingBox":
@@ -221,12 +230,7 @@ def check_object(obj: Any, bounds: Bounds | None) -> Finding | None:
         top, left, height, width = parsed_box.as_tuple()
         if height <= 0 or width <= 0:
             return Finding("BBOX_INVALID", "height and width must be > 0", raw)
-        if bounds is not None and not (
-            bounds.inside_x(left)
-            and bounds.inside_x(left + width)
-            and bounds.inside_y(top)
-            and bounds.inside_y(top + height)
-        ):
+        if bounds is not None and not bounds.holds(left, left + width, top, top + height):
             return Finding(
                 "BBOX_OUT_OF_BOUNDS",
                 f"the box spans x {_num(left)}..{_num(left + width)},"

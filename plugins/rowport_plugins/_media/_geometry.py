@@ -26,9 +26,13 @@ class Box:
     @classmethod
     def parse(cls, value: Any) -> Box | None:
         """The box of a ``bounding_box`` value with four finite numbers, else None."""
-        if not isinstance(value, Mapping) or not all(is_number(value.get(k)) for k in BOX_KEYS):
+        if type(value) is not dict and not isinstance(value, Mapping):
             return None
-        return cls(*(float(value[k]) for k in BOX_KEYS))
+        get = value.get  # the four keys of BOX_KEYS, spelled out: this runs for every box
+        top, left, height, width = get("top"), get("left"), get("height"), get("width")
+        if is_number(top) and is_number(left) and is_number(height) and is_number(width):
+            return cls(float(top), float(left), float(height), float(width))
+        return None
 
     def as_tuple(self) -> tuple[float, float, float, float]:
         """``(top, left, height, width)``."""
