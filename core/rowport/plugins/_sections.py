@@ -21,10 +21,10 @@ from rowport.errors import InvalidInput
 if TYPE_CHECKING:
     from rowport.plugins._model import ExportContext
 
-__all__ = ["SECTIONS", "check_sections", "parsed", "peek", "union_of"]
+__all__ = ["SECTIONS", "check_sections", "forget_peeked", "parsed", "peek", "union_of"]
 
 _PEEKED = "rowport.plugins.sections.peeked"
-_PEEKED_KEPT = 1024  # parsed values kept for the next plugin of a batch
+_PEEKED_KEPT = 1024  # parsed values kept for the next plugin (outside a plugin step's batches)
 
 #: What a plugin may declare, after the row format's top-level sections.
 SECTIONS: dict[str, str] = {
@@ -95,3 +95,9 @@ def peek(context: ExportContext, container: Mapping[str, Any], key: str) -> Any:
     out = orjson.loads(orjson.dumps(value))
     memo[id(container)] = (container, value, out)
     return out
+
+
+def forget_peeked(context: ExportContext) -> None:
+    """Drop what :func:`peek` parsed (the plugin step does it once a batch is validated, so the
+    parsed values die with the batch instead of outliving it for the garbage collector)."""
+    context.state.pop(_PEEKED, None)

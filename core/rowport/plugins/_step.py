@@ -10,6 +10,7 @@ from rowport.media_types import MediaType
 from rowport.plugins._checks import flush_checks
 from rowport.plugins._host import PluginHost, RaisedProblem
 from rowport.plugins._model import ErrorPolicy, ExportContext
+from rowport.plugins._sections import forget_peeked
 
 __all__ = ["ErrorPolicyExceeded", "PluginStep"]
 
@@ -51,6 +52,7 @@ class PluginStep:
                 continue
             batch = [rows[i] for i in positions]
             found = self.host.validate(media_type, batch, context)
+            forget_peeked(context)
             for raised in found:
                 out_problems.append(_problem_line(raised, batch))
                 bad.add(positions[raised.problem.index])

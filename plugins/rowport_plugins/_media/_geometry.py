@@ -29,7 +29,10 @@ class Box:
         if type(value) is not dict and not isinstance(value, Mapping):
             return None
         get = value.get  # the four keys of BOX_KEYS, spelled out: this runs for every box
-        top, left, height, width = get("top"), get("left"), get("height"), get("width")
+        top: Any = get("top")
+        left: Any = get("left")
+        height: Any = get("height")
+        width: Any = get("width")
         if is_number(top) and is_number(left) and is_number(height) and is_number(width):
             return cls(float(top), float(left), float(height), float(width))
         return None
