@@ -346,6 +346,7 @@ _RADIO = tuple((key, f".{key}") for key in _ANSWER_ONE)
 _CHECKLIST = tuple((key, f".{key}") for key in _ANSWER_MANY)
 _TEXT = tuple((key, f".{key}") for key in _ANSWER_TEXT)
 _CLASSIFICATIONS = ".classifications"
+_NOT_A_DICT = {"tool": "an object must be a dict", "option": "an answer must be a dict"}
 
 #: checks one label's annotations: its problems (none: an empty list)
 Checker = Callable[[Any], list[AnnotationProblem]]
@@ -396,14 +397,18 @@ def compile_checker(index: OntologyIndex) -> Checker:
             problem(out, path, message, code)
         return found
 
-    def an_object(item: Any, path: _Path, out: list[AnnotationProblem]) -> None:
+    def holder(
+        item: Any, path: _Path, where: _Scope, group: str, out: list[AnnotationProblem]
+    ) -> None:
+        """An object (``group`` ``"tool"``) or an answer (``"option"``), and what is nested in
+        it."""
         if type(item) is not dict and not isinstance(item, Mapping):
-            problem(out, path, "an object must be a dict", _MALFORMED)
+            problem(out, path, _NOT_A_DICT[group], _MALFORMED)
             return
         schema_id = item.get("feature_schema_id")
-        found = tools[0].get(schema_id) if type(schema_id) is str else None
+        found = where[0].get(schema_id) if type(schema_id) is str else None
         if found is None:
-            found = find(item, tools, "tool", path, out)
+            found = find(item, where, group, path, out)
         if found is not None and "classifications" in item:
             subs = item["classifications"]
             if type(subs) is not list or subs:  # most answers have an empty list
@@ -445,7 +450,7 @@ def compile_checker(index: OntologyIndex) -> Checker:
         if ftype == "radio":
             for key, suffix in _RADIO:
                 if key in item:
-                    answer(item[key], (path, suffix), options, out)
+                    holder(item[key], (path, suffix), options, "option", out)
         elif ftype == "checklist":
             for key, suffix in _CHECKLIST:
                 if key in item:
@@ -455,7 +460,7 @@ def compile_checker(index: OntologyIndex) -> Checker:
                     else:
                         at = (path, suffix)
                         for i, a in enumerate(answers):
-                            answer(a, (at, i), options, out)
+                            holder(a, (at, i), options, "option", out)
         for key, suffix in _TEXT:
             if key in item:
                 text = item[key]
@@ -466,19 +471,6 @@ def compile_checker(index: OntologyIndex) -> Checker:
                         'a text answer must be {"content": <string>}',
                         _MALFORMED,
                     )
-
-    def answer(item: Any, path: _Path, where: _Scope, out: list[AnnotationProblem]) -> None:
-        if type(item) is not dict and not isinstance(item, Mapping):
-            problem(out, path, "an answer must be a dict", _MALFORMED)
-            return
-        schema_id = item.get("feature_schema_id")
-        found = where[0].get(schema_id) if type(schema_id) is str else None
-        if found is None:
-            found = find(item, where, "option", path, out)
-        if found is not None and "classifications" in item:
-            subs = item["classifications"]
-            if type(subs) is not list or subs:  # most answers have an empty list
-                classifications(subs, (path, _CLASSIFICATIONS), found[1], out)
 
     def check(ann: Any) -> list[AnnotationProblem]:
         out: list[AnnotationProblem] = []
@@ -492,14 +484,14 @@ def compile_checker(index: OntologyIndex) -> Checker:
                 problem(out, at, "objects must be a list", _MALFORMED)
             else:
                 for i, o in enumerate(items):
-                    an_object(o, (at, i), out)
+                    holder(o, (at, i), tools, "tool", out)
         if "classifications" in ann:
             classifications(ann["classifications"], (None, "annotations.classifications"), top, out)
         rels = ann.get("relationships")
         if isinstance(rels, list):
             at = (None, "annotations.relationships")
             for i, r in enumerate(rels):
-                an_object(r, (at, i), out)
+                holder(r, (at, i), tools, "tool", out)
         frames = ann.get("frames")
         if frames is not None and _is_map(frames):
             for number, frame in frames.items():
@@ -510,7 +502,7 @@ def compile_checker(index: OntologyIndex) -> Checker:
                 objs = frame.get("objects")
                 if isinstance(objs, Mapping):
                     for fid, o in objs.items():
-                        an_object(o, (at, f".objects.{fid}"), out)
+                        holder(o, (at, f".objects.{fid}"), tools, "tool", out)
                 if "classifications" in frame:
                     classifications(frame["classifications"], (at, _CLASSIFICATIONS), top, out)
         return out
