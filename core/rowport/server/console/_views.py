@@ -157,7 +157,10 @@ def error_groups(client: Client, reader: StreamReader) -> tuple[list[ErrorGroup]
     """The ERRORS stream's lines grouped by code, plugin and media type (the line's
     ``details.media_type``, else its data row's in the catalog), largest groups first; and how
     many lines were read (at most :data:`MAX_ERROR_LINES`)."""
-    lines = [(item.data, orjson.loads(item.data)) for item in islice(reader.iter_lines(0), MAX_ERROR_LINES)]
+    lines = [
+        (item.data, orjson.loads(item.data))
+        for item in islice(reader.iter_lines(0), MAX_ERROR_LINES)
+    ]
     row_ids = {
         str(p["data_row"]["id"])
         for _, p in lines
