@@ -9,10 +9,9 @@ import re
 
 import pytest
 import requests
+from console_support import MARKUP, Served
 
 from rowport.catalog import Database, KeyStore
-
-from conftest import MARKUP, Served
 
 GUARDED_PAGES = ["/console/tasks", "/console/catalog"]
 

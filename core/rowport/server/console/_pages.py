@@ -63,6 +63,12 @@ _CATALOG = (  # (records_of kind, title, export kind)
 )
 
 
+_NOTICES = {  # what a form that redirected to the task page did
+    "cancel": "Cancel asked: the export stops after the batch it is in.",
+    "ended": "The task had already ended: nothing to cancel.",
+}
+
+
 class _SignedOut(Exception):
     """No live session: a page redirects to sign-in, anything else answers 401."""
 
@@ -219,7 +225,7 @@ class _Console:
             final=final,
             sinks=sorted(client.plugins.sink_factories()) if final else [],
             message=extra.get("message"),
-            notice=extra.get("notice"),
+            notice=extra.get("notice") or _NOTICES.get(request.query_params.get("notice", "")),
         )
         return _page(html, extra.get("status", 200))
 
@@ -289,12 +295,8 @@ class _Console:
             accepted = await anyio.to_thread.run_sync(client.cancel_task, task.uid)
         except ApiError as refused:
             return await self.task(request, session, message=refused.message, status=refused.status)
-        notice = (
-            "Cancel asked: the export stops after its batch."
-            if accepted
-            else "It had already ended."
-        )
-        return await self.task(request, session, notice=notice)
+        ended = "cancel" if accepted else "ended"
+        return _see(f"{CONSOLE_PREFIX}/tasks/{task.uid}?notice={ended}")
 
     async def deliver(self, request: Request, session: Session) -> Response:
         fields = await self.form(request, session)
