@@ -11,6 +11,7 @@ cancel, export or delivery is refused with the API's message.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -28,7 +29,7 @@ from rowport.request import ExportKind
 from rowport.server._context import check_id, server_state
 from rowport.server._errors import ApiError, error_response
 from rowport.server._handlers import call_operation
-from rowport.server._streams import PING_AFTER, StreamError, stream_routes
+from rowport.server._streams import PING_AFTER, StreamError, TaskStreams, stream_routes
 from rowport.server.console._render import STATIC_FILES, render, render_report, static_bytes
 from rowport.server.console._session import COOKIE, Session, Sessions
 from rowport.server.console._views import (
@@ -399,6 +400,7 @@ class _Console:
         response.headers["Content-Disposition"] = f'attachment; filename="{quote(name)}"'
         return response
 
+    # the stream routes' /content endpoint (set by console_routes, which makes them)
     content: Callable[[Request], Awaitable[Response]]
 
     async def static(self, request: Request) -> Response:
@@ -409,9 +411,7 @@ class _Console:
         return Response(static_bytes(name), media_type=STATIC_FILES[name], headers=headers)
 
 
-def _task_folder(task: ExportTask) -> Any:
-    from rowport.server._streams import TaskStreams
-
+def _task_folder(task: ExportTask) -> Path:
     return TaskStreams.of(task).folder
 
 
@@ -516,7 +516,7 @@ def console_routes(sessions: Sessions) -> list[BaseRoute]:
     prefix = "/tasks/{task_id}/streams/{stream}"
     streams = stream_routes(console.resolve_task, prefix=CONSOLE_PREFIX + prefix)
     content = next(r for r in streams if isinstance(r, Route) and r.path.endswith("/content"))
-    console.content = content.endpoint  # type: ignore[method-assign]
+    console.content = content.endpoint
     p, c = CONSOLE_PREFIX, console
 
     def guarded(handler: Callable[..., Awaitable[Response]], page: bool = True) -> Any:

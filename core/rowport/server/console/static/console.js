@@ -74,7 +74,7 @@
       setText(row, "rows", rows(t));
       setText(row, "errors", num(t.error_lines));
       setText(row, "size", size(t.result_bytes));
-      setText(row, "age", t.age);
+      if (t.age !== undefined) setText(row, "age", t.age);
     });
   }
 
