@@ -133,7 +133,7 @@ def save_shot(page: Any, shots: Path, name: str, *, docs: bool = False) -> Path:
     page.screenshot(path=str(path), full_page=True)
     target = os.environ.get("ROWPORT_CONSOLE_SCREENSHOTS")
     if docs and target:
-        shutil.copyfile(path, Path(target) / f"console-{name}.png")
+        shutil.copyfile(path, Path(target) / f"console-{name}.png")  # docs/images
     return path
 
 
