@@ -33,7 +33,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         done = client.get_project(ids["project"]).export(task_name="finished export")
         done.wait_till_done()
         ids["finished_task"] = done.uid
-        marked_task = marked.export(task_name=f"task {MARKUP}")
+        marked_task = marked.export(
+            task_name=f"task {MARKUP}", filters={"global_keys": [f"key {MARKUP}"]}
+        )
         marked_task.wait_till_done()
         ids["marked_task"] = marked_task.uid
     site = gate_plugin(root / "site")

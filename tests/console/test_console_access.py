@@ -5,7 +5,9 @@ token; one organization's tasks never reach another's key; every value is escape
 from __future__ import annotations
 
 import html
+import json
 import re
+from pathlib import Path
 
 import pytest
 import requests
@@ -156,3 +158,18 @@ def test_the_report_endpoint_is_in_the_openapi_document(served: Served) -> None:
         other.get(f"{served.url}/api/v1/tasks/{served.ids['flagged_task']}/report").status_code
         == 404
     )
+
+
+def test_a_finished_task_is_re_delivered_to_a_sink(served: Served, tmp_path: Path) -> None:
+    http = served.signed_in()
+    task_id = served.ids["finished_task"]
+    csrf = served.csrf(http, f"/console/tasks/{task_id}")
+    target = tmp_path / "again.ndjson"
+    form = {"csrf": csrf, "sink": "ndjson_file", "options": json.dumps({"path": str(target)})}
+    answer = http.post(f"{served.url}/console/tasks/{task_id}/deliver", data=form)
+    assert answer.status_code == 200, answer.text
+    assert "Delivered 250 lines" in answer.text
+    assert len(target.read_bytes().splitlines()) == 250
+    form["options"] = "{not json"
+    answer = http.post(f"{served.url}/console/tasks/{task_id}/deliver", data=form)
+    assert answer.status_code == 422 and "options must be JSON" in answer.text

@@ -192,6 +192,9 @@ def test_markup_in_names_filters_and_rows_is_shown_as_text(page: Any, served: Se
         assert page.evaluate("window.__pwned") is None, url
         assert page.locator("img[src=x]").count() == 0, url
         assert MARKUP in page.inner_text("main"), url
+    page.goto(task)
+    filters = page.locator("dt:text-is('Filters') + dd").inner_text()
+    assert f"key {MARKUP}" in filters  # a filter's markup, as text
 
 
 def test_the_report_opens_offline_and_shows_the_plot(

@@ -10,30 +10,32 @@ cancel, export or delivery is refused with the API's message.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
 import orjson
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from rowport.api import error_status, operation, wire_error
 from rowport.client import Client
-from rowport.errors import InvalidExportRequest, RowportError
+from rowport.errors import RowportError
 from rowport.request import ExportKind
 from rowport.server._context import check_id, server_state
 from rowport.server._errors import ApiError, error_response
 from rowport.server._handlers import call_operation
-from rowport.server._streams import PING_AFTER, StreamError, TaskStreams, stream_routes
+from rowport.server._streams import StreamError, TaskStreams, stream_routes
+from rowport.server.console._http import follow, json_field, page, read_form, report_response, see
 from rowport.server.console._render import STATIC_FILES, render, render_report, static_bytes
 from rowport.server.console._session import COOKIE, Session, Sessions
 from rowport.server.console._views import (
     preview_lines,
+    task_progress,
     task_summary,
     task_view,
 )
@@ -44,18 +46,9 @@ __all__ = ["CONSOLE_PREFIX", "console_routes", "report_html"]
 
 CONSOLE_PREFIX = "/console"
 PREVIEW_LINES = 10
-EVENT_EVERY = 0.25  # seconds between looks at the tasks while following
-MAX_FORM_BYTES = 1 << 20
-_SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
-        " img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none';"
-        " frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+EVENT_EVERY = 0.25  # seconds between looks at a task while following it
+LIST_EVERY = 0.5  # seconds between looks at the tasks page's tasks
+LIST_LIMIT = 200  # the tasks page shows the newest ones
 _CATALOG = (  # (records_of kind, title, export kind)
     ("datasets", "Datasets", ExportKind.DATASET),
     ("projects", "Projects", ExportKind.PROJECT),
@@ -77,25 +70,6 @@ class _SignedOut(Exception):
 def report_html(client: Client, task: ExportTask) -> str:
     """``task``'s report (an embedded task of ``client``) as one self-contained HTML file."""
     return render_report(task_view(client, task))
-
-
-def _page(html: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(html, status, headers=_SECURITY_HEADERS)
-
-
-def _see(path: str) -> RedirectResponse:
-    return RedirectResponse(path, status_code=303, headers=_SECURITY_HEADERS)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """An ``application/x-www-form-urlencoded`` body (the console's forms), first values."""
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise ApiError(413, "payload_too_large", f"a form is at most {MAX_FORM_BYTES} bytes")
-    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-    return {name: values[0] for name, values in fields.items()}
 
 
 class _Console:
@@ -122,7 +96,7 @@ class _Console:
         return self.client(session, request).get_task(check_id(task_id, "task"))
 
     async def form(self, request: Request, session: Session) -> dict[str, str]:
-        fields = await _form(request)
+        fields = await read_form(request)
         if not session.check_csrf(fields.get("csrf")):
             raise ApiError(403, "forbidden", "the form's CSRF token is missing or stale")
         return fields
@@ -130,12 +104,12 @@ class _Console:
     # -- sign-in ----------------------------------------------------------------------------
 
     async def signin_page(self, request: Request) -> Response:
-        return _page(
+        return page(
             render("signin.html", title="Sign in", page="", session=None, events=None, message=None)
         )
 
     async def signin(self, request: Request) -> Response:
-        fields = await _form(request)
+        fields = await read_form(request)
         made = self.sessions.sign_in(fields.get("token", ""))
         if made is None:
             html = render(
@@ -146,9 +120,9 @@ class _Console:
                 events=None,
                 message="That key is unknown or was revoked.",
             )
-            return _page(html, 401)
+            return page(html, 401)
         session_id, _ = made
-        response = _see(f"{CONSOLE_PREFIX}/tasks")
+        response = see(f"{CONSOLE_PREFIX}/tasks")
         response.set_cookie(
             COOKIE,
             session_id,
@@ -162,14 +136,15 @@ class _Console:
     async def signout(self, request: Request, session: Session) -> Response:
         await self.form(request, session)
         self.sessions.sign_out(request.cookies.get(COOKIE))
-        response = _see(f"{CONSOLE_PREFIX}/signin")
+        response = see(f"{CONSOLE_PREFIX}/signin")
         response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
         return response
 
     # -- tasks ------------------------------------------------------------------------------
 
     def summaries(self, client: Client, status: str, kind: str) -> list[dict[str, Any]]:
-        rows = [task_summary(task) for task in client.get_tasks()]
+        """The rows of the tasks page: the newest :data:`LIST_LIMIT` tasks, filtered."""
+        rows = [task_summary(task) for task in client.get_tasks()[:LIST_LIMIT]]
         return [
             r
             for r in rows
@@ -189,12 +164,13 @@ class _Console:
             session=session,
             events=f"{CONSOLE_PREFIX}/events/tasks{query}",
             tasks=rows,
+            limit=LIST_LIMIT,
             statuses=[s.value for s in TaskStatus],
             kinds=[k.value for k in ExportKind],
             status=status,
             kind=kind,
         )
-        return _page(html)
+        return page(html)
 
     async def tasks_events(self, request: Request, session: Session) -> Response:
         status = request.query_params.get("status", "")
@@ -207,7 +183,7 @@ class _Console:
                 row.pop("age", None)  # changes every second: sent, but not a change
             return orjson.dumps(rows), False
 
-        return _follow(request, self.sessions, look, "tasks")
+        return follow(request, self.sessions, look, "tasks", LIST_EVERY)
 
     async def task(self, request: Request, session: Session, **extra: Any) -> Response:
         client = self.client(session, request)
@@ -228,22 +204,19 @@ class _Console:
             message=extra.get("message"),
             notice=extra.get("notice") or _NOTICES.get(request.query_params.get("notice", "")),
         )
-        return _page(html, extra.get("status", 200))
+        return page(html, extra.get("status", 200))
 
     async def task_events(self, request: Request, session: Session) -> Response:
-        client = self.client(session, request)
         task = await anyio.to_thread.run_sync(
             self.resolve_task, request, request.path_params["task_id"]
         )
 
         async def look() -> tuple[bytes, bool]:
-            view = await anyio.to_thread.run_sync(task_view, client, task)
-            final = TaskStatus(view.task["status"]).is_final
-            view.task.pop("age", None)
-            data = {"task": view.task, "plot": view.plot, "seconds": view.seconds, "final": final}
-            return orjson.dumps(data), final
+            data = await anyio.to_thread.run_sync(task_progress, task)
+            data["task"].pop("age", None)
+            return orjson.dumps(data), bool(data["final"])
 
-        return _follow(request, self.sessions, look, "task")
+        return follow(request, self.sessions, look, "task", EVENT_EVERY)
 
     async def report(self, request: Request, session: Session) -> Response:
         client = self.client(session, request)
@@ -251,7 +224,7 @@ class _Console:
             self.resolve_task, request, request.path_params["task_id"]
         )
         html = await anyio.to_thread.run_sync(report_html, client, task)
-        return _report_response(html, task.uid)
+        return report_response(html, task.uid)
 
     async def preview(self, request: Request, session: Session) -> Response:
         task = await anyio.to_thread.run_sync(
@@ -284,7 +257,7 @@ class _Console:
             lines=lines,
             message=message,
         )
-        return _page(html, 400 if message else 200)
+        return page(html, 400 if message else 200)
 
     async def cancel(self, request: Request, session: Session) -> Response:
         await self.form(request, session)
@@ -297,7 +270,7 @@ class _Console:
         except ApiError as refused:
             return await self.task(request, session, message=refused.message, status=refused.status)
         ended = "cancel" if accepted else "ended"
-        return _see(f"{CONSOLE_PREFIX}/tasks/{task.uid}?notice={ended}")
+        return see(f"{CONSOLE_PREFIX}/tasks/{task.uid}?notice={ended}")
 
     async def deliver(self, request: Request, session: Session) -> Response:
         fields = await self.form(request, session)
@@ -307,14 +280,21 @@ class _Console:
             task = await anyio.to_thread.run_sync(
                 self.resolve_task, request, request.path_params["task_id"]
             )
-            options = _json_field(fields, "options")
+            options = json_field(fields, "options")
             report = await anyio.to_thread.run_sync(
                 client.deliver, task.uid, fields.get("sink", ""), options
             )
         except (ApiError, RowportError, ValueError) as refused:
             message = refused.message if isinstance(refused, ApiError) else str(refused)
             return await self.task(request, session, message=message, status=422)
-        return await self.task(request, session, notice=f"Delivered: {report}")
+        if not report.ok:
+            failed = f"sink {report.sink} failed: {report.error}"
+            return await self.task(request, session, message=failed, status=502)
+        delivered = (
+            f"Delivered {report.lines_delivered:,} lines in {report.parts_delivered:,} part(s)"
+            f" to sink {report.sink}."
+        )
+        return await self.task(request, session, notice=delivered)
 
     def _writable(self, session: Session) -> None:
         if session.read_only:
@@ -354,7 +334,7 @@ class _Console:
             sections=sections,
             form=form,
         )
-        return _page(html, 422 if form else 200)
+        return page(html, 422 if form else 200)
 
     async def export(self, request: Request, session: Session) -> Response:
         """Start an export from a catalog form: the body ``POST /api/v1/exports`` would get,
@@ -365,8 +345,8 @@ class _Console:
             args = {
                 "kind": fields.get("kind", ""),
                 "scope_ids": [fields.get("scope_id", "")],
-                "params": _json_field(fields, "params"),
-                "filters": _json_field(fields, "filters"),
+                "params": json_field(fields, "params"),
+                "filters": json_field(fields, "filters"),
                 "task_name": fields.get("task_name") or None,
             }
             client = self.client(session, request)
@@ -377,7 +357,7 @@ class _Console:
             message = refused.message if isinstance(refused, ApiError) else wire_error(refused)[1]
             form = {**fields, "message": message}
             return await self.catalog(request, session, form=form)
-        return _see(f"{CONSOLE_PREFIX}/tasks/{started['id']}")
+        return see(f"{CONSOLE_PREFIX}/tasks/{started['id']}")
 
     # -- downloads --------------------------------------------------------------------------
 
@@ -415,63 +395,8 @@ def _task_folder(task: ExportTask) -> Path:
     return TaskStreams.of(task).folder
 
 
-def _json_field(fields: dict[str, str], name: str) -> Any:
-    """A form's JSON text field (blank: None)."""
-    text = fields.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidExportRequest(f"{name} must be JSON: {exc}") from None
-
-
-def _report_response(html: str, task_id: str) -> Response:
-    return Response(
-        html,
-        media_type="text/html; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="report-{task_id}.html"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
-def _follow(
-    request: Request,
-    sessions: Sessions,
-    look: Callable[[], Awaitable[tuple[bytes, bool]]],
-    name: str,
-) -> Response:
-    """Server-sent events: ``name`` with what ``look`` returns whenever it changes (and at
-    once), keep-alive comments between, ``end`` once ``look`` says it is final. The stream
-    stops when the session ends (sign-out or a revoked key)."""
-    cookie = request.cookies.get(COOKIE)
-
-    async def events() -> AsyncIterator[bytes]:
-        last, idle = b"", 0.0
-        while True:
-            if sessions.get(cookie) is None:
-                return
-            data, final = await look()
-            if final:
-                yield b"event: end\ndata: " + data + b"\n\n"
-                return
-            if data != last:
-                yield b"event: " + name.encode() + b"\ndata: " + data + b"\n\n"
-                last, idle = data, 0.0
-            elif idle >= PING_AFTER:
-                yield b": ping\n\n"
-                idle = 0.0
-            await anyio.sleep(EVENT_EVERY)
-            idle += EVENT_EVERY
-
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events(), headers=headers, media_type="text/event-stream")
-
-
 def _guarded(
-    console: _Console, handler: Callable[..., Awaitable[Response]], *, page: bool
+    console: _Console, handler: Callable[..., Awaitable[Response]], *, is_page: bool
 ) -> Callable[[Request], Awaitable[Response]]:
     """``handler(request, session)``; without a live session a page redirects to sign-in
     and anything else answers 401."""
@@ -480,8 +405,8 @@ def _guarded(
         try:
             session = console.session(request)
         except _SignedOut:
-            if page and request.method == "GET":
-                return _see(f"{CONSOLE_PREFIX}/signin")
+            if is_page and request.method == "GET":
+                return see(f"{CONSOLE_PREFIX}/signin")
             return error_response(401, "unauthorized", "sign in to the console first")
         request.state.key = session.key  # the access log names the session's key
         try:
@@ -489,7 +414,7 @@ def _guarded(
         except StreamError as exc:
             return exc.response()
         except (ApiError, RowportError) as exc:
-            if not page:
+            if not is_page:
                 raise
             if isinstance(exc, ApiError):
                 status, message = exc.status, exc.message
@@ -504,7 +429,7 @@ def _guarded(
                 events=None,
                 message=message,
             )
-            return _page(html, status)
+            return page(html, status)
 
     endpoint.__name__ = handler.__name__
     return endpoint
@@ -519,12 +444,16 @@ def console_routes(sessions: Sessions) -> list[BaseRoute]:
     console.content = content.endpoint
     p, c = CONSOLE_PREFIX, console
 
-    def guarded(handler: Callable[..., Awaitable[Response]], page: bool = True) -> Any:
-        return _guarded(console, handler, page=page)
+    def guarded(handler: Callable[..., Awaitable[Response]]) -> Any:
+        return _guarded(console, handler, is_page=True)
+
+    def answered(handler: Callable[..., Awaitable[Response]]) -> Any:
+        return _guarded(console, handler, is_page=False)  # 401, not a redirect
 
     async def home(request: Request) -> Response:
-        return _see(f"{CONSOLE_PREFIX}/tasks")
+        return see(f"{CONSOLE_PREFIX}/tasks")
 
+    task = f"{p}/tasks/{{task_id}}"
     return [
         Route("/", home, methods=["GET"]),
         Route(p, home, methods=["GET"]),
@@ -532,16 +461,16 @@ def console_routes(sessions: Sessions) -> list[BaseRoute]:
         Route(f"{p}/static/{{name}}", c.static, methods=["GET"]),
         Route(f"{p}/signin", c.signin_page, methods=["GET"]),
         Route(f"{p}/signin", c.signin, methods=["POST"]),
-        Route(f"{p}/signout", guarded(c.signout, page=False), methods=["POST"]),
+        Route(f"{p}/signout", answered(c.signout), methods=["POST"]),
         Route(f"{p}/tasks", guarded(c.tasks), methods=["GET"]),
-        Route(f"{p}/events/tasks", guarded(c.tasks_events, page=False), methods=["GET"]),
-        Route(f"{p}/tasks/{{task_id}}", guarded(c.task), methods=["GET"]),
-        Route(f"{p}/tasks/{{task_id}}/events", guarded(c.task_events, page=False), methods=["GET"]),
-        Route(f"{p}/tasks/{{task_id}}/report", guarded(c.report, page=False), methods=["GET"]),
-        Route(f"{p}/tasks/{{task_id}}/preview", guarded(c.preview), methods=["GET"]),
-        Route(f"{p}/tasks/{{task_id}}/range", guarded(c.byte_range, page=False), methods=["GET"]),
-        Route(f"{p}/tasks/{{task_id}}/cancel", guarded(c.cancel), methods=["POST"]),
-        Route(f"{p}/tasks/{{task_id}}/deliver", guarded(c.deliver), methods=["POST"]),
+        Route(f"{p}/events/tasks", answered(c.tasks_events), methods=["GET"]),
+        Route(task, guarded(c.task), methods=["GET"]),
+        Route(f"{task}/events", answered(c.task_events), methods=["GET"]),
+        Route(f"{task}/report", answered(c.report), methods=["GET"]),
+        Route(f"{task}/preview", guarded(c.preview), methods=["GET"]),
+        Route(f"{task}/range", answered(c.byte_range), methods=["GET"]),
+        Route(f"{task}/cancel", guarded(c.cancel), methods=["POST"]),
+        Route(f"{task}/deliver", guarded(c.deliver), methods=["POST"]),
         Route(f"{p}/catalog", guarded(c.catalog), methods=["GET"]),
         Route(f"{p}/export", guarded(c.export), methods=["POST"]),
         *streams,

@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+import orjson
 
 from rowport.cli._output import format_bytes
 from rowport.server.console._views import TaskView
@@ -42,6 +43,9 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters["size"] = format_bytes
     environment.filters["number"] = lambda n: f"{int(n or 0):,}"
+    environment.filters["pretty"] = lambda value: orjson.dumps(
+        value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+    ).decode()
     return environment
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "TaskView",
     "error_groups",
     "preview_lines",
+    "task_progress",
     "task_summary",
     "task_view",
     "throughput",
@@ -205,6 +206,20 @@ def _media_types(client: Client, ids: Sequence[str]) -> dict[str, str]:
 def preview_lines(reader: StreamReader, line: int, count: int) -> list[tuple[int, str]]:
     """Up to ``count`` committed lines from ``line``, pretty-printed, with their numbers."""
     return [(item.line, _pretty(item.data)) for item in islice(reader.iter_lines(line), count)]
+
+
+def task_progress(task: ExportTask) -> dict[str, Any]:
+    """What a running task's page updates live: its summary, the plot and the batches'
+    seconds (no error lines: reading those is left to the page's loads)."""
+    task.refresh()
+    timings = read_timings(_folder(task))
+    stages, _ = _stages(timings)
+    return {
+        "task": task_summary(task),
+        "plot": throughput(timings),
+        "seconds": round(sum(stages.values()), 3),
+        "final": task._record.status.is_final,
+    }
 
 
 def task_view(client: Client, task: ExportTask) -> TaskView:
