@@ -22,7 +22,7 @@ def test_report_writes_one_self_contained_file(
     html = output.read_text()
     assert "<h1>reported</h1>" in html and task.uid in html
     # styles, the plot library and the data are inline: no URL to fetch
-    assert not re.search(r'<(?:script|link)[^>]+(?:src|href)=', html)
+    assert not re.search(r"<(?:script|link)[^>]+(?:src|href)=", html)
     assert "uPlot" in html and 'id="plot-data"' in html
     for stage in ("plan", "read", "plugins", "encode", "write"):
         assert f'<th scope="row">{stage}</th>' in html

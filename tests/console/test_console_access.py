@@ -67,6 +67,12 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_it(served: Ser
     cookie = answer.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
     assert served.token not in cookie
+    # a sign-in posted from another site is refused
+    elsewhere = {"token": served.token}
+    foreign = requests.post(
+        served.url + "/console/signin", data=elsewhere, headers={"Origin": "http://evil.test"}
+    )
+    assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
     session_id = http.cookies["rowport_console"]
     assert http.get(served.url + "/console/tasks").status_code == 200
     # a form without the session's CSRF token is refused, and does nothing

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import anyio
 import orjson
@@ -49,7 +49,14 @@ def see(path: str) -> RedirectResponse:
 
 
 async def read_form(request: Request) -> dict[str, str]:
-    """An ``application/x-www-form-urlencoded`` body (the console's forms), first values."""
+    """An ``application/x-www-form-urlencoded`` body (the console's forms), first values.
+
+    A form posted from another site is refused (403): browsers name the page a POST comes
+    from in ``Origin``, and the console's own forms come from its own host (this guards the
+    sign-in form, which no session's CSRF token can)."""
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+        raise ApiError(403, "forbidden", f"a console form cannot be posted from {origin}")
     body = b""
     async for chunk in request.stream():
         body += chunk

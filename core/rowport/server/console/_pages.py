@@ -73,6 +73,9 @@ def report_html(client: Client, task: ExportTask) -> str:
 
 
 class _Console:
+    """The console's handlers: each takes the request and its live session (see
+    :func:`_guarded`) and acts on the embedded client of the session's organization."""
+
     def __init__(self, sessions: Sessions) -> None:
         self.sessions = sessions
 
