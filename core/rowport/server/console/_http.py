@@ -35,7 +35,7 @@ SECURITY_HEADERS = {
         " frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # so its own forms carry their Origin
     "Cache-Control": "no-store",
 }
 
