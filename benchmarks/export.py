@@ -25,7 +25,14 @@ Then, on that catalog, ``--runs`` times each (alternating; min, median and max r
 - the export: ``project.export(params=<every project param>)`` with the core plugins (sinks),
   waited for; the rate per wall second, and rows per CPU second of the process (the worker
   thread and the waiting one);
-- the export with every row plugin (validation and media), against the export and the floor.
+- the export with every row plugin (validation and media), against the export and the floor;
+- the export with its per-batch timings off (the runner's :class:`BatchTimings` swapped for one
+  that records nothing and reads no clock), alternating with the export: the rate with timings
+  over the rate without (best runs and medians). On a shared machine this A/B difference is
+  mostly noise, so the target is judged on the recording's own cost, measured in isolation:
+  what the runner does per batch for its timings (five clock readings, two size reads, one
+  ``batch()`` call, a ``flush()`` every 25 batches as progress does at ~10,000 rows/s), as a
+  share of the fastest export's CPU time per batch (target: under 2 %).
 
 The time to the first row (``task.stream(follow=True)``, from the call to ``export``) is measured
 on the whole project and on the small batch. Worker peak memory is the
@@ -62,6 +69,8 @@ from rowport._canonical import canonical_annotations
 from rowport.catalog._stored_sections import SECTIONS, rebuild_statements
 from rowport.plugins import PluginHost
 from rowport.streams import StreamReader
+from rowport.tasks import _runner as runner_module
+from rowport.tasks._timings import BatchTimings
 
 PROJECT_ID = "cbenchexportproject000001"
 DATASET_ID = "cbenchexportdataset000001"
@@ -80,6 +89,7 @@ TARGET_CPU_RATE = 25_000  # export rows per CPU second
 TARGET_FIRST_ROW_S = 0.050
 TARGET_HWM_MB = 64.0
 TARGET_HWM_GROWTH = 0.10
+TARGET_TIMINGS_COST = 0.02  # per-batch timings: at most 2 % of the export's rate
 SEED_ROWS = 2  # rows the importer writes (with every entity); the builder writes the rest
 CHECK_ROWS = 300  # rows built both ways to check the builder against import_rows
 CREATED = "2024-03-15T14:46:58.000+00:00"
@@ -584,15 +594,68 @@ def core_plugins() -> PluginHost:
     )
 
 
+class NoTimings(BatchTimings):
+    """Per-batch timings that record nothing and read no clock (``int()`` is 0): the export
+    without them, to measure them."""
+
+    clock = staticmethod(int)
+
+    def planned(self, started: int, ended: int) -> None:
+        pass
+
+    def batch(self, *figures: int) -> None:  # type: ignore[override]
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+class _Sized:
+    """Stands in for the RESULT writer whose ``total_size`` the runner reads twice a batch."""
+
+    total_size = 0
+
+
+def timings_seconds_per_batch(directory: Path, batches: int = 20_000, runs: int = 3) -> float:
+    """The runner's per-batch timing work, in isolation: the best of ``runs`` of ``batches``
+    batches, in seconds per batch (a flush every 25 batches, into ``directory``)."""
+    best = float("inf")
+    result = _Sized()
+    for _ in range(runs):
+        timings = BatchTimings(directory)
+        clock = timings.clock
+        started = time.perf_counter()
+        mark = clock()
+        for index in range(batches):
+            read = clock()
+            plugged = clock()
+            dumped, size = clock(), result.total_size
+            written = clock()
+            timings.batch(100, result.total_size - size, mark, read, plugged, dumped, written)
+            mark = written
+            if index % 25 == 0:
+                timings.flush()
+        timings.flush()
+        best = min(best, (time.perf_counter() - started) / batches)
+        (directory / "timings.ndjson").unlink()
+    return best
+
+
 def run_export(
-    home: Path, follow: bool, plugins: PluginHost | None = None, batch: str | None = None
+    home: Path,
+    follow: bool,
+    plugins: PluginHost | None = None,
+    batch: str | None = None,
+    timings: bool = True,
 ) -> dict[str, Any]:
     """Export the project with every param and wait; with ``follow``, time its first row too.
 
     ``plugins`` defaults to :func:`core_plugins`; pass ``PluginHost.load()`` for every plugin.
     ``batch`` narrows the export to one batch. ``cpu`` is this process's CPU time meanwhile
-    (the runner's thread and the waiting one).
+    (the runner's thread and the waiting one). ``timings=False`` runs it without recording
+    per-batch timings.
     """
+    runner_module.BatchTimings = BatchTimings if timings else NoTimings  # type: ignore[misc]
     with rowport.Client(home, plugins=plugins or core_plugins()) as client:
         project = client.get_project(PROJECT_ID)
         filters = {"batch_ids": [BATCH_IDS[batch]]} if batch else None
@@ -759,10 +822,11 @@ def run(
         built = build(home, rows, small)
         print(f"catalog built in {built:.1f} s ({rows / built:,.0f} rows/s)\n")
 
-    floors, exports, plugged = [], [], []
+    floors, exports, plugged, untimed = [], [], [], []
     for _ in range(runs):  # alternating, since the machines this runs on are shared and noisy
         floors.append(run_floor(home))
         exports.append(run_export(home, follow=True))
+        untimed.append(run_export(home, follow=True, timings=False))
         if plugins:
             plugged.append(run_export(home, follow=False, plugins=PluginHost.load()))
     floor_rates = [f[1] / f[0] for f in floors]
@@ -770,6 +834,16 @@ def run(
     cpu_rates = [e["rows"] / e["cpu"] for e in exports]
     plugin_rates = [e["rows"] / e["seconds"] for e in plugged]
     ratios = [r / f for r, f in zip(rates, floor_rates, strict=True)]
+    untimed_rates = [e["rows"] / e["seconds"] for e in untimed]
+    untimed_cpu = [e["rows"] / e["cpu"] for e in untimed]
+    timings_cost = {
+        "best": 1 - max(rates) / max(untimed_rates),
+        "median": 1 - statistics.median(rates) / statistics.median(untimed_rates),
+        "cpu best": 1 - max(cpu_rates) / max(untimed_cpu),
+        "cpu median": 1 - statistics.median(cpu_rates) / statistics.median(untimed_cpu),
+    }
+    per_batch = timings_seconds_per_batch(base)
+    timings_share = per_batch / (100 / max(cpu_rates))  # of the fastest export's batch
     plugin_ratios = (
         [p / f for p, f in zip(plugin_rates, floor_rates, strict=True)] if plugged else []
     )
@@ -795,6 +869,26 @@ def run(
             f"target >= {TARGET_CPU_RATE:,}",
         ),
         ("floor row == export row", "yes" if same else "NO", "first row, byte for byte"),
+        (
+            "export, timings off rows/s",
+            spread(untimed_rates, "{:,.0f}".format),
+            "no timings.ndjson",
+        ),
+        (
+            "timings on vs off, rows/s",
+            f"{timings_cost['best']:+.1%} best, {timings_cost['median']:+.1%} median",
+            "1 - rows/s on / off (A/B: noise on a shared machine)",
+        ),
+        (
+            "timings on vs off, CPU",
+            f"{timings_cost['cpu best']:+.1%} best, {timings_cost['cpu median']:+.1%} median",
+            "1 - rows per CPU s on / off (A/B)",
+        ),
+        (
+            "per-batch timings cost",
+            f"{per_batch * 1e6:.2f} us/batch = {timings_share:.3%}",
+            f"isolated, of the fastest export's CPU per batch; target < {TARGET_TIMINGS_COST:.0%}",
+        ),
     ]
     if plugged:
         table[3:3] = [
@@ -860,6 +954,8 @@ def run(
     for size, m in memory.items():
         if m["hwm_kb"] / 1024 > TARGET_HWM_MB:
             missed.append(f"worker VmHWM at {size:,} rows {m['hwm_kb'] / 1024:.1f} MB")
+    if timings_share >= TARGET_TIMINGS_COST:
+        missed.append(f"per-batch timings cost {timings_share:.1%} of a batch's CPU time")
     if abs(growth) > TARGET_HWM_GROWTH:
         missed.append(f"worker VmHWM growth {growth:+.1%}")
     print(

@@ -52,6 +52,7 @@ def test_register_commands_adds_the_builtins_to_any_group() -> None:
         "ls",
         "media",
         "plugins",
+        "report",
         "serve",
         "tasks",
     ]

@@ -52,6 +52,7 @@ class Operation:
     writes: bool
     body: Literal["json", "ndjson"] = "json"
     extra_body: bool = False  # the body's other keys are passed on too (``**changes``)
+    answers: str = "application/json"  # the media type of the answer (else text, as is)
 
     @property
     def store_call(self) -> tuple[str, str] | None:
@@ -396,6 +397,19 @@ OPERATIONS: tuple[Operation, ...] = (
         params=(_param("task_id", "path", _STRING, True),),
         returns={"type": "array", "items": _FORMAT_REPORT},
         writes=False,
+    ),
+    Operation(
+        name="tasks.report",
+        method="GET",
+        path="/tasks/{task_id}/report",
+        summary=(
+            "The task's report: one self-contained HTML file (request, progress, throughput"
+            " plot, time per stage, error groups), readable offline."
+        ),
+        params=(_param("task_id", "path", _STRING, True),),
+        returns={"type": "string"},
+        writes=False,
+        answers="text/html",
     ),
     Operation(
         name="formats.list",

@@ -40,6 +40,11 @@ BUILTIN_COMMANDS = (
         "List, inspect, wait for, cancel and read export tasks.",
     ),
     BuiltinCommand(
+        "report",
+        "rowport.cli._report:report",
+        "Write a task's report as one HTML file: request, progress, plot, errors.",
+    ),
+    BuiltinCommand(
         "ls",
         "rowport.cli._ls:ls",
         "List datasets, projects, model runs, slices or tasks with their ids and counts.",

@@ -37,13 +37,15 @@ class ApiSession:
         """Close the pooled connections."""
         self.api.session.close()
 
-    def _send(self, method: str, path: str, **options: Any) -> Any:
+    def _send(self, method: str, path: str, *, text: bool = False, **options: Any) -> Any:
         options.setdefault("timeout", (CONNECT_TIMEOUT, READ_TIMEOUT))
         try:
             response = self.api.session.request(method, self.api.url(path), **options)
         except requests.ConnectionError as exc:
             raise RowportError(f"cannot reach the rowport server at {self.url}: {exc}") from None
         raise_for_error(response)
+        if text:
+            return response.content.decode("utf-8")
         return orjson.loads(response.content)
 
     def call(self, name: str, arguments: Mapping[str, Any]) -> Any:
@@ -55,7 +57,7 @@ class ApiSession:
             path = path.replace("{" + param + "}", quote(str(args.pop(param)), safe=""))
         if op.method == "GET":
             query = {k: _query(v) for k, v in args.items() if v is not None}
-            return self._send(op.method, path, params=query)
+            return self._send(op.method, path, text=op.answers != "application/json", params=query)
         headers = {"Content-Type": "application/json"}
         return self._send(op.method, path, data=orjson.dumps(args), headers=headers)
 

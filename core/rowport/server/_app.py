@@ -21,6 +21,7 @@ from rowport.server._orgs import Organizations
 from rowport.server._routes import api_routes
 from rowport.server._settings import ServerSettings
 from rowport.server._streams import stream_routes
+from rowport.server.console import CONSOLE_PREFIX, Sessions, console_routes
 from rowport.server.graphql import GRAPHQL_PATH, Signer, graphql_routes
 from rowport.tasks._resume import ResumeReport
 
@@ -54,11 +55,18 @@ def create_app(settings: ServerSettings, *, plugins: PluginHost | None = None) -
 
     routes = [*api_routes(), *stream_routes(resolve_task), *format_routes(resolve_task)]
     app = Starlette(
-        routes=[Mount(API_PREFIX, routes=routes), *graphql_routes(KeyStore(keys_db), Signer(home))],
+        routes=[
+            Mount(API_PREFIX, routes=routes),
+            *graphql_routes(KeyStore(keys_db), Signer(home)),
+            *console_routes(Sessions(KeyStore(keys_db))),
+        ],
         exception_handlers=exception_handlers(),
         middleware=[
             Middleware(AccessLog),
-            Middleware(Authenticate, keys=KeyStore(keys_db), exempt=GRAPHQL_PATH),
+            # the console answers sessions itself (a cookie: EventSource sends no header)
+            Middleware(
+                Authenticate, keys=KeyStore(keys_db), exempt=(GRAPHQL_PATH, CONSOLE_PREFIX, "/")
+            ),
         ],
         lifespan=lifespan,
     )

@@ -19,13 +19,21 @@ __all__ = ["Authenticate"]
 class Authenticate:
     """Answer 401 unless ``Authorization: Bearer <token>`` names a live key."""
 
-    def __init__(self, app: ASGIApp, *, keys: KeyStore, exempt: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, keys: KeyStore, exempt: tuple[str, ...] = ()) -> None:
         self.app = app
         self.keys = keys
-        self.exempt = exempt  # a path prefix whose routes answer keys themselves
+        # paths whose routes answer keys (or sessions) themselves: each is a prefix (``/``:
+        # the root path only)
+        self.exempt = exempt
+
+    def _exempt(self, path: str) -> bool:
+        return any(
+            path == prefix if prefix == "/" else path == prefix or path.startswith(prefix + "/")
+            for prefix in self.exempt
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (self.exempt and scope["path"].startswith(self.exempt)):
+        if scope["type"] != "http" or self._exempt(scope["path"]):
             await self.app(scope, receive, send)
             return
         header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")

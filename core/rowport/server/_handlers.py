@@ -90,6 +90,12 @@ def _convert(client: Client, args: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
+def _report(client: Client, args: dict[str, Any]) -> str:
+    from rowport.server.console import report_html  # Jinja2 only when a report is asked
+
+    return report_html(client, _own_task(client, args["task_id"]))
+
+
 HANDLERS: Mapping[str, Callable[[Client, dict[str, Any]], Any]] = {
     "exports.start": _start_export,
     "probes.start": _start_probe,
@@ -98,6 +104,7 @@ HANDLERS: Mapping[str, Callable[[Client, dict[str, Any]], Any]] = {
     "tasks.cancel": lambda client, args: {"accepted": client.cancel_task(args["task_id"])},
     "tasks.convert": _convert,
     "tasks.formats": lambda client, args: _served(_own_task(client, args["task_id"])),
+    "tasks.report": _report,
     "formats.list": lambda client, args: client.get_formats(),
 }
 

@@ -94,7 +94,7 @@ def _operation_object(op: Operation) -> dict[str, Any]:
         "responses": {
             "200": {
                 "description": "OK",
-                "content": {"application/json": {"schema": dict(op.returns)}},
+                "content": {op.answers: {"schema": dict(op.returns)}},
             },
             "default": _ERROR_RESPONSE,
         },

@@ -86,6 +86,8 @@ def _endpoint(op: Operation) -> Any:
             result = await _import(request, client, args)
         else:
             result = await anyio.to_thread.run_sync(call_operation, op, client, args)
+        if op.answers != "application/json":
+            return Response(result, media_type=op.answers)
         return json_response(result)
 
     endpoint.__name__ = op.name.replace(".", "_")

@@ -36,6 +36,7 @@ from rowport.request import ExportRequest, PlanLayout
 from rowport.streams import PartInfo, StreamWriter
 from rowport.tasks._checkpoint import Checkpoint
 from rowport.tasks._heartbeat import Heartbeats, record_status
+from rowport.tasks._timings import BatchTimings
 
 if TYPE_CHECKING:
     from rowport.plugins import PluginHost
@@ -171,6 +172,7 @@ class ExportRunner(Generic[PlanT]):
         # (plugin, hook) -> [first failure, count]: one ERRORS line each, however often it raised
         self._hook_failures: dict[tuple[str, str], list[Any]] = {}
         self._counting = threading.Event()  # set: stop counting the plan (the export ended)
+        self.timings = BatchTimings(directory)  # per-batch figures, in timings.ndjson
 
     def _notify(self, event: str, **kwargs: Any) -> None:
         if self.host is not None:
@@ -433,7 +435,9 @@ class ExportRunner(Generic[PlanT]):
             self.rows_planned = total
 
     def _export(self, result: StreamWriter, errors: StreamWriter) -> None:
+        planning = self.timings.clock()
         plan = self.make_plan() if self.make_plan is not None else self.source.plan(self.request)
+        self.timings.planned(planning, self.timings.clock())
         self.rows_planned = plan.total
         if self.resume_from is None and self._resumable is not None:
             self._checkpoint = Checkpoint(plan=self._resumable.plan_state(plan))
@@ -442,6 +446,7 @@ class ExportRunner(Generic[PlanT]):
             self._stream(plan, result, errors)
         finally:
             self._counting.set()
+            self.timings.flush()
 
     def _count_beside(self, plan: PlanT) -> None:
         """Start counting an uncounted plan on a thread of its own (after the first part is
@@ -474,6 +479,8 @@ class ExportRunner(Generic[PlanT]):
             )
         last_progress = 0.0
         key = layout.positions["rid"]
+        timings, clock = self.timings, self.timings.clock
+        mark = clock()  # each batch's time starts where the last one's ended
         for base in self.source.iter_batches(plan, self.batch_size, layout):
             # the flag every batch; the task's status (another process's cancel) with progress,
             # and whenever another connection wrote to the catalog since the last batch
@@ -481,13 +488,16 @@ class ExportRunner(Generic[PlanT]):
             if self._canceled(ask=now - last_progress >= _PROGRESS_EVERY or self.tasks.changed()):
                 raise _Canceled
             rows, problems = assembler.assemble_rows(base)
+            read = clock()
             for step in self.steps:
                 rows, more = step(rows, context)
                 problems.extend(more)
+            plugged = clock()
             encoded = []
             for row in rows:
                 row.pop("_media_type", None)
                 encoded.append(dumps(row))
+            dumped, size = clock(), result.total_size
             self._whole_until = None
             result.write_lines(encoded)
             if problems:
@@ -508,7 +518,11 @@ class ExportRunner(Generic[PlanT]):
             self._committed("errors", parts[1])
             if self.on_batch is not None:
                 self.on_batch(encoded)
+            written = clock()
+            timings.batch(len(base), result.total_size - size, mark, read, plugged, dumped, written)
+            mark = written
             if now - last_progress >= _PROGRESS_EVERY:
+                timings.flush()
                 last_progress = now
                 planned = self.rows_planned
                 self.tasks.record_progress(
