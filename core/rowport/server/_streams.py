@@ -334,7 +334,7 @@ def _part_path(target: _Target, index: int) -> Path:
     part = parts[index]
     if part.file != part_file_name(index):
         raise _not_found("part", index, f"part {index} of the manifest is misnamed")
-    return contained(target.task.folder, target.reader.directory / part.file)
+    return contained(target.task.folder, Path(target.reader.storage.path_of(part.file)))
 
 
 class PartResponse(FileResponse):
