@@ -12,7 +12,8 @@ resolved and checked to lie inside the task's folder.
 Routes, relative to ``/api/v1`` (below, ``S`` is ``/tasks/{task_id}/streams/{stream}``):
 
 - ``GET S``: the header, ``{task_id, stream, status, total_size, total_lines, complete, parts}``.
-- ``GET|HEAD S/parts/{index}``: one committed part, with Range, If-Range and multi-range.
+- ``GET|HEAD S/parts/{index}``: one committed part, with Range, If-Range and multi-range (on
+  object storage a GET is a 307 redirect to a presigned URL of the part's object).
 - ``GET|HEAD S/content``: the stream's bytes from ``?offset=N`` or ``?line=N`` (or a
   ``Range: bytes=a-b`` over the whole stream) to the end of what is committed; headers
   ``X-Rowport-Offset`` and ``X-Rowport-Line`` say where the body starts.
@@ -41,8 +42,15 @@ from starlette.types import Message, Receive, Scope, Send
 from rowport.catalog import TaskRecord
 from rowport.server._errors import error_response
 from rowport.streams import StreamReader
-from rowport.streams._manifest import StreamManifest, part_file_name
+from rowport.streams._manifest import PartInfo, StreamManifest, part_file_name
 from rowport.streams._reader import check_line, check_offset
+from rowport.streams._storage import (
+    LocalStorage,
+    StreamPlace,
+    StreamStorage,
+    join_place,
+    open_storage,
+)
 from rowport.tasks import ExportTask, StreamType, TaskManager
 
 __all__ = [
@@ -57,6 +65,7 @@ __all__ = [
 ]
 
 CHUNK_SIZE = 1 << 20  # 1 MiB: the 64 KiB default of FileResponse was 2-5x slower
+PRESIGN_LIFETIME = 600  # seconds a presigned part URL stays valid
 POLL_INTERVAL = 0.1  # seconds between manifest checks while following
 PING_AFTER = 1.0  # seconds without an event before a keep-alive comment
 EVENT_BATCH_LINES = 2000  # rows read per thread hop while following
@@ -68,13 +77,16 @@ class TaskStreams:
     """What the stream routes need of one task the request may see.
 
     :param task_id: the task's id.
-    :param folder: the task's folder (its streams are ``result/`` and ``errors/`` inside).
+    :param folder: the task's folder (its streams are ``result/`` and ``errors/`` inside,
+        unless ``streams`` puts them elsewhere).
     :param record: re-reads the task's record (called from a worker thread).
+    :param streams: where the task's streams are when not in ``folder``: an ``s3://`` prefix.
     """
 
     task_id: str
     folder: Path
     record: Callable[[], TaskRecord]
+    streams: str | None = None
 
     @classmethod
     def of(cls, task: ExportTask) -> TaskStreams:
@@ -82,10 +94,17 @@ class TaskStreams:
         manager = task.backend
         if not isinstance(manager, TaskManager):
             raise TypeError(f"the stream routes serve embedded tasks, not {manager!r}")
-        return cls(task.uid, manager.task_dir(task.uid), partial(manager.get_record, task.uid))
+        place = manager.streams_dir(task.uid)
+        streams = None if isinstance(place, Path) else open_storage(place).location
+        record = partial(manager.get_record, task.uid)
+        folder = place if isinstance(place, Path) else manager.task_dir(task.uid)
+        return cls(task.uid, folder, record, streams)
 
-    def directory(self, stream: StreamType) -> Path:
-        """The stream's directory, checked to lie inside the task's folder."""
+    def directory(self, stream: StreamType) -> StreamPlace:
+        """The stream's directory, checked to lie inside the task's folder, or its prefix on
+        object storage (a name of two, below the task's own prefix)."""
+        if self.streams is not None:
+            return join_place(self.streams, stream.value.lower())
         return contained(self.folder, self.folder / stream.value.lower())
 
 
@@ -270,10 +289,14 @@ class _Handlers:
         try:
             target = await self._open(request)
             index = _whole(request.path_params["index"], "part index")
-            path = await anyio.to_thread.run_sync(_part_path, target, index)
+            part = _part(target, index)
+            storage = target.reader.storage
+            if isinstance(storage, LocalStorage):
+                path = await anyio.to_thread.run_sync(_part_path, target, part)
+                return PartResponse(path, media_type="application/x-ndjson")
         except StreamError as exc:
             return exc.response()
-        return PartResponse(path, media_type="application/x-ndjson")
+        return await anyio.to_thread.run_sync(_object_part, request, storage, part)
 
     async def content(self, request: Request) -> Response:
         try:
@@ -321,8 +344,8 @@ class _Handlers:
         )
 
 
-def _part_path(target: _Target, index: int) -> Path:
-    """The file of committed part ``index``, checked to lie inside the task's folder."""
+def _part(target: _Target, index: int) -> PartInfo:
+    """Committed part ``index`` (a 404 when there is none, or it is misnamed)."""
     parts = target.reader.manifest.parts
     if not 0 <= index < len(parts):
         raise _not_found(
@@ -334,7 +357,27 @@ def _part_path(target: _Target, index: int) -> Path:
     part = parts[index]
     if part.file != part_file_name(index):
         raise _not_found("part", index, f"part {index} of the manifest is misnamed")
+    return part
+
+
+def _part_path(target: _Target, part: PartInfo) -> Path:
+    """The file of a local part, checked to lie inside the task's folder."""
     return contained(target.task.folder, Path(target.reader.storage.path_of(part.file)))
+
+
+def _object_part(request: Request, storage: StreamStorage, part: PartInfo) -> Response:
+    """A part on object storage: a HEAD answered here (its size), a GET redirected (307) to a
+    presigned URL of the object, which serves Range and If-Range itself: the bytes do not
+    pass through this server."""
+    headers = {
+        "Accept-Ranges": "bytes",
+        "ETag": f'"{part.sha256[:32]}"',
+        "Content-Length": str(part.size),
+    }
+    if request.method == "HEAD":
+        return Response(b"", headers=headers, media_type="application/x-ndjson")
+    url = storage.presign(part.file, PRESIGN_LIFETIME)
+    return Response(b"", 307, headers={"Location": str(url), "Cache-Control": "no-store"})
 
 
 class PartResponse(FileResponse):

@@ -38,6 +38,7 @@ __all__ = [
     "is_object_url",
     "join_place",
     "open_storage",
+    "storage_root",
 ]
 
 #: the variable naming where streams are stored (an ``s3://bucket/prefix``; unset: the home)
@@ -169,6 +170,18 @@ def open_storage(place: StreamPlace) -> StreamStorage:
     if isinstance(place, StreamStorage):
         return place
     raise TypeError(f"a stream's place is a path, an s3:// URL or a StreamStorage, not {place!r}")
+
+
+def storage_root(default: Path) -> StreamPlace:
+    """Where streams go: ``$ROWPORT_STORAGE_URL`` when set (an ``s3://bucket/prefix`` or a
+    folder), else ``default``."""
+    url = os.environ.get(STORAGE_URL_VARIABLE, "").strip()
+    if not url:
+        return default
+    if "://" in url:
+        open_storage(url)  # a bad scheme or a bucketless URL fails here, naming the variable
+        return url
+    return Path(url)
 
 
 def join_place(place: StreamPlace, *names: str) -> StreamPlace:
@@ -363,8 +376,8 @@ def s3_options() -> dict[str, Any]:
             "connect_timeout": 5,
             "read_timeout": 60,
             "retries": {"max_attempts": 3, "mode": "standard"},
+            "signature_version": "s3v4",
         },
-        "retries": 2,
     }
     for variable in ENDPOINT_VARIABLES:
         if os.environ.get(variable):
@@ -394,6 +407,7 @@ def _filesystem() -> Any:
                     "streams on s3:// need s3fs: pip install 'rowport[s3]'"
                 ) from None
             fs = _FILESYSTEMS[key] = s3fs.S3FileSystem(skip_instance_cache=True, **options)
+            fs.retries = 2  # s3fs's own retries of errors botocore gave up on (default 5)
     return fs
 
 
