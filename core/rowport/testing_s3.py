@@ -172,8 +172,9 @@ class SeaweedServer:
         except OSError:
             return "(no log)"
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """SIGTERM the process (by pid) and wait for it; SIGKILL after ``timeout``."""
+    def stop(self, timeout: float = 5.0) -> None:
+        """SIGTERM the process (by pid) and wait for it; SIGKILL after ``timeout`` (it can
+        take 10 s or more to drain idle keep-alive connections; what it stored is kept)."""
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
