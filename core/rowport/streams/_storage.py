@@ -482,8 +482,9 @@ class ObjectStorage:
         return (info.get("ETag"), info["size"], info.get("LastModified"))
 
     def open_read(self, name: str, *, buffering: int = 0) -> tuple[BinaryIO, int, Hashable]:
-        """``name`` opened for ranged reads of at least 4 MiB, with its size and ETag."""
-        f = self.fs.open(self._key(name), "rb", block_size=4 << 20, cache_type="readahead")
+        """``name`` opened for ranged reads of at least 1 MiB (the readers' chunk), with its
+        size and ETag (one HEAD)."""
+        f = self.fs.open(self._key(name), "rb", block_size=1 << 20, cache_type="readahead")
         details = f.details
         return cast(BinaryIO, f), int(details["size"]), self._identity(details)
 
