@@ -23,7 +23,7 @@ from rowport.plugins import ExportContext
 from rowport.sinks._contract import SinkError, SinkFatalError, build_sink
 from rowport.sinks._specs import RetryPolicy, SinkSpec, parse_sink_specs
 from rowport.streams import PartInfo
-from rowport.streams._storage import StreamPlace, open_storage
+from rowport.streams._storage import StreamPlace, is_object_url, open_storage
 
 if TYPE_CHECKING:
     from rowport.plugins import PluginHost
@@ -339,7 +339,7 @@ class SinkDelivery:
             return self.result_dir
         given = context.state.get("result_dir")
         if given is not None:
-            return Path(given)
+            return str(given) if is_object_url(given) else Path(given)
         # The client's layout: <home>/catalog.db beside <home>/tasks/<task id>/result.
         db_path = getattr(getattr(context.catalog, "db", None), "path", None)
         if db_path is None:

@@ -102,7 +102,10 @@ def _check_object(storage: ObjectStorage) -> StorageCheck:
     endpoint = storage.fs.endpoint_url
     base = {"location": storage.location, "kind": "s3", "endpoint": endpoint}
     try:
-        exists = bool(storage.fs.exists(storage.bucket))
+        storage.fs.call_s3("head_bucket", Bucket=storage.bucket)
+        exists = True
+    except (FileNotFoundError, PermissionError):
+        exists = False
     except Exception as exc:
         where = endpoint or "AWS S3"
         return StorageCheck(

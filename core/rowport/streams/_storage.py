@@ -389,9 +389,11 @@ def s3_options() -> dict[str, Any]:
 
 
 def _filesystem() -> Any:
-    """One s3fs filesystem per endpoint and key (s3fs runs its own event loop thread)."""
+    """One s3fs filesystem per process, endpoint and key (s3fs runs its own event loop thread,
+    which a forked child does not inherit: it makes its own)."""
     options = s3_options()
     key = (
+        ("pid", str(os.getpid())),
         ("endpoint", str(options.get("endpoint_url", ""))),
         ("key", os.environ.get("AWS_ACCESS_KEY_ID", "")),
         ("secret", os.environ.get("AWS_SECRET_ACCESS_KEY", "")),
@@ -515,7 +517,9 @@ class ObjectStorage:
         except FileNotFoundError:
             return []
         prefix = self.root + "/"
-        return [str(path)[len(prefix) :] for path in found if str(path).startswith(prefix)]
+        names = [str(path)[len(prefix) :] for path in found if str(path).startswith(prefix)]
+        # a store may list a folder marker (the prefix itself, or a sub-prefix): not a name
+        return [name for name in names if name and "/" not in name]
 
     def delete(self, name: str) -> None:
         """Delete ``name`` (missing is fine)."""
