@@ -56,3 +56,9 @@ def gate(client: rowport.Client) -> Iterator[Gate]:
     client._tasks.steps = [g]
     yield g
     g.open_all()
+
+
+@pytest.fixture(autouse=True)
+def _catalog_backend(catalog_backend: str) -> str:
+    """Every test of this suite runs on each catalog backend (``catalog_backends``)."""
+    return catalog_backend
