@@ -55,6 +55,7 @@ _INDEXED_BY = re.compile(r"\s+INDEXED BY \w+", re.I)
 _UNARY_PLUS = re.compile(r"(^|[\s(,])\+(?=[A-Za-z_])")
 _WHERE_ONE = re.compile(r"\bWHERE 1( AND|$|\s)")
 _AS_INTEGER = re.compile(r"\bAS INTEGER\)", re.I)
+_IN_NOTHING = re.compile(r"(?<!NOT )\bIN \(\)", re.I)
 _OR_IGNORE = re.compile(r"^\s*INSERT OR IGNORE INTO", re.I)
 _OR_REPLACE = re.compile(r"^\s*INSERT OR REPLACE INTO (\w+) \(([^)]*)\)", re.I)
 _PLAIN_INSERT = re.compile(
@@ -70,13 +71,14 @@ def _code(part: str) -> str:
     part = _INDEXED_BY.sub("", part)
     part = _UNARY_PLUS.sub(r"\1", part)
     part = _WHERE_ONE.sub(r"WHERE TRUE\1", part)
+    part = _IN_NOTHING.sub("IN (NULL)", part)  # SQLite's empty list: nothing matches
     return _AS_INTEGER.sub("AS BIGINT)", part)
 
 
 @functools.lru_cache(maxsize=4096)
 def translate(sql: str) -> str:
     """``sql`` (written for SQLite) as PostgreSQL runs it: ``%s`` parameters, ``ON CONFLICT``
-    for ``INSERT OR IGNORE``/``OR REPLACE``, no ``INDEXED BY`` hints or unary ``+`` (SQLite's
+    for ``INSERT OR IGNORE``/``OR REPLACE``, ``IN (NULL)`` for ``IN ()``, no ``INDEXED BY`` hints or unary ``+`` (SQLite's
     way to keep an index out of a plan), ``WHERE TRUE`` for ``WHERE 1``, 64-bit casts."""
     pieces = _LITERAL.split(sql)
     out = "".join(

@@ -9,6 +9,7 @@ copies a template database migrated once, so a new catalog costs a ``CREATE DATA
 from __future__ import annotations
 
 import itertools
+import secrets
 import os
 import shutil
 import socket
@@ -124,7 +125,7 @@ class PostgresCluster:
     def clone(self, url: str) -> str:
         """The URL of a new database copied from the database of ``url`` (which must have no
         open connection)."""
-        name = f"catalog_{next(self._count)}"
+        name = f"catalog_{next(self._count)}_{secrets.token_hex(4)}"
         source = url.rsplit("/", 1)[1]
         self._sql(f"CREATE DATABASE {name} TEMPLATE {source} STRATEGY FILE_COPY")
         return self.url_of(name)
