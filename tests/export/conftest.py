@@ -62,14 +62,15 @@ def timed(
 ) -> Iterator[TimedCatalog]:
     """The timed catalog of ``backend``, loaded once and shared read-only."""
     home = tmp_path_factory.mktemp("timed") / "home"
+    env = database_env(request, backend)
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in database_env(request, backend).items():
+        for name, value in env.items():
             patch.setenv(name, value)
         client = rowport.Client(home)
     with client:
         report = client.import_rows(TIMED_ROWS, strict=True)
         assert report.ok, report.errors
-        yield TimedCatalog(home=home, client=client)
+        yield TimedCatalog(home=home, client=client, env=env)
 
 
 @pytest.fixture

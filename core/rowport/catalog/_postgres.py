@@ -55,6 +55,7 @@ _INDEXED_BY = re.compile(r"\s+INDEXED BY \w+", re.I)
 _UNARY_PLUS = re.compile(r"(^|[\s(,])\+(?=[A-Za-z_])")
 _WHERE_ONE = re.compile(r"\bWHERE 1( AND|$|\s)")
 _AS_INTEGER = re.compile(r"\bAS INTEGER\)", re.I)
+_BEGIN_IMMEDIATE = re.compile(r"^\s*BEGIN IMMEDIATE\b", re.I)
 _IN_NOTHING = re.compile(r"(?<!NOT )\bIN \(\)", re.I)
 _OR_IGNORE = re.compile(r"^\s*INSERT OR IGNORE INTO", re.I)
 _OR_REPLACE = re.compile(r"^\s*INSERT OR REPLACE INTO (\w+) \(([^)]*)\)", re.I)
@@ -71,6 +72,7 @@ def _code(part: str) -> str:
     part = _INDEXED_BY.sub("", part)
     part = _UNARY_PLUS.sub(r"\1", part)
     part = _WHERE_ONE.sub(r"WHERE TRUE\1", part)
+    part = _BEGIN_IMMEDIATE.sub("BEGIN", part)
     part = _IN_NOTHING.sub("IN (NULL)", part)  # SQLite's empty list: nothing matches
     return _AS_INTEGER.sub("AS BIGINT)", part)
 
@@ -255,6 +257,10 @@ class PostgresDatabase(Database):
     def conn(self) -> Connection:
         """This thread's connection (autocommit outside :meth:`transaction`)."""
         return self._pg()
+
+    def connect(self) -> PgConnection:
+        """A new connection of the caller's own (autocommit; the caller closes it)."""
+        return PgConnection(_connect(self.url))
 
     @contextmanager
     def reader(self) -> Iterator[Connection]:
