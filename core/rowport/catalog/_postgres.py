@@ -149,13 +149,18 @@ def _connect(url: str) -> psycopg.Connection[Any]:
     return raw
 
 
+def _is_read(text: str) -> bool:
+    return text.lstrip()[:6].upper() == "SELECT"
+
+
 class PgConnection:
     """A psycopg connection with sqlite3's API (what :class:`Connection` names). With
     ``server_side`` its reads are server-side cursors (the connection then runs in one
     read-only transaction, which :meth:`close` ends)."""
 
-    def __init__(self, raw: psycopg.Connection[Any], *, server_side: bool = False) -> None:
-        self.raw = raw
+    def __init__(self, url: str, *, server_side: bool = False) -> None:
+        self.url = url
+        self.raw = _connect(url)
         self.server_side = server_side
 
     @property
@@ -169,10 +174,22 @@ class PgConnection:
         return not (self.raw.closed or self.raw.broken)
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor:
-        """Run one statement (``?`` parameters); its cursor."""
+        """Run one statement (``?`` parameters); its cursor. A read outside a transaction
+        that meets a connection the server dropped (a restart) runs again once on a new
+        one: it changed nothing, so running it again is safe; anything else fails."""
         text = translate(sql)
+        idle = self.usable and not self.in_transaction
+        try:
+            return self._execute(text, parameters)
+        except sqlite3.OperationalError:
+            if not (idle and self.raw.broken and _is_read(text)):
+                raise
+        self.raw = _connect(self.url)
+        return self._execute(text, parameters)
+
+    def _execute(self, text: str, parameters: Sequence[Any]) -> Cursor:
         with _sqlite_errors():
-            if self.server_side and text.lstrip()[:6].upper() in ("SELECT", "WITH R"):
+            if self.server_side and _is_read(text):
                 if not self.in_transaction:
                     self.raw.execute("BEGIN READ ONLY")
                 named = self.raw.cursor(name=f"rowport_{next(_names)}")
@@ -232,7 +249,7 @@ class PostgresDatabase(Database):
         return f"PostgresDatabase({redact(self.url)!r})"
 
     def _open(self, *, server_side: bool = False) -> PgConnection:
-        conn = PgConnection(_connect(self.url), server_side=server_side)
+        conn = PgConnection(self.url, server_side=server_side)
         with self._all_lock:
             self._all.append(conn)
         return conn
@@ -260,7 +277,7 @@ class PostgresDatabase(Database):
 
     def connect(self) -> PgConnection:
         """A new connection of the caller's own (autocommit; the caller closes it)."""
-        return PgConnection(_connect(self.url))
+        return PgConnection(self.url)
 
     @contextmanager
     def reader(self) -> Iterator[Connection]:
