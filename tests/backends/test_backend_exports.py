@@ -10,6 +10,7 @@ again: the RESULT streams must be equal byte for byte.
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 
 import rowport
 from rowport import FileConverter
-from rowport.catalog import DATABASE_URL_ENV
+from rowport.catalog import DATABASE_URL_ENV, check_catalog
 from rowport.catalog._pg_schema import pg_migrations
 from rowport.catalog._postgres import WRITE_LOCK, PostgresDatabase, translate
 from rowport.catalog._schema import MIGRATIONS
@@ -150,15 +151,21 @@ def test_a_second_writer_waits_for_the_first_at_the_write_lock(
     pg_cluster: PostgresCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = pg_cluster.database()
-    with _client(tmp_path, url, monkeypatch) as first, _client(tmp_path, url, monkeypatch) as second:
+    with (
+        _client(tmp_path, url, monkeypatch) as first,
+        _client(tmp_path, url, monkeypatch) as second,
+    ):
         held = threading.Event()
         release = threading.Event()
         done: list[str] = []
 
         def hold() -> None:
             with first.catalog.db.transaction() as conn:
-                conn.execute("INSERT INTO slices (id, organization_id, name, filters, created_at)"
-                             " VALUES ('s1', ?, 'held', '{}', 'now')", (first.catalog.organization_id,))
+                conn.execute(
+                    "INSERT INTO slices (id, organization_id, name, filters, created_at)"
+                    " VALUES ('s1', ?, 'held', '{}', 'now')",
+                    (first.catalog.organization_id,),
+                )
                 held.set()
                 release.wait(60)
             done.append("first")
@@ -166,7 +173,9 @@ def test_a_second_writer_waits_for_the_first_at_the_write_lock(
         holder = threading.Thread(target=hold)
         holder.start()
         assert held.wait(60)
-        waiting = threading.Thread(target=lambda: (second.create_dataset("second"), done.append("second")))
+        waiting = threading.Thread(
+            target=lambda: (second.create_dataset("second"), done.append("second"))
+        )
         waiting.start()
         # the second writer is blocked on the advisory lock, not failed
         probe = second.catalog.db.connect()
@@ -245,3 +254,43 @@ def test_a_postgresql_restart_between_batches_fails_the_task_clearly_or_lets_it_
         client._tasks.steps = []
         again = _result(project.export(), tmp_path / "again.ndjson")
         assert again == expected
+
+
+def _checks(home: Path) -> dict[str, tuple[bool, str]]:
+    return {check.name: (check.ok, check.detail) for check in check_catalog(home)}
+
+
+def test_check_catalog_reports_each_backend_reachable_migrated_and_writable(
+    pg_cluster: PostgresCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    (missing,) = check_catalog(tmp_path / "none")
+    assert not missing.ok and "no catalog at" in missing.detail
+    with _client(tmp_path, None, monkeypatch):
+        pass
+    found = _checks(tmp_path / "home")
+    assert all(ok for ok, _ in found.values()) and "SQLite" in found["catalog reachable"][1]
+
+    monkeypatch.setenv(DATABASE_URL_ENV, pg_cluster.database())
+    found = _checks(tmp_path / "home")
+    assert all(ok for ok, _ in found.values()), found
+    assert found["catalog reachable"][1].startswith("PostgreSQL 1")
+    assert found["catalog migrated"][1] == f"schema version {len(MIGRATIONS)}"
+
+    empty = pg_cluster.url.rsplit("/", 1)[0] + "/postgres"  # reachable, never migrated
+    monkeypatch.setenv(DATABASE_URL_ENV, empty)
+    found = _checks(tmp_path / "home")
+    assert found["catalog migrated"] == (
+        False,
+        f"schema version 0, this rowport needs {len(MIGRATIONS)}: any rowport command that"
+        " opens the catalog (`rowport ls datasets`) migrates it",
+    )
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv(DATABASE_URL_ENV, f"postgresql://ann:secret@127.0.0.1:{port}/rowport")
+    (down,) = check_catalog(tmp_path / "home")
+    assert not down.ok and down.name == "catalog reachable"
+    assert f"cannot connect to postgresql://ann:***@127.0.0.1:{port}/rowport" in down.detail
+    assert "secret" not in down.detail

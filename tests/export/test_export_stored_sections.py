@@ -31,9 +31,9 @@ from export_support import (
 
 import rowport
 from rowport.catalog._db import script_statements
-from rowport.catalog._schema import MIGRATIONS
 from rowport.catalog._pg_schema import PG_SECTIONS
 from rowport.catalog._postgres import PostgresDatabase
+from rowport.catalog._schema import MIGRATIONS
 from rowport.catalog._stored_sections import (
     SECTIONS,
     StoredSection,

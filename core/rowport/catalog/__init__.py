@@ -16,6 +16,7 @@ from rowport.catalog._base import Activity, Actor
 from rowport.catalog._checks import CheckStore
 from rowport.catalog._datarows import RowStore
 from rowport.catalog._db import DATABASE_URL_ENV, Database, database_url, open_database
+from rowport.catalog._doctor import CatalogCheck, check_catalog
 from rowport.catalog._export_reads import ExportPlan, SQLiteExportSource
 from rowport.catalog._ingest import Importer, IngestProgress, IngestReport, ProgressCallback
 from rowport.catalog._keys import ApiKey, KeyStore
@@ -51,6 +52,7 @@ __all__ = [
     "AnnotationProblem",
     "ApiKey",
     "Catalog",
+    "CatalogCheck",
     "CheckStore",
     "Database",
     "ExportPlan",
@@ -79,6 +81,7 @@ __all__ = [
     "TaskRecord",
     "TaskStatus",
     "TaskStore",
+    "check_catalog",
     "database_url",
     "open_database",
 ]

@@ -80,8 +80,9 @@ def _code(part: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def translate(sql: str) -> str:
     """``sql`` (written for SQLite) as PostgreSQL runs it: ``%s`` parameters, ``ON CONFLICT``
-    for ``INSERT OR IGNORE``/``OR REPLACE``, ``IN (NULL)`` for ``IN ()``, no ``INDEXED BY`` hints or unary ``+`` (SQLite's
-    way to keep an index out of a plan), ``WHERE TRUE`` for ``WHERE 1``, 64-bit casts."""
+    for ``INSERT OR IGNORE``/``OR REPLACE``, ``IN (NULL)`` for ``IN ()``, no ``INDEXED BY``
+    hints or unary ``+`` (SQLite's way to keep an index out of a plan), ``WHERE TRUE`` for
+    ``WHERE 1``, ``BEGIN`` for ``BEGIN IMMEDIATE``, 64-bit casts."""
     pieces = _LITERAL.split(sql)
     out = "".join(
         piece.replace("%", "%%") if i % 2 else _code(piece) for i, piece in enumerate(pieces)
@@ -241,23 +242,23 @@ class PostgresDatabase(Database):
         self.path = path
         self._local = threading.local()
         self._write_lock = threading.RLock()
-        self._all: list[PgConnection] = []
+        self._conns: list[PgConnection] = []
         self._all_lock = threading.Lock()
         self._migrate()
 
     def __repr__(self) -> str:
         return f"PostgresDatabase({redact(self.url)!r})"
 
-    def _open(self, *, server_side: bool = False) -> PgConnection:
+    def _new(self, *, server_side: bool = False) -> PgConnection:
         conn = PgConnection(self.url, server_side=server_side)
         with self._all_lock:
-            self._all.append(conn)
+            self._conns.append(conn)
         return conn
 
     def _forget(self, conn: PgConnection) -> None:
         with self._all_lock:
-            if conn in self._all:
-                self._all.remove(conn)
+            if conn in self._conns:
+                self._conns.remove(conn)
         conn.close()
 
     def _pg(self) -> PgConnection:
@@ -266,7 +267,7 @@ class PostgresDatabase(Database):
             self._forget(conn)
             conn = None
         if conn is None:
-            conn = self._open()
+            conn = self._new()
             self._local.conn = conn
         return conn
 
@@ -282,7 +283,7 @@ class PostgresDatabase(Database):
     @contextmanager
     def reader(self) -> Iterator[Connection]:
         """A connection of its own for one long read (server-side cursors; closed after)."""
-        conn = self._open(server_side=True)
+        conn = self._new(server_side=True)
         try:
             yield conn
         finally:
@@ -358,9 +359,9 @@ class PostgresDatabase(Database):
     def close(self) -> None:
         """Close every connection this object opened."""
         with self._all_lock:
-            for conn in self._all:
+            for conn in self._conns:
                 conn.close()
-            self._all.clear()
+            self._conns.clear()
         self._local = threading.local()
 
 

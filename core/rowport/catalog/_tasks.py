@@ -196,8 +196,9 @@ class SQLiteTaskStore:
         return True
 
     def changed(self) -> bool:
-        """Whether another connection committed since this thread last asked (``Database.data_version``: SQLite's
-        ``PRAGMA data_version``, which reads no page; the first call answers True)."""
+        """Whether another connection committed since this thread last asked
+        (:meth:`Database.data_version`: SQLite's ``PRAGMA data_version``, which reads no page;
+        PostgreSQL's change counter; the first call answers True)."""
         version = self.db.data_version()
         seen = getattr(self._seen, "version", None)
         self._seen.version = version

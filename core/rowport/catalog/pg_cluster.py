@@ -9,8 +9,8 @@ copies a template database migrated once, so a new catalog costs a ``CREATE DATA
 from __future__ import annotations
 
 import itertools
-import secrets
 import os
+import secrets
 import shutil
 import socket
 import subprocess
