@@ -26,11 +26,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from export import ALL_PARAMS, PROJECT_ID, core_plugins, make_row  # noqa: E402
+from export import ALL_PARAMS, PROJECT_ID, core_plugins, make_row
 
-import rowport  # noqa: E402
-from rowport.catalog import DATABASE_URL_ENV  # noqa: E402
-from rowport.catalog.pg_cluster import PostgresCluster  # noqa: E402
+import rowport
+from rowport.catalog import DATABASE_URL_ENV
+from rowport.catalog.pg_cluster import PostgresCluster
 
 
 def _one(home: Path, rows: int, url: str | None) -> dict[str, Any]:

@@ -178,6 +178,8 @@ class PgConnection:
         """Run one statement (``?`` parameters); its cursor. A read outside a transaction
         that meets a connection the server dropped (a restart) runs again once on a new
         one: it changed nothing, so running it again is safe; anything else fails."""
+        if self.raw.closed and not self.raw.broken:  # closed by its owner, as sqlite3 says
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
         text = translate(sql)
         idle = self.usable and not self.in_transaction
         try:
