@@ -26,6 +26,7 @@ from rowport.catalog._postgres import WRITE_LOCK, PostgresDatabase, translate
 from rowport.catalog._schema import MIGRATIONS
 from rowport.catalog.pg_cluster import PostgresCluster
 from rowport.demo import build_demo
+from rowport.errors import InvalidInput
 
 EVERYTHING = {
     "attachments": True,
@@ -294,3 +295,12 @@ def test_check_catalog_reports_each_backend_reachable_migrated_and_writable(
     assert not down.ok and down.name == "catalog reachable"
     assert f"cannot connect to postgresql://ann:***@127.0.0.1:{port}/rowport" in down.detail
     assert "secret" not in down.detail
+
+
+def test_a_database_url_that_is_not_postgresql_is_refused_naming_what_is_allowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(DATABASE_URL_ENV, "mysql://ann:secret@127.0.0.1/rowport")
+    with pytest.raises(InvalidInput, match="must be a postgresql://USER@HOST:PORT/DATABASE URL"):
+        rowport.Client(tmp_path / "home")
+    assert not (tmp_path / "home" / "catalog.db").exists()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rowport.catalog._schema import MIGRATIONS
-from rowport.errors import NotFound
+from rowport.errors import CatalogError, InvalidInput, NotFound
 
 __all__ = [
     "DATABASE_URL_ENV",
@@ -76,8 +76,18 @@ def open_database(path: Path) -> Database:
     url = database_url()
     if url is None or str(path) == ":memory:":
         return Database(path)
-    from rowport.catalog._postgres import PostgresDatabase
-
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise InvalidInput(
+            f"{DATABASE_URL_ENV} must be a postgresql://USER@HOST:PORT/DATABASE URL (or unset,"
+            f" for the SQLite file in the home), got {url.split('://')[0]!r}://..."
+        )
+    try:
+        from rowport.catalog._postgres import PostgresDatabase
+    except ImportError as exc:
+        raise CatalogError(
+            f"{DATABASE_URL_ENV} names a PostgreSQL catalog but psycopg is not installed:"
+            " pip install 'rowport[postgres]'"
+        ) from exc
     return PostgresDatabase(url, path)
 
 
