@@ -62,12 +62,25 @@ def _one(home: Path, rows: int, url: str | None) -> dict[str, Any]:
         os.environ.pop(DATABASE_URL_ENV, None)
 
 
-def measure(rows: int, base: Path) -> dict[str, Any]:
+def _show(name: str, rows: int, fig: dict[str, Any]) -> None:
+    print(
+        f"{name:9} ingest {fig['ingest']:7.1f} s ({rows / fig['ingest']:8,.0f} rows/s)"
+        f"   export {fig['export']:7.1f} s ({rows / fig['export']:8,.0f} rows/s)",
+        flush=True,
+    )
+
+
+def measure(rows: int, base: Path, *, show: bool = False) -> dict[str, Any]:
     """Both backends on ``rows`` rows under ``base``: their figures and the ratios
-    (PostgreSQL's seconds over SQLite's; below 1 is faster)."""
+    (PostgreSQL's seconds over SQLite's; below 1 is faster); ``show`` prints each backend's
+    figures as soon as they are measured."""
     sqlite = _one(base / "sqlite", rows, None)
+    if show:
+        _show("sqlite", rows, sqlite)
     with PostgresCluster() as cluster:
         postgres = _one(base / "postgres", rows, cluster.database())
+    if show:
+        _show("postgres", rows, postgres)
     return {
         "rows": rows,
         "sqlite": sqlite,
@@ -84,15 +97,8 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None)
     args = parser.parse_args()
     base = args.dir or Path(tempfile.mkdtemp(prefix="rowport-backends-"))
-    out = measure(args.rows, base)
-    n = out["rows"]
-    print(f"rows: {n:,}")
-    for name in ("sqlite", "postgres"):
-        fig = out[name]
-        print(
-            f"{name:9} ingest {fig['ingest']:7.1f} s ({n / fig['ingest']:8,.0f} rows/s)"
-            f"   export {fig['export']:7.1f} s ({n / fig['export']:8,.0f} rows/s)"
-        )
+    print(f"rows: {args.rows:,}", flush=True)
+    out = measure(args.rows, base, show=True)
     print(
         f"postgres / sqlite: ingest {out['ingest_ratio']:.2f}x the time,"
         f" export {out['export_ratio']:.2f}x the time;"
