@@ -20,6 +20,8 @@ import pytest
 
 NEEDS = "needs:"
 
+pytest_plugins = ["catalog_backends"]
+
 
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,6 @@ export: no JSON, no sections.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from array import array
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from rowport.catalog._base import placeholders
+from rowport.catalog._db import Connection
 from rowport.catalog._protocols import PlanState
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ _AGGREGATE = (
 _SLICE = 500  # keys per IN (...) of a listed plan's aggregate
 
 
-def plan_state(conn: sqlite3.Connection, plan: ExportPlan) -> PlanState:
+def plan_state(conn: Connection, plan: ExportPlan) -> PlanState:
     """The plan's bound, how many rows it covers after ``start_after`` and their digest."""
     col = plan.order_column
     if plan.keys is not None:

@@ -20,7 +20,15 @@ from __future__ import annotations
 
 import attrs
 
-__all__ = ["SECTIONS", "StoredSection", "migration_sql", "rebuild_sql", "rebuild_statements"]
+__all__ = [
+    "SECTIONS",
+    "StoredSection",
+    "backfill_sql",
+    "migration_sql",
+    "rebuild_sql",
+    "rebuild_statements",
+    "set_sql",
+]
 
 
 @attrs.frozen
@@ -157,7 +165,8 @@ SECTIONS: tuple[StoredSection, ...] = (
 )
 
 
-def _set(section: StoredSection, row: str, project: str = "") -> str:
+def set_sql(section: StoredSection, row: str, project: str = "") -> str:
+    """The UPDATE that stores the list of ``row`` (and ``project``); the caller adds WHERE."""
     return f"UPDATE {section.table} SET {section.column} = {section.stored(row, project)}"
 
 
@@ -169,7 +178,7 @@ def _triggers(section: StoredSection) -> list[str]:
             body = ""
             for ref in refs:
                 row, project, where = section.keys(ref)
-                body += f"{_set(section, row, project)} WHERE {where}; "
+                body += f"{set_sql(section, row, project)} WHERE {where}; "
             out.append(
                 f"CREATE TRIGGER {source}_{section.column}_{event.lower()}"
                 f" AFTER {event} ON {source} BEGIN {body}END"
@@ -178,7 +187,7 @@ def _triggers(section: StoredSection) -> list[str]:
         # a changed name or kind (no write path renames one today: kept exact should one come)
         out.append(
             f"CREATE TRIGGER {entity}_{section.column}_update AFTER UPDATE ON {entity} BEGIN"
-            f" {_set(section, *section.own())} WHERE id IN ({users}); END"
+            f" {set_sql(section, *section.own())} WHERE id IN ({users}); END"
         )
     if section.per_project:
         # history has no foreign key: it may be written before its queue entry
@@ -191,12 +200,12 @@ def _triggers(section: StoredSection) -> list[str]:
         )
         out.append(
             f"CREATE TRIGGER {table}_{section.column}_insert AFTER INSERT ON {table}"
-            f" WHEN {found} BEGIN {_set(section, row, project)} WHERE {where}; END"
+            f" WHEN {found} BEGIN {set_sql(section, row, project)} WHERE {where}; END"
         )
     return out
 
 
-def _backfill(section: StoredSection) -> str:
+def backfill_sql(section: StoredSection) -> str:
     """The statement that fills the column of every row holding the list."""
     row, project = section.own()
     if section.per_project:
@@ -208,7 +217,7 @@ def _backfill(section: StoredSection) -> str:
         found = " OR ".join(
             f"id IN (SELECT {section.source_key} FROM {source})" for source in section.sources
         )
-    return f"{_set(section, row, project)} WHERE {found}"
+    return f"{set_sql(section, row, project)} WHERE {found}"
 
 
 def migration_sql() -> str:
@@ -217,7 +226,7 @@ def migration_sql() -> str:
     for section in SECTIONS:
         out.append(f"ALTER TABLE {section.table} ADD COLUMN {section.column} TEXT")
         out.extend(_triggers(section))
-        out.append(_backfill(section))
+        out.append(backfill_sql(section))
     return ";\n".join(out) + ";\n"
 
 
@@ -232,7 +241,8 @@ def rebuild_sql(section: StoredSection) -> str:
     )
 
 
-def rebuild_statements() -> list[str]:
+def rebuild_statements(sections: tuple[StoredSection, ...] = SECTIONS) -> list[str]:
     """The statements that rebuild every stored list from scratch (what the migration's
-    backfill does, over every row): to repair a catalog, and for the tests to compare."""
-    return [_set(section, *section.own()) for section in SECTIONS]
+    backfill does, over every row): to repair a catalog, and for the tests to compare
+    (``sections``: PostgreSQL's, ``_pg_schema.PG_SECTIONS``, on that backend)."""
+    return [set_sql(section, *section.own()) for section in sections]
