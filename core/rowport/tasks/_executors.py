@@ -1,0 +1,204 @@
+"""Where the shards of an export run: the seam between the coordinator and a pool of workers.
+
+- ``local``: no shards; the runner exports in its own thread, as it always did (the default).
+- ``process`` (``process:N``): N worker processes on this machine (``concurrent.futures`` over a
+  forkserver, so a worker never inherits the coordinator's threads or connections); a worker
+  that dies breaks the pool, which is made again, and the shards it was running run again.
+- ``dask://host:port``: the tasks of a ``dask.distributed`` cluster; the scheduler itself runs
+  again a task whose worker died (up to its ``allowed-failures``).
+
+``ROWPORT_EXECUTOR`` names the default of a process (``local`` when unset).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol
+
+import attrs
+
+from rowport.errors import InvalidInput
+from rowport.tasks._shards import ShardOutcome, ShardSpec, run_shard
+
+__all__ = [
+    "EXECUTOR_ENV",
+    "DaskExecutor",
+    "ExecutorInfo",
+    "ProcessExecutor",
+    "ShardExecutor",
+    "executor_from_env",
+    "parse_executor",
+]
+
+EXECUTOR_ENV = "ROWPORT_EXECUTOR"
+ALLOWED = "local, process, process:N (N workers) or dask://HOST:PORT"
+
+
+@attrs.frozen
+class ExecutorInfo:
+    """What ``rowport doctor`` reports of an executor."""
+
+    name: str
+    workers: int
+    versions: dict[str, str]
+
+
+class ShardExecutor(Protocol):
+    """Runs :func:`~rowport.tasks._shards.run_shard` on workers."""
+
+    @property
+    def name(self) -> str:
+        """How the executor is named (``process:2``, ``dask://127.0.0.1:8786``)."""
+        ...
+
+    @property
+    def workers(self) -> int:
+        """Workers that run shards at once (the shard plan is cut for them)."""
+        ...
+
+    def submit(self, spec: ShardSpec) -> Future[ShardOutcome]:
+        """Start a shard; its future ends with the outcome or the error that stopped it."""
+        ...
+
+    def worker_lost(self, error: BaseException) -> bool:
+        """Whether ``error`` says the shard's worker died (the shard is then run again)."""
+        ...
+
+    def info(self) -> ExecutorInfo:
+        """Reach the workers: their count and versions (raises when they cannot be reached)."""
+        ...
+
+    def close(self) -> None:
+        """Let the workers go."""
+        ...
+
+
+def _worker_versions() -> dict[str, str]:
+    import platform
+
+    import rowport
+
+    return {"rowport": rowport.__version__, "python": platform.python_version()}
+
+
+class ProcessExecutor:
+    """Shards on ``workers`` processes of this machine."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        count = workers or os.cpu_count() or 1
+        if count < 1:
+            raise InvalidInput(f"a process executor needs at least one worker, got {count}")
+        self._workers = count
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def name(self) -> str:
+        return f"process:{self._workers}"
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def _live_pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            pool = self._pool
+            if pool is None or getattr(pool, "_broken", False):
+                if pool is not None:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["rowport.tasks._shards"])
+                pool = self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
+            return pool
+
+    def submit(self, spec: ShardSpec) -> Future[ShardOutcome]:
+        try:
+            return self._live_pool().submit(run_shard, spec)
+        except BrokenProcessPool:  # broke between the check and the submit: once more
+            return self._live_pool().submit(run_shard, spec)
+
+    def worker_lost(self, error: BaseException) -> bool:
+        return isinstance(error, BrokenProcessPool)
+
+    def info(self) -> ExecutorInfo:
+        versions = self._live_pool().submit(_worker_versions).result(timeout=60)
+        return ExecutorInfo(self.name, self._workers, versions)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+
+
+class DaskExecutor:
+    """Shards as tasks of the ``dask.distributed`` cluster whose scheduler is at ``address``."""
+
+    def __init__(self, address: str) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise InvalidInput(
+                f"the executor {address} needs dask.distributed: pip install 'rowport[scale]'"
+            ) from None
+        self.address = address
+        self._client = Client(address, set_as_default=False, timeout=30)
+        self._executor = self._client.get_executor(pure=False)
+
+    @property
+    def name(self) -> str:
+        return self.address
+
+    @property
+    def workers(self) -> int:
+        info = self._client.scheduler_info()
+        return max(1, sum(int(w.get("nthreads", 1)) for w in info["workers"].values()))
+
+    def submit(self, spec: ShardSpec) -> Future[ShardOutcome]:
+        future: Future[ShardOutcome] = self._executor.submit(run_shard, spec)
+        return future
+
+    def worker_lost(self, error: BaseException) -> bool:
+        return False  # the scheduler runs the task again itself; KilledWorker: it gave up
+
+    def info(self) -> ExecutorInfo:
+        versions: dict[str, Any] = self._client.run(_worker_versions)
+        found = {f"{worker}:{k}": v for worker, got in versions.items() for k, v in got.items()}
+        return ExecutorInfo(self.name, len(versions), found)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def parse_executor(text: str) -> ShardExecutor | None:
+    """The executor ``text`` names (None for ``local``).
+
+    :raises InvalidInput: ``text`` names no executor (saying which are allowed).
+    """
+    value = text.strip()
+    if value in ("", "local"):
+        return None
+    if value == "process" or value.startswith("process:"):
+        count = value.partition(":")[2]
+        if count and (not count.isdigit() or int(count) < 1):
+            raise InvalidInput(f"executor {text!r}: N in process:N must be a positive integer")
+        return ProcessExecutor(int(count) if count else None)
+    if value.startswith(("dask://", "tcp://")):
+        return DaskExecutor("tcp://" + value.split("://", 1)[1])
+    if value == "dask":
+        env = os.environ.get(EXECUTOR_ENV, "")
+        if env.startswith("dask://"):
+            return DaskExecutor("tcp://" + env.split("://", 1)[1])
+        raise InvalidInput(
+            f"executor 'dask' needs the scheduler's address: dask://HOST:PORT (or {EXECUTOR_ENV})"
+        )
+    raise InvalidInput(f"unknown executor {text!r}; allowed: {ALLOWED}")
+
+
+def executor_from_env() -> ShardExecutor | None:
+    """The executor ``$ROWPORT_EXECUTOR`` names (None: local)."""
+    return parse_executor(os.environ.get(EXECUTOR_ENV, "local"))
