@@ -110,7 +110,9 @@ def ratio_exceeded(seen: int, bad: int, policy: ErrorPolicy, *, end: bool = Fals
         return f"{bad} of {seen} rows had problems, above max_error_ratio {limit:.1%}"
     if seen < _MIN_ROWS_FOR_RATIO:
         return None
-    return f"{bad} of {seen} rows had problems ({bad / seen:.1%}), above max_error_ratio {limit:.1%}"
+    return (
+        f"{bad} of {seen} rows had problems ({bad / seen:.1%}), above max_error_ratio {limit:.1%}"
+    )
 
 
 def _problem_line(raised: RaisedProblem, batch: list[dict[str, Any]]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ __all__ = [
     "ExecutorInfo",
     "ProcessExecutor",
     "ShardExecutor",
+    "check_executor",
     "executor_from_env",
     "parse_executor",
 ]
@@ -140,13 +141,14 @@ class DaskExecutor:
 
     def __init__(self, address: str) -> None:
         try:
-            from distributed import Client
+            import distributed
         except ImportError:
             raise InvalidInput(
                 f"the executor {address} needs dask.distributed: pip install 'rowport[scale]'"
             ) from None
         self.address = address
-        self._client = Client(address, set_as_default=False, timeout=30)
+        client_type: Any = distributed.Client  # untyped
+        self._client = client_type(address, set_as_default=False, timeout=30)
         self._executor = self._client.get_executor(pure=False)
 
     @property
@@ -174,29 +176,48 @@ class DaskExecutor:
         self._client.close()
 
 
-def parse_executor(text: str) -> ShardExecutor | None:
-    """The executor ``text`` names (None for ``local``).
+def check_executor(text: str) -> str:
+    """``text`` as an executor's name: ``local``, ``process`` or ``process:N``, or
+    ``dask://HOST:PORT`` (``dask`` alone: the address in ``$ROWPORT_EXECUTOR``).
 
     :raises InvalidInput: ``text`` names no executor (saying which are allowed).
     """
     value = text.strip()
     if value in ("", "local"):
-        return None
+        return "local"
     if value == "process" or value.startswith("process:"):
         count = value.partition(":")[2]
         if count and (not count.isdigit() or int(count) < 1):
             raise InvalidInput(f"executor {text!r}: N in process:N must be a positive integer")
-        return ProcessExecutor(int(count) if count else None)
-    if value.startswith(("dask://", "tcp://")):
-        return DaskExecutor("tcp://" + value.split("://", 1)[1])
+        return value
     if value == "dask":
         env = os.environ.get(EXECUTOR_ENV, "")
-        if env.startswith("dask://"):
-            return DaskExecutor("tcp://" + env.split("://", 1)[1])
-        raise InvalidInput(
-            f"executor 'dask' needs the scheduler's address: dask://HOST:PORT (or {EXECUTOR_ENV})"
-        )
+        if not env.startswith("dask://"):
+            raise InvalidInput(
+                f"executor 'dask' needs the scheduler's address: dask://HOST:PORT"
+                f" (or {EXECUTOR_ENV}=dask://HOST:PORT)"
+            )
+        value = env
+    if value.startswith("dask://"):
+        host, _, port = value[len("dask://") :].rpartition(":")
+        if not host or not port.isdigit():
+            raise InvalidInput(f"executor {text!r}: a Dask scheduler is dask://HOST:PORT")
+        return value
     raise InvalidInput(f"unknown executor {text!r}; allowed: {ALLOWED}")
+
+
+def parse_executor(text: str) -> ShardExecutor | None:
+    """The executor ``text`` names (None for ``local``), connected to its workers.
+
+    :raises InvalidInput: see :func:`check_executor`.
+    """
+    value = check_executor(text)
+    if value == "local":
+        return None
+    if value.startswith("process"):
+        count = value.partition(":")[2]
+        return ProcessExecutor(int(count) if count else None)
+    return DaskExecutor("tcp://" + value[len("dask://") :])
 
 
 def executor_from_env() -> ShardExecutor | None:

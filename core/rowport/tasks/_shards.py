@@ -248,8 +248,9 @@ def run_shard(spec: ShardSpec) -> ShardOutcome:
     last_look = [0.0]
 
     def stopped() -> bool:
+        # the status a few times a second, and whenever the catalog was written meanwhile
         now = time.monotonic()
-        if now - last_look[0] < _STATUS_EVERY:
+        if now - last_look[0] < _STATUS_EVERY and not tasks.changed():
             return False
         last_look[0] = now
         return tasks.current_status(spec.task_id) is not TaskStatus.IN_PROGRESS

@@ -1,0 +1,224 @@
+"""Sharded exports: the same request run locally (one process), as shards on the process
+executor and as shards on a Dask cluster gives byte-identical RESULT and ERRORS streams; a
+worker killed mid-shard runs its shard again; a cancel stops every shard and leaves a prefix of
+the local export, which a resume completes.
+
+The catalog has 1,150 rows and the shards 200 (six shards, the last shorter), so shard borders
+fall inside the plan, and a plugin reports a problem on every seventh row (ERRORS lines in every
+shard).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import executor_plugin
+import pytest
+
+import rowport
+from rowport import DataRow
+from rowport.streams import StreamReader
+from rowport.tasks import ExportTask
+from rowport.tasks._executors import DaskExecutor, ProcessExecutor, ShardExecutor
+from rowport.testing import build_catalog, make_client
+
+ROWS = 1_150
+SHARD_ROWS = 200
+WAIT = 300  # seconds: a safety net only (the tests wait for events, never for time)
+BAD = {"executor_test": {"bad_every": 7}}
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    base = tmp_path_factory.mktemp("sharded")
+    with make_client(base, plugins=[executor_plugin]) as client:
+        made = build_catalog(client, rows=ROWS)
+    return {**made, "base": base}
+
+
+@pytest.fixture(scope="module")
+def process_executor() -> Iterator[ProcessExecutor]:
+    executor = ProcessExecutor(2)
+    yield executor
+    executor.close()
+
+
+@pytest.fixture(scope="module")
+def dask_executor(dask_cluster: Any) -> Iterator[DaskExecutor]:
+    executor = DaskExecutor(dask_cluster.scheduler_address)
+    yield executor
+    executor.close()
+
+
+@pytest.fixture(params=["local", "process", "dask"])
+def executor(request: pytest.FixtureRequest) -> ShardExecutor | None:
+    if request.param == "local":
+        return None
+    value: ShardExecutor = request.getfixturevalue(f"{request.param}_executor")
+    return value
+
+
+def _client(catalog: dict[str, Any], executor: ShardExecutor | None) -> rowport.Client:
+    return make_client(
+        catalog["base"],
+        plugins=[executor_plugin],
+        executor=executor or "local",
+        shard_rows=SHARD_ROWS,
+    )
+
+
+def _streams(client: rowport.Client, task: ExportTask) -> tuple[bytes, bytes]:
+    out = []
+    for name in ("result", "errors"):
+        reader = StreamReader(client.home / "tasks" / task.uid / name)
+        out.append(
+            b"".join(line.data + b"\n" for line in reader.iter_lines(0))
+            if reader.total_lines
+            else b""
+        )
+    return out[0], out[1]
+
+
+def _done(task: ExportTask) -> ExportTask:
+    task.wait_till_done(timeout_seconds=WAIT, check_frequency=0.05)
+    return task
+
+
+REQUESTS: dict[str, Callable[[rowport.Client, dict[str, Any]], ExportTask]] = {
+    "project": lambda c, m: c.get_project(m["project"]).export(
+        params={"label_details": True, "project_details": True}, plugin_options=BAD
+    ),
+    "dataset": lambda c, m: c.get_dataset(m["dataset"]).export(
+        params={"metadata_fields": True}, plugin_options=BAD
+    ),
+    "data_rows": lambda c, m: DataRow.export(
+        c, data_rows=[*m["data_rows"][::3], "no-such-row"], plugin_options=BAD
+    ),
+    "skip": lambda c, m: c.get_project(m["project"]).export(
+        plugin_options=BAD, on_row_error="skip"
+    ),
+}
+_local: dict[str, tuple[str, bytes, bytes]] = {}
+
+
+def _local_export(catalog: dict[str, Any], name: str) -> tuple[str, bytes, bytes]:
+    """The embedded export of request ``name``: its status and streams (once per module)."""
+    if name not in _local:
+        with _client(catalog, None) as client:
+            task = _done(REQUESTS[name](client, catalog))
+            _local[name] = (task.status, *_streams(client, task))
+    return _local[name]
+
+
+@pytest.mark.parametrize("name", sorted(REQUESTS))
+def test_sharded_exports_are_byte_identical_to_the_embedded_export(
+    catalog: dict[str, Any], executor: ShardExecutor | None, name: str
+) -> None:
+    status, result, errors = _local_export(catalog, name)
+    assert status == "COMPLETE" and result.count(b"\n") > SHARD_ROWS // 3 and errors
+    with _client(catalog, executor) as client:
+        task = _done(REQUESTS[name](client, catalog))
+        assert task.status == "COMPLETE", task.errors_message
+        assert _streams(client, task) == (result, errors)
+        assert task.rows_done == task.rows_planned
+        assert task.verify() == {"result": [], "errors": []}
+        # the merged parts keep the line index: a seek lands on the right line
+        assert task.get_total_lines(rowport.StreamType.RESULT) == result.count(b"\n")
+        line = next(iter(task.get_stream().with_line(SHARD_ROWS // 3 + 1)))
+        assert line.json_str.encode() == result.split(b"\n")[SHARD_ROWS // 3 + 1]
+        assert not (client.home / "tasks" / task.uid / "shards").exists()
+
+
+@pytest.mark.parametrize("kind", ["ratio", "fail"])
+def test_the_error_policy_is_judged_across_shards_as_one_process_would(
+    catalog: dict[str, Any], executor: ShardExecutor | None, kind: str
+) -> None:
+    """Rows 350 to 649 are bad: max_error_ratio 0.35 is passed in the batch of rows 500-599
+    (41 %), in the middle of the third shard, whose own first batch (all bad) would have
+    stopped it alone; on_row_error=fail stops at row 450, in key order."""
+    if kind == "ratio":
+        test = {"bad_range": [350, 650]}
+        options: dict[str, Any] = {
+            "max_error_ratio": 0.35,
+            "plugin_options": {"executor_test": test},
+        }
+    else:
+        test = {"bad_range": [450, 460]}
+        options = {"on_row_error": "fail", "plugin_options": {"executor_test": test}}
+    outcomes = []
+    for chosen in (None, executor):
+        with _client(catalog, chosen) as client:
+            task = _done(client.get_project(catalog["project"]).export(**options))
+            result, errors = _streams(client, task)
+            lines = errors.splitlines()
+            assert b'"TASK_FAILED"' in lines[-1]
+            outcomes.append((task.status, task.errors_message, result, lines[:-1]))
+    assert outcomes[0][0] == "FAILED"
+    assert outcomes[0][2].count(b"\n") == (500 if kind == "ratio" else 400)
+    assert outcomes[1] == outcomes[0]
+
+
+def _gated(gate: Path, row: int) -> dict[str, Any]:
+    """Options whose plugin stops at row ``row`` (external id ``image-ROW``) until the test
+    acts."""
+    gate.mkdir()
+    return {"executor_test": {"bad_every": 7, "gate": str(gate), "gate_row": f"image-{row}"}}
+
+
+def _wait_for(path: Path) -> None:
+    deadline = time.monotonic() + WAIT
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("chosen", ["process", "dask"])
+def test_a_shard_whose_worker_died_runs_again(
+    catalog: dict[str, Any], tmp_path: Path, request: pytest.FixtureRequest, chosen: str
+) -> None:
+    executor: ShardExecutor = request.getfixturevalue(f"{chosen}_executor")
+    _, result, errors = _local_export(catalog, "project")
+    with _client(catalog, executor) as client:
+        # row 575: in the third shard, while the other worker runs the others
+        options = _gated(tmp_path / "gate", 575)
+        task = client.get_project(catalog["project"]).export(
+            params={"label_details": True, "project_details": True}, plugin_options=options
+        )
+        _wait_for(tmp_path / "gate" / "ready")
+        pid = int((tmp_path / "gate" / "ready").read_text())
+        assert pid != os.getpid()
+        os.kill(pid, signal.SIGKILL)  # the worker dies in the middle of its shard
+        _done(task)
+        assert task.status == "COMPLETE", task.errors_message
+        assert _streams(client, task) == (result, errors)
+
+
+@pytest.mark.parametrize("chosen", ["process", "dask"])
+def test_a_cancel_stops_every_shard_and_a_resume_completes_the_export(
+    catalog: dict[str, Any], tmp_path: Path, request: pytest.FixtureRequest, chosen: str
+) -> None:
+    executor: ShardExecutor = request.getfixturevalue(f"{chosen}_executor")
+    _, result, errors = _local_export(catalog, "project")
+    with _client(catalog, executor) as client:
+        # row 50: in the first batch of the first shard, which stops at its next batch
+        options = _gated(tmp_path / "gate", 50)
+        task = client.get_project(catalog["project"]).export(
+            params={"label_details": True, "project_details": True}, plugin_options=options
+        )
+        _wait_for(tmp_path / "gate" / "ready")
+        assert task.cancel()
+        (tmp_path / "gate" / "release").touch()
+        _done(task)
+        assert task.status == "CANCELED"
+        got_result, got_errors = _streams(client, task)
+        # the first shard's first batch: the export's first 100 rows and their problems
+        assert got_result == b"".join(line + b"\n" for line in result.splitlines()[:100])
+        assert errors.startswith(got_errors) and got_errors.count(b"\n") == 15
+        resumed = _done(task.resume())
+        assert resumed.status == "COMPLETE", resumed.errors_message
+        assert _streams(client, resumed) == (result, errors)
