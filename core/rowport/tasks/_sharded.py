@@ -166,17 +166,16 @@ class _Coordinator:
     def _merge_all(self) -> None:
         runner = self.runner
         next_index = 0
-        canceling = False
         while next_index < len(self.specs):
             while next_index in self.outcomes:
                 self._merge(self.outcomes.pop(next_index))
                 next_index += 1
             if next_index >= len(self.specs):
                 return
-            if not canceling and runner.canceled():
-                canceling = True  # each shard stops at its next batch; queued ones never run
-                for future in self.running:
-                    future.cancel()
+            # a cancel (the task's status, which every shard reads too) stops each shard at
+            # its next batch, and a queued one at its first: their futures are left to end
+            # (a canceled Dask future would drop the rows its shard wrote before it stopped)
+            runner.canceled()
             done, _ = wait(self.running, timeout=_LOOK_EVERY, return_when="FIRST_COMPLETED")
             for future in done:
                 self._finished(future, self.running.pop(future))
