@@ -86,23 +86,3 @@ def _catalog_backend(catalog_backend: str) -> str:
     """Every test of this suite runs on each catalog backend (``catalog_backends``)."""
     return catalog_backend
 
-
-@pytest.fixture(scope="session")
-def dask_cluster() -> Iterator[Any]:
-    """A ``dask.distributed`` cluster of two worker processes on 127.0.0.1 (one per test
-    session: it takes a few seconds to start on a loaded machine)."""
-    try:
-        from distributed import LocalCluster
-    except ImportError:
-        pytest.skip("needs: distributed (pip install '.[scale]')")
-    cluster = LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        host="127.0.0.1",
-        dashboard_address=None,
-        processes=True,
-    )
-    try:
-        yield cluster
-    finally:
-        cluster.close()

@@ -139,7 +139,7 @@ class ProcessExecutor:
 class DaskExecutor:
     """Shards as tasks of the ``dask.distributed`` cluster whose scheduler is at ``address``."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, *, timeout: float = 30.0) -> None:
         try:
             import distributed
         except ImportError:
@@ -148,7 +148,7 @@ class DaskExecutor:
             ) from None
         self.address = address
         client_type: Any = distributed.Client  # untyped
-        self._client = client_type(address, set_as_default=False, timeout=30)
+        self._client = client_type(address, set_as_default=False, timeout=timeout)
         self._executor = self._client.get_executor(pure=False)
 
     @property
@@ -206,8 +206,9 @@ def check_executor(text: str) -> str:
     raise InvalidInput(f"unknown executor {text!r}; allowed: {ALLOWED}")
 
 
-def parse_executor(text: str) -> ShardExecutor | None:
-    """The executor ``text`` names (None for ``local``), connected to its workers.
+def parse_executor(text: str, *, timeout: float = 30.0) -> ShardExecutor | None:
+    """The executor ``text`` names (None for ``local``), connected to its workers (a Dask
+    scheduler within ``timeout`` seconds).
 
     :raises InvalidInput: see :func:`check_executor`.
     """
@@ -217,7 +218,7 @@ def parse_executor(text: str) -> ShardExecutor | None:
     if value.startswith("process"):
         count = value.partition(":")[2]
         return ProcessExecutor(int(count) if count else None)
-    return DaskExecutor("tcp://" + value[len("dask://") :])
+    return DaskExecutor("tcp://" + value[len("dask://") :], timeout=timeout)
 
 
 def executor_from_env() -> ShardExecutor | None:
