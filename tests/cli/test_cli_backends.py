@@ -1,4 +1,5 @@
-"""``rowport doctor``: each backend's checks, what is wrong said plainly, and the exit code."""
+"""`rowport doctor` (each backend's checks, what is wrong said plainly, the exit code) and
+`rowport export --executor`."""
 
 from __future__ import annotations
 
@@ -78,3 +79,22 @@ def test_doctor_reaches_a_dask_cluster(run: Run, sample: Sample, dask_cluster: o
     found = _lines(result.output)
     assert found["executor reachable"] == (True, f"tcp{address[4:]}: 2 worker(s)")
     assert found["executor versions"][0] is True
+
+
+def test_export_runs_on_the_executor_it_is_given(run: Run, sample: Sample, tmp_path: Path) -> None:
+    """``--executor process:2`` writes what the local export writes (the sample is one shard:
+    the shard plan is covered by tests/export/test_export_executors.py)."""
+    outputs = []
+    for executor in ("local", "process:2"):
+        out = tmp_path / f"{executor}.ndjson"
+        result = run("export", "project", sample.project_id, "--executor", executor, "-o", out)
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] and outputs[0].count(b"\n") > 0
+
+
+def test_export_refuses_an_unknown_executor_before_a_task_starts(run: Run, sample: Sample) -> None:
+    result = run("export", "project", sample.project_id, "--executor", "threads")
+    assert result.exit_code == 2
+    assert "unknown executor 'threads'; allowed: local, process" in result.output
+    assert run("ls", "tasks").output.count("\n") <= 1
