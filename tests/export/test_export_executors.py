@@ -222,3 +222,105 @@ def test_a_cancel_stops_every_shard_and_a_resume_completes_the_export(
         resumed = _done(task.resume())
         assert resumed.status == "COMPLETE", resumed.errors_message
         assert _streams(client, resumed) == (result, errors)
+
+
+def test_a_shard_whose_worker_keeps_dying_fails_the_task_saying_so(
+    catalog: dict[str, Any], process_executor: ProcessExecutor
+) -> None:
+    with _client(catalog, process_executor) as client:
+        options = {"executor_test": {"crash_row": "image-650"}}
+        task = _done(client.get_project(catalog["project"]).export(plugin_options=options))
+        assert task.status == "FAILED"
+        assert task.errors_message is not None
+        assert task.errors_message.startswith("ShardWorkerLost: shard 3 (keys ")
+        assert "failed on process:2 after 3 attempt(s): BrokenProcessPool" in task.errors_message
+        result, _ = _streams(client, task)
+        assert result.count(b"\n") == 3 * SHARD_ROWS  # the shards before it
+
+
+def test_a_resume_keeps_the_shards_that_had_finished(
+    catalog: dict[str, Any], process_executor: ProcessExecutor, tmp_path: Path
+) -> None:
+    """The first shard fails while the second has finished (its outcome is on disk): the
+    resume runs the first again and keeps the second, whose rows are validated only once."""
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    test: dict[str, Any] = {"seen": str(seen)}
+    with _client(catalog, None) as client:
+        reference = _streams(
+            client,
+            _done(
+                client.get_project(catalog["project"]).export(
+                    on_row_error="fail", plugin_options={"executor_test": test}
+                )
+            ),
+        )
+    for path in seen.iterdir():
+        path.unlink()
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    test |= {"gate": str(gate), "gate_row": "image-50", "fail_once": str(tmp_path / "once")}
+    with _client(catalog, process_executor) as client:
+        task = client.get_project(catalog["project"]).export(
+            on_row_error="fail", plugin_options={"executor_test": test}
+        )
+        try:
+            _wait_for(gate / "ready")
+            second = f"{_key(catalog, 199)}-{_key(catalog, 399)}"
+            _wait_for(client.home / "tasks" / task.uid / "shards" / second / "outcome.json")
+        finally:
+            (gate / "release").touch()
+        assert _done(task).status == "FAILED"
+        assert "on_row_error=fail" in (task.errors_message or "")
+        resumed = _done(task.resume())
+        assert resumed.status == "COMPLETE", resumed.errors_message
+        assert _streams(client, resumed) == reference
+    twice = {path.name for path in seen.iterdir() if path.name.endswith(".2")}
+    # the first shard's failed batch ran again, the second shard's did not (later shards,
+    # stopped by the failure or not, may have run again)
+    assert "image-0.2" in twice
+    assert not {"image-200.2", "image-300.2"} & twice
+
+
+def _key(catalog: dict[str, Any], position: int) -> int:
+    """The plan key (rid) of the project's row at ``position``."""
+    with make_client(catalog["base"]) as client:
+        rows = client.catalog.reads.data_row_keys([catalog["data_rows"][position]])
+        return int(rows[catalog["data_rows"][position]])
+
+
+@pytest.mark.parametrize("listed", [False, True], ids=["paged", "listed"])
+def test_the_shard_plan_cuts_the_plan_into_runs_of_whole_batches(
+    catalog: dict[str, Any], listed: bool
+) -> None:
+    """The shards' pages, one after the other, are the plan's own pages (a plan that pages by
+    key ranges, and one that lists its keys: an id-list filter)."""
+    from rowport.catalog import PlanState
+    from rowport.request import PlanLayout, build_request
+
+    ids = catalog["data_rows"][::2] if listed else None
+    request = build_request(
+        "project",
+        scope_ids=[catalog["project"]],
+        filters={"data_row_ids": ids} if listed else None,
+    )
+    with make_client(catalog["base"]) as client:
+        source = client.catalog.reads
+        plan = source.plan(request)
+        assert (plan.keys is not None) is listed
+        layout = PlanLayout.for_request(request)
+
+        def pages(plan: Any) -> list[list[int]]:
+            return [[row[0] for row in page] for page in source.iter_batches(plan, 100, layout)]
+
+        bounds = source.shard_bounds(plan, SHARD_ROWS)
+        rows = len(ids) if ids else ROWS
+        assert [n for _, _, n in bounds] == [SHARD_ROWS] * (rows // SHARD_ROWS) + [
+            rows % SHARD_ROWS
+        ]
+        assert [after for after, _, _ in bounds[1:]] == [last for _, last, _ in bounds[:-1]]
+        shards = [
+            pages(source.resume_plan(plan, PlanState(bound=last, rows=n, digest=""), after))
+            for after, last, n in bounds
+        ]
+        assert [page for shard in shards for page in shard] == pages(plan)
