@@ -1,9 +1,9 @@
 """Where the shards of an export run: the seam between the coordinator and a pool of workers.
 
 - ``local``: no shards; the runner exports in its own thread, as it always did (the default).
-- ``process`` (``process:N``): N worker processes on this machine (``concurrent.futures`` over a
-  forkserver, so a worker never inherits the coordinator's threads or connections); a worker
-  that dies breaks the pool, which is made again, and the shards it was running run again.
+- ``process`` (``process:N``): up to N worker processes on this machine at once, one per shard,
+  forked from a forkserver (so a worker never inherits the coordinator's threads or
+  connections); a worker that dies takes only its shard, which runs again.
 - ``dask://host:port``: the tasks of a ``dask.distributed`` cluster; the scheduler itself runs
   again a task whose worker died (up to its ``allowed-failures``).
 
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 import attrs
@@ -30,12 +30,14 @@ __all__ = [
     "ExecutorInfo",
     "ProcessExecutor",
     "ShardExecutor",
+    "WorkerLost",
     "check_executor",
     "executor_from_env",
     "parse_executor",
 ]
 
 EXECUTOR_ENV = "ROWPORT_EXECUTOR"
+_LOOK_EVERY = 0.5  # seconds between looks at a worker process while it runs its shard
 ALLOWED = "local, process, process:N (N workers) or dask://HOST:PORT"
 
 
@@ -78,24 +80,45 @@ class ShardExecutor(Protocol):
         ...
 
 
-def _worker_versions() -> dict[str, str]:
+def _worker_versions(_: object = None) -> dict[str, str]:
+    """The versions a worker runs (importing the shard runner, as a shard does)."""
     import platform
 
     import rowport
+    import rowport.tasks._shards
 
     return {"rowport": rowport.__version__, "python": platform.python_version()}
 
 
+class WorkerLost(Exception):
+    """The process running a shard ended without its outcome (killed, out of memory)."""
+
+
+def _child(function: Callable[[Any], Any], argument: Any, conn: Connection) -> None:
+    """In a worker process: ``function(argument)``, or the error it raised, sent back."""
+    try:
+        conn.send((True, function(argument)))
+    except BaseException as exc:
+        conn.send((False, exc))
+    finally:
+        conn.close()
+
+
 class ProcessExecutor:
-    """Shards on ``workers`` processes of this machine."""
+    """Shards on at most ``workers`` processes of this machine at once, one process per shard
+    (forked from a server that has rowport and its built-in plugins imported already), so a
+    process that dies takes only its own shard with it."""
 
     def __init__(self, workers: int | None = None) -> None:
         count = workers or os.cpu_count() or 1
         if count < 1:
             raise InvalidInput(f"a process executor needs at least one worker, got {count}")
         self._workers = count
-        self._lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
+        self._threads = ThreadPoolExecutor(count, thread_name_prefix="rowport-shard")
+        self._context = multiprocessing.get_context("forkserver")
+        from rowport_plugins import BUILTIN_PLUGINS
+
+        self._context.set_forkserver_preload(["rowport.tasks._shards", *BUILTIN_PLUGINS])
 
     @property
     def name(self) -> str:
@@ -105,35 +128,55 @@ class ProcessExecutor:
     def workers(self) -> int:
         return self._workers
 
-    def _live_pool(self) -> ProcessPoolExecutor:
-        with self._lock:
-            pool = self._pool
-            if pool is None or getattr(pool, "_broken", False):
-                if pool is not None:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["rowport.tasks._shards"])
-                pool = self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
-            return pool
+    def _run(self, function: Callable[[Any], Any], argument: Any) -> Any:
+        """``function(argument)`` in a process of its own; :class:`WorkerLost` when the
+        process ends without an answer."""
+        receive, send = self._context.Pipe(duplex=False)
+        process = self._context.Process(
+            target=_child, args=(function, argument, send), name="rowport-shard", daemon=True
+        )
+        process.start()
+        send.close()
+        try:
+            while not receive.poll(_LOOK_EVERY):
+                if not process.is_alive() and not receive.poll(0):
+                    process.join()
+                    raise WorkerLost(
+                        f"the worker process {process.pid} ended ({_how(process.exitcode)})"
+                        " before its shard did"
+                    )
+            ok, value = receive.recv()
+        except EOFError:
+            process.join()
+            raise WorkerLost(
+                f"the worker process {process.pid} ended ({_how(process.exitcode)})"
+                " before its shard did"
+            ) from None
+        finally:
+            receive.close()
+        process.join()
+        if not ok:
+            raise value
+        return value
 
     def submit(self, spec: ShardSpec) -> Future[ShardOutcome]:
-        try:
-            return self._live_pool().submit(run_shard, spec)
-        except BrokenProcessPool:  # broke between the check and the submit: once more
-            return self._live_pool().submit(run_shard, spec)
+        return self._threads.submit(self._run, run_shard, spec)
 
     def worker_lost(self, error: BaseException) -> bool:
-        return isinstance(error, BrokenProcessPool)
+        return isinstance(error, WorkerLost)
 
     def info(self) -> ExecutorInfo:
-        versions = self._live_pool().submit(_worker_versions).result(timeout=60)
+        versions = self._threads.submit(self._run, _worker_versions, None).result(timeout=120)
         return ExecutorInfo(self.name, self._workers, versions)
 
     def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
+        self._threads.shutdown(wait=True, cancel_futures=True)
+
+
+def _how(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"
 
 
 class DaskExecutor:
