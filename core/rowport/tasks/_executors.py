@@ -32,7 +32,6 @@ __all__ = [
     "ShardExecutor",
     "WorkerLost",
     "check_executor",
-    "executor_from_env",
     "parse_executor",
 ]
 
@@ -262,8 +261,3 @@ def parse_executor(text: str, *, timeout: float = 30.0) -> ShardExecutor | None:
         count = value.partition(":")[2]
         return ProcessExecutor(int(count) if count else None)
     return DaskExecutor("tcp://" + value[len("dask://") :], timeout=timeout)
-
-
-def executor_from_env() -> ShardExecutor | None:
-    """The executor ``$ROWPORT_EXECUTOR`` names (None: local)."""
-    return parse_executor(os.environ.get(EXECUTOR_ENV, "local"))

@@ -47,10 +47,6 @@ OUTCOME_NAME = "outcome.json"
 _STATUS_EVERY = 0.25  # seconds between reads of the task's status (a cancel) in a shard
 
 
-class ShardInterrupted(Exception):
-    """The task stopped being IN_PROGRESS (a cancel, or it was ended elsewhere)."""
-
-
 @attrs.frozen
 class CatalogRef:
     """How a worker opens the catalog: its location and who acts."""
