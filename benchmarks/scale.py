@@ -3,6 +3,8 @@
     python benchmarks/scale.py [--rows 200000] [--runs 3] [--workers 1,2,4] [--dask]
                                [--dir /tmp/x] [--keep]
 
+(``--dir D --keep`` keeps the catalog, and a later run with the same two reuses it.)
+
 The catalog is the one ``benchmarks/export.py`` builds (image rows queued in one project, each
 with a label, a review, an attachment, metadata, an embedding and a history entry), exported
 with every project param and the core plugins (no validation: the export's own cost). Each run
@@ -116,7 +118,11 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated")
     parser.add_argument("--dask", action="store_true", help="measure a Dask LocalCluster too")
     parser.add_argument("--dir", type=Path, default=None, help="work directory (default: temp)")
-    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the work directory (and use the catalog a --keep run left in --dir)",
+    )
     args = parser.parse_args()
     counts = sorted({int(n) for n in args.workers.split(",")})
     if counts[0] != 1:
@@ -124,8 +130,11 @@ def main() -> None:
     work = args.dir or Path(tempfile.mkdtemp(prefix="rowport-scale-bench-"))
     home = work / "home"
     try:
-        built = export_bench.build(home, args.rows, args.rows)
-        print(f"catalog: {args.rows:,} rows built in {built:.1f} s; {os.cpu_count()} cores")
+        if args.keep and (home / "catalog.db").exists():
+            print(f"catalog: {home} kept from an earlier --keep run; {os.cpu_count()} cores")
+        else:
+            built = export_bench.build(home, args.rows, args.rows)
+            print(f"catalog: {args.rows:,} rows built in {built:.1f} s; {os.cpu_count()} cores")
         pools: dict[str, Callable[[int], AbstractContextManager[ShardExecutor]]] = {
             "process": process_pool
         }
