@@ -289,9 +289,7 @@ def _run(
                 status = "canceled"
                 break
             seen = [(s.rows_seen, s.rows_with_problems) for s in steps]
-            encoded, problems, *_ = run_batch(
-                assembler, steps, context, base, time.perf_counter_ns
-            )
+            encoded, problems, *_ = run_batch(assembler, steps, context, base, time.perf_counter_ns)
             result.write_lines(encoded)
             errors.write_lines(problems)
             counted = [
