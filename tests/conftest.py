@@ -80,6 +80,8 @@ def stream_place(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
         return tmp_path / "streams"
     url: str = request.getfixturevalue("s3_url")
     return url
+
+
 def dask_cluster() -> Iterator[Any]:
     """A ``dask.distributed`` cluster of two worker processes on 127.0.0.1 (one per test
     session: it takes a few seconds to start on a loaded machine)."""

@@ -85,4 +85,3 @@ def samples() -> Path:
 def _catalog_backend(catalog_backend: str) -> str:
     """Every test of this suite runs on each catalog backend (``catalog_backends``)."""
     return catalog_backend
-
