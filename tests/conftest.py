@@ -82,6 +82,7 @@ def stream_place(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
     return url
 
 
+@pytest.fixture(scope="session")
 def dask_cluster() -> Iterator[Any]:
     """A ``dask.distributed`` cluster of two worker processes on 127.0.0.1 (one per test
     session: it takes a few seconds to start on a loaded machine)."""
