@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +80,24 @@ def stream_place(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
         return tmp_path / "streams"
     url: str = request.getfixturevalue("s3_url")
     return url
+
+
+@pytest.fixture(scope="session")
+def dask_cluster() -> Iterator[Any]:
+    """A ``dask.distributed`` cluster of two worker processes on 127.0.0.1 (one per test
+    session: it takes a few seconds to start on a loaded machine)."""
+    try:
+        from distributed import LocalCluster
+    except ImportError:
+        pytest.skip("needs: distributed (pip install '.[scale]')")
+    cluster = LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+        processes=True,
+    )
+    try:
+        yield cluster
+    finally:
+        cluster.close()

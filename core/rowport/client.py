@@ -38,6 +38,7 @@ from rowport.plugins import PluginHost
 from rowport.request import ExportKind, ExportOptions, ScopeBy, build_request
 from rowport.request._dates import resolve_zone
 from rowport.tasks import ExportTask, TaskManager
+from rowport.tasks._executors import EXECUTOR_ENV, ShardExecutor, parse_executor
 from rowport.tasks._resume import ResumeReport
 
 if TYPE_CHECKING:
@@ -64,6 +65,11 @@ class Client:
     :param heartbeat: seconds between the heartbeats of this process's export runners
         (default 2); a runner on another host that missed three is declared dead.
     :param organization_name: the name a new home's organization gets (``rowport``).
+    :param executor: where exports run: ``local`` (in this process, the default), ``process``
+        or ``process:N`` (as shards on N worker processes of this machine), ``dask://HOST:PORT``
+        (as shards on a Dask cluster), or a :class:`~rowport.tasks.ShardExecutor`; None:
+        ``$ROWPORT_EXECUTOR``, else local. See docs/deploy.md.
+    :param shard_rows: plan rows per shard (a multiple of 100; default: a few per worker).
     """
 
     def __init__(
@@ -77,6 +83,8 @@ class Client:
         plugins: PluginHost | None = None,
         heartbeat: float = DEFAULT_HEARTBEAT,
         organization_name: str | None = None,
+        executor: str | ShardExecutor | None = None,
+        shard_rows: int | None = None,
     ) -> None:
         resolve_zone(timezone)
         if api_key is not None and not isinstance(api_key, str):
@@ -103,7 +111,11 @@ class Client:
             names["organization_name"] = organization_name
         self._catalog = Catalog(self._home / "catalog.db", **names)
         self.backend: Backend = CatalogBackend(self._catalog)
+        self._own_executor: ShardExecutor | None = None
         try:
+            if executor is None or isinstance(executor, str):
+                named = executor if executor is not None else os.environ.get(EXECUTOR_ENV, "")
+                executor = self._own_executor = parse_executor(named)
             self._plugins = plugins if plugins is not None else PluginHost.load()
             self._tasks = TaskManager.for_catalog(
                 self._catalog,
@@ -111,8 +123,12 @@ class Client:
                 max_workers=max_workers,
                 host=self._plugins,
                 heartbeat=heartbeat,
+                executor=executor,
+                shard_rows=shard_rows,
             )
         except BaseException:
+            if self._own_executor is not None:
+                self._own_executor.close()
             self._catalog.close()
             raise
 
@@ -187,6 +203,8 @@ class Client:
             self._tasks.shutdown(wait=True, cancel_running=True)
         else:
             self._tasks.shutdown(wait=True)
+        if self._own_executor is not None:
+            self._own_executor.close()
         self._catalog.close()
 
     def __enter__(self) -> Client:

@@ -46,6 +46,7 @@ def test_register_commands_adds_the_builtins_to_any_group() -> None:
     assert sorted(group.commands) == sorted(c.name or "" for c in builtin_commands())
     assert sorted(group.commands) == [
         "demo",
+        "doctor",
         "export",
         "import",
         "keys",

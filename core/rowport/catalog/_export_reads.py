@@ -456,6 +456,33 @@ class SQLiteExportSource:
             last = rows[-1][rid]
             yield rows
 
+    def shard_bounds(self, plan: ExportPlan, rows_per_shard: int) -> list[tuple[int, int, int]]:
+        """``(after, last, rows)`` of each shard of ``plan``: runs of ``rows_per_shard`` plan
+        rows in key order (the last one shorter), each the keys after ``after`` up to ``last``.
+        A plan that lists its keys is cut in its list (no read); one that pages by key ranges
+        reads its keys once, a page of ``rows_per_shard`` at a time, with the pages' own
+        query (so a shard's pages are the plan's pages)."""
+        if rows_per_shard < 1:
+            raise ValueError(f"rows_per_shard must be at least 1, got {rows_per_shard}")
+        shards: list[tuple[int, int, int]] = []
+        after = plan.start_after
+        if plan.keys is not None:
+            keys = plan.keys
+            for start in range(0, len(keys), rows_per_shard):
+                page = keys[start : start + rows_per_shard]
+                shards.append((after, int(page[-1]), len(page)))
+                after = int(page[-1])
+            return shards
+        sql = _keyset_page(plan, f"SELECT {plan.order_column} FROM {plan.from_sql}")
+        while True:
+            rows = self.db.conn.execute(
+                sql, (*plan.params, after, plan.max_rid, rows_per_shard)
+            ).fetchall()
+            if not rows:
+                return shards
+            shards.append((after, int(rows[-1][0]), len(rows)))
+            after = int(rows[-1][0])
+
     def plan_state(self, plan: ExportPlan) -> PlanState:
         """The plan's bound, count and change digest (see :mod:`._plan_state`)."""
         return plan_state(self.db.conn, plan)

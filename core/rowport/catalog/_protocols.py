@@ -350,3 +350,19 @@ class ResumableSource(Protocol[PlanT]):
     def restrict_plan(self, plan: PlanT, keys: Sequence[int]) -> PlanT:
         """``plan`` narrowed to the rows of ``keys`` (rows of the plan, in any order)."""
         ...
+
+
+_PlanIn = TypeVar("_PlanIn", bound=ExportPlanSummary, contravariant=True)
+
+
+@runtime_checkable
+class ShardableSource(Protocol[_PlanIn]):
+    """What a sharded export needs beside a :class:`ResumableSource`: its plan cut into runs of
+    rows in key order (each shard is then ``resume_plan(plan, bounded at last, after)``)."""
+
+    def shard_bounds(self, plan: _PlanIn, rows_per_shard: int) -> list[tuple[int, int, int]]:
+        """``(after, last, rows)`` of each shard: the plan's keys after ``after`` up to and
+        including ``last``, ``rows`` of them (``rows_per_shard``, the last shard fewer), so
+        that a shard's pages of ``batch_size`` rows are the plan's own pages when
+        ``rows_per_shard`` is a multiple of it."""
+        ...

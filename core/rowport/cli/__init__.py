@@ -70,6 +70,11 @@ BUILTIN_COMMANDS = (
         "Create, list and revoke API keys for `rowport serve`.",
     ),
     BuiltinCommand(
+        "doctor",
+        "rowport.cli._doctor:doctor",
+        "Check the configured backends (catalog, stream storage, executor) and say what is wrong.",
+    ),
+    BuiltinCommand(
         "demo",
         "rowport.cli._demo:demo",
         "Build a sample catalog in --home-dir and export it, narrating each step.",

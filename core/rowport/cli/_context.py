@@ -63,6 +63,8 @@ class CliState:
         self.api_key = api_key
         self.timezone = timezone
         self.show_progress = show_progress
+        #: where embedded exports run (``--executor``; None: ``$ROWPORT_EXECUTOR`` or local)
+        self.executor: str | None = None
         self._client: Client | None = None
 
     def __repr__(self) -> str:
@@ -81,7 +83,9 @@ class CliState:
             if self.url:
                 self._client = client_type(self.url, api_key=self.api_key, timezone=self.timezone)
             else:
-                self._client = client_type(self.home, timezone=self.timezone)
+                self._client = client_type(
+                    self.home, timezone=self.timezone, executor=self.executor
+                )
         return self._client
 
     def cancel_exports(self) -> int:

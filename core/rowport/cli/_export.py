@@ -18,9 +18,10 @@ from rowport.cli._options import parse_filters, parse_params, parse_plugin_optio
 from rowport.cli._waiting import deliver, summarize, wait_for
 from rowport.client import Client
 from rowport.entities import DataRow
-from rowport.errors import InvalidExportRequest
+from rowport.errors import InvalidExportRequest, InvalidInput
 from rowport.request import ExportKind, ScopeBy, build_request
 from rowport.tasks import ExportTask
+from rowport.tasks._executors import check_executor
 
 __all__ = ["ExportOptions", "export", "run_export"]
 
@@ -49,6 +50,7 @@ class ExportOptions:
     format_options: tuple[str, ...] = ()
     strict_format: bool = False
     overwrite: bool = False
+    executor: str | None = None
 
 
 def export_options(func: F) -> F:
@@ -143,6 +145,14 @@ def export_options(func: F) -> F:
             "--strict-format", is_flag=True, help="Fail a format (write nothing) on any loss."
         ),
         click.option("--overwrite", is_flag=True, help="Replace a format's output if it exists."),
+        click.option(
+            "--executor",
+            default=None,
+            metavar="local|process[:N]|dask://HOST:PORT",
+            help="Where the export runs: in this process (local, the default; or"
+            " $ROWPORT_EXECUTOR), as shards on N worker processes of this machine, or as"
+            " shards on a Dask cluster (`dask` alone: the address in $ROWPORT_EXECUTOR).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -166,6 +176,7 @@ def _bundle(values: dict[str, Any]) -> ExportOptions:
         format_options=tuple(values["format_options"]),
         strict_format=values["strict_format"],
         overwrite=values["overwrite"],
+        executor=values["executor"],
     )
 
 
@@ -265,6 +276,18 @@ def run_export(
     except InvalidExportRequest as exc:
         raise click.UsageError(str(exc), ctx) from None
     extra = export_extras(options)
+    if options.executor is not None:
+        if state.url:
+            raise click.UsageError(
+                "--executor chooses where an embedded export runs: a server's exports run"
+                " where its own configuration says ($ROWPORT_EXECUTOR where it runs)",
+                ctx,
+            )
+        try:
+            check_executor(options.executor)
+        except InvalidInput as exc:
+            raise click.UsageError(str(exc), ctx) from None
+        state.executor = options.executor
     # opened now, so a path that cannot be written fails before any task exists; with
     # --format, -o is the format's output and the rows are not printed
     rows_output = None if options.formats else options.output

@@ -12,7 +12,7 @@ from rowport.plugins._host import PluginHost, RaisedProblem
 from rowport.plugins._model import ErrorPolicy, ExportContext
 from rowport.plugins._sections import forget_peeked
 
-__all__ = ["ErrorPolicyExceeded", "PluginStep"]
+__all__ = ["ErrorPolicyExceeded", "PluginStep", "ratio_exceeded"]
 
 _MIN_ROWS_FOR_RATIO = 100  # judge max_error_ratio only once this many rows were seen
 
@@ -82,14 +82,9 @@ class PluginStep:
                 )
         self.rows_seen += len(rows)
         self.rows_with_problems += len(bad)
-        ratio_limit = self.policy.max_error_ratio
-        if ratio_limit is not None and self.rows_seen >= _MIN_ROWS_FOR_RATIO:
-            ratio = self.rows_with_problems / self.rows_seen
-            if ratio > ratio_limit:
-                raise ErrorPolicyExceeded(
-                    f"{self.rows_with_problems} of {self.rows_seen} rows had problems"
-                    f" ({ratio:.1%}), above max_error_ratio {ratio_limit:.1%}"
-                )
+        exceeded = ratio_exceeded(self.rows_seen, self.rows_with_problems, self.policy)
+        if exceeded is not None:
+            raise ErrorPolicyExceeded(exceeded)
         kept_rows = [row for i, row in enumerate(rows) if i not in dropped] if dropped else rows
         return kept_rows, out_problems
 
@@ -98,16 +93,26 @@ class PluginStep:
         on small exports too, once every row was seen."""
         if self._context is not None:
             flush_checks(self._context)
-        limit = self.policy.max_error_ratio
-        if (
-            limit is not None
-            and self.rows_seen
-            and self.rows_with_problems / self.rows_seen > limit
-        ):
-            raise ErrorPolicyExceeded(
-                f"{self.rows_with_problems} of {self.rows_seen} rows had problems,"
-                f" above max_error_ratio {limit:.1%}"
-            )
+        exceeded = ratio_exceeded(self.rows_seen, self.rows_with_problems, self.policy, end=True)
+        if exceeded is not None:
+            raise ErrorPolicyExceeded(exceeded)
+
+
+def ratio_exceeded(seen: int, bad: int, policy: ErrorPolicy, *, end: bool = False) -> str | None:
+    """Why ``max_error_ratio`` stops the export after ``seen`` rows of which ``bad`` had
+    problems (None: it goes on). While it runs, judged once :data:`_MIN_ROWS_FOR_RATIO` rows
+    were seen; at its ``end``, on small exports too. (A sharded export judges the shards'
+    batches in key order with it, as one process would.)"""
+    limit = policy.max_error_ratio
+    if limit is None or not seen or bad / seen <= limit:
+        return None
+    if end:
+        return f"{bad} of {seen} rows had problems, above max_error_ratio {limit:.1%}"
+    if seen < _MIN_ROWS_FOR_RATIO:
+        return None
+    return (
+        f"{bad} of {seen} rows had problems ({bad / seen:.1%}), above max_error_ratio {limit:.1%}"
+    )
 
 
 def _problem_line(raised: RaisedProblem, batch: list[dict[str, Any]]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from types import TracebackType
 
 import attrs
 
-from rowport.errors import InvalidInput, RowportError
+from rowport.errors import InvalidInput, RowportError, StreamCorrupted
 from rowport.streams._index import index_bytes
 from rowport.streams._manifest import (
     MANIFEST_NAME,
@@ -282,6 +282,56 @@ class StreamWriter:
         self._manifest = self._manifest.with_part(info)
         write_manifest(self.storage, self._manifest)
         return info
+
+    def adopt(self, source: StreamPlace, manifest: StreamManifest) -> list[PartInfo]:
+        """Append the committed parts of another stream (``source``, described by ``manifest``:
+        a shard's) after what this one holds: what is pending is committed first, then each
+        part and its index are written into this stream's storage under their next numbers,
+        in order, and the manifest is replaced once. Returns the new parts.
+
+        :raises StreamCorrupted: a part of ``source`` does not have its manifest's size.
+        """
+        if self._closed:
+            raise RowportError(f"the writer of {self.directory} is closed")
+        self.commit()
+        origin = open_storage(source)
+        added: list[PartInfo] = []
+        current = self._manifest
+        for part in manifest.parts:
+            try:
+                data = origin.read(part.file)
+            except FileNotFoundError:
+                raise StreamCorrupted(
+                    origin.path_of(part.file), "missing: the shard's manifest lists it"
+                ) from None
+            if len(data) != part.size:
+                raise StreamCorrupted(
+                    origin.path_of(part.file),
+                    f"holds {len(data)} bytes, the shard's manifest says {part.size}",
+                )
+            index = self._next_index
+            info = attrs.evolve(
+                part,
+                index=index,
+                file=part_file_name(index),
+                index_file=index_file_name(index),
+                offsets=Span(start=current.total_size, end=current.total_size + part.size - 1),
+                lines=Span(
+                    start=current.total_lines, end=current.total_lines + part.line_count - 1
+                ),
+            )
+            sink = self.storage.create(info.file)
+            sink.write(data)
+            sink.seal()
+            self.storage.put(info.index_file, origin.read(part.index_file))
+            self._next_index = index + 1
+            current = current.with_part(info)
+            added.append(info)
+        if added:
+            self.storage.sync()
+            self._manifest = current
+            write_manifest(self.storage, current)
+        return added
 
     def maybe_commit(self) -> PartInfo | None:
         """Commit if the pending part holds ``commit_bytes`` (or ``part_max_bytes``) or is

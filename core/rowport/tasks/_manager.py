@@ -32,6 +32,7 @@ from rowport.streams import StreamReader, StreamWriter, manifest_required
 from rowport.streams._storage import StreamPlace, join_place, open_storage, storage_root
 from rowport.tasks._checkpoint import Checkpoint
 from rowport.tasks._converters import StreamType
+from rowport.tasks._executors import ShardExecutor
 from rowport.tasks._heartbeat import Heartbeats
 from rowport.tasks._resume import ResumeReport, prepare_resume, retry_rows
 from rowport.tasks._runner import BatchStep, Delivery, ExportRunner
@@ -64,12 +65,17 @@ class TaskManager(Generic[PlanT]):
         heartbeat: float = DEFAULT_HEARTBEAT,
         history: TaskHistory | None = None,
         storage: StreamPlace | None = None,
+        executor: ShardExecutor | None = None,
+        shard_rows: int | None = None,
     ) -> None:
         """``history`` keeps the tasks' attempts and retry links; without it (and a source that
         is a :class:`~rowport.catalog.ResumableSource`) tasks can be neither resumed nor
         retried. ``storage`` is where the tasks' streams go: a folder or an
         ``s3://bucket/prefix`` (default: ``$ROWPORT_STORAGE_URL``, else ``tasks_dir``, which
-        keeps each task's checkpoint and reports either way)."""
+        keeps each task's checkpoint and reports either way). ``executor`` runs each export as
+        shards of ``shard_rows`` plan rows on its workers (None: in this process, the
+        default); an export whose pipeline has other steps than the plugins' (a media probe,
+        ``steps``) still runs here."""
         if (
             isinstance(heartbeat, bool)
             or not isinstance(heartbeat, (int, float))
@@ -88,6 +94,8 @@ class TaskManager(Generic[PlanT]):
         self.storage: StreamPlace = storage_root(self.tasks_dir) if storage is None else storage
         self.steps = list(steps)
         self.host = host
+        self.executor = executor
+        self.shard_rows = shard_rows
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="rowport-export")
         self._done: dict[str, threading.Event] = {}
         self._cancel: dict[str, threading.Event] = {}
@@ -400,6 +408,8 @@ class TaskManager(Generic[PlanT]):
             resume_from=resume_from,
             before_close=before_close,
             streams=self.streams_dir(task_id),
+            executor=self.executor if all(isinstance(s, PluginStep) for s in steps) else None,
+            shard_rows=self.shard_rows,
         )
         self._futures[task_id] = self._executor.submit(self._run, runner, attempt)
         return ExportTask(self, task_id, client=client)

@@ -36,7 +36,10 @@ from rowport.request import ExportRequest, PlanLayout
 from rowport.streams import PartInfo, StreamWriter
 from rowport.streams._storage import StreamPlace, join_place
 from rowport.tasks._checkpoint import Checkpoint
+from rowport.tasks._executors import ShardExecutor
 from rowport.tasks._heartbeat import Heartbeats, record_status
+from rowport.tasks._pipeline import Canceled, missing_lines, run_batch
+from rowport.tasks._sharded import ShardFailed, export_sharded
 from rowport.tasks._timings import BatchTimings
 
 if TYPE_CHECKING:
@@ -50,10 +53,6 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 100  # rows per assembly batch: 100 measured 2x faster than 1,000 (cache misses)
 _PROGRESS_EVERY = 0.25  # seconds between progress writes (and reads of the task's status)
-
-
-class _Canceled(Exception):
-    pass
 
 
 class _Superseded(Exception):
@@ -135,13 +134,17 @@ class ExportRunner(Generic[PlanT]):
         resume_from: Checkpoint | None = None,
         before_close: Callable[[], None] | None = None,
         streams: StreamPlace | None = None,
+        executor: ShardExecutor | None = None,
+        shard_rows: int | None = None,
     ) -> None:
         """``make_plan`` makes the plan instead of ``source.plan(request)`` (a retry's rows,
         a resumed task's rest); ``resume_from`` appends to the streams from that checkpoint
         (the caller rewound them to it) instead of starting new ones; ``before_close`` runs
         after the last batch (a resume's check of the parts it kept: raising fails the task).
         ``streams`` is where the ``result`` and ``errors`` streams go (default: ``directory``,
-        which keeps the checkpoint; an ``s3://`` URL puts them on object storage)."""
+        which keeps the checkpoint; an ``s3://`` URL puts them on object storage);
+        ``executor`` runs the export as shards of ``shard_rows`` rows (a multiple of
+        ``batch_size``; default: a few per worker) on its workers (see :mod:`._sharded`)."""
         self.source = source
         self.tasks = tasks
         self.task_id = task_id
@@ -159,6 +162,8 @@ class ExportRunner(Generic[PlanT]):
         self.make_plan = make_plan
         self.resume_from = resume_from
         self.before_close = before_close
+        self.executor = executor
+        self.shard_rows = shard_rows
         # a source that can resume gets a checkpoint after each commit (see _checkpoint.py)
         self._resumable = source if isinstance(source, ResumableSource) else None
         self._checkpoint = resume_from or Checkpoint()
@@ -202,14 +207,14 @@ class ExportRunner(Generic[PlanT]):
         self._hook_failures.clear()
         return lines
 
-    def _committed(self, stream: str, part: PartInfo | None, *, deliver: bool = True) -> None:
+    def committed(self, stream: str, part: PartInfo | None, *, deliver: bool = True) -> None:
         if part is None:
             return
         if deliver and stream == "result" and self.delivery is not None:
             self.delivery.deliver(part)
         self._notify("part_ready", stream=stream, part=part.to_dict())
 
-    def _canceled(self, *, ask: bool = True) -> bool:
+    def canceled(self, *, ask: bool = True) -> bool:
         """Whether the export was canceled: the in-process flag at every call, and the task's
         status (a cancel from another process, or the task ended elsewhere) when ``ask``."""
         if self.cancel_event.is_set():
@@ -256,7 +261,7 @@ class ExportRunner(Generic[PlanT]):
             except _Superseded as ended:
                 self._close_streams(writers, "the task was ended elsewhere")
                 return ended.status
-            except _Canceled:
+            except Canceled:
                 # the ending hooks run before ERRORS closes, so their failures are lines in it
                 self._notify_ended("canceled")
                 self._close_streams(writers, "the export was canceled")
@@ -294,7 +299,7 @@ class ExportRunner(Generic[PlanT]):
         if self.delivery is not None:
             sink_problems = self.delivery.close(summary)
             if self.delivery.interrupted:
-                raise _Canceled  # canceled while the sinks were still taking rows
+                raise Canceled  # canceled while the sinks were still taking rows
         if self.tasks.current_status(self.task_id) is TaskStatus.IN_PROGRESS:
             # every line is written: the ending hook runs before ERRORS closes (and the task
             # turns COMPLETE), so its failure is a line in it
@@ -331,7 +336,9 @@ class ExportRunner(Generic[PlanT]):
         """End the task FAILED: a ``TASK_FAILED`` line in ERRORS (if it can be written), both
         streams closed or, if they cannot be, their pending part removed, sinks aborted."""
         self._checkpoint_pending(deliver=False)  # before the TASK_FAILED line
-        message = f"{type(exc).__name__}: {exc}"
+        message = (
+            exc.task_message if isinstance(exc, ShardFailed) else f"{type(exc).__name__}: {exc}"
+        )
         line = problem(
             "TASK_FAILED",
             message,
@@ -363,7 +370,7 @@ class ExportRunner(Generic[PlanT]):
                 before = len(writer.manifest.parts)
                 writer.close()
                 for part in writer.manifest.parts[before:]:
-                    self._committed(stream, part, deliver=False)
+                    self.committed(stream, part, deliver=False)
             except Exception:
                 writer.abort()
 
@@ -381,7 +388,7 @@ class ExportRunner(Generic[PlanT]):
             return StreamWriter(join_place(self.streams, name))
         return StreamWriter.open(join_place(self.streams, name))
 
-    def _save_checkpoint(self, result: StreamWriter, errors: StreamWriter, after: int) -> None:
+    def save_checkpoint(self, result: StreamWriter, errors: StreamWriter, after: int) -> None:
         """Both streams hold every line of the rows done so far: record where that is."""
         if self._resumable is None:
             return
@@ -404,18 +411,18 @@ class ExportRunner(Generic[PlanT]):
         try:
             parts = (self._result.commit(), self._errors.commit())
             if parts != (None, None):
-                self._save_checkpoint(self._result, self._errors, after)
+                self.save_checkpoint(self._result, self._errors, after)
         except OSError:
             return
-        self._committed("result", parts[0], deliver=deliver)
-        self._committed("errors", parts[1], deliver=deliver)
+        self.committed("result", parts[0], deliver=deliver)
+        self.committed("errors", parts[1], deliver=deliver)
 
     def _close_result(self, result: StreamWriter) -> None:
         self._checkpoint_pending()
         before = len(result.manifest.parts)
         result.close()
         for part in result.manifest.parts[before:]:
-            self._committed("result", part)
+            self.committed("result", part)
 
     def _close_errors(self, errors: StreamWriter, lines: list[dict[str, Any]]) -> None:
         # hook failures come before sink failures: those are the stream's last lines
@@ -425,7 +432,7 @@ class ExportRunner(Generic[PlanT]):
         before = len(errors.manifest.parts)
         errors.close()
         for part in errors.manifest.parts[before:]:
-            self._committed("errors", part)
+            self.committed("errors", part)
 
     def _count(self, plan: PlanT) -> None:
         """Count the plan's rows beside the export (progress says "counting" until then)."""
@@ -448,10 +455,23 @@ class ExportRunner(Generic[PlanT]):
             self._checkpoint = Checkpoint(plan=self._resumable.plan_state(plan))
             self._checkpoint.write(self.directory)
         try:
-            self._stream(plan, result, errors)
+            if self.executor is None:
+                self._stream(plan, result, errors)
+            else:
+                export_sharded(
+                    self, self.executor, plan, result, errors, shard_rows=self.shard_rows
+                )
+                self._finish_sharded()
         finally:
             self._counting.set()
             self.timings.flush()
+
+    def _finish_sharded(self) -> None:
+        """After the last shard is merged: the resume's check, then a late cancel."""
+        if self.before_close is not None:
+            self.before_close()
+        if self.canceled():
+            raise Canceled
 
     def _count_beside(self, plan: PlanT) -> None:
         """Start counting an uncounted plan on a thread of its own (after the first part is
@@ -461,27 +481,30 @@ class ExportRunner(Generic[PlanT]):
                 target=self._count, args=(plan,), name=f"count-{self.task_id}", daemon=True
             ).start()
 
+    def record_progress(self, rows_done: int) -> None:
+        """Record the rows done so far (and tell the plugins, once the plan is counted)."""
+        planned = self.rows_planned
+        self.tasks.record_progress(
+            self.task_id,
+            rows_done=rows_done,
+            rows_planned=planned,
+            percentage=min(99.9, 100.0 * rows_done / planned) if planned else 0,
+        )
+        if planned is not None:
+            self._notify("progress", rows_done=rows_done, rows_planned=planned)
+
+    @property
+    def checkpoint_after(self) -> int | None:
+        """The plan key the streams hold every row up to (None: no row yet)."""
+        return self._checkpoint.after
+
     def _stream(self, plan: PlanT, result: StreamWriter, errors: StreamWriter) -> None:
         layout = PlanLayout.for_request(self.request)
         assembler = RowAssembler(
             self.source, self.request, layout, sections=sections_read_by(self.steps)
         )
-        context = self.context
-        dumps = orjson.dumps
         if plan.missing and self._checkpoint.after is None:
-            what = "global key" if self.request.scope_by == "global_key" else "data row id"
-            errors.write_lines(
-                [
-                    dumps(
-                        problem(
-                            "DATA_ROW_NOT_FOUND",
-                            f"no data row has {what} {key!r}",
-                            details={what.replace(" ", "_"): key},
-                        )
-                    )
-                    for key in plan.missing
-                ]
-            )
+            errors.write_lines(missing_lines(self.request, plan.missing))
         last_progress = 0.0
         key = layout.positions["rid"]
         timings, clock = self.timings, self.timings.clock
@@ -490,23 +513,16 @@ class ExportRunner(Generic[PlanT]):
             # the flag every batch; the task's status (another process's cancel) with progress,
             # and whenever another connection wrote to the catalog since the last batch
             now = time.monotonic()
-            if self._canceled(ask=now - last_progress >= _PROGRESS_EVERY or self.tasks.changed()):
-                raise _Canceled
-            rows, problems = assembler.assemble_rows(base)
-            read = clock()
-            for step in self.steps:
-                rows, more = step(rows, context)
-                problems.extend(more)
-            plugged = clock()
-            encoded = []
-            for row in rows:
-                row.pop("_media_type", None)
-                encoded.append(dumps(row))
-            dumped, size = clock(), result.total_size
+            if self.canceled(ask=now - last_progress >= _PROGRESS_EVERY or self.tasks.changed()):
+                raise Canceled
+            encoded, problems, read, plugged, dumped = run_batch(
+                assembler, self.steps, self.context, base, clock
+            )
+            size = result.total_size
             self._whole_until = None
             result.write_lines(encoded)
             if problems:
-                errors.write_lines([dumps(p) for p in problems])
+                errors.write_lines(problems)
             if self.rows_done == 0:
                 # the first rows are readable at once; later parts commit by size (or age)
                 parts = (result.commit(), errors.commit())
@@ -517,10 +533,10 @@ class ExportRunner(Generic[PlanT]):
             if parts != (None, None):
                 # both streams whole at the same row, so a checkpoint can name it
                 parts = (parts[0] or result.commit(), parts[1] or errors.commit())
-                self._save_checkpoint(result, errors, base[-1][key])
+                self.save_checkpoint(result, errors, base[-1][key])
             self._whole_until = base[-1][key]
-            self._committed("result", parts[0])
-            self._committed("errors", parts[1])
+            self.committed("result", parts[0])
+            self.committed("errors", parts[1])
             if self.on_batch is not None:
                 self.on_batch(encoded)
             written = clock()
@@ -529,20 +545,12 @@ class ExportRunner(Generic[PlanT]):
             if now - last_progress >= _PROGRESS_EVERY:
                 timings.flush()
                 last_progress = now
-                planned = self.rows_planned
-                self.tasks.record_progress(
-                    self.task_id,
-                    rows_done=self.rows_done,
-                    rows_planned=planned,
-                    percentage=min(99.9, 100.0 * self.rows_done / planned) if planned else 0,
-                )
-                if planned is not None:
-                    self._notify("progress", rows_done=self.rows_done, rows_planned=planned)
+                self.record_progress(self.rows_done)
         if self.before_close is not None:
             self.before_close()
         for step in self.steps:
             finish = getattr(step, "finish", None)
             if finish is not None:
                 finish()
-        if self._canceled():
-            raise _Canceled
+        if self.canceled():
+            raise Canceled
