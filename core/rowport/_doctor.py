@@ -1,8 +1,9 @@
 """``rowport doctor``: check each configured backend and say what is wrong.
 
 Each check is a :class:`Check` (a name, whether it passed, what was found or what to do). The
-backends are the catalog (the home's SQLite file: reachable, migrated, writable, its version),
-the stream storage (the home's ``tasks/`` folder: reachable, writable) and the executor
+backends are the catalog (the home's SQLite file or ``$ROWPORT_DATABASE_URL``: reachable,
+migrated, writable, its version), the stream storage (the home's ``tasks/`` folder or
+``$ROWPORT_STORAGE_URL``: reachable, writable) and the executor
 (``$ROWPORT_EXECUTOR`` or ``--executor``: reachable, its workers and their versions). Nothing is
 changed: a catalog that is not migrated is reported, not migrated; the writes are rolled back
 or removed.
@@ -11,8 +12,6 @@ or removed.
 from __future__ import annotations
 
 import os
-import sqlite3
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,83 +33,42 @@ class Check:
 
 
 def catalog_checks(home: Path) -> list[Check]:
-    """The home's SQLite catalog: it exists and opens, its schema is the code's, it can be
-    written, and the SQLite version."""
-    from rowport.catalog._schema import MIGRATIONS
+    """The catalog (``home/catalog.db``, or the PostgreSQL database of
+    ``$ROWPORT_DATABASE_URL``): it opens, its schema is the code's, it can be written, and the
+    backend's version (see :func:`rowport.catalog.check_catalog`)."""
+    from rowport.catalog import check_catalog
 
-    path = home / "catalog.db"
-    if not path.is_file():
-        return [
-            Check(
-                "catalog reachable",
-                False,
-                f"no catalog at {path}: create it with `rowport import FILE` (or `rowport demo`),"
-                " or point --home / $ROWPORT_HOME at the home that has one",
-            )
-        ]
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=5, isolation_level=None)
-    except sqlite3.Error as exc:
-        return [Check("catalog reachable", False, f"{path} cannot be opened: {exc}")]
-    try:
-        try:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        except sqlite3.Error as exc:
-            return [Check("catalog reachable", False, f"{path} is not a SQLite catalog: {exc}")]
-        checks = [Check("catalog reachable", True, f"SQLite {sqlite3.sqlite_version} at {path}")]
-        expected = len(MIGRATIONS)
-        if version == expected:
-            checks.append(Check("catalog migrated", True, f"schema version {version}"))
-        elif version < expected:
-            checks.append(
-                Check(
-                    "catalog migrated",
-                    False,
-                    f"schema version {version}, this rowport needs {expected}: any rowport"
-                    " command that opens the catalog (`rowport ls datasets`) migrates it",
-                )
-            )
-        else:
-            checks.append(
-                Check(
-                    "catalog migrated",
-                    False,
-                    f"schema version {version} is newer than this rowport's {expected}:"
-                    " upgrade rowport (migrations go forward only)",
-                )
-            )
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-            checks.append(Check("catalog writable", True, "a write transaction can start"))
-        except sqlite3.Error as exc:
-            checks.append(Check("catalog writable", False, f"{path} cannot be written: {exc}"))
-        return checks
-    finally:
-        conn.close()
+    return [Check(found.name, found.ok, found.detail) for found in check_catalog(home)]
 
 
 def storage_checks(home: Path) -> list[Check]:
-    """The home's stream storage (``tasks/``): it exists (or can be made) and takes a file."""
-    tasks = home / "tasks"
-    try:
-        tasks.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return [Check("storage reachable", False, f"{tasks} cannot be created: {exc}")]
-    checks = [Check("storage reachable", True, f"local folder {tasks}")]
-    probe = tasks / f".doctor-{uuid.uuid4().hex}"
-    try:
-        with open(probe, "wb") as f:
-            f.write(b"rowport doctor\n")
-            f.flush()
-            os.fsync(f.fileno())
-        free = os.statvfs(tasks)
-        space = free.f_bavail * free.f_frsize
-        checks.append(Check("storage writable", True, f"{space / 2**30:,.1f} GiB free"))
-    except OSError as exc:
-        checks.append(Check("storage writable", False, f"{tasks} cannot be written: {exc}"))
-    finally:
-        probe.unlink(missing_ok=True)
+    """Where streams are stored (``home/tasks``, or ``$ROWPORT_STORAGE_URL``): it is reachable,
+    the folder or bucket exists, and it takes a probe object (see
+    :func:`rowport.streams.check_storage`)."""
+    from rowport.streams import check_storage
+
+    found = check_storage(home=home)
+    where = found.location if found.endpoint is None else f"{found.location} at {found.endpoint}"
+    reachable = found.reachable and found.bucket_exists
+    checks = [
+        Check(
+            "storage reachable",
+            reachable,
+            f"{found.kind} {where}" if reachable else found.problem or f"{where} is not there",
+        )
+    ]
+    if reachable:
+        detail = f"a probe object was written, read back and removed in {where}"
+        if found.kind == "local":
+            free = os.statvfs(found.location)
+            detail = f"{free.f_bavail * free.f_frsize / 2**30:,.1f} GiB free"
+        checks.append(
+            Check(
+                "storage writable",
+                found.writable,
+                detail if found.writable else found.problem or "",
+            )
+        )
     return checks
 
 

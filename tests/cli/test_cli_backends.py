@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 from clitools import Run, Sample
+
+from rowport.client import Client
 
 
 def _lines(output: str) -> dict[str, tuple[bool, str]]:
@@ -98,3 +101,37 @@ def test_export_refuses_an_unknown_executor_before_a_task_starts(run: Run, sampl
     assert result.exit_code == 2
     assert "unknown executor 'threads'; allowed: local, process" in result.output
     assert run("ls", "tasks").output.count("\n") <= 1
+
+
+def test_doctor_checks_the_postgresql_catalog_of_the_url(
+    run: Run, home: Path, pg_cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = pg_cluster.database()
+    monkeypatch.setenv("ROWPORT_DATABASE_URL", url)
+    with Client(home):  # opening it migrates the fresh database
+        pass
+    result = run("doctor", "--json")
+    assert result.exit_code == 0, result.output
+    found = _lines(result.output)
+    ok, detail = found["catalog reachable"]
+    assert ok and "PostgreSQL" in detail, detail
+    assert found["catalog migrated"][0] and found["catalog writable"][0]
+
+
+def test_doctor_checks_the_object_storage_of_the_url(
+    run: Run, sample: Sample, s3_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROWPORT_STORAGE_URL", s3_url)
+    result = run("doctor", "--json")
+    assert result.exit_code == 0, result.output
+    found = _lines(result.output)
+    ok, detail = found["storage reachable"]
+    assert ok and s3_url in detail and "127.0.0.1" in detail, detail
+    assert found["storage writable"][0]
+
+    monkeypatch.setenv("ROWPORT_STORAGE_URL", "s3://no-such-bucket/x")
+    result = run("doctor", "--json")
+    assert result.exit_code == 1
+    ok, detail = _lines(result.output)["storage reachable"]
+    assert not ok and "'no-such-bucket' does not exist" in detail, detail
+    assert "storage writable" not in _lines(result.output)
