@@ -69,9 +69,13 @@ def database_env(request: pytest.FixtureRequest, backend: str) -> dict[str, str]
 @pytest.fixture
 def catalog_backend(
     request: pytest.FixtureRequest, backend: str, monkeypatch: pytest.MonkeyPatch
-) -> str:
-    """Point ``ROWPORT_DATABASE_URL`` at a fresh database of ``backend`` for this test."""
+) -> Iterator[str]:
+    """Point ``ROWPORT_DATABASE_URL`` at a fresh database of ``backend`` for this test (dropped
+    after it)."""
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
-    for name, value in database_env(request, backend).items():
+    env = database_env(request, backend)
+    for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return backend
+    yield backend
+    if DATABASE_URL_ENV in env:
+        request.getfixturevalue("pg_cluster").drop(env[DATABASE_URL_ENV])

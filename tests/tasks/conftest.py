@@ -40,14 +40,18 @@ def home(
     tmp_path: Path,
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
-) -> dict[str, Any]:
+) -> Iterator[dict[str, Any]]:
     """A home with an image project of ROWS labelled rows (a fresh copy per test: of its
-    PostgreSQL database too, on that backend)."""
+    PostgreSQL database too, on that backend, dropped after the test)."""
     shutil.copytree(_built["home"], tmp_path / "home")
-    if DATABASE_URL_ENV in _built["env"]:
-        cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
-        monkeypatch.setenv(DATABASE_URL_ENV, cluster.clone(_built["env"][DATABASE_URL_ENV]))
-    return {**_built, "home": tmp_path / "home"}
+    if DATABASE_URL_ENV not in _built["env"]:
+        yield {**_built, "home": tmp_path / "home"}
+        return
+    cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+    url = cluster.clone(_built["env"][DATABASE_URL_ENV])
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    yield {**_built, "home": tmp_path / "home"}
+    cluster.drop(url)
 
 
 @pytest.fixture
