@@ -706,6 +706,19 @@ def sdk_python(version: str = SDK_VERSION, cache: Path | None = None) -> Path:
     python = venv / "bin" / "python"
     if _has_sdk(python, version):
         return python
+    import fcntl
+
+    cache.mkdir(parents=True, exist_ok=True)
+    # processes of one test run (pytest-xdist workers) build it once: the others wait, then
+    # find it built
+    with open(cache / f"labelbox-{version}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _has_sdk(python, version):
+            return python
+        return _build_sdk(venv, python, version)
+
+
+def _build_sdk(venv: Path, python: Path, version: str) -> Path:
     import shutil
 
     building = venv.with_name(venv.name + f".building-{os.getpid()}")
