@@ -25,6 +25,7 @@ from rowport.catalog._organization import OrganizationStore
 from rowport.catalog._projects import ProjectStore
 from rowport.catalog._protocols import (
     FINAL_STATUSES,
+    LABELS_UNREADY,
     READABLE_STATUSES,
     ExportPlanSummary,
     ExportSource,
@@ -43,6 +44,7 @@ from rowport.catalog._tasks import SQLiteTaskStore
 __all__ = [
     "DEFAULT_HEARTBEAT",
     "FINAL_STATUSES",
+    "LABELS_UNREADY",
     "READABLE_STATUSES",
     "Activity",
     "Actor",

@@ -19,6 +19,7 @@ from rowport.request import ExportRequest, PlanLayout, ProjectInfo
 
 __all__ = [
     "FINAL_STATUSES",
+    "LABELS_UNREADY",
     "READABLE_STATUSES",
     "ExportPlanSummary",
     "ExportSource",
@@ -32,6 +33,10 @@ __all__ = [
     "TaskStatus",
     "TaskStore",
 ]
+
+#: A plan row's ``labels`` text when the labels cannot be written as stored (one holds stored
+#: JSON that is not valid): the assembler reads them, and reports the row.
+LABELS_UNREADY = "!"
 
 
 class TaskStatus(str, Enum):
@@ -242,7 +247,10 @@ class ExportSource(Protocol[PlanT]):
         self, plan: PlanT, batch_size: int, layout: PlanLayout
     ) -> Iterator[Sequence[SectionRow]]:
         """The plan's rows ``batch_size`` at a time, each with the columns of ``layout``; a
-        row's ``rid`` column is its key in the plan (keys ascend)."""
+        row's ``rid`` column is its key in the plan (keys ascend). Each section column is the
+        JSON array text the export writes; ``labels`` (the scope project's, written with
+        label_details and performance_details) is :data:`LABELS_UNREADY` when a label's stored
+        JSON is not valid (the assembler then reads that row's labels with read_labels)."""
         ...
 
     def read_queue(
