@@ -59,9 +59,24 @@ class Database:
         try:
             yield conn
         finally:
-            with self._all_lock:
+            self.release(conn)
+
+    def snapshot(self) -> sqlite3.Connection:
+        """A connection of its own in a read transaction whose snapshot is taken now: its
+        reads see the catalog as it is at this call, whatever is written meanwhile (WAL), on
+        any thread. Give it back with :meth:`release`."""
+        conn = self._open()
+        conn.execute("BEGIN")
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # the snapshot's read
+        return conn
+
+    def release(self, conn: sqlite3.Connection) -> None:
+        """Close a connection of :meth:`reader` or :meth:`snapshot` (once :meth:`close` closed
+        it, nothing is left to do)."""
+        with self._all_lock:
+            if conn in self._all:
                 self._all.remove(conn)
-            conn.close()
+        conn.close()
 
     def one(self, sql: str, params: Sequence[Any], kind: str, id: str) -> tuple[Any, ...]:
         """The first row of ``sql``; :class:`NotFound` naming ``kind`` and ``id`` when none."""

@@ -21,6 +21,7 @@ __all__ = [
     "FINAL_STATUSES",
     "LABELS_UNREADY",
     "READABLE_STATUSES",
+    "DeferredPlanState",
     "ExportPlanSummary",
     "ExportSource",
     "PlanState",
@@ -337,6 +338,20 @@ class TaskHistory(Protocol):
         ...
 
 
+class DeferredPlanState(Protocol):
+    """A plan's state as the catalog was when this was made, computed later (on another
+    thread, beside the export): see :meth:`ResumableSource.plan_state_later`."""
+
+    def __call__(self, stop: Callable[[], bool]) -> PlanState | None:
+        """The state (once: this releases what it held); None when ``stop()`` was true
+        before it was computed or :meth:`cancel` interrupted it."""
+        ...
+
+    def cancel(self) -> None:
+        """Stop a computation under way (thread-safe; nothing when none runs)."""
+        ...
+
+
 @runtime_checkable
 class ResumableSource(Protocol[PlanT]):
     """What resuming and retrying need beside an :class:`ExportSource`: a plan's state (to tell
@@ -344,6 +359,12 @@ class ResumableSource(Protocol[PlanT]):
 
     def plan_state(self, plan: PlanT) -> PlanState:
         """The plan's bound, row count and change digest (see :class:`PlanState`)."""
+        ...
+
+    def plan_state_later(self, plan: PlanT) -> DeferredPlanState:
+        """:meth:`plan_state` of the catalog as it is now (a read snapshot taken now, in which
+        it is computed when called): the runner computes it beside the export, so that reading
+        every row of the plan does not delay the first one."""
         ...
 
     def resume_plan(self, plan: PlanT, state: PlanState, after: int | None) -> PlanT:
