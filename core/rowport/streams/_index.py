@@ -14,19 +14,15 @@ import sys
 from array import array
 from pathlib import Path
 
-__all__ = ["find_line", "line_offset", "read_index", "write_index"]
+__all__ = ["find_line", "index_bytes", "line_offset", "read_index"]
 
 _ENTRY = struct.Struct("<Q")
 _NATIVE_LITTLE = sys.byteorder == "little"
 
 
-def write_index(path: Path, offsets: array[int]) -> None:
-    """Write ``offsets`` (an ``array('Q')``) to ``path`` durably (flushed and fsynced)."""
-    data = offsets if _NATIVE_LITTLE else _swapped(offsets)
-    with open(path, "wb") as f:
-        data.tofile(f)
-        f.flush()
-        os.fsync(f.fileno())
+def index_bytes(offsets: array[int]) -> bytes:
+    """The index file's bytes for ``offsets`` (an ``array('Q')``)."""
+    return (offsets if _NATIVE_LITTLE else _swapped(offsets)).tobytes()
 
 
 def read_index(path: Path) -> array[int]:

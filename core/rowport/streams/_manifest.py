@@ -218,10 +218,18 @@ def is_plain_name(name: str) -> bool:
     )
 
 
-def write_manifest(directory: Path, manifest: StreamManifest, *, durable: bool = True) -> None:
+def write_manifest(
+    directory: Path,
+    manifest: StreamManifest,
+    *,
+    durable: bool = True,
+    sync_directory: bool = True,
+) -> None:
     """Replace ``directory``'s manifest atomically (temp file, rename) and, when ``durable``,
-    durably (the file and the directory fsynced). A manifest a crash may lose without harm
-    (an empty stream's: a missing manifest reads as one) needs no fsync."""
+    durably (the file and the directory fsynced; without ``sync_directory`` the caller fsyncs
+    the directory later, and a crash before may bring back the previous manifest). A manifest
+    a crash may lose without harm (an empty stream's: a missing manifest reads as one) needs
+    no fsync."""
     temp = directory / f".{MANIFEST_NAME}.tmp"
     with open(temp, "wb") as f:
         f.write(orjson.dumps(manifest.to_dict()))
@@ -230,7 +238,7 @@ def write_manifest(directory: Path, manifest: StreamManifest, *, durable: bool =
         if durable:
             os.fsync(f.fileno())
     os.replace(temp, directory / MANIFEST_NAME)
-    if durable:
+    if durable and sync_directory:
         fsync_directory(directory)
 
 

@@ -1,5 +1,6 @@
-"""Appending to a stream: parts are written under a temporary name, fsynced, renamed, and only
-then listed in the manifest, so a crash at any moment leaves a consistent prefix of whole lines.
+"""Appending to a stream: parts (and their line indexes) are written and fsynced, and only then
+listed in the manifest (replaced atomically), so a crash at any moment leaves a consistent
+prefix of whole lines: a part the manifest does not list is ignored, and deleted on reopening.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from types import TracebackType
 import attrs
 
 from rowport.errors import InvalidInput, RowportError
-from rowport.streams._index import write_index
+from rowport.streams._index import index_bytes
 from rowport.streams._manifest import (
     MANIFEST_NAME,
     PartInfo,
@@ -41,19 +42,18 @@ _plus_one = (1).__add__
 
 
 class PartWriter:
-    """The part being written: a temp file behind a 1 MiB buffer, its line index and its hash."""
+    """The part being written, under its own name (unlisted until committed) behind a 1 MiB
+    buffer, with its line index and its hash."""
 
     def __init__(self, directory: Path, index: int) -> None:
         self.index = index
         self.path = directory / part_file_name(index)
         self.index_path = directory / index_file_name(index)
-        self.temp_path = directory / f".{self.path.name}.tmp"
-        self.temp_index_path = directory / f".{self.index_path.name}.tmp"
         self.size = 0
         self.offsets: array[int] = array("Q")
         self.started = time.monotonic()
         self._sha256 = hashlib.sha256()
-        self._file = open(self.temp_path, "wb", buffering=_BUFFER_SIZE)  # noqa: SIM115
+        self._file = open(self.path, "wb", buffering=_BUFFER_SIZE)  # noqa: SIM115
 
     @property
     def line_count(self) -> int:
@@ -70,15 +70,18 @@ class PartWriter:
         self._sha256.update(data)
 
     def seal(self, offset_start: int, line_start: int) -> PartInfo:
-        """Make the part durable under its final name and describe it for the manifest."""
+        """Make the part and its index durable and describe the part for the manifest. Both
+        files are written before either is fsynced, and neither is renamed: no metadata change
+        comes between their fsyncs and the manifest's (each would wait for a journal commit)."""
         self._file.flush()
-        os.fsync(self._file.fileno())
+        with open(self.index_path, "wb") as index:
+            index.write(index_bytes(self.offsets))
+            index.flush()
+            os.fsync(self._file.fileno())
+            os.fsync(index.fileno())
         self._file.close()
-        os.replace(self.temp_path, self.path)
         sha256 = self._sha256.hexdigest()
         remember_verified(self.path, sha256)  # readers in this process need not hash it again
-        write_index(self.temp_index_path, self.offsets)
-        os.replace(self.temp_index_path, self.index_path)
         return PartInfo(
             index=self.index,
             file=self.path.name,
@@ -91,14 +94,14 @@ class PartWriter:
         )
 
     def discard(self) -> None:
-        """Close and delete the temp files; nothing of this part reaches the manifest. Never
+        """Close and delete the part's files; nothing of this part reaches the manifest. Never
         raises for the part's own data: closing flushes the buffer, which fails on a full
         disk, and the file must be closed and removed all the same."""
         try:
             self._file.close()
         except OSError:
             pass  # the descriptor is closed even when the final flush fails
-        for path in (self.temp_path, self.temp_index_path):
+        for path in (self.path, self.index_path):
             try:
                 path.unlink(missing_ok=True)
             except OSError:
@@ -188,6 +191,7 @@ class StreamWriter:
         self._next_index = manifest.parts[-1].index + 1 if manifest.parts else 0
         self._part: PartWriter | None = None
         self._closed = False
+        self._unsynced = False  # the last commit's manifest rename is not yet durable
         _remove_uncommitted(directory, manifest)
 
     # -- state ---------------------------------------------------------------------------------
@@ -261,14 +265,22 @@ class StreamWriter:
         except BaseException:
             # a part that cannot be sealed (a full disk) holds no descriptor and no space
             part.discard()
-            for path in (part.path, part.index_path):
-                path.unlink(missing_ok=True)
             raise
         self._next_index = part.index + 1
-        fsync_directory(self.directory)
+        fsync_directory(self.directory)  # the part's names (and the last commit's manifest)
         self._manifest = self._manifest.with_part(info)
-        write_manifest(self.directory, self._manifest)
+        # the rename is made durable by the next commit's fsync of the folder, by close() or
+        # by sync(): a crash before may lose this commit, never leave a listed part unsynced
+        write_manifest(self.directory, self._manifest, sync_directory=False)
+        self._unsynced = True
         return info
+
+    def sync(self) -> None:
+        """Make the last commit durable (its manifest's rename): before anything outside the
+        stream (a task's checkpoint) names what it committed."""
+        if self._unsynced:
+            fsync_directory(self.directory)
+            self._unsynced = False
 
     def maybe_commit(self) -> PartInfo | None:
         """Commit if the pending part holds ``commit_bytes`` (or ``part_max_bytes``) or is
@@ -293,6 +305,7 @@ class StreamWriter:
         self.commit()
         self._manifest = attrs.evolve(self._manifest, complete=True)
         write_manifest(self.directory, self._manifest)
+        self._unsynced = False
         self._closed = True
         return self._manifest
 

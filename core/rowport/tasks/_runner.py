@@ -391,6 +391,8 @@ class ExportRunner(Generic[PlanT]):
         plan = self._checkpoint.plan or self._plan_state
         if plan is None:
             return
+        result.sync()  # what the checkpoint names is durable before it is
+        errors.sync()
         self._checkpoint = attrs.evolve(
             self._checkpoint,
             plan=plan,
