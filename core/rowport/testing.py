@@ -596,10 +596,10 @@ class RowportServer:
     ) -> str:
         """A new key's token (``rowport keys create`` on the server's home)."""
         from rowport._organizations import ensure_organization
-        from rowport.catalog import Database, KeyStore
+        from rowport.catalog import KeyStore, open_database
 
         ensure_organization(self.home, organization)
-        db = Database(self.home / "catalog.db")
+        db = open_database(self.home / "catalog.db")
         try:
             _, token = KeyStore(db).create_key(name, organization=organization, read_only=read_only)
         finally:

@@ -130,3 +130,9 @@ def samples() -> Path:
     if not SAMPLES.is_dir():
         pytest.skip(f"needs: the reference samples at {SAMPLES}")
     return SAMPLES
+
+
+@pytest.fixture(autouse=True)
+def _catalog_backend(catalog_backend: str) -> str:
+    """Every test of this suite runs on each catalog backend (``catalog_backends``)."""
+    return catalog_backend

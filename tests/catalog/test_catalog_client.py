@@ -12,6 +12,7 @@ from rowport.client import Client
 from rowport.errors import InvalidExportRequest, InvalidInput
 
 
+@pytest.mark.sqlite_only
 def test_client_opens_catalog_db_under_home(tmp_path: Path) -> None:
     with Client(home=tmp_path) as client:
         assert client.home == tmp_path
@@ -32,6 +33,7 @@ def test_client_home_defaults_to_rowport_home_env(
         assert client.home == tmp_path / "env-home"
 
 
+@pytest.mark.sqlite_only
 def test_client_home_defaults_to_dot_rowport_in_cwd(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -68,11 +68,13 @@ def _user_version(path: Path) -> int:
         conn.close()
 
 
+@pytest.mark.sqlite_only
 def test_new_catalog_is_at_the_latest_schema_version(tmp_path: Path) -> None:
     Client(tmp_path).close()
     assert _user_version(tmp_path / "catalog.db") == len(MIGRATIONS)
 
 
+@pytest.mark.sqlite_only
 def test_reopening_keeps_schema_version_and_data(tmp_path: Path) -> None:
     with Client(tmp_path) as first:
         dataset_id = first.create_dataset("d").uid

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
+from catalog_backends import database_env
 from export_support import (
     SAMPLES,
     TIMED_ROWS,
@@ -26,9 +27,15 @@ import rowport
 
 
 @pytest.fixture(scope="session")
-def rich(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RichCatalog]:
-    """The rich catalog, shared read-only by the tests of the session."""
-    with rowport.Client(tmp_path_factory.mktemp("rich") / "home") as client:
+def rich(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, backend: str
+) -> Iterator[RichCatalog]:
+    """The rich catalog of ``backend``, shared read-only by the tests of the session."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in database_env(request, backend).items():
+            patch.setenv(name, value)
+        client = rowport.Client(tmp_path_factory.mktemp("rich") / "home")
+    with client:
         yield build_rich_catalog(client)
 
 
@@ -50,13 +57,20 @@ def exported(rich: RichCatalog) -> ExportCache:
 
 
 @pytest.fixture(scope="session")
-def timed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TimedCatalog]:
-    """The timed catalog, loaded once and shared read-only."""
+def timed(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, backend: str
+) -> Iterator[TimedCatalog]:
+    """The timed catalog of ``backend``, loaded once and shared read-only."""
     home = tmp_path_factory.mktemp("timed") / "home"
-    with rowport.Client(home) as client:
+    env = database_env(request, backend)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        client = rowport.Client(home)
+    with client:
         report = client.import_rows(TIMED_ROWS, strict=True)
         assert report.ok, report.errors
-        yield TimedCatalog(home=home, client=client)
+        yield TimedCatalog(home=home, client=client, env=env)
 
 
 @pytest.fixture
@@ -65,3 +79,9 @@ def samples() -> Path:
     if not SAMPLES.is_dir():
         pytest.skip(f"needs: the reference samples at {SAMPLES}")
     return SAMPLES
+
+
+@pytest.fixture(autouse=True)
+def _catalog_backend(catalog_backend: str) -> str:
+    """Every test of this suite runs on each catalog backend (``catalog_backends``)."""
+    return catalog_backend

@@ -429,6 +429,7 @@ class TimedCatalog:
 
     home: Path
     client: rowport.Client
+    env: Mapping[str, str] = attrs.field(factory=dict)  # its database, on postgres
 
     @property
     def project(self) -> Project:

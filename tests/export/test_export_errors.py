@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,12 +77,8 @@ def test_interpolated_frames_change_nothing_in_image_rows(labelled: Labelled) ->
 
 
 def _corrupt(client: rowport.Client, sql: str, *args: object) -> None:
-    conn = sqlite3.connect(client.home / "catalog.db")
-    try:
+    with client.catalog.db.transaction() as conn:  # either backend, as raw SQL
         conn.execute(sql, args)
-        conn.commit()
-    finally:
-        conn.close()
 
 
 @pytest.mark.parametrize(

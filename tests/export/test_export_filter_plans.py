@@ -21,6 +21,9 @@ from rowport.catalog import _export_reads
 from rowport.catalog._export_reads import ExportPlan
 from rowport.request import ExportKind, PlanLayout, build_request
 
+#: SQLite's query plans (``EXPLAIN QUERY PLAN``): PostgreSQL plans differently.
+pytestmark = pytest.mark.sqlite_only
+
 PROJECT_ORDER = "project_data_rows_order (project_id=?)"
 DATASET_ORDER = "data_rows_dataset (dataset_id=?)"
 PROJECT_RANGE = "project_data_rows_order (project_id=? AND data_row_rid>? AND data_row_rid<?)"

@@ -115,8 +115,10 @@ def test_datetime_objects_are_accepted(timed: TimedCatalog) -> None:
 
 
 @pytest.fixture
-def new_york(timed: TimedCatalog) -> Any:
+def new_york(timed: TimedCatalog, monkeypatch: pytest.MonkeyPatch) -> Any:
     """A second client on the timed home that reads naive dates in America/New_York."""
+    for name, value in timed.env.items():  # the timed catalog's own database, on postgres
+        monkeypatch.setenv(name, value)
     with rowport.Client(timed.home, timezone="America/New_York") as client:
         yield client
 

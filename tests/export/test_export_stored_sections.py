@@ -33,8 +33,15 @@ from export_support import (
 import rowport
 from rowport.catalog import LABELS_UNREADY
 from rowport.catalog._db import script_statements
+from rowport.catalog._pg_schema import PG_SECTIONS
+from rowport.catalog._postgres import PostgresDatabase
 from rowport.catalog._schema import MIGRATIONS
-from rowport.catalog._stored_sections import SECTIONS, rebuild_sql, rebuild_statements
+from rowport.catalog._stored_sections import (
+    SECTIONS,
+    StoredSection,
+    rebuild_sql,
+    rebuild_statements,
+)
 
 ALL_PARAMS = {
     "attachments": True,
@@ -56,8 +63,17 @@ def rich(tmp_path: Path) -> Iterator[RichCatalog]:
         yield build_rich_catalog(client)
 
 
-def _db(client: rowport.Client) -> sqlite3.Connection:
+def _db(client: rowport.Client) -> Any:
+    """A connection of its own to the client's catalog (either backend)."""
+    db = client.catalog.db
+    if isinstance(db, PostgresDatabase):
+        return db.connect()
     return sqlite3.connect(client.home / "catalog.db", isolation_level=None)
+
+
+def _sections(client: rowport.Client) -> tuple[StoredSection, ...]:
+    """The stored lists as the client's backend builds them."""
+    return PG_SECTIONS if isinstance(client.catalog.db, PostgresDatabase) else SECTIONS
 
 
 def stale_lists(client: rowport.Client) -> list[tuple[Any, ...]]:
@@ -66,7 +82,7 @@ def stale_lists(client: rowport.Client) -> list[tuple[Any, ...]]:
     try:
         return [
             (section.name, *row)
-            for section in SECTIONS
+            for section in _sections(client)
             for row in conn.execute(rebuild_sql(section))
             if row[-2] != row[-1]
         ]
@@ -89,7 +105,7 @@ def _rebuild(client: rowport.Client) -> None:
     conn = _db(client)
     try:
         conn.execute("BEGIN IMMEDIATE")
-        for statement in rebuild_statements():
+        for statement in rebuild_statements(_sections(client)):
             conn.execute(statement)
         conn.execute("COMMIT")
     finally:
@@ -333,6 +349,7 @@ def _copy_before(source: Path, target: Path, version: int) -> None:
     conn.close()
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("version", "table", "column"),
     [
@@ -387,6 +404,7 @@ def _versioned(conn: sqlite3.Connection, row_id: str, version: int) -> None:
     conn.execute("COMMIT")
 
 
+@pytest.mark.sqlite_only
 def test_a_concurrent_writer_never_yields_a_torn_or_mixed_row(tmp_path: Path) -> None:
     with rowport.Client(home=tmp_path / "home") as client:
         client.create_metadata_schema("camera", "string")
@@ -454,6 +472,7 @@ def _relabel(conn: sqlite3.Connection, label_id: str, annotations: str, version:
     conn.execute("COMMIT")
 
 
+@pytest.mark.sqlite_only
 def test_a_concurrent_label_writer_never_yields_a_torn_or_mixed_label(tmp_path: Path) -> None:
     with rowport.Client(home=tmp_path / "home") as client:
         ontology = client.create_ontology(

@@ -5,6 +5,7 @@ remote client (the parametrized tests run on both with the same assertions)."""
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,11 +15,27 @@ from server_support import ROWS
 import rowport
 from rowport import ExportTask
 from rowport.streams import StreamWriter
+from rowport.streams._storage import STORAGE_URL_VARIABLE
 from rowport.testing import RowportServer, build_catalog, start_server
 
 
+@pytest.fixture(scope="module", params=["local", "s3"])
+def storage(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """Where the served home's streams go: its own folder, or a prefix on SeaweedFS (the
+    variables are set in this process for the module, and passed to the server)."""
+    if request.param == "local":
+        yield {}
+        return
+    seaweed = request.getfixturevalue("seaweed")
+    env = {**seaweed.env(), STORAGE_URL_VARIABLE: f"s3://exports/serve-{uuid.uuid4().hex[:12]}"}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        yield env
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def built(tmp_path_factory: pytest.TempPathFactory, storage: dict[str, str]) -> dict[str, Any]:
     home = tmp_path_factory.mktemp("server") / "home"
     with rowport.Client(home) as client:
         made = build_catalog(client, rows=ROWS)
@@ -26,9 +43,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def server(built: dict[str, Any]) -> Iterator[RowportServer]:
+def server(built: dict[str, Any], storage: dict[str, str]) -> Iterator[RowportServer]:
     """``rowport serve`` on the built home, stopped (SIGTERM, by pid) at the end."""
-    served = start_server(built["home"])
+    served = start_server(built["home"], env=storage)
     try:
         yield served
     finally:

@@ -6,10 +6,14 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import requests
 
+from rowport.catalog import Catalog
+from rowport.streams import StreamReader
+from rowport.tasks import TaskManager
 from rowport.tasks._remote import parse_events
 
 ROWS = 240  # rows of the served project: three batches, so three parts
@@ -37,6 +41,17 @@ class Gate:
     def let_through(self, batches: int = 1) -> None:
         for _ in range(batches):
             self.release.release()
+
+
+def result_reader(home: Path, task_id: str) -> StreamReader:
+    """A reader of the task's RESULT stream wherever the home keeps it (its folder, or the
+    ``$ROWPORT_STORAGE_URL`` the module's ``storage`` fixture set)."""
+    manager = TaskManager.for_catalog(Catalog(home / "catalog.db"), home / "tasks")
+    try:
+        return StreamReader(manager.stream_dir(task_id, "result"))
+    finally:
+        manager.shutdown()
+        manager.catalog.close()
 
 
 def events(response: requests.Response) -> Iterator[tuple[str, str, bytes]]:

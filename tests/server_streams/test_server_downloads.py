@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_support import READY_LIMIT, ROWS, CuttingProxy
+from server_support import READY_LIMIT, ROWS, CuttingProxy, result_reader
 
 import rowport
 from rowport import ExportTask, FileConverter, StreamType
 from rowport.errors import RowportError
-from rowport.streams import StreamReader
 from rowport.tasks._remote import RETRIES
 
 
@@ -29,7 +28,7 @@ def task_id(built: dict[str, Any]) -> str:
 
 @pytest.fixture
 def on_disk(built: dict[str, Any], task_id: str) -> bytes:
-    reader = StreamReader(built["home"] / "tasks" / task_id / "result")
+    reader = result_reader(built["home"], task_id)
     return reader.read_range(0, reader.total_size - 1)
 
 

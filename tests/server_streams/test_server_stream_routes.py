@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 import requests
-from server_support import ROWS, Gate, events
+from server_support import ROWS, Gate, events, result_reader
 
 import rowport
 from rowport import ExportTask
@@ -27,7 +27,7 @@ def task_id(built: dict[str, Any]) -> str:
 
 @pytest.fixture
 def reader(built: dict[str, Any], task_id: str) -> StreamReader:
-    return StreamReader(built["home"] / "tasks" / task_id / "result")
+    return result_reader(built["home"], task_id)
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_the_header_describes_the_stream(server, http, task_id, reader):
 
 def test_a_part_is_served_whole_and_by_range(server, http, task_id, reader):
     part = reader.manifest.parts[1]
-    data = (reader.directory / part.file).read_bytes()
+    data = reader.storage.read(part.file)
     whole = http.get(url(server, task_id, "/parts/1"))
     assert whole.status_code == 200 and whole.content == data
     assert whole.headers["accept-ranges"] == "bytes"
@@ -72,7 +72,7 @@ def test_a_part_is_served_whole_and_by_range(server, http, task_id, reader):
 
 def test_a_part_answers_multi_range_and_if_range(server, http, task_id, reader):
     part = reader.manifest.parts[0]
-    data = (reader.directory / part.file).read_bytes()
+    data = reader.storage.read(part.file)
     multi = http.get(url(server, task_id, "/parts/0"), headers={"Range": "bytes=0-4,100-109"})
     assert multi.status_code == 206
     assert multi.headers["content-type"].startswith("multipart/byteranges")

@@ -1,14 +1,14 @@
-"""Fixtures for the stream store tests: small real streams in ``tmp_path``."""
+"""Fixtures for the stream store tests: small real streams on local disk and on S3."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import orjson
 import pytest
 
 from rowport.streams import StreamManifest, StreamWriter
+from rowport.streams._storage import StreamPlace, join_place
 
 
 def make_rows(count: int, start: int = 0) -> list[bytes]:
@@ -20,7 +20,7 @@ def make_rows(count: int, start: int = 0) -> list[bytes]:
 
 
 def write_stream(
-    directory: Path, rows: list[bytes], *, part_max_bytes: int = 512, batch: int = 3
+    directory: StreamPlace, rows: list[bytes], *, part_max_bytes: int = 512, batch: int = 3
 ) -> StreamManifest:
     """Write ``rows`` in batches of ``batch`` and close the stream."""
     writer = StreamWriter(directory, part_max_bytes=part_max_bytes)
@@ -30,7 +30,7 @@ def write_stream(
 
 
 RowsFactory = Callable[..., list[bytes]]
-StreamFactory = Callable[..., tuple[Path, list[bytes]]]
+StreamFactory = Callable[..., tuple[StreamPlace, list[bytes]]]
 
 
 @pytest.fixture(name="make_rows")
@@ -40,11 +40,18 @@ def make_rows_fixture() -> RowsFactory:
 
 
 @pytest.fixture
-def stream(tmp_path: Path) -> StreamFactory:
-    """Build a closed multi-part stream of ``count`` rows; returns its directory and rows."""
+def place(stream_place: StreamPlace) -> StreamPlace:
+    """A stream folder on local disk or a prefix on SeaweedFS (see ``stream_place``)."""
+    return stream_place
 
-    def build(count: int = 100, **kwargs: int) -> tuple[Path, list[bytes]]:
-        directory = tmp_path / "result"
+
+@pytest.fixture
+def stream(place: StreamPlace) -> StreamFactory:
+    """Build a closed multi-part stream of ``count`` rows (on local disk and on S3); returns
+    its place and rows."""
+
+    def build(count: int = 100, **kwargs: int) -> tuple[StreamPlace, list[bytes]]:
+        directory = join_place(place, "result")
         rows = make_rows(count)
         write_stream(directory, rows, **kwargs)
         return directory, rows

@@ -14,6 +14,7 @@ import orjson
 
 import rowport
 from rowport.streams import StreamReader, StreamWriter
+from rowport.streams._storage import StreamPlace, open_storage
 
 RowsFactory = Callable[..., list[bytes]]
 
@@ -34,35 +35,37 @@ while True:
 
 
 def test_stale_temp_and_unlisted_parts_are_ignored_then_cleaned_by_open(
-    tmp_path: Path, make_rows: RowsFactory
+    place: StreamPlace, make_rows: RowsFactory
 ) -> None:
     rows = make_rows(30)
-    writer = StreamWriter(tmp_path, part_max_bytes=400)
+    storage = open_storage(place)
+    writer = StreamWriter(place, part_max_bytes=400)
     writer.write_lines(rows[:10])
     writer.commit()
     committed = writer.manifest
     next_index = committed.parts[-1].index + 1
     # What a crash leaves: a half-written temp part, and a renamed part the manifest missed.
-    (tmp_path / f".part-{next_index + 1:06d}.ndjson.tmp").write_bytes(b'{"torn": tr')
-    (tmp_path / f"part-{next_index:06d}.ndjson").write_bytes(b'{"orphan":1}\n')
-    (tmp_path / f"part-{next_index:06d}.idx").write_bytes(bytes(8))
-    (tmp_path / ".manifest.json.tmp").write_bytes(b'{"version": 1, "compl')
+    # (On object storage a PUT is whole or absent: only the unlisted part can be left there.)
+    storage.put(f".part-{next_index + 1:06d}.ndjson.tmp", b'{"torn": tr')
+    storage.put(f"part-{next_index:06d}.ndjson", b'{"orphan":1}\n')
+    storage.put(f"part-{next_index:06d}.idx", bytes(8))
+    storage.put(".manifest.json.tmp", b'{"version": 1, "compl')
 
-    reader = StreamReader(tmp_path)
+    reader = StreamReader(place)
     assert reader.manifest == committed
     assert [item.data for item in reader.iter_lines()] == rows[:10]
 
-    resumed = StreamWriter.open(tmp_path, part_max_bytes=400)
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    resumed = StreamWriter.open(place, part_max_bytes=400)
+    leftovers = [name for name in storage.names() if name.endswith(".tmp")]
     assert leftovers == []
-    assert not (tmp_path / f"part-{next_index + 1:06d}.ndjson").exists()
+    assert f"part-{next_index:06d}.ndjson" not in storage.names()
     resumed.write_lines(rows[10:])
     resumed.close()
-    reader = StreamReader(tmp_path)
+    reader = StreamReader(place)
     assert [item.data for item in reader.iter_lines()] == rows
     assert reader.verify() == []
     listed = {name for part in reader.manifest.parts for name in (part.file, part.index_file)}
-    assert {p.name for p in tmp_path.iterdir()} == listed | {"manifest.json"}
+    assert set(storage.names()) == listed | {"manifest.json"}
 
 
 def test_manifest_is_replaced_without_leaving_a_temp_file(tmp_path: Path) -> None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from pathlib import Path
 
 import orjson
 import pytest
 
 from rowport.errors import InvalidInput
 from rowport.streams import StreamManifest, StreamReader
+from rowport.streams._storage import StreamPlace, open_storage
 
-StreamFactory = Callable[..., tuple[Path, list[bytes]]]
+StreamFactory = Callable[..., tuple[StreamPlace, list[bytes]]]
 
 
 def test_verify_finds_no_problem_in_a_sound_stream(stream: StreamFactory) -> None:
@@ -24,20 +24,21 @@ def test_verify_catches_a_corrupted_part(stream: StreamFactory) -> None:
     directory, _ = stream(100)
     reader = StreamReader(directory)
     part = reader.manifest.parts[2]
-    path = directory / part.file
-    data = bytearray(path.read_bytes())
+    storage = open_storage(directory)
+    data = bytearray(storage.read(part.file))
     data[3] ^= 0x01
-    path.write_bytes(bytes(data))
+    storage.put(part.file, bytes(data))
     problems = reader.verify()
-    assert problems == [f"{part.file}: sha256 {_sha256(path)} differs from the manifest's"]
+    digest = hashlib.sha256(data).hexdigest()
+    assert problems == [f"{part.file}: sha256 {digest} differs from the manifest's"]
 
 
 def test_verify_catches_a_truncated_part(stream: StreamFactory) -> None:
     directory, _ = stream(100)
     reader = StreamReader(directory)
     part = reader.manifest.parts[-1]
-    path = directory / part.file
-    path.write_bytes(path.read_bytes()[:-5])
+    storage = open_storage(directory)
+    storage.put(part.file, storage.read(part.file)[:-5])
     problems = reader.verify()
     assert any(f"holds {part.size - 5} bytes" in problem for problem in problems)
     assert any("does not end with a newline" in problem for problem in problems)
@@ -47,9 +48,10 @@ def test_verify_catches_a_missing_part_and_a_wrong_index(stream: StreamFactory) 
     directory, _ = stream(100)
     reader = StreamReader(directory)
     first, second = reader.manifest.parts[:2]
-    (directory / first.file).unlink()
-    index = directory / second.index_file
-    index.write_bytes(index.read_bytes()[:-8] + (1).to_bytes(8, "little"))
+    storage = open_storage(directory)
+    storage.delete(first.file)
+    index = storage.read(second.index_file)
+    storage.put(second.index_file, index[:-8] + (1).to_bytes(8, "little"))
     assert reader.verify() == [
         f"{first.file}: missing",
         f"{second.index_file}: does not list the start of every line of {second.file}",
@@ -58,10 +60,10 @@ def test_verify_catches_a_missing_part_and_a_wrong_index(stream: StreamFactory) 
 
 def test_verify_catches_totals_that_disagree_with_the_parts(stream: StreamFactory) -> None:
     directory, _ = stream(20)
-    manifest_path = directory / "manifest.json"
-    data = orjson.loads(manifest_path.read_bytes())
+    storage = open_storage(directory)
+    data = orjson.loads(storage.read("manifest.json"))
     data["total_lines"] += 1
-    manifest_path.write_bytes(orjson.dumps(data))
+    storage.put("manifest.json", orjson.dumps(data))
     problems = StreamReader(directory).verify()
     assert problems == ["manifest total_lines is 21, its parts hold 20"]
 
@@ -71,7 +73,3 @@ def test_a_manifest_missing_a_key_is_rejected_by_name() -> None:
     del data["total_size"]
     with pytest.raises(InvalidInput, match="missing the key 'total_size'"):
         StreamManifest.from_dict(data)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -11,15 +11,17 @@ import pytest
 
 from rowport.errors import InvalidInput, RowportError
 from rowport.streams import StreamReader, StreamWriter
+from rowport.streams._storage import StreamPlace, join_place, open_storage
 
 RowsFactory = Callable[..., list[bytes]]
-StreamFactory = Callable[..., tuple[Path, list[bytes]]]
+StreamFactory = Callable[..., tuple[StreamPlace, list[bytes]]]
 
 
 def test_totals_equal_the_bytes_and_lines_on_disk(stream: StreamFactory) -> None:
     directory, rows = stream(100)
     manifest = StreamReader(directory).manifest
-    on_disk = b"".join((directory / part.file).read_bytes() for part in manifest.parts)
+    storage = open_storage(directory)
+    on_disk = b"".join(storage.read(part.file) for part in manifest.parts)
     assert manifest.total_size == len(on_disk) == sum(len(row) + 1 for row in rows)
     assert manifest.total_lines == on_disk.count(b"\n") == len(rows)
     assert on_disk == b"".join(row + b"\n" for row in rows)
@@ -34,9 +36,10 @@ def test_parts_rotate_when_a_part_would_exceed_part_max_bytes(
     assert [part.index for part in manifest.parts] == list(range(len(manifest.parts)))
     batch_max = max(len(row) + 1 for row in make_rows(100)) * 3
     assert all(part.size <= 512 or part.size <= batch_max for part in manifest.parts)
+    storage = open_storage(directory)
     for part in manifest.parts:
-        assert (directory / part.file).stat().st_size == part.size
-        assert (directory / part.index_file).stat().st_size == 8 * part.line_count
+        assert storage.size(part.file) == part.size
+        assert storage.size(part.index_file) == 8 * part.line_count
 
 
 def test_part_ranges_are_contiguous_with_inclusive_ends(stream: StreamFactory) -> None:
@@ -51,28 +54,30 @@ def test_part_ranges_are_contiguous_with_inclusive_ends(stream: StreamFactory) -
 
 
 def test_one_batch_larger_than_part_max_bytes_stays_in_one_part(
-    tmp_path: Path, make_rows: RowsFactory
+    place: StreamPlace, make_rows: RowsFactory
 ) -> None:
-    writer = StreamWriter(tmp_path, part_max_bytes=10)
+    writer = StreamWriter(place, part_max_bytes=10)
     writer.write_lines(make_rows(5))
     manifest = writer.close()
     assert [part.line_count for part in manifest.parts] == [5]
 
 
-def test_writer_counts_pending_and_committed_lines(tmp_path: Path, make_rows: RowsFactory) -> None:
-    writer = StreamWriter(tmp_path, commit_interval=3600)
+def test_writer_counts_pending_and_committed_lines(
+    place: StreamPlace, make_rows: RowsFactory
+) -> None:
+    writer = StreamWriter(place, commit_interval=3600)
     rows = make_rows(4)
     writer.write_lines(rows)
     assert (writer.total_lines, writer.committed_lines) == (4, 0)
     assert writer.total_size == sum(len(row) + 1 for row in rows)
-    assert StreamReader(tmp_path).total_lines == 0
+    assert StreamReader(place).total_lines == 0
     writer.commit()
     assert (writer.total_lines, writer.committed_lines) == (4, 4)
-    assert StreamReader(tmp_path).total_lines == 4
+    assert StreamReader(place).total_lines == 4
 
 
-def test_commit_without_pending_lines_returns_none(tmp_path: Path) -> None:
-    writer = StreamWriter(tmp_path)
+def test_commit_without_pending_lines_returns_none(place: StreamPlace) -> None:
+    writer = StreamWriter(place)
     assert writer.commit() is None
     writer.write_lines([b"{}"])
     part = writer.commit()
@@ -80,8 +85,8 @@ def test_commit_without_pending_lines_returns_none(tmp_path: Path) -> None:
     assert writer.commit() is None
 
 
-def test_maybe_commit_waits_for_the_interval_or_the_size(tmp_path: Path) -> None:
-    writer = StreamWriter(tmp_path, part_max_bytes=1000, commit_interval=3600)
+def test_maybe_commit_waits_for_the_interval_or_the_size(place: StreamPlace) -> None:
+    writer = StreamWriter(place, part_max_bytes=1000, commit_interval=3600)
     writer.write_lines([b"{}"])
     assert writer.maybe_commit() is None
     writer.write_lines([b'"' + b"x" * 1000 + b'"'])  # rotates the small part, then fills one
@@ -90,117 +95,119 @@ def test_maybe_commit_waits_for_the_interval_or_the_size(tmp_path: Path) -> None
     assert writer.committed_lines == 2
 
 
-def test_maybe_commit_commits_once_the_interval_has_passed(tmp_path: Path) -> None:
-    writer = StreamWriter(tmp_path, commit_interval=0)
+def test_maybe_commit_commits_once_the_interval_has_passed(place: StreamPlace) -> None:
+    writer = StreamWriter(place, commit_interval=0)
     writer.write_lines([b"{}"])
     assert writer.maybe_commit() is not None
-    assert StreamReader(tmp_path).total_lines == 1
+    assert StreamReader(place).total_lines == 1
 
 
-def test_close_marks_the_stream_complete(tmp_path: Path) -> None:
-    writer = StreamWriter(tmp_path)
+def test_close_marks_the_stream_complete(place: StreamPlace) -> None:
+    writer = StreamWriter(place)
     writer.write_lines([b"1", b"2"])
-    assert not StreamReader(tmp_path).complete
+    assert not StreamReader(place).complete
     manifest = writer.close()
     assert manifest.complete and manifest.total_lines == 2
-    assert StreamReader(tmp_path).complete
+    assert StreamReader(place).complete
 
 
-def test_close_is_idempotent(tmp_path: Path) -> None:
-    writer = StreamWriter(tmp_path)
+def test_close_is_idempotent(place: StreamPlace) -> None:
+    writer = StreamWriter(place)
     writer.write_lines([b"1"])
     assert writer.close() == writer.close()
 
 
-def test_write_after_close_raises(tmp_path: Path) -> None:
-    writer = StreamWriter(tmp_path)
+def test_write_after_close_raises(place: StreamPlace) -> None:
+    writer = StreamWriter(place)
     writer.close()
     with pytest.raises(RowportError, match="closed"):
         writer.write_lines([b"1"])
 
 
-def test_writer_rejects_lines_containing_newlines(tmp_path: Path) -> None:
-    writer = StreamWriter(tmp_path)
+def test_writer_rejects_lines_containing_newlines(place: StreamPlace) -> None:
+    writer = StreamWriter(place)
     with pytest.raises(ValueError, match="line 1 of the batch contains a newline"):
         writer.write_lines([b"{}", b'{"a":\n1}'])
     assert writer.total_lines == 0
 
 
-def test_writer_rejects_empty_lines(tmp_path: Path) -> None:
-    writer = StreamWriter(tmp_path)
+def test_writer_rejects_empty_lines(place: StreamPlace) -> None:
+    writer = StreamWriter(place)
     for batch in ([b""], [b"1", b""], [b"1", b"", b"2"]):
         with pytest.raises(ValueError, match="empty"):
             writer.write_lines(batch)
     assert writer.close().total_lines == 0
 
 
-def test_writing_an_empty_batch_changes_nothing(tmp_path: Path) -> None:
-    writer = StreamWriter(tmp_path)
+def test_writing_an_empty_batch_changes_nothing(place: StreamPlace) -> None:
+    writer = StreamWriter(place)
     writer.write_lines([])
     assert writer.close().parts == ()
 
 
-def test_empty_stream_has_no_parts(tmp_path: Path) -> None:
-    manifest = StreamWriter(tmp_path).close()
+def test_empty_stream_has_no_parts(place: StreamPlace) -> None:
+    manifest = StreamWriter(place).close()
     assert (manifest.parts, manifest.total_lines, manifest.total_size) == ((), 0, 0)
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["manifest.json"]
+    assert open_storage(place).names() == ["manifest.json"]
 
 
-def test_new_writer_refuses_a_directory_that_holds_a_stream(tmp_path: Path) -> None:
-    StreamWriter(tmp_path).close()
+def test_new_writer_refuses_a_directory_that_holds_a_stream(place: StreamPlace) -> None:
+    StreamWriter(place).close()
     with pytest.raises(FileExistsError, match=r"StreamWriter\.open"):
-        StreamWriter(tmp_path)
+        StreamWriter(place)
 
 
-def test_open_refuses_a_complete_stream(tmp_path: Path) -> None:
-    StreamWriter(tmp_path).close()
+def test_open_refuses_a_complete_stream(place: StreamPlace) -> None:
+    StreamWriter(place).close()
     with pytest.raises(InvalidInput, match="complete"):
-        StreamWriter.open(tmp_path)
+        StreamWriter.open(place)
 
 
-def test_open_appends_after_the_last_committed_part(tmp_path: Path, make_rows: RowsFactory) -> None:
+def test_open_appends_after_the_last_committed_part(
+    place: StreamPlace, make_rows: RowsFactory
+) -> None:
     rows = make_rows(20)
-    first = StreamWriter(tmp_path, part_max_bytes=300)
+    first = StreamWriter(place, part_max_bytes=300)
     first.write_lines(rows[:10])
     first.commit()
-    second = StreamWriter.open(tmp_path, part_max_bytes=300)
+    second = StreamWriter.open(place, part_max_bytes=300)
     assert second.total_lines == 10
     second.write_lines(rows[10:])
     manifest = second.close()
-    assert [item.data for item in StreamReader(tmp_path).iter_lines()] == rows
-    assert StreamReader(tmp_path).verify() == []
+    assert [item.data for item in StreamReader(place).iter_lines()] == rows
+    assert StreamReader(place).verify() == []
     assert manifest.parts[-1].index == len(manifest.parts) - 1
 
 
-def test_abort_drops_pending_lines_and_leaves_the_stream_resumable(tmp_path: Path) -> None:
-    writer = StreamWriter(tmp_path)
+def test_abort_drops_pending_lines_and_leaves_the_stream_resumable(place: StreamPlace) -> None:
+    writer = StreamWriter(place)
     writer.write_lines([b"1"])
     writer.commit()
     writer.write_lines([b"2"])
     writer.abort()
-    reader = StreamReader(tmp_path)
+    reader = StreamReader(place)
     assert (reader.total_lines, reader.complete) == (1, False)
-    assert not any(path.name.endswith(".tmp") for path in tmp_path.iterdir())
-    StreamWriter.open(tmp_path).close()
+    assert not any(name.endswith(".tmp") for name in open_storage(place).names())
+    StreamWriter.open(place).close()
 
 
-def test_context_manager_closes_on_success_and_aborts_on_error(tmp_path: Path) -> None:
-    with StreamWriter(tmp_path / "ok") as writer:
+def test_context_manager_closes_on_success_and_aborts_on_error(place: StreamPlace) -> None:
+    with StreamWriter(join_place(place, "ok")) as writer:
         writer.write_lines([b"1"])
-    assert StreamReader(tmp_path / "ok").complete
-    with pytest.raises(KeyError), StreamWriter(tmp_path / "failed") as writer:
+    assert StreamReader(join_place(place, "ok")).complete
+    with pytest.raises(KeyError), StreamWriter(join_place(place, "failed")) as writer:
         writer.write_lines([b"1"])
         raise KeyError("boom")
-    reader = StreamReader(tmp_path / "failed")
+    reader = StreamReader(join_place(place, "failed"))
     assert (reader.total_lines, reader.complete) == (0, False)
 
 
-def test_unicode_lines_round_trip_with_byte_offsets(tmp_path: Path) -> None:
+def test_unicode_lines_round_trip_with_byte_offsets(place: StreamPlace) -> None:
     rows = [orjson.dumps({"name": name}) for name in ["café", "日本語", "emoji 🎉", "plain"]]
-    writer = StreamWriter(tmp_path)
+    writer = StreamWriter(place)
     writer.write_lines(rows)
     writer.close()
-    items = list(StreamReader(tmp_path).iter_lines())
+    items = list(StreamReader(place).iter_lines())
     assert [orjson.loads(item.data)["name"] for item in items] == [
         "café",
         "日本語",
@@ -230,15 +237,15 @@ def test_a_new_stream_writes_its_empty_manifest_without_fsync(
     writer.close()
 
 
-def test_maybe_commit_commits_by_size_before_the_interval(tmp_path: Path) -> None:
-    writer = StreamWriter(tmp_path / "s", commit_interval=3600, commit_bytes=100)
+def test_maybe_commit_commits_by_size_before_the_interval(place: StreamPlace) -> None:
+    writer = StreamWriter(join_place(place, "s"), commit_interval=3600, commit_bytes=100)
     writer.write_lines([b"x" * 40])
     assert writer.maybe_commit() is None  # 41 bytes pending, the interval far off
     writer.write_lines([b"y" * 60])
     part = writer.maybe_commit()
     assert part is not None and part.line_count == 2
     with pytest.raises(InvalidInput, match="commit_bytes must be positive"):
-        StreamWriter(tmp_path / "t", commit_bytes=0)
+        StreamWriter(join_place(place, "t"), commit_bytes=0)
     writer.close()
 
 

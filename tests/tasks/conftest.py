@@ -9,26 +9,44 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from catalog_backends import database_env
 from tasks_support import ROWS, Gate
 
 import rowport
+from rowport.catalog import DATABASE_URL_ENV
+from rowport.catalog.pg_cluster import PostgresCluster
 from rowport.streams import StreamWriter
 from rowport.testing import build_catalog, make_client
 
 
 @pytest.fixture(scope="session")
-def _built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def _built(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, backend: str
+) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("tasks-catalog")
-    client = make_client(base)
+    env = database_env(request, backend)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        client = make_client(base)
     ids = build_catalog(client, rows=ROWS)
     client.close()
-    return {"home": base / "home", "project": ids["project"], "ids": ids}
+    return {"home": base / "home", "project": ids["project"], "ids": ids, "env": env}
 
 
 @pytest.fixture
-def home(_built: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
-    """A home with an image project of ROWS labelled rows (a fresh copy per test)."""
+def home(
+    _built: dict[str, Any],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, Any]:
+    """A home with an image project of ROWS labelled rows (a fresh copy per test: of its
+    PostgreSQL database too, on that backend)."""
     shutil.copytree(_built["home"], tmp_path / "home")
+    if DATABASE_URL_ENV in _built["env"]:
+        cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+        monkeypatch.setenv(DATABASE_URL_ENV, cluster.clone(_built["env"][DATABASE_URL_ENV]))
     return {**_built, "home": tmp_path / "home"}
 
 
@@ -56,3 +74,9 @@ def gate(client: rowport.Client) -> Iterator[Gate]:
     client._tasks.steps = [g]
     yield g
     g.open_all()
+
+
+@pytest.fixture(autouse=True)
+def _catalog_backend(catalog_backend: str) -> str:
+    """Every test of this suite runs on each catalog backend (``catalog_backends``)."""
+    return catalog_backend

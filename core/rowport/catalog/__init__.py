@@ -1,4 +1,5 @@
-"""The catalog: every entity rowport exports, in one embedded SQLite database.
+"""The catalog: every entity rowport exports, in one embedded SQLite database (or the
+PostgreSQL database ``ROWPORT_DATABASE_URL`` names: ``_postgres``).
 
 All SQL lives in this package. :class:`Catalog` holds one store per domain, each a plain class
 handed the collaborators it uses (the :class:`Database`, the acting :class:`Actor`, the
@@ -14,7 +15,8 @@ from rowport.catalog._attempts import SQLiteTaskHistory
 from rowport.catalog._base import Activity, Actor
 from rowport.catalog._checks import CheckStore
 from rowport.catalog._datarows import RowStore
-from rowport.catalog._db import Database
+from rowport.catalog._db import DATABASE_URL_ENV, Database, database_url, open_database
+from rowport.catalog._doctor import CatalogCheck, check_catalog
 from rowport.catalog._export_reads import ExportPlan, SQLiteExportSource
 from rowport.catalog._ingest import Importer, IngestProgress, IngestReport, ProgressCallback
 from rowport.catalog._keys import ApiKey, KeyStore
@@ -43,6 +45,7 @@ from rowport.catalog._protocols import (
 from rowport.catalog._tasks import SQLiteTaskStore
 
 __all__ = [
+    "DATABASE_URL_ENV",
     "DEFAULT_HEARTBEAT",
     "FINAL_STATUSES",
     "LABELS_UNREADY",
@@ -52,6 +55,7 @@ __all__ = [
     "AnnotationProblem",
     "ApiKey",
     "Catalog",
+    "CatalogCheck",
     "CheckStore",
     "Database",
     "DeferredPlanState",
@@ -81,12 +85,15 @@ __all__ = [
     "TaskRecord",
     "TaskStatus",
     "TaskStore",
+    "check_catalog",
+    "database_url",
+    "open_database",
 ]
 
 
 class Catalog:
-    """The catalog database at ``path`` (created and migrated on first open), as one store per
-    domain:
+    """The catalog database at ``path`` (created and migrated on first open; the PostgreSQL
+    database of ``ROWPORT_DATABASE_URL`` when that is set), as one store per domain:
 
     - ``rows``: datasets, data rows, metadata schemas and values, attachments, embeddings,
       media attributes (:class:`RowStore`);
@@ -117,7 +124,7 @@ class Catalog:
         user_email: str = "admin@rowport.local",
         organization_name: str = "rowport",
     ) -> None:
-        self.db = Database(path)
+        self.db = open_database(path)
         self.actor = Actor.ensure(self.db, user_email, organization_name=organization_name)
         self.activity = Activity()
         self.organization = OrganizationStore(self.db, self.actor)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -12,7 +11,7 @@ import orjson
 
 from rowport._ids import new_id
 from rowport._time import format_ts, now_ts, parse_ts
-from rowport.catalog._db import Database
+from rowport.catalog._db import Connection, Database
 from rowport.errors import InvalidInput
 
 __all__ = ["Activity", "Actor", "chunked", "dumps", "loads", "select_in", "stamp"]
@@ -42,7 +41,7 @@ def placeholders(n: int) -> str:
 
 
 def select_in(
-    conn: sqlite3.Connection, sql: str, keys: Sequence[Any], *args: Any
+    conn: Connection, sql: str, keys: Sequence[Any], *args: Any
 ) -> Iterator[tuple[Any, ...]]:
     """The rows of ``sql`` over every key in ``keys``, in slices that fit one ``IN (...)``:
     ``sql`` holds one ``{}`` where the placeholders go, after the parameters ``args``."""
@@ -103,9 +102,7 @@ class Activity:
     (a batch, a workflow move, a label, a review, metadata...): the stores that record such
     events are handed this, so the rule lives once."""
 
-    def touch(
-        self, conn: sqlite3.Connection, data_row_ids: Iterable[str], at: str | None = None
-    ) -> None:
+    def touch(self, conn: Connection, data_row_ids: Iterable[str], at: str | None = None) -> None:
         """Bump the rows to ``at`` (default: now) inside the caller's transaction ``conn``;
         a row whose activity is already later keeps it."""
         ts_text, ts = (at, parse_ts(at).timestamp()) if at else stamp()

@@ -10,11 +10,11 @@ read; :meth:`CheckStore.forget` drops entries.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 
 import orjson
 
-from rowport._time import now_ts
 from rowport.catalog._base import Actor, select_in
 from rowport.catalog._db import Database
 
@@ -36,7 +36,7 @@ class CheckStore:
 
     def remember(self, entries: Mapping[bytes, bytes]) -> None:
         """Store entries (JSON bytes: every plugin's part) by key, replacing what was there."""
-        ts = now_ts()
+        ts = time.time()  # checked_ts is REAL: seconds since the epoch
         with self.db.transaction() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO label_checks (key, found, checked_ts) VALUES (?, ?, ?)",

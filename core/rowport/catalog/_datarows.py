@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sqlite3
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -21,7 +20,7 @@ from rowport.catalog._base import (
     require_str,
     select_in,
 )
-from rowport.catalog._db import Database
+from rowport.catalog._db import Connection, Database
 from rowport.errors import CatalogError, InvalidInput, NotFound
 from rowport.media_types import MediaType, guess_media_type
 
@@ -220,7 +219,7 @@ class RowStore:
             "embeddings": self._check_vectors(spec.get("embeddings") or [], where),
         }
 
-    def _taken_global_keys(self, conn: sqlite3.Connection, keys: Sequence[str]) -> set[str]:
+    def _taken_global_keys(self, conn: Connection, keys: Sequence[str]) -> set[str]:
         sql = "SELECT global_key FROM data_rows WHERE organization_id = ? AND global_key IN ({})"
         return {r[0] for r in select_in(conn, sql, keys, self.actor.organization_id)}
 
@@ -441,7 +440,7 @@ class RowStore:
 
     def _write_metadata(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         data_row_id: str,
         fields: Sequence[tuple[str, Any]],
         *,
@@ -504,7 +503,7 @@ class RowStore:
         return out
 
     def _write_attachments(
-        self, conn: sqlite3.Connection, data_row_id: str, items: Sequence[Mapping[str, Any]]
+        self, conn: Connection, data_row_id: str, items: Sequence[Mapping[str, Any]]
     ) -> None:
         start = conn.execute(
             "SELECT COALESCE(MAX(position) + 1, 0) FROM attachments WHERE data_row_id = ?",
@@ -583,7 +582,7 @@ class RowStore:
         return out
 
     def _write_vectors(
-        self, conn: sqlite3.Connection, data_row_id: str, items: Sequence[tuple[str, list[float]]]
+        self, conn: Connection, data_row_id: str, items: Sequence[tuple[str, list[float]]]
     ) -> None:
         for emb_id, vector in items:
             pos = conn.execute(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,7 +19,7 @@ from rowport.catalog._base import (
     require_str,
 )
 from rowport.catalog._datarows import RowStore
-from rowport.catalog._db import Database
+from rowport.catalog._db import Connection, Database
 from rowport.catalog._ontology import OntologyStore
 from rowport.catalog._projects import ProjectStore, default_annotations
 from rowport.errors import InvalidInput
@@ -154,7 +153,7 @@ class ModelStore:
 
     def _upsert_run_rows(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         run_id: str,
         ids: Sequence[str],
         run_row_ids: Mapping[str, str],
@@ -253,7 +252,7 @@ class ModelStore:
 
     def _write_run_annotations(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         run_id: str,
         kind: str,
         items: Sequence[Mapping[str, Any]],

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -19,7 +18,7 @@ import attrs
 from rowport._ids import new_id
 from rowport._time import now_ts
 from rowport.catalog._base import Actor, optional_str, require_str
-from rowport.catalog._db import Database
+from rowport.catalog._db import Connection, Database
 from rowport.errors import InvalidInput, NotFound
 
 __all__ = [
@@ -545,7 +544,7 @@ class OntologyStore:
         return self.get_ontology(ontology_id)
 
     def _insert_features(
-        self, conn: sqlite3.Connection, ontology_id: str, rows: Sequence[tuple[Any, ...]]
+        self, conn: Connection, ontology_id: str, rows: Sequence[tuple[Any, ...]]
     ) -> None:
         start = conn.execute(
             "SELECT COALESCE(MAX(position) + 1, 0) FROM features WHERE ontology_id = ?",
@@ -676,7 +675,7 @@ class OntologyStore:
         out = walker.annotations(annotations)
         return out, walker.problems
 
-    def save_created_features(self, conn: sqlite3.Connection, index: OntologyIndex) -> None:
+    def save_created_features(self, conn: Connection, index: OntologyIndex) -> None:
         """Persist the features an ingest walk created (``create_missing``)."""
         if not index.created:
             return

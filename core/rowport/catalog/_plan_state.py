@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from rowport.catalog._base import placeholders
-from rowport.catalog._db import Database
+from rowport.catalog._db import Connection, Database
 from rowport.catalog._protocols import PlanState
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ _AGGREGATE = (
 _SLICE = 500  # keys per IN (...) of a listed plan's aggregate
 
 
-def plan_state(conn: sqlite3.Connection, plan: ExportPlan) -> PlanState:
+def plan_state(conn: Connection, plan: ExportPlan) -> PlanState:
     """The plan's bound, how many rows it covers after ``start_after`` and their digest."""
     col = plan.order_column
     if plan.keys is not None:
@@ -62,8 +62,9 @@ def plan_state(conn: sqlite3.Connection, plan: ExportPlan) -> PlanState:
 
 class SnapshotPlanState:
     """:func:`plan_state` of the catalog as it was when this was made (the
-    :class:`~rowport.catalog.DeferredPlanState` of the SQLite source): a read snapshot is
-    taken at once, on a connection of its own, and the aggregate runs in it when called."""
+    :class:`~rowport.catalog.DeferredPlanState` of the catalog source): a read snapshot is
+    taken at once, on a connection of its own (SQLite: a WAL read transaction; PostgreSQL: a
+    ``REPEATABLE READ`` one), and the aggregate runs in it when called."""
 
     def __init__(self, db: Database, plan: ExportPlan) -> None:
         self._db = db

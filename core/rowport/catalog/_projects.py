@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,7 +22,7 @@ from rowport.catalog._base import (
     select_in,
 )
 from rowport.catalog._datarows import RowStore
-from rowport.catalog._db import Database
+from rowport.catalog._db import Connection, Database
 from rowport.catalog._ontology import OntologyStore
 from rowport.errors import CatalogError, InvalidInput
 from rowport.media_types import MediaType
@@ -339,9 +338,7 @@ class ProjectStore:
             self.activity.touch(conn, ids, ts)
         return self.get_batch(batch_id)
 
-    def _rows_in_project(
-        self, conn: sqlite3.Connection, project_id: str, ids: Sequence[str]
-    ) -> set[str]:
+    def _rows_in_project(self, conn: Connection, project_id: str, ids: Sequence[str]) -> set[str]:
         sql = (
             "SELECT data_row_id FROM project_data_rows WHERE project_id = ? AND data_row_id IN ({})"
         )
@@ -519,7 +516,7 @@ class ProjectStore:
 
     def write_labels(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         project_id: str,
         prepared: Sequence[Mapping[str, Any]],
         *,

@@ -29,20 +29,24 @@ from rowport.catalog._protocols import LABELS_UNREADY
 from rowport.request import default_performance
 
 __all__ = [
+    "LABEL_TEXT",
+    "MIGRATION_SECTIONS",
     "SECTIONS",
     "StoredSection",
+    "backfill_sql",
     "migration_sql",
     "rebuild_sql",
     "rebuild_statements",
+    "set_sql",
 ]
 
 # A label's ``performance_details`` when it has none stored (as the assembler writes it).
 # (braces doubled: the text is part of a build, which str.format fills)
 _DEFAULT_PERFORMANCE = orjson.dumps(default_performance()).decode().replace("{", "{{")
 _DEFAULT_PERFORMANCE = _DEFAULT_PERFORMANCE.replace("}", "}}")
-# One label as the export writes it with label_details and performance_details: its strings
-# quoted by json_quote (the bytes orjson writes), its stored JSON concatenated as stored.
-_LABEL_TEXT = (
+#: One label as the export writes it with label_details and performance_details: its strings
+#: quoted by json_quote (the bytes orjson writes), its stored JSON concatenated as stored.
+LABEL_TEXT = (
     "'{{\"label_kind\":' || json_quote(l.label_kind) || ',\"version\":' || json_quote(l.version)"
     ' || \',"id":\' || json_quote(l.id) || \',"label_details":{{"created_at":\''
     " || json_quote(l.created_at) || ',\"updated_at\":' || json_quote(l.updated_at)"
@@ -194,7 +198,7 @@ SECTIONS: tuple[StoredSection, ...] = (
         build=(
             "(SELECT CASE WHEN MIN(json_valid(l.annotations)"
             " AND json_valid(COALESCE(l.performance, '{{}}'))) = 0"
-            f" THEN '{LABELS_UNREADY}' ELSE '[' || COALESCE(group_concat({_LABEL_TEXT}, ','), '')"
+            f" THEN '{LABELS_UNREADY}' ELSE '[' || COALESCE(group_concat({LABEL_TEXT}, ','), '')"
             " || ']' END FROM labels l INDEXED BY labels_row"
             " WHERE l.data_row_id = {row} AND l.project_id = {project})"
         ),
@@ -204,7 +208,16 @@ SECTIONS: tuple[StoredSection, ...] = (
 )
 
 
-def _set(section: StoredSection, row: str, project: str = "") -> str:
+#: The sections each migration added, by the migration's number (8 the first five, 10 the
+#: labels): the SQLite and the PostgreSQL migrations are built from it.
+MIGRATION_SECTIONS: dict[int, tuple[str, ...]] = {
+    8: ("attachments", "metadata_fields", "embeddings", "workflow_history", "reviews"),
+    10: ("labels",),
+}
+
+
+def set_sql(section: StoredSection, row: str, project: str = "") -> str:
+    """The UPDATE that stores the list of ``row`` (and ``project``); the caller adds WHERE."""
     return f"UPDATE {section.table} SET {section.column} = {section.stored(row, project)}"
 
 
@@ -216,7 +229,7 @@ def _triggers(section: StoredSection) -> list[str]:
             body = ""
             for ref in refs:
                 row, project, where = section.keys(ref)
-                body += f"{_set(section, row, project)} WHERE {where}; "
+                body += f"{set_sql(section, row, project)} WHERE {where}; "
             out.append(
                 f"CREATE TRIGGER {source}_{section.column}_{event.lower()}"
                 f" AFTER {event} ON {source} BEGIN {body}END"
@@ -225,7 +238,7 @@ def _triggers(section: StoredSection) -> list[str]:
         # a changed name or kind (no write path renames one today: kept exact should one come)
         out.append(
             f"CREATE TRIGGER {entity}_{section.column}_update AFTER UPDATE ON {entity} BEGIN"
-            f" {_set(section, *section.own())} WHERE id IN ({users}); END"
+            f" {set_sql(section, *section.own())} WHERE id IN ({users}); END"
         )
     if section.per_project:
         # history has no foreign key: it may be written before its queue entry
@@ -238,12 +251,12 @@ def _triggers(section: StoredSection) -> list[str]:
         )
         out.append(
             f"CREATE TRIGGER {table}_{section.column}_insert AFTER INSERT ON {table}"
-            f" WHEN {found} BEGIN {_set(section, row, project)} WHERE {where}; END"
+            f" WHEN {found} BEGIN {set_sql(section, row, project)} WHERE {where}; END"
         )
     return out
 
 
-def _backfill(section: StoredSection) -> str:
+def backfill_sql(section: StoredSection) -> str:
     """The statement that fills the column of every row holding the list."""
     row, project = section.own()
     if section.per_project:
@@ -255,7 +268,7 @@ def _backfill(section: StoredSection) -> str:
         found = " OR ".join(
             f"id IN (SELECT {section.source_key} FROM {source})" for source in section.sources
         )
-    return f"{_set(section, row, project)} WHERE {found}"
+    return f"{set_sql(section, row, project)} WHERE {found}"
 
 
 def migration_sql(*names: str) -> str:
@@ -267,7 +280,7 @@ def migration_sql(*names: str) -> str:
             continue
         out.append(f"ALTER TABLE {section.table} ADD COLUMN {section.column} TEXT")
         out.extend(_triggers(section))
-        out.append(_backfill(section))
+        out.append(backfill_sql(section))
     return ";\n".join(out) + ";\n"
 
 
@@ -282,7 +295,8 @@ def rebuild_sql(section: StoredSection) -> str:
     )
 
 
-def rebuild_statements() -> list[str]:
+def rebuild_statements(sections: tuple[StoredSection, ...] = SECTIONS) -> list[str]:
     """The statements that rebuild every stored list from scratch (what the migration's
-    backfill does, over every row): to repair a catalog, and for the tests to compare."""
-    return [_set(section, *section.own()) for section in SECTIONS]
+    backfill does, over every row): to repair a catalog, and for the tests to compare
+    (``sections``: PostgreSQL's, ``_pg_schema.PG_SECTIONS``, on that backend)."""
+    return [set_sql(section, *section.own()) for section in sections]

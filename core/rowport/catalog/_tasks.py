@@ -58,7 +58,7 @@ class SQLiteTaskStore:
     def __init__(self, db: Database, actor: Actor) -> None:
         self.db = db
         self.actor = actor
-        self._seen = threading.local()  # each thread's last PRAGMA data_version
+        self._seen = threading.local()  # each thread's last data_version
 
     def create_task(
         self,
@@ -196,9 +196,10 @@ class SQLiteTaskStore:
         return True
 
     def changed(self) -> bool:
-        """Whether another connection committed since this thread last asked (SQLite's
-        ``PRAGMA data_version``, which reads no page; the first call answers True)."""
-        version = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+        """Whether another connection committed since this thread last asked
+        (:meth:`Database.data_version`: SQLite's ``PRAGMA data_version``, which reads no page;
+        PostgreSQL's change counter; the first call answers True)."""
+        version = self.db.data_version()
         seen = getattr(self._seen, "version", None)
         self._seen.version = version
         return bool(version != seen)

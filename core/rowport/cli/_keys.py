@@ -18,10 +18,10 @@ __all__ = ["keys"]
 
 def _store(home: Path) -> KeyStore:
     """The home's key store (the keys of every organization live in the home's catalog)."""
-    from rowport.catalog import Database, KeyStore
+    from rowport.catalog import KeyStore, open_database
 
     path = Path(home).expanduser().absolute()
-    return KeyStore(Database(path / "catalog.db"))
+    return KeyStore(open_database(path / "catalog.db"))
 
 
 @click.group("keys")

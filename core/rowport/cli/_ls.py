@@ -10,6 +10,7 @@ import attrs
 import click
 import orjson
 
+from rowport.catalog._db import database_url
 from rowport.cli._context import CliState, pass_state
 from rowport.cli._output import format_ts, open_stdout, plural
 from rowport.client import Client
@@ -196,7 +197,8 @@ def ls(state: CliState, kind: str | None, as_json: bool, ids_only: bool) -> None
         raise click.UsageError("--ids needs a KIND, e.g. `rowport ls projects --ids`")
     if ids_only and as_json:
         raise click.UsageError("--ids and --json cannot be combined")
-    if not state.url and not (state.home / "catalog.db").exists():
+    # (a PostgreSQL catalog, ROWPORT_DATABASE_URL, has no file to look for)
+    if not state.url and database_url() is None and not (state.home / "catalog.db").exists():
         raise click.ClickException(_no_catalog_message(state))
     client = state.client
     if kind is None:

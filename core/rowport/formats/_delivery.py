@@ -17,6 +17,7 @@ from rowport.formats._convert import BATCH_LINES, Conversion, ConversionReport
 from rowport.formats._registry import FormatRequest, build_conversion, parse_format_requests
 from rowport.plugins import ExportContext
 from rowport.streams import PartInfo, open_part
+from rowport.streams._storage import StreamPlace
 
 if TYPE_CHECKING:
     from rowport.plugins import PluginHost
@@ -35,7 +36,7 @@ _READ_BUFFER = 1 << 20
 
 
 def part_batches(
-    result_dir: Path, part: PartInfo, size: int = BATCH_LINES
+    result_dir: StreamPlace, part: PartInfo, size: int = BATCH_LINES
 ) -> Iterator[list[bytes]]:
     """The lines of one committed part, in batches (without their newlines); the part is
     checked against the manifest first (:func:`~rowport.streams.open_part`)."""
@@ -74,7 +75,7 @@ class FormatDelivery:
         self,
         conversions: Sequence[Conversion],
         *,
-        result_dir: Path,
+        result_dir: StreamPlace,
         task_dir: Path,
         refused: Sequence[tuple[FormatRequest, str]] = (),
     ) -> None:
@@ -92,7 +93,7 @@ class FormatDelivery:
         host: PluginHost,
         formats: Sequence[Any],
         *,
-        result_dir: Path,
+        result_dir: StreamPlace,
         task_dir: Path,
         catalog: Any = None,
     ) -> FormatDelivery:

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 
-from rowport.catalog import Database, KeyStore
+from rowport.catalog import KeyStore, open_database
 from rowport.plugins import PluginHost
 from rowport.server._auth import Authenticate
 from rowport.server._context import ServerState, resolve_task
@@ -39,7 +39,7 @@ def create_app(settings: ServerSettings, *, plugins: PluginHost | None = None) -
     interrupts the exports still running: each ends CANCELED after its current batch, left
     for the next ``--resume`` start to continue."""
     home = settings.home.expanduser().absolute()
-    keys_db = Database(home / "catalog.db")
+    keys_db = open_database(home / "catalog.db")
     organizations = Organizations(settings, plugins if plugins is not None else PluginHost.load())
     state = ServerState(settings=settings, organizations=organizations)
 

@@ -12,7 +12,8 @@ resolved and checked to lie inside the task's folder.
 Routes, relative to ``/api/v1`` (below, ``S`` is ``/tasks/{task_id}/streams/{stream}``):
 
 - ``GET S``: the header, ``{task_id, stream, status, total_size, total_lines, complete, parts}``.
-- ``GET|HEAD S/parts/{index}``: one committed part, with Range, If-Range and multi-range.
+- ``GET|HEAD S/parts/{index}``: one committed part, with Range, If-Range and multi-range (on
+  object storage read with ranged GETs of the part's object).
 - ``GET|HEAD S/content``: the stream's bytes from ``?offset=N`` or ``?line=N`` (or a
   ``Range: bytes=a-b`` over the whole stream) to the end of what is committed; headers
   ``X-Rowport-Offset`` and ``X-Rowport-Line`` say where the body starts.
@@ -23,12 +24,15 @@ Routes, relative to ``/api/v1`` (below, ``S`` is ``/tasks/{task_id}/streams/{str
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import anyio
 import attrs
@@ -40,9 +44,16 @@ from starlette.types import Message, Receive, Scope, Send
 
 from rowport.catalog import TaskRecord
 from rowport.server._errors import error_response
-from rowport.streams import StreamReader
-from rowport.streams._manifest import StreamManifest, part_file_name
+from rowport.streams import StreamReader, open_part
+from rowport.streams._manifest import PartInfo, StreamManifest, part_file_name
 from rowport.streams._reader import check_line, check_offset
+from rowport.streams._storage import (
+    LocalStorage,
+    StreamPlace,
+    StreamStorage,
+    join_place,
+    open_storage,
+)
 from rowport.tasks import ExportTask, StreamType, TaskManager
 
 __all__ = [
@@ -68,13 +79,16 @@ class TaskStreams:
     """What the stream routes need of one task the request may see.
 
     :param task_id: the task's id.
-    :param folder: the task's folder (its streams are ``result/`` and ``errors/`` inside).
+    :param folder: the task's folder (its streams are ``result/`` and ``errors/`` inside,
+        unless ``streams`` puts them elsewhere).
     :param record: re-reads the task's record (called from a worker thread).
+    :param streams: where the task's streams are when not in ``folder``: an ``s3://`` prefix.
     """
 
     task_id: str
     folder: Path
     record: Callable[[], TaskRecord]
+    streams: str | None = None
 
     @classmethod
     def of(cls, task: ExportTask) -> TaskStreams:
@@ -82,10 +96,17 @@ class TaskStreams:
         manager = task.backend
         if not isinstance(manager, TaskManager):
             raise TypeError(f"the stream routes serve embedded tasks, not {manager!r}")
-        return cls(task.uid, manager.task_dir(task.uid), partial(manager.get_record, task.uid))
+        place = manager.streams_dir(task.uid)
+        streams = None if isinstance(place, Path) else open_storage(place).location
+        record = partial(manager.get_record, task.uid)
+        folder = place if isinstance(place, Path) else manager.task_dir(task.uid)
+        return cls(task.uid, folder, record, streams)
 
-    def directory(self, stream: StreamType) -> Path:
-        """The stream's directory, checked to lie inside the task's folder."""
+    def directory(self, stream: StreamType) -> StreamPlace:
+        """The stream's directory, checked to lie inside the task's folder, or its prefix on
+        object storage (a name of two, below the task's own prefix)."""
+        if self.streams is not None:
+            return join_place(self.streams, stream.value.lower())
         return contained(self.folder, self.folder / stream.value.lower())
 
 
@@ -270,10 +291,14 @@ class _Handlers:
         try:
             target = await self._open(request)
             index = _whole(request.path_params["index"], "part index")
-            path = await anyio.to_thread.run_sync(_part_path, target, index)
+            part = _part(target, index)
+            storage = target.reader.storage
+            if isinstance(storage, LocalStorage):
+                path = await anyio.to_thread.run_sync(_part_path, target, part)
+                return PartResponse(path, media_type="application/x-ndjson")
         except StreamError as exc:
             return exc.response()
-        return PartResponse(path, media_type="application/x-ndjson")
+        return ObjectPartResponse(storage, part)
 
     async def content(self, request: Request) -> Response:
         try:
@@ -321,8 +346,8 @@ class _Handlers:
         )
 
 
-def _part_path(target: _Target, index: int) -> Path:
-    """The file of committed part ``index``, checked to lie inside the task's folder."""
+def _part(target: _Target, index: int) -> PartInfo:
+    """Committed part ``index`` (a 404 when there is none, or it is misnamed)."""
     parts = target.reader.manifest.parts
     if not 0 <= index < len(parts):
         raise _not_found(
@@ -334,7 +359,12 @@ def _part_path(target: _Target, index: int) -> Path:
     part = parts[index]
     if part.file != part_file_name(index):
         raise _not_found("part", index, f"part {index} of the manifest is misnamed")
-    return contained(target.task.folder, target.reader.directory / part.file)
+    return part
+
+
+def _part_path(target: _Target, part: PartInfo) -> Path:
+    """The file of a local part, checked to lie inside the task's folder."""
+    return contained(target.task.folder, Path(target.reader.storage.path_of(part.file)))
 
 
 class PartResponse(FileResponse):
@@ -345,6 +375,43 @@ class PartResponse(FileResponse):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await super().__call__(scope, receive, _json_errors(send))
+
+
+class ObjectPartResponse(PartResponse):
+    """A part on object storage, answered as :class:`PartResponse` answers a file (Range,
+    If-Range on the part's sha256, HEAD, multi-range): each range is read with ranged GETs of
+    the part's object (checked against the manifest first, as readers check parts)."""
+
+    def __init__(self, storage: StreamStorage, part: PartInfo) -> None:
+        size_only = os.stat_result((stat.S_IFREG | 0o644, 0, 0, 0, 0, 0, part.size, 0, 0, 0))
+        super().__init__(
+            storage.path_of(part.file),
+            headers={"etag": f'"{part.sha256[:32]}"'},
+            media_type="application/x-ndjson",
+            stat_result=size_only,
+        )
+        self._storage, self._part = storage, part
+
+    @asynccontextmanager
+    async def _open_file(self) -> AsyncIterator[_ThreadedFile]:  # type: ignore[override]
+        f = await anyio.to_thread.run_sync(open_part, self._storage, self._part)
+        try:
+            yield _ThreadedFile(f)
+        finally:
+            await anyio.to_thread.run_sync(f.close)
+
+
+class _ThreadedFile:
+    """A blocking file read from a worker thread (the file API FileResponse reads with)."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f = f
+
+    async def seek(self, offset: int) -> int:
+        return await anyio.to_thread.run_sync(self._f.seek, offset)
+
+    async def read(self, size: int) -> bytes:
+        return await anyio.to_thread.run_sync(self._f.read, size)
 
 
 def _json_errors(send: Send) -> Send:

@@ -7,7 +7,6 @@ rows can be re-delivered from the stream (:func:`rowport.sinks.redeliver`).
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
@@ -23,7 +22,8 @@ from rowport.export import problem
 from rowport.plugins import ExportContext
 from rowport.sinks._contract import SinkError, SinkFatalError, build_sink
 from rowport.sinks._specs import RetryPolicy, SinkSpec, parse_sink_specs
-from rowport.streams import PartInfo, part_path
+from rowport.streams import PartInfo
+from rowport.streams._storage import StreamPlace, is_object_url, open_storage
 
 if TYPE_CHECKING:
     from rowport.plugins import PluginHost
@@ -86,7 +86,7 @@ class _SinkWorker:
             target=self._run, name=f"rowport-sink-{spec.name}", daemon=True
         )
         self.aborting = threading.Event()
-        self.result_dir: Path | None = None
+        self.result_dir: StreamPlace | None = None
         self.task_id = ""
         self.lines_delivered = 0
         self.parts_delivered = 0
@@ -174,10 +174,13 @@ class _SinkWorker:
     def _batches(self, part: PartInfo) -> Iterator[list[bytes]]:
         assert self.result_dir is not None
         batch: list[bytes] = []
-        with open(part_path(self.result_dir, part.file), "rb", buffering=_READ_BUFFER) as f:
-            size = os.fstat(f.fileno()).st_size
+        storage = open_storage(self.result_dir)
+        f, size, _ = storage.open_read(part.file, buffering=_READ_BUFFER)
+        with f:
             if size != part.size:
-                raise StreamCorrupted(f.name, f"holds {size} bytes, the manifest says {part.size}")
+                raise StreamCorrupted(
+                    storage.path_of(part.file), f"holds {size} bytes, the manifest says {part.size}"
+                )
             for line in f:
                 batch.append(line[:-1] if line.endswith(b"\n") else line)
                 if len(batch) >= self.batch_lines:
@@ -258,7 +261,7 @@ class SinkDelivery:
         host: PluginHost,
         specs: Sequence[SinkSpec],
         *,
-        result_dir: Path | None = None,
+        result_dir: StreamPlace | None = None,
         max_pending_parts: int = MAX_PENDING_PARTS,
         batch_lines: int = BATCH_LINES,
         sleep: Callable[[float], None] = time.sleep,
@@ -267,7 +270,7 @@ class SinkDelivery:
             raise ValueError("max_pending_parts and batch_lines must be at least 1")
         self.host = host
         self.specs = list(specs)
-        self.result_dir = Path(result_dir) if result_dir is not None else None
+        self.result_dir = result_dir
         self.max_pending_parts = max_pending_parts
         self.batch_lines = batch_lines
         self.sleep = sleep
@@ -283,7 +286,7 @@ class SinkDelivery:
         host: PluginHost,
         specs: Sequence[SinkSpec | Mapping[str, Any] | str | tuple[str, Mapping[str, Any]]],
         *,
-        result_dir: Path | None = None,
+        result_dir: StreamPlace | None = None,
         **kwargs: Any,
     ) -> SinkDelivery:
         """Build a delivery from sink specs in any form :func:`parse_sink_specs` reads (the
@@ -331,12 +334,12 @@ class SinkDelivery:
                 worker.queue.put(("open", context))
                 worker.thread.start()
 
-    def _result_dir(self, context: ExportContext) -> Path:
+    def _result_dir(self, context: ExportContext) -> StreamPlace:
         if self.result_dir is not None:
             return self.result_dir
         given = context.state.get("result_dir")
         if given is not None:
-            return Path(given)
+            return str(given) if is_object_url(given) else Path(given)
         # The client's layout: <home>/catalog.db beside <home>/tasks/<task id>/result.
         db_path = getattr(getattr(context.catalog, "db", None), "path", None)
         if db_path is None:

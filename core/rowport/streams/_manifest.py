@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import attrs
 import orjson
 
 from rowport.errors import InvalidInput, StreamCorrupted
+from rowport.streams._storage import StreamPlace, fsync_directory, open_storage
 
 __all__ = [
     "MANIFEST_NAME",
@@ -168,24 +168,25 @@ def _str(value: object) -> str:
     return value
 
 
-def read_manifest(directory: Path, *, required: bool = False) -> StreamManifest:
-    """The manifest in ``directory``; a missing directory or manifest is an empty stream, unless
-    ``required`` (the stream of a finished task must have one).
+def read_manifest(directory: StreamPlace, *, required: bool = False) -> StreamManifest:
+    """The manifest in ``directory`` (a path, an ``s3://`` URL or a storage); a missing folder
+    or manifest is an empty stream, unless ``required`` (a finished task's must have one).
 
     :raises StreamCorrupted: the folder is a file, the manifest is missing (``required``), not
         readable, not a manifest, or names a part file outside the stream folder.
     """
-    path = directory / MANIFEST_NAME
+    storage = open_storage(directory)
+    path = storage.path_of(MANIFEST_NAME)
     try:
-        raw = path.read_bytes()
+        raw = storage.read(MANIFEST_NAME)
     except FileNotFoundError:
         if not required:
             return StreamManifest.empty()
-        if not directory.exists():
-            raise StreamCorrupted(directory, "the stream folder is missing") from None
+        if not storage.exists():
+            raise StreamCorrupted(storage.location, "the stream folder is missing") from None
         raise StreamCorrupted(path, "missing: the stream lists no parts") from None
     except NotADirectoryError:
-        raise StreamCorrupted(directory, "is not a folder (a stream is a folder)") from None
+        raise StreamCorrupted(storage.location, "is not a folder (a stream is a folder)") from None
     except OSError as exc:
         raise StreamCorrupted(path, f"cannot be read: {exc.strerror or exc}") from None
     try:
@@ -219,38 +220,18 @@ def is_plain_name(name: str) -> bool:
 
 
 def write_manifest(
-    directory: Path,
+    directory: StreamPlace,
     manifest: StreamManifest,
     *,
     durable: bool = True,
-    sync_directory: bool = True,
+    sync: bool = True,
 ) -> None:
-    """Replace ``directory``'s manifest atomically (temp file, rename) and, when ``durable``,
-    durably (the file and the directory fsynced; without ``sync_directory`` the caller fsyncs
-    the directory later, and a crash before may bring back the previous manifest). A manifest
-    a crash may lose without harm (an empty stream's: a missing manifest reads as one) needs
-    no fsync."""
-    temp = directory / f".{MANIFEST_NAME}.tmp"
-    with open(temp, "wb") as f:
-        f.write(orjson.dumps(manifest.to_dict()))
-        f.write(b"\n")
-        f.flush()
-        if durable:
-            os.fsync(f.fileno())
-    os.replace(temp, directory / MANIFEST_NAME)
-    if durable and sync_directory:
-        fsync_directory(directory)
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make renames inside ``directory`` durable (a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    """Replace ``directory``'s manifest atomically (locally: temp file, rename; on object
+    storage: one PUT) and, when ``durable``, durably (the file and the directory fsynced;
+    without ``sync`` the caller syncs the folder later, and a crash before may bring back the
+    previous manifest). A manifest a crash may lose without harm (an empty stream's: a missing
+    manifest reads as one) needs no fsync."""
+    storage = open_storage(directory)
+    storage.put(MANIFEST_NAME, orjson.dumps(manifest.to_dict()) + b"\n", durable=durable)
+    if durable and sync:
+        storage.sync()

@@ -5,16 +5,15 @@ stream while its writer appends. A reader sees only parts the manifest lists, so
 from __future__ import annotations
 
 import bisect
-import os
 import time
-from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import NamedTuple
 
 from rowport.errors import StreamCorrupted
 from rowport.streams._index import find_line, line_offset
 from rowport.streams._manifest import MANIFEST_NAME, PartInfo, StreamManifest, read_manifest
-from rowport.streams._verify import open_part, part_path, verify_stream
+from rowport.streams._storage import StreamPlace, StreamStorage, open_storage
+from rowport.streams._verify import open_part, verify_stream
 
 __all__ = [
     "StreamLine",
@@ -29,11 +28,11 @@ _CHUNK = 1 << 20
 _new_tuple = tuple.__new__
 
 
-def manifest_required(directory: Path, *, complete: bool, finished: bool) -> bool:
+def manifest_required(directory: StreamPlace, *, complete: bool, finished: bool) -> bool:
     """Whether the stream of a task must have its manifest (``required`` of a reader): a
     COMPLETE task's, and a finished task's whose folder exists. A task that ended before its
     runner started (canceled while queued) has no folder, which is an empty stream."""
-    return complete or (finished and os.path.lexists(directory))
+    return complete or (finished and open_storage(directory).exists())
 
 
 class StreamLine(NamedTuple):
@@ -48,7 +47,8 @@ class StreamLine(NamedTuple):
 
 
 class StreamReader:
-    """Reads the committed lines of the stream in ``directory``.
+    """Reads the committed lines of the stream in ``directory`` (a path, an ``s3://`` URL or a
+    :class:`~rowport.streams.StreamStorage`; on object storage every read is a ranged GET).
 
     The reader works on the manifest it last read (:meth:`refresh` re-reads it; :meth:`follow`
     does so by itself). A missing directory or manifest is an empty stream, unless ``required``
@@ -58,33 +58,33 @@ class StreamReader:
     to one thread; open as many readers as needed, in any thread or process, beside the writer.
     """
 
-    def __init__(self, directory: Path, *, required: bool = False) -> None:
-        self.directory = Path(directory)
+    def __init__(self, directory: StreamPlace, *, required: bool = False) -> None:
+        self.storage: StreamStorage = open_storage(directory)
+        self.directory = directory
         self.required = required
-        self._stamp: tuple[int, ...] | None = None
+        self._stamp: Hashable | None = None
         self._set_manifest(StreamManifest.empty())
         self.refresh()
 
     def refresh(self) -> bool:
         """Re-read the manifest if it was replaced; return whether it changed."""
+        storage = self.storage
         try:
-            st = os.stat(self.directory / MANIFEST_NAME)
-        except FileNotFoundError:
-            if self.required:
-                read_manifest(self.directory, required=True)  # raises, naming what is missing
-            stamp = None
+            stamp = storage.stamp(MANIFEST_NAME)
         except NotADirectoryError:
             raise StreamCorrupted(
-                self.directory, "is not a folder (a stream is a folder)"
+                storage.location, "is not a folder (a stream is a folder)"
             ) from None
         except OSError as exc:
-            raise StreamCorrupted(self.directory / MANIFEST_NAME, str(exc.strerror)) from None
-        else:
-            stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            raise StreamCorrupted(
+                storage.path_of(MANIFEST_NAME), str(exc.strerror or exc)
+            ) from None
+        if stamp is None and self.required:
+            read_manifest(storage, required=True)  # raises, naming what is missing
         if stamp == self._stamp:
             return False
         self._stamp = stamp
-        manifest = read_manifest(self.directory, required=self.required)
+        manifest = read_manifest(storage, required=self.required)
         changed = manifest != self._manifest
         self._set_manifest(manifest)
         return changed
@@ -147,7 +147,7 @@ class StreamReader:
         self._check_line(line)
         position = bisect.bisect_right(self._line_starts, line) - 1
         part = self._manifest.parts[position]
-        relative = line_offset(self.directory / part.index_file, line - part.lines.start)
+        relative = line_offset(self.storage, part.index_file, line - part.lines.start)
         return part.offsets.start + relative
 
     def line_at_offset(self, offset: int) -> int:
@@ -158,7 +158,7 @@ class StreamReader:
         self._check_offset(offset)
         position = bisect.bisect_right(self._offset_starts, offset) - 1
         part = self._manifest.parts[position]
-        line, _ = find_line(self.directory / part.index_file, offset - part.offsets.start)
+        line, _ = find_line(self.storage, part.index_file, offset - part.offsets.start)
         return part.lines.start + line
 
     def read_range(self, start: int, end_inclusive: int) -> bytes:
@@ -204,7 +204,7 @@ class StreamReader:
         """Recompute every part's size, sha256, line count and index; return the problems
         found (an empty list when the stream matches its manifest).
         """
-        return verify_stream(self.directory, self._manifest)
+        return verify_stream(self.storage, self._manifest)
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -219,9 +219,10 @@ class StreamReader:
             return iter(())
         position = bisect.bisect_right(self._line_starts, line) - 1
         part = parts[position]
-        index = part_path(self.directory, part.index_file)
+        index = self.storage.path_of(part.index_file)
         try:
-            relative = line_offset(index, line - part.lines.start)
+            self.storage.contain(part.index_file)
+            relative = line_offset(self.storage, part.index_file, line - part.lines.start)
         except (OSError, ValueError) as exc:
             raise StreamCorrupted(index, f"cannot be read: {exc}") from None
         return self._iter_parts(parts, position, relative, line)
@@ -232,9 +233,10 @@ class StreamReader:
         position = bisect.bisect_right(self._offset_starts, offset) - 1
         part = parts[position]
         relative = offset - part.offsets.start
-        index = part_path(self.directory, part.index_file)
+        index = self.storage.path_of(part.index_file)
         try:
-            line, _ = find_line(index, relative)
+            self.storage.contain(part.index_file)
+            line, _ = find_line(self.storage, part.index_file, relative)
         except (OSError, ValueError, IndexError) as exc:
             raise StreamCorrupted(index, f"cannot be read: {exc}") from None
         return self._iter_parts(parts, position, relative, part.lines.start + line)
@@ -244,9 +246,9 @@ class StreamReader:
     ) -> Iterator[StreamLine]:
         """Lines from byte ``relative`` of ``parts[position]`` (the line numbered ``line``) on."""
         for part in parts[position:]:
-            path = self.directory / part.file
-            chunks = _read_part(self.directory, part, relative, part.size - relative, _CHUNK)
-            yield from split_lines(chunks, part.offsets.start + relative, line, source=str(path))
+            path = self.storage.path_of(part.file)
+            chunks = _read_part(self.storage, part, relative, part.size - relative, _CHUNK)
+            yield from split_lines(chunks, part.offsets.start + relative, line, source=path)
             line = part.lines.end + 1
             relative = 0
 
@@ -259,7 +261,7 @@ class StreamReader:
                 return
             first = max(start, part.offsets.start) - part.offsets.start
             remaining = min(end_inclusive, part.offsets.end) - part.offsets.start - first + 1
-            yield from _read_part(self.directory, part, first, remaining, chunk_size)
+            yield from _read_part(self.storage, part, first, remaining, chunk_size)
 
     def _follow(
         self,
@@ -292,7 +294,7 @@ class StreamReader:
                 continue
             if timeout is not None and time.monotonic() - last_progress >= timeout:
                 raise TimeoutError(
-                    f"no new line in {self.directory} for {timeout} s "
+                    f"no new line in {self.storage.location} for {timeout} s "
                     f"({manifest.total_lines} lines committed)"
                 )
             time.sleep(poll_interval)
@@ -332,15 +334,16 @@ def split_lines(
 
 
 def _read_part(
-    directory: Path, part: PartInfo, start: int, length: int, chunk_size: int
+    storage: StreamStorage, part: PartInfo, start: int, length: int, chunk_size: int
 ) -> Iterator[bytes]:
     """``length`` bytes of ``part`` from ``start``, once the part was checked (``open_part``)."""
-    with open_part(directory, part) as f:
+    with open_part(storage, part) as f:
         f.seek(start)
         while length > 0:
             chunk = f.read(min(chunk_size, length))
             if not chunk:
-                raise StreamCorrupted(f.name, f"is shorter than its {part.size} bytes")
+                path = storage.path_of(part.file)
+                raise StreamCorrupted(path, f"is shorter than its {part.size} bytes")
             length -= len(chunk)
             yield chunk
 

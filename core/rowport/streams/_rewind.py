@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import attrs
 
 from rowport.errors import StreamCorrupted
 from rowport.streams._manifest import MANIFEST_NAME, StreamManifest, read_manifest, write_manifest
-from rowport.streams._verify import part_path, verify_stream
+from rowport.streams._storage import StreamPlace, StreamStorage, open_storage
+from rowport.streams._verify import verify_stream
 
 __all__ = ["rewind_stream"]
 
 
-def rewind_stream(directory: Path, parts: int, *, verify: bool = True) -> StreamManifest:
+def rewind_stream(directory: StreamPlace, parts: int, *, verify: bool = True) -> StreamManifest:
     """Keep the first ``parts`` parts of the stream in ``directory`` and drop the rest.
 
     The kept parts are checked against the manifest (size, sha256, line count, index: with
@@ -24,31 +23,31 @@ def rewind_stream(directory: Path, parts: int, *, verify: bool = True) -> Stream
 
     :raises StreamCorrupted: the stream lists fewer parts, or a kept part does not match.
     """
-    directory = Path(directory)
-    manifest = read_manifest(directory, required=parts > 0)
+    storage = open_storage(directory)
+    manifest = read_manifest(storage, required=parts > 0)
     if len(manifest.parts) < parts:
         raise StreamCorrupted(
-            directory / MANIFEST_NAME,
+            storage.path_of(MANIFEST_NAME),
             f"lists {len(manifest.parts)} parts; the task's checkpoint names {parts}",
         )
     kept = StreamManifest.empty()
     for part in manifest.parts[:parts]:
         kept = kept.with_part(part)
-    problems = verify_stream(directory, kept) if verify else _sizes(directory, kept)
+    problems = verify_stream(storage, kept) if verify else _sizes(storage, kept)
     if problems:
-        raise StreamCorrupted(directory, "; ".join(problems))
+        raise StreamCorrupted(storage.location, "; ".join(problems))
     if kept != manifest or manifest.complete:
-        directory.mkdir(parents=True, exist_ok=True)
-        write_manifest(directory, attrs.evolve(kept, complete=False))
+        storage.prepare()
+        write_manifest(storage, attrs.evolve(kept, complete=False))
     return kept
 
 
-def _sizes(directory: Path, manifest: StreamManifest) -> list[str]:
+def _sizes(storage: StreamStorage, manifest: StreamManifest) -> list[str]:
     """The parts of ``manifest`` that are not files of their size inside ``directory``."""
     problems = []
     for part in manifest.parts:
         try:
-            size = part_path(directory, part.file).stat().st_size
+            size = storage.size(part.file)
         except StreamCorrupted as exc:
             problems.append(f"{part.file}: {exc.problem}")
             continue

@@ -3,35 +3,33 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from array import array
+from collections.abc import Hashable
 from pathlib import Path
 from typing import BinaryIO
 
 from rowport.errors import StreamCorrupted
 from rowport.streams._index import read_index
 from rowport.streams._manifest import PartInfo, StreamManifest
+from rowport.streams._storage import LocalStorage, StreamPlace, StreamStorage, open_storage
 
 __all__ = ["open_part", "part_path", "remember_verified", "verify_stream"]
 
 _CHUNK = 1 << 20
-# Parts whose sha256 this process computed (written or checked them), by file identity: device,
-# inode, size, mtime and ctime. Any write to a file changes its ctime (which no one can set
-# back), so a part changed since is hashed again; an unchanged one is not hashed twice.
-_VERIFIED: dict[tuple[int, ...], str] = {}
+# Parts whose sha256 this process computed (written or checked them), by file identity (see
+# StreamStorage.identity): locally device, inode, size, mtime and ctime (any write to a file
+# changes its ctime, which no one can set back); on object storage URL, size and ETag. A part
+# changed since is hashed again; an unchanged one is not hashed twice.
+_VERIFIED: dict[Hashable, str] = {}
 _VERIFIED_MAX = 4096
 _VERIFIED_LOCK = threading.Lock()
 
 
-def _identity(st: os.stat_result) -> tuple[int, ...]:
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def remember_verified(path: Path, sha256: str) -> None:
-    """Record that the file at ``path``, as it is now, has ``sha256`` (the writer calls this
+def remember_verified(storage: StreamStorage, name: str, sha256: str) -> None:
+    """Record that the file ``name``, as it is now, has ``sha256`` (the writer calls this
     for each part it commits, so readers in its process need not hash it again)."""
-    identity = _identity(os.stat(path))
+    identity = storage.identity(name)
     with _VERIFIED_LOCK:
         if len(_VERIFIED) >= _VERIFIED_MAX:
             _VERIFIED.clear()
@@ -43,30 +41,29 @@ def part_path(directory: Path, name: str) -> Path:
 
     :raises StreamCorrupted: it resolves elsewhere.
     """
-    path = directory / name
-    if path.resolve().parent != directory.resolve():
-        raise StreamCorrupted(path, "resolves outside its stream folder")
-    return path
+    return LocalStorage(directory).checked(name)
 
 
-def open_part(directory: Path, part: PartInfo, *, buffering: int = 0) -> BinaryIO:
+def open_part(directory: StreamPlace, part: PartInfo, *, buffering: int = 0) -> BinaryIO:
     """Part ``part`` of the stream in ``directory``, opened for reading at its start, once its
-    size and sha256 were checked against the manifest: the size always (one ``fstat``), the
-    sha256 once per process and file version (one sequential read of the part; a part this
-    process wrote, or checked before and that did not change since, is not read again).
+    size and sha256 were checked against the manifest: the size always (one ``fstat``, or the
+    HEAD of the object), the sha256 once per process and file version (one sequential read of
+    the part; a part this process wrote, or checked before and that did not change since, is
+    not read again).
 
     :raises StreamCorrupted: the file is missing, outside the folder, or not the part listed.
     """
-    path = part_path(directory, part.file)
+    storage = open_storage(directory)
+    path = storage.path_of(part.file)
     try:
-        f: BinaryIO = open(path, "rb", buffering=buffering)  # noqa: SIM115
+        f, size, identity = storage.open_read(part.file, buffering=buffering)
+    except StreamCorrupted:
+        raise
     except OSError as exc:
         raise StreamCorrupted(path, f"cannot be opened: {exc.strerror or exc}") from None
     try:
-        st = os.fstat(f.fileno())
-        if st.st_size != part.size:
-            raise StreamCorrupted(path, f"holds {st.st_size} bytes, the manifest says {part.size}")
-        identity = _identity(st)
+        if size != part.size:
+            raise StreamCorrupted(path, f"holds {size} bytes, the manifest says {part.size}")
         if _VERIFIED.get(identity) != part.sha256:
             digest = hashlib.file_digest(f, "sha256").hexdigest()  # type: ignore[arg-type]
             if digest != part.sha256:
@@ -81,7 +78,7 @@ def open_part(directory: Path, part: PartInfo, *, buffering: int = 0) -> BinaryI
 
 
 def verify_stream(
-    directory: Path, manifest: StreamManifest, *, index_entries: bool = True
+    directory: StreamPlace, manifest: StreamManifest, *, index_entries: bool = True
 ) -> list[str]:
     """Every problem found in ``directory`` against ``manifest``; empty when the stream is sound.
 
@@ -89,14 +86,15 @@ def verify_stream(
     are the writer's, which built the index from them): its line count is counted and its index
     only checked to hold one entry per line. A third faster; a resume checks its kept parts so.
     """
+    storage = open_storage(directory)
     problems: list[str] = []
     offset = line = 0
     for part in manifest.parts:
         problems.extend(_check_layout(part, offset, line))
         if index_entries:
-            problems.extend(_check_files(directory, part))
+            problems.extend(_check_files(storage, part))
         else:
-            problems.extend(_check_hash(directory, part))
+            problems.extend(_check_hash(storage, part))
         offset += part.size
         line += part.line_count
     if manifest.total_size != offset:
@@ -125,22 +123,21 @@ def _check_layout(part: PartInfo, offset: int, line: int) -> list[str]:
     return problems
 
 
-def _check_hash(directory: Path, part: PartInfo) -> list[str]:
+def _check_hash(storage: StreamStorage, part: PartInfo) -> list[str]:
     """The part's bytes match its size and hash; its index has an entry a line. Bytes whose
     sha256 is the manifest's are the ones the writer counted, so their lines are not counted
     again (the hash runs in C without the GIL, beside the export). A part this process wrote or
     hashed, unchanged since (:func:`remember_verified`), is not read at all."""
     try:
-        f = open(part_path(directory, part.file), "rb", buffering=0)  # noqa: SIM115
+        f, size, identity = storage.open_read(part.file)
     except StreamCorrupted as exc:
         return [f"{part.file}: {exc.problem}"]
     except OSError as exc:
         return [f"{part.file}: cannot be opened: {exc.strerror or exc}"]
     problems = []
+    lines = part.line_count
     with f:
-        st = os.fstat(f.fileno())
-        size, lines = st.st_size, part.line_count
-        if _VERIFIED.get(_identity(st)) != part.sha256:
+        if _VERIFIED.get(identity) != part.sha256:
             sha256 = hashlib.sha256()
             size = 0
             while chunk := f.read(_CHUNK):
@@ -154,7 +151,7 @@ def _check_hash(directory: Path, part: PartInfo) -> list[str]:
     if lines != part.line_count:
         problems.append(f"{part.file}: holds {lines} lines, the manifest says {part.line_count}")
     try:
-        entries = part_path(directory, part.index_file).stat().st_size // 8
+        entries = storage.size(part.index_file) // 8
     except StreamCorrupted as exc:
         problems.append(f"{part.index_file}: {exc.problem}")
     except OSError as exc:
@@ -165,11 +162,11 @@ def _check_hash(directory: Path, part: PartInfo) -> list[str]:
     return problems
 
 
-def _check_files(directory: Path, part: PartInfo) -> list[str]:
+def _check_files(storage: StreamStorage, part: PartInfo) -> list[str]:
     """The part's bytes match its size and hash, and its index lists every line start."""
     name = part.file
     try:
-        f = open(part_path(directory, name), "rb", buffering=0)  # noqa: SIM115
+        f, _, _ = storage.open_read(name)
     except StreamCorrupted as exc:
         return [f"{name}: {exc.problem}"]
     except FileNotFoundError:
@@ -203,7 +200,8 @@ def _check_files(directory: Path, part: PartInfo) -> list[str]:
     if len(starts) != part.line_count:
         problems.append(f"{name}: holds {len(starts)} lines, the manifest says {part.line_count}")
     try:
-        index = read_index(part_path(directory, part.index_file))
+        storage.contain(part.index_file)
+        index = read_index(storage, part.index_file)
     except StreamCorrupted as exc:
         problems.append(f"{part.index_file}: {exc.problem}")
     except FileNotFoundError:

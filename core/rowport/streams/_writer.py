@@ -1,17 +1,16 @@
-"""Appending to a stream: parts (and their line indexes) are written and fsynced, and only then
-listed in the manifest (replaced atomically), so a crash at any moment leaves a consistent
-prefix of whole lines: a part the manifest does not list is ignored, and deleted on reopening.
+"""Appending to a stream: parts (and their line indexes) are written whole (locally under their
+own names and fsynced, no rename; on object storage one PUT each) and only then listed in the
+manifest (replaced atomically), so a crash at any moment leaves a consistent prefix of whole
+lines: a part the manifest does not list is ignored, and deleted on reopening.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from array import array
 from collections.abc import Sequence
 from itertools import accumulate
-from pathlib import Path
 from types import TracebackType
 
 import attrs
@@ -23,17 +22,16 @@ from rowport.streams._manifest import (
     PartInfo,
     Span,
     StreamManifest,
-    fsync_directory,
     index_file_name,
     part_file_name,
     read_manifest,
     write_manifest,
 )
+from rowport.streams._storage import StreamPlace, StreamStorage, open_storage
 from rowport.streams._verify import remember_verified
 
 __all__ = ["COMMIT_BYTES", "COMMIT_INTERVAL", "PartWriter", "StreamWriter"]
 
-_BUFFER_SIZE = 1 << 20
 #: bytes pending after which :meth:`StreamWriter.maybe_commit` commits
 COMMIT_BYTES = 16 * 2**20
 #: seconds after a part's first line by which :meth:`StreamWriter.maybe_commit` commits it
@@ -42,18 +40,20 @@ _plus_one = (1).__add__
 
 
 class PartWriter:
-    """The part being written, under its own name (unlisted until committed) behind a 1 MiB
-    buffer, with its line index and its hash."""
+    """The part being written: a sink (locally the part's own file, unlisted until committed,
+    behind a 1 MiB buffer; on object storage a buffer PUT when sealed), its line index and its
+    hash."""
 
-    def __init__(self, directory: Path, index: int) -> None:
+    def __init__(self, directory: StreamPlace, index: int) -> None:
         self.index = index
-        self.path = directory / part_file_name(index)
-        self.index_path = directory / index_file_name(index)
+        self.storage = open_storage(directory)
+        self.name = part_file_name(index)
+        self.index_name = index_file_name(index)
         self.size = 0
         self.offsets: array[int] = array("Q")
         self.started = time.monotonic()
         self._sha256 = hashlib.sha256()
-        self._file = open(self.path, "wb", buffering=_BUFFER_SIZE)  # noqa: SIM115
+        self._sink = self.storage.create(self.name)
 
     @property
     def line_count(self) -> int:
@@ -66,26 +66,29 @@ class PartWriter:
         """
         self.offsets.extend(accumulate(map(_plus_one, lengths), initial=self.size))
         self.size = self.offsets.pop()
-        self._file.write(data)
+        self._sink.write(data)
         self._sha256.update(data)
 
     def seal(self, offset_start: int, line_start: int) -> PartInfo:
-        """Make the part and its index durable and describe the part for the manifest. Both
-        files are written before either is fsynced, and neither is renamed: no metadata change
-        comes between their fsyncs and the manifest's (each would wait for a journal commit)."""
-        self._file.flush()
-        with open(self.index_path, "wb") as index:
+        """Make the part and its index durable under their final names and describe the part
+        for the manifest. Locally both files are written before either is fsynced, and neither
+        is renamed: no metadata change comes between their fsyncs and the manifest's (each
+        would wait for a journal commit); on object storage each is one PUT, the part first."""
+        index = self.storage.create(self.index_name)
+        try:
             index.write(index_bytes(self.offsets))
-            index.flush()
-            os.fsync(self._file.fileno())
-            os.fsync(index.fileno())
-        self._file.close()
+            self._sink.seal()
+            index.seal()
+        except BaseException:
+            index.discard()
+            raise
         sha256 = self._sha256.hexdigest()
-        remember_verified(self.path, sha256)  # readers in this process need not hash it again
+        # readers in this process need not hash it again
+        remember_verified(self.storage, self.name, sha256)
         return PartInfo(
             index=self.index,
-            file=self.path.name,
-            index_file=self.index_path.name,
+            file=self.name,
+            index_file=self.index_name,
             offsets=Span(start=offset_start, end=offset_start + self.size - 1),
             lines=Span(start=line_start, end=line_start + self.line_count - 1),
             sha256=sha256,
@@ -94,18 +97,19 @@ class PartWriter:
         )
 
     def discard(self) -> None:
-        """Close and delete the part's files; nothing of this part reaches the manifest. Never
-        raises for the part's own data: closing flushes the buffer, which fails on a full
-        disk, and the file must be closed and removed all the same."""
-        try:
-            self._file.close()
-        except OSError:
-            pass  # the descriptor is closed even when the final flush fails
-        for path in (self.path, self.index_path):
+        """Drop the part: nothing of it reaches the manifest. Never raises for the part's own
+        data: closing flushes the buffer, which fails on a full disk, and the file must be
+        closed and removed all the same."""
+        self._sink.discard()
+
+    def remove(self) -> None:
+        """Delete what :meth:`seal` may have left of a part it could not finish."""
+        self._sink.discard()
+        for name in (self.name, self.index_name):
             try:
-                path.unlink(missing_ok=True)
+                self.storage.delete(name)
             except OSError:
-                pass  # the directory itself is gone or unreadable: nothing is left to free
+                pass  # the folder itself is gone or unreadable: nothing is left to free
 
 
 class StreamWriter:
@@ -116,34 +120,41 @@ class StreamWriter:
 
     def __init__(
         self,
-        directory: Path,
+        directory: StreamPlace,
         *,
         part_max_bytes: int = 64 * 2**20,
         commit_interval: float = COMMIT_INTERVAL,
         commit_bytes: int = COMMIT_BYTES,
     ) -> None:
-        """Start a new stream in ``directory`` (created if missing). :meth:`maybe_commit`
-        commits once ``commit_bytes`` are pending, or ``commit_interval`` seconds after the
-        part's first line.
+        """Start a new stream in ``directory`` (a path, created if missing, an ``s3://`` URL or
+        a :class:`~rowport.streams.StreamStorage`). :meth:`maybe_commit` commits once
+        ``commit_bytes`` are pending, or ``commit_interval`` seconds after the part's first
+        line. On a storage with a part limit (object storage: 8 MiB) parts stay below it.
 
         :raises FileExistsError: the directory already holds a manifest; use :meth:`open`.
         """
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        if (directory / MANIFEST_NAME).exists():
+        storage = open_storage(directory)
+        storage.prepare()
+        if storage.stamp(MANIFEST_NAME) is not None:
             raise FileExistsError(
-                f"{directory} already holds a stream; use StreamWriter.open() to append to it"
+                f"{storage.location} already holds a stream; use StreamWriter.open() to append"
+                " to it"
             )
         self._setup(
-            directory, StreamManifest.empty(), part_max_bytes, commit_interval, commit_bytes
+            directory,
+            storage,
+            StreamManifest.empty(),
+            part_max_bytes,
+            commit_interval,
+            commit_bytes,
         )
         # no fsync: a crash that loses it leaves no manifest, which reads as this empty stream
-        write_manifest(directory, self._manifest, durable=False)
+        write_manifest(storage, self._manifest, durable=False)
 
     @classmethod
     def open(
         cls,
-        directory: Path,
+        directory: StreamPlace,
         *,
         part_max_bytes: int = 64 * 2**20,
         commit_interval: float = COMMIT_INTERVAL,
@@ -156,22 +167,30 @@ class StreamWriter:
 
         :raises InvalidInput: the stream is complete, or a listed part is missing or truncated.
         """
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        manifest = read_manifest(directory)
+        storage = open_storage(directory)
+        storage.prepare()
+        manifest = read_manifest(storage)
         if manifest.complete:
-            raise InvalidInput(f"{directory} holds a complete stream; it cannot be appended to")
+            raise InvalidInput(
+                f"{storage.location} holds a complete stream; it cannot be appended to"
+            )
         for part in manifest.parts:
-            path = directory / part.file
-            if not path.is_file() or path.stat().st_size != part.size:
-                raise InvalidInput(f"{path} is missing or does not hold {part.size} bytes")
+            try:
+                size: int | None = storage.size(part.file)
+            except (FileNotFoundError, IsADirectoryError):
+                size = None
+            if size != part.size:
+                raise InvalidInput(
+                    f"{storage.path_of(part.file)} is missing or does not hold {part.size} bytes"
+                )
         writer = cls.__new__(cls)
-        writer._setup(directory, manifest, part_max_bytes, commit_interval, commit_bytes)
+        writer._setup(directory, storage, manifest, part_max_bytes, commit_interval, commit_bytes)
         return writer
 
     def _setup(
         self,
-        directory: Path,
+        directory: StreamPlace,
+        storage: StreamStorage,
         manifest: StreamManifest,
         part_max_bytes: int,
         commit_interval: float,
@@ -184,6 +203,9 @@ class StreamWriter:
         if commit_interval < 0:
             raise InvalidInput(f"commit_interval must not be negative, got {commit_interval}")
         self.directory = directory
+        self.storage = storage
+        if storage.part_limit is not None:
+            part_max_bytes = min(part_max_bytes, storage.part_limit)
         self.part_max_bytes = part_max_bytes
         self.commit_interval = commit_interval
         self.commit_bytes = commit_bytes
@@ -192,7 +214,7 @@ class StreamWriter:
         self._part: PartWriter | None = None
         self._closed = False
         self._unsynced = False  # the last commit's manifest rename is not yet durable
-        _remove_uncommitted(directory, manifest)
+        _remove_uncommitted(storage, manifest)
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -248,7 +270,7 @@ class StreamWriter:
             self.commit()
             part = None
         if part is None:
-            part = self._part = PartWriter(self.directory, self._next_index)
+            part = self._part = PartWriter(self.storage, self._next_index)
         part.write(lengths, data)
 
     def commit(self) -> PartInfo | None:
@@ -264,14 +286,15 @@ class StreamWriter:
             info = part.seal(self._manifest.total_size, self._manifest.total_lines)
         except BaseException:
             # a part that cannot be sealed (a full disk) holds no descriptor and no space
-            part.discard()
+            part.remove()
             raise
         self._next_index = part.index + 1
-        fsync_directory(self.directory)  # the part's names (and the last commit's manifest)
+        self.storage.sync()  # the part's names (and the last commit's manifest), locally
         self._manifest = self._manifest.with_part(info)
-        # the rename is made durable by the next commit's fsync of the folder, by close() or
-        # by sync(): a crash before may lose this commit, never leave a listed part unsynced
-        write_manifest(self.directory, self._manifest, sync_directory=False)
+        # locally the rename is made durable by the next commit's fsync of the folder, by
+        # close() or by sync(): a crash before may lose this commit, never leave a listed part
+        # unsynced (on object storage the PUT is durable when it returns)
+        write_manifest(self.storage, self._manifest, sync=False)
         self._unsynced = True
         return info
 
@@ -279,7 +302,7 @@ class StreamWriter:
         """Make the last commit durable (its manifest's rename): before anything outside the
         stream (a task's checkpoint) names what it committed."""
         if self._unsynced:
-            fsync_directory(self.directory)
+            self.storage.sync()
             self._unsynced = False
 
     def maybe_commit(self) -> PartInfo | None:
@@ -304,7 +327,7 @@ class StreamWriter:
             return self._manifest
         self.commit()
         self._manifest = attrs.evolve(self._manifest, complete=True)
-        write_manifest(self.directory, self._manifest)
+        write_manifest(self.storage, self._manifest)
         self._unsynced = False
         self._closed = True
         return self._manifest
@@ -343,16 +366,15 @@ def _describe_bad_line(lines: Sequence[bytes]) -> str:
     return "a line of the batch is empty or contains a newline"  # pragma: no cover
 
 
-def _remove_uncommitted(directory: Path, manifest: StreamManifest) -> None:
+def _remove_uncommitted(storage: StreamStorage, manifest: StreamManifest) -> None:
     """Delete temp files and parts the manifest does not list: the leftovers of a crash."""
     listed = {name for part in manifest.parts for name in (part.file, part.index_file)}
     removed = False
-    for entry in os.scandir(directory):
-        name = entry.name
+    for name in storage.names():
         stale_temp = name.startswith(".") and name.endswith(".tmp")
         stray_part = name.startswith("part-") and name.endswith((".ndjson", ".idx"))
         if (stale_temp or stray_part) and name not in listed:
-            os.unlink(entry.path)
+            storage.delete(name)
             removed = True
     if removed:
-        fsync_directory(directory)
+        storage.sync()

@@ -29,6 +29,7 @@ from rowport.plugins._probe import MediaProbeStep
 from rowport.plugins._step import PluginStep
 from rowport.request import ExportRequest
 from rowport.streams import StreamReader, StreamWriter, manifest_required
+from rowport.streams._storage import StreamPlace, join_place, open_storage, storage_root
 from rowport.tasks._checkpoint import Checkpoint
 from rowport.tasks._converters import StreamType
 from rowport.tasks._heartbeat import Heartbeats
@@ -62,10 +63,13 @@ class TaskManager(Generic[PlanT]):
         host: PluginHost | None = None,
         heartbeat: float = DEFAULT_HEARTBEAT,
         history: TaskHistory | None = None,
+        storage: StreamPlace | None = None,
     ) -> None:
         """``history`` keeps the tasks' attempts and retry links; without it (and a source that
         is a :class:`~rowport.catalog.ResumableSource`) tasks can be neither resumed nor
-        retried."""
+        retried. ``storage`` is where the tasks' streams go: a folder or an
+        ``s3://bucket/prefix`` (default: ``$ROWPORT_STORAGE_URL``, else ``tasks_dir``, which
+        keeps each task's checkpoint and reports either way)."""
         if (
             isinstance(heartbeat, bool)
             or not isinstance(heartbeat, (int, float))
@@ -81,6 +85,7 @@ class TaskManager(Generic[PlanT]):
         self.resumable = source if isinstance(source, ResumableSource) else None
         self.catalog = catalog  # only for plugins: ``context.catalog``
         self.tasks_dir = Path(tasks_dir)
+        self.storage: StreamPlace = storage_root(self.tasks_dir) if storage is None else storage
         self.steps = list(steps)
         self.host = host
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="rowport-export")
@@ -126,9 +131,13 @@ class TaskManager(Generic[PlanT]):
         """Where a task's streams live."""
         return self.tasks_dir / task_id
 
-    def stream_dir(self, task_id: str, name: str) -> Path:
-        """A task's ``result`` or ``errors`` stream directory."""
-        return self.tasks_dir / task_id / name
+    def streams_dir(self, task_id: str) -> StreamPlace:
+        """Where a task's two streams live: its folder, or its prefix on object storage."""
+        return join_place(self.storage, task_id)
+
+    def stream_dir(self, task_id: str, name: str) -> StreamPlace:
+        """A task's ``result`` or ``errors`` stream: a directory, or an ``s3://`` prefix."""
+        return join_place(self.storage, task_id, name)
 
     def get_record(self, task_id: str) -> TaskRecord:
         """The task's record (NotFound if there is none)."""
@@ -146,8 +155,11 @@ class TaskManager(Generic[PlanT]):
         return StreamReader(directory, required=required)
 
     def stream_url(self, task_id: str, stream_type: StreamType) -> str:
-        """The ``file://`` URL of the stream's directory."""
-        return self.stream_dir(task_id, stream_type.value.lower()).resolve().as_uri()
+        """The ``file://`` URL of the stream's directory, or its ``s3://`` URL."""
+        place = self.stream_dir(task_id, stream_type.value.lower())
+        if isinstance(place, Path):
+            return place.resolve().as_uri()
+        return open_storage(place).location
 
     def check_scope(self, request: ExportRequest) -> None:
         """Raise NotFound before a task exists when the export's scope does not exist."""
@@ -181,7 +193,9 @@ class TaskManager(Generic[PlanT]):
             request,
             steps=self.steps_for(request) if steps is None else steps,
             host=self.host,
-            delivery=self.delivery_for(request, self.stream_dir(record.id, "result")),
+            delivery=self.delivery_for(
+                request, self.stream_dir(record.id, "result"), task_dir=self.task_dir(record.id)
+            ),
             client=client,
         )
 
@@ -348,6 +362,8 @@ class TaskManager(Generic[PlanT]):
         before_close: Callable[[], None] | None = None,
     ) -> ExportTask:
         """Start the runner of a persisted task on the executor; the handle on it."""
+        # the task's folder keeps its checkpoint and reports, wherever its streams are
+        self.task_dir(task_id).mkdir(parents=True, exist_ok=True)
         self._done[task_id] = threading.Event()
         self._cancel[task_id] = threading.Event()
         attempt = 0
@@ -383,6 +399,7 @@ class TaskManager(Generic[PlanT]):
             make_plan=make_plan,
             resume_from=resume_from,
             before_close=before_close,
+            streams=self.streams_dir(task_id),
         )
         self._futures[task_id] = self._executor.submit(self._run, runner, attempt)
         return ExportTask(self, task_id, client=client)
@@ -394,8 +411,11 @@ class TaskManager(Generic[PlanT]):
             steps.append(PluginStep(self.host, ErrorPolicy.of(request.options)))
         return steps
 
-    def delivery_for(self, request: ExportRequest, result_dir: Path) -> Delivery | None:
-        """Delivery for the sinks and formats the request names (None without either)."""
+    def delivery_for(
+        self, request: ExportRequest, result_dir: StreamPlace, *, task_dir: Path | None = None
+    ) -> Delivery | None:
+        """Delivery for the sinks and formats the request names (None without either);
+        format outputs go to ``task_dir`` (default: the folder holding ``result_dir``)."""
         specs = request.options.sinks
         formats = request.options.get("formats")
         if not specs and not formats:
@@ -416,7 +436,7 @@ class TaskManager(Generic[PlanT]):
                     self.host,
                     formats,
                     result_dir=result_dir,
-                    task_dir=result_dir.parent,
+                    task_dir=task_dir if task_dir is not None else Path(str(result_dir)).parent,
                     catalog=self.catalog,
                 )
             )

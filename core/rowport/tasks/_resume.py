@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -25,6 +24,7 @@ from rowport.catalog._tasks import runner_identity
 from rowport.errors import InvalidInput, StreamCorrupted, TaskChanged
 from rowport.request import ExportRequest
 from rowport.streams import StreamManifest, StreamReader, manifest_required, rewind_stream
+from rowport.streams._storage import StreamPlace, open_storage
 from rowport.streams._verify import verify_stream
 from rowport.tasks._checkpoint import Checkpoint
 
@@ -60,14 +60,14 @@ class _KeptPartsCheck:
     """Checks kept parts (sha256, line counts, indexes) in a thread; calling it waits for the
     result and raises :class:`StreamCorrupted` naming the stream and the parts that differ."""
 
-    def __init__(self, streams: list[tuple[Path, StreamManifest]]) -> None:
-        self._problems: list[tuple[Path, list[str]]] = []
+    def __init__(self, streams: list[tuple[StreamPlace, StreamManifest]]) -> None:
+        self._problems: list[tuple[StreamPlace, list[str]]] = []
         self._thread = threading.Thread(
             target=self._run, args=(streams,), name="rowport-resume-check", daemon=True
         )
         self._thread.start()
 
-    def _run(self, streams: list[tuple[Path, StreamManifest]]) -> None:
+    def _run(self, streams: list[tuple[StreamPlace, StreamManifest]]) -> None:
         for directory, manifest in streams:
             try:
                 found = verify_stream(directory, manifest, index_entries=False)
@@ -80,7 +80,7 @@ class _KeptPartsCheck:
         self._thread.join()
         if self._problems:
             directory, found = self._problems[0]
-            raise StreamCorrupted(directory, "; ".join(found))
+            raise StreamCorrupted(open_storage(directory).location, "; ".join(found))
 
 
 def prepare_resume(
@@ -118,11 +118,12 @@ def prepare_resume(
         raise InvalidInput(f"task {task_id} is {status} now: another process resumed it first")
     try:
         kept = [
-            (directory / name, rewind_stream(directory / name, parts, verify=False))
+            (place, rewind_stream(place, parts, verify=False))
             for name, parts in (
                 ("result", checkpoint.result_parts),
                 ("errors", checkpoint.errors_parts),
             )
+            for place in [manager.stream_dir(task_id, name)]
         ]
         checkpoint.write(directory)
     except Exception as exc:

@@ -36,6 +36,7 @@ from rowport.export import RowAssembler, problem, sections_read_by
 from rowport.plugins import ExportContext
 from rowport.request import ExportRequest, PlanLayout
 from rowport.streams import PartInfo, StreamWriter
+from rowport.streams._storage import StreamPlace, join_place
 from rowport.tasks._checkpoint import Checkpoint
 from rowport.tasks._heartbeat import Heartbeats, record_status
 from rowport.tasks._timings import BatchTimings
@@ -135,16 +136,20 @@ class ExportRunner(Generic[PlanT]):
         make_plan: Callable[[], PlanT] | None = None,
         resume_from: Checkpoint | None = None,
         before_close: Callable[[], None] | None = None,
+        streams: StreamPlace | None = None,
     ) -> None:
         """``make_plan`` makes the plan instead of ``source.plan(request)`` (a retry's rows,
         a resumed task's rest); ``resume_from`` appends to the streams from that checkpoint
         (the caller rewound them to it) instead of starting new ones; ``before_close`` runs
-        after the last batch (a resume's check of the parts it kept: raising fails the task)."""
+        after the last batch (a resume's check of the parts it kept: raising fails the task).
+        ``streams`` is where the ``result`` and ``errors`` streams go (default: ``directory``,
+        which keeps the checkpoint; an ``s3://`` URL puts them on object storage)."""
         self.source = source
         self.tasks = tasks
         self.task_id = task_id
         self.request = request
         self.directory = directory
+        self.streams: StreamPlace = directory if streams is None else streams
         self.steps = list(steps)
         self.cancel_event = cancel_event or threading.Event()
         self.batch_size = batch_size
@@ -380,8 +385,8 @@ class ExportRunner(Generic[PlanT]):
     def _open_stream(self, name: str) -> StreamWriter:
         """A new stream, or, resuming, the stream rewound to the checkpoint reopened."""
         if self.resume_from is None:
-            return StreamWriter(self.directory / name)
-        return StreamWriter.open(self.directory / name)
+            return StreamWriter(join_place(self.streams, name))
+        return StreamWriter.open(join_place(self.streams, name))
 
     def _save_checkpoint(self, result: StreamWriter, errors: StreamWriter, after: int) -> None:
         """Both streams hold every line of the rows done so far: record where that is (once

@@ -7,11 +7,11 @@ so a row stays loadable on its own when a batch falls back to row-by-row writes.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import attrs
 
+from rowport.catalog._db import Connection
 from rowport.catalog._ontology import Feature, OntologyIndex
 
 __all__ = ["Entity", "Known"]
@@ -31,7 +31,7 @@ class Entity:
 class Known:
     """Caches of entities by id, valid while the database holds what they say."""
 
-    conn: sqlite3.Connection
+    conn: Connection
     organization_id: str
     datasets: dict[str, Entity] = attrs.field(factory=dict)
     dataset_names: dict[str, str] = attrs.field(factory=dict)

@@ -11,7 +11,6 @@ anything is written.
 from __future__ import annotations
 
 import functools
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -23,6 +22,7 @@ from rowport._canonical import canonical_annotations
 from rowport._ids import new_id
 from rowport._time import now_ts, parse_ts
 from rowport.catalog._base import select_in
+from rowport.catalog._db import Connection
 from rowport.catalog._ingest import _records as r
 from rowport.catalog._ingest import _sql as q
 from rowport.catalog._ingest._features import resolve_features
@@ -140,7 +140,7 @@ class BatchPlanner:
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         known: Known,
         *,
         organization_id: str,

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from rowport.catalog._db import Connection
 from rowport.catalog._ingest._known import Write
 from rowport.catalog._ingest._plan import RowPlan
 from rowport.catalog._ingest._sql import ORDER, SHARED
@@ -16,7 +17,7 @@ __all__ = ["write_batch"]
 _RANK = {sql: i for i, sql in enumerate(ORDER)}
 
 
-def _bulk(conn: sqlite3.Connection, plans: Sequence[RowPlan], extra: Sequence[Write]) -> None:
+def _bulk(conn: Connection, plans: Sequence[RowPlan], extra: Sequence[Write]) -> None:
     grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for plan in plans:
         for sql, params in plan.writes:
@@ -30,7 +31,7 @@ def _bulk(conn: sqlite3.Connection, plans: Sequence[RowPlan], extra: Sequence[Wr
 
 
 def _one_by_one(
-    conn: sqlite3.Connection,
+    conn: Connection,
     plans: Sequence[RowPlan],
     extra: Sequence[Write],
     refused: list[tuple[int, str]],
@@ -57,7 +58,7 @@ def _one_by_one(
 
 
 def write_batch(
-    conn: sqlite3.Connection,
+    conn: Connection,
     plans: Sequence[RowPlan],
     extra: Sequence[Write],
     refused: list[tuple[int, str]],

@@ -29,7 +29,7 @@ from rowport.server._orgs import Organizations
 from rowport.server._settings import ServerSettings
 from rowport.server._streams import CHUNK_SIZE, TaskStreams
 from rowport.server.graphql import _objects as shape
-from rowport.server.graphql._files import Signer, chunk_at
+from rowport.server.graphql._files import Signer, chunk_at, presigned_url
 from rowport.server.graphql._translate import MUTATIONS, translate_export
 from rowport.streams import StreamReader
 from rowport.tasks import ExportTask, StreamType
@@ -220,12 +220,15 @@ def _file_from_offset(call: _Call) -> Any:
         raise GraphQLError(
             "MALFORMED_REQUEST", f"offset must be a whole number, got {raw!r}"
         ) from None
-    chunk = chunk_at(_reader(task, stream), offset)
-    fields = (call.organization, task.uid, stream.value, str(chunk.start), str(chunk.end))
-    base = str(call.request.base_url).rstrip("/")
-    path = "/".join([FILES_PATH, *fields[1:]])
-    org = urlencode({"org": call.organization})
-    url = f"{base}{path}?{org}&{call.endpoint.signer.query(fields)}"
+    reader = _reader(task, stream)
+    chunk = chunk_at(reader, offset)
+    url = presigned_url(reader, chunk)
+    if url is None:
+        fields = (call.organization, task.uid, stream.value, str(chunk.start), str(chunk.end))
+        base = str(call.request.base_url).rstrip("/")
+        path = "/".join([FILES_PATH, *fields[1:]])
+        org = urlencode({"org": call.organization})
+        url = f"{base}{path}?{org}&{call.endpoint.signer.query(fields)}"
     return {
         "task": {
             "exportFileFromOffset": {
