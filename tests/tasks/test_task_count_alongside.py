@@ -7,7 +7,6 @@ once per batch, and the collector runs less often while exports run."""
 from __future__ import annotations
 
 import gc
-import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -117,13 +116,13 @@ def test_the_plan_state_computed_beside_is_the_catalogs_as_the_export_started(
         # no checkpoint while the state is not known (a resume would start from the first row)
         assert Checkpoint.read(manager.task_dir(task.uid)) is None
         # a row of the plan changes after the export started, before its state is computed
-        conn = sqlite3.connect(client.home / "catalog.db", isolation_level=None, timeout=30.0)
-        conn.execute(
-            "UPDATE data_rows SET updated_at = '2999-01-01T00:00:00.000+00:00'"
-            " WHERE rid = (SELECT MAX(data_row_rid) FROM project_data_rows WHERE project_id = ?)",
-            (home["project"],),
-        )
-        conn.close()
+        with client.catalog.db.transaction() as conn:  # either backend
+            conn.execute(
+                "UPDATE data_rows SET updated_at = '2999-01-01T00:00:00.000+00:00'"
+                " WHERE rid = (SELECT MAX(data_row_rid) FROM project_data_rows"
+                " WHERE project_id = ?)",
+                (home["project"],),
+            )
         source.release.set()
         task.wait_till_done(timeout_seconds=TIMEOUT)
         assert task.status is TaskStatus.COMPLETE
