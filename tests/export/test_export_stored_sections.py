@@ -1,10 +1,11 @@
 """The lists stored ready to write (``catalog/_stored_sections.py``).
 
 Every kind of write that feeds a stored list (ingest and re-import, metadata, attachments,
-embeddings, batches and workflow moves, reviews, a renamed schema or embedding, the migration's
-backfill) leaves each stored text equal to the text built from scratch, and exports the same
-bytes as a catalog whose lists were all rebuilt; a writer that changes rows while an export
-reads them never yields a row whose lists mix two versions.
+embeddings, batches and workflow moves, label imports, updates and deletes, reviews, a renamed
+schema or embedding, the migrations' backfill) leaves each stored text equal to the text built
+from scratch, and exports the same bytes as a catalog whose lists were all rebuilt, and (for a
+queue entry's labels) as an export that reads and builds every label instead; a writer that
+changes rows while an export reads them never yields a row whose lists mix two versions.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from export_support import (
 )
 
 import rowport
+from rowport.catalog import LABELS_UNREADY
 from rowport.catalog._db import script_statements
 from rowport.catalog._pg_schema import PG_SECTIONS
 from rowport.catalog._postgres import PostgresDatabase
@@ -51,6 +53,7 @@ ALL_PARAMS = {
     "performance_details": True,
 }
 STORED_VERSION = 8  # the migration that added the stored lists
+LABELS_VERSION = 10  # the migration that added a queue entry's stored labels
 
 
 @pytest.fixture
@@ -98,19 +101,29 @@ def exports(rich: RichCatalog, path: Path) -> dict[str, bytes]:
     return {name: result_bytes(task, path / f"{name}.ndjson") for name, task in tasks.items()}
 
 
-def assert_exact(rich: RichCatalog, path: Path) -> dict[str, bytes]:
-    """The stored lists equal their rebuild, and the exports equal a fully rebuilt catalog's."""
-    assert stale_lists(rich.client) == []
-    maintained = exports(rich, path / "maintained")
-    conn = _db(rich.client)
+def _rebuild(client: rowport.Client) -> None:
+    conn = _db(client)
     try:
         conn.execute("BEGIN IMMEDIATE")
-        for statement in rebuild_statements(_sections(rich.client)):
+        for statement in rebuild_statements(_sections(client)):
             conn.execute(statement)
         conn.execute("COMMIT")
     finally:
         conn.close()
+
+
+def assert_exact(rich: RichCatalog, path: Path) -> dict[str, bytes]:
+    """The stored lists equal their rebuild; the exports equal a fully rebuilt catalog's, and
+    those of a catalog whose stored labels are all unready (the export reads every label)."""
+    assert stale_lists(rich.client) == []
+    maintained = exports(rich, path / "maintained")
+    _rebuild(rich.client)
     assert exports(rich, path / "rebuilt") == maintained
+    conn = _db(rich.client)
+    conn.execute("UPDATE project_data_rows SET labels_json = ?", (LABELS_UNREADY,))
+    conn.close()
+    assert exports(rich, path / "read") == maintained
+    _rebuild(rich.client)
     return maintained
 
 
@@ -167,6 +180,61 @@ def _labels_and_reviews(rich: RichCatalog) -> None:
     label.add_review("Approve")
 
 
+def _more_labels(rich: RichCatalog) -> None:
+    """A second and third label of a row (the stored list keeps their order), each reviewed."""
+    labels = rich.project.import_labels([box_label(rich.labelled), box_label(rich.rows[1])])
+    labels[0].add_review("Reject")
+    labels[1].add_review("Approve")
+    labels[1].add_review("Reject")
+
+
+def _edit_labels(rich: RichCatalog) -> None:
+    """No write path edits or deletes a label today: raw SQL does, and the lists follow
+    (strings that JSON escapes, a label that moves to another row, one deleted)."""
+    conn = _db(rich.client)
+    (moved,) = conn.execute(
+        "SELECT id FROM labels WHERE data_row_id = ? AND project_id = ?",
+        (rich.rows[1].uid, rich.project.uid),
+    ).fetchone()
+    conn.execute(
+        "UPDATE labels SET created_by = ?, version = '2.0.0', performance = NULL"
+        " WHERE data_row_id = ? AND project_id = ?",
+        (
+            'quote " backslash \\ tab \t newline \n bell \x07 é \u2028 😀',
+            rich.labelled.uid,
+            rich.project.uid,
+        ),
+    )
+    conn.execute(
+        "UPDATE labels SET annotations = replace(annotations, 'clear', 'murky') WHERE id = ?",
+        (moved,),
+    )
+    conn.execute("UPDATE labels SET data_row_id = ? WHERE id = ?", (rich.rows[2].uid, moved))
+    conn.execute("UPDATE reviews SET created_by = 'someone else'")
+    (gone,) = conn.execute(
+        "SELECT id FROM labels WHERE data_row_id = ? AND project_id = ?",
+        (rich.rows[2].uid, rich.project2.uid),
+    ).fetchone()
+    conn.execute("DELETE FROM reviews WHERE label_id = ?", (gone,))
+    conn.execute("DELETE FROM labels WHERE id = ?", (gone,))
+    conn.close()
+
+
+def _break_a_label(rich: RichCatalog) -> None:
+    """A label whose stored JSON is not valid: its row is an ERRORS line, as when read."""
+    conn = _db(rich.client)
+    conn.execute(
+        "UPDATE labels SET annotations = '{not json' WHERE data_row_id = ? AND project_id = ?",
+        (rich.rows[1].uid, rich.project.uid),
+    )
+    stored = conn.execute(
+        "SELECT labels_json FROM project_data_rows WHERE data_row_id = ? AND project_id = ?",
+        (rich.rows[1].uid, rich.project.uid),
+    ).fetchone()
+    conn.close()
+    assert stored == (LABELS_UNREADY,)
+
+
 def _reimport(rich: RichCatalog) -> None:
     """Import-format rows: new ones, then the same ids again with other lists (an upsert)."""
     client = rich.client
@@ -199,6 +267,9 @@ CHANGES: dict[str, Callable[[RichCatalog], None]] = {
     "embeddings": _add_embeddings,
     "workflow moves and batches": _workflow,
     "labels and reviews": _labels_and_reviews,
+    "more labels of a row": _more_labels,
+    "label edits, moves and deletes": _edit_labels,
+    "a label that is not valid JSON": _break_a_label,
     "ingest and re-import": _reimport,
     "renames and raw SQL": _rename,
 }
@@ -220,16 +291,49 @@ def test_every_change_in_turn_keeps_the_exports_exact(rich: RichCatalog, tmp_pat
         assert_exact(rich, tmp_path / str(n))
 
 
-def _copy_before_stored_lists(source: Path, target: Path) -> None:
-    """A catalog at the migration before the stored lists, holding ``source``'s data."""
+def test_an_unreadable_label_is_an_errors_line_and_the_rest_are_written(
+    rich: RichCatalog, tmp_path: Path
+) -> None:
+    _break_a_label(rich)
+    task = finish(rich.project.export(params=ALL_PARAMS))
+    rows = [out.json for out in task.get_buffered_stream()]
+    (error,) = [out.json for out in task.get_buffered_stream(stream_type=rowport.StreamType.ERRORS)]
+    assert error["code"] == "ROW_ASSEMBLY_FAILED" and error["data_row"]["id"] == rich.rows[1].uid
+    assert rich.rows[1].uid not in {row["data_row"]["id"] for row in rows}
+    labelled = [row for row in rows if row["data_row"]["id"] == rich.labelled.uid]
+    assert labelled[0]["projects"][rich.project.uid]["labels"][0]["label_details"]["reviews"]
+
+
+def test_labels_are_built_when_a_step_reads_a_section(rich: RichCatalog, tmp_path: Path) -> None:
+    """Rows some step reads get labels as lists of dicts, never the stored text."""
+    seen: list[Any] = []
+
+    def step(rows: list[dict[str, Any]], context: Any) -> tuple[list[dict[str, Any]], list[Any]]:
+        seen.extend(section["labels"] for row in rows for section in row["projects"].values())
+        return rows, []
+
+    step.sections = frozenset({"data_row"})  # type: ignore[attr-defined]
+    expected = exports(rich, tmp_path / "plain")["project"]
+    rich.client._tasks.steps = [step]
+    try:
+        out = result_bytes(rich.project.export(params=ALL_PARAMS), tmp_path / "stepped.ndjson")
+    finally:
+        rich.client._tasks.steps = []
+    assert out == expected
+    assert seen and all(isinstance(labels, list) for labels in seen)
+    assert isinstance(seen[0][0]["annotations"], orjson.Fragment)  # not declared: not parsed
+
+
+def _copy_before(source: Path, target: Path, version: int) -> None:
+    """A catalog at the migration before ``version``, holding ``source``'s data."""
     target.parent.mkdir(parents=True)
     conn = sqlite3.connect(target, isolation_level=None)
     conn.execute("PRAGMA page_size = 16384")
     conn.execute("PRAGMA journal_mode = WAL")
-    for script in MIGRATIONS[: STORED_VERSION - 1]:
+    for script in MIGRATIONS[: version - 1]:
         for statement in script_statements(script):
             conn.execute(statement)
-    conn.execute(f"PRAGMA user_version = {STORED_VERSION - 1}")
+    conn.execute(f"PRAGMA user_version = {version - 1}")
     conn.execute("ATTACH DATABASE ? AS src", (str(source),))
     tables = [
         r[0] for r in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")
@@ -246,16 +350,26 @@ def _copy_before_stored_lists(source: Path, target: Path) -> None:
 
 
 @pytest.mark.sqlite_only
-def test_the_migration_backfills_an_existing_catalog(rich: RichCatalog, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("version", "table", "column"),
+    [
+        (STORED_VERSION, "data_rows", "attachments_json"),
+        (LABELS_VERSION, "project_data_rows", "labels_json"),
+    ],
+)
+def test_the_migration_backfills_an_existing_catalog(
+    rich: RichCatalog, tmp_path: Path, version: int, table: str, column: str
+) -> None:
     _workflow(rich)
     _add_embeddings(rich)
+    _more_labels(rich)
     expected = exports(rich, tmp_path / "current")
     old_home = tmp_path / "old-home"
-    _copy_before_stored_lists(rich.client.home / "catalog.db", old_home / "catalog.db")
+    _copy_before(rich.client.home / "catalog.db", old_home / "catalog.db", version)
     conn = sqlite3.connect(old_home / "catalog.db")
-    columns = [r[1] for r in conn.execute("PRAGMA table_info(data_rows)")]
+    columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
     conn.close()
-    assert "attachments_json" not in columns
+    assert column not in columns
     with rowport.Client(home=old_home) as client:  # opening it migrates
         assert client.catalog.db.schema_version == len(MIGRATIONS)
         assert stale_lists(client) == []
@@ -345,3 +459,71 @@ def test_a_concurrent_writer_never_yields_a_torn_or_mixed_row(tmp_path: Path) ->
             thread.join(60)
         assert versions and stale_lists(client) == []
         assert seen - {"v0"}  # the exports did read rows the writer wrote
+
+
+def _relabel(conn: sqlite3.Connection, label_id: str, annotations: str, version: int) -> None:
+    """Give a label a note of ``version`` and its review the same author, in one commit."""
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(
+        "UPDATE labels SET annotations = ? WHERE id = ?",
+        (annotations.replace('"clear"', f'"v{version}"'), label_id),
+    )
+    conn.execute("UPDATE reviews SET created_by = ? WHERE label_id = ?", (f"v{version}", label_id))
+    conn.execute("COMMIT")
+
+
+@pytest.mark.sqlite_only
+def test_a_concurrent_label_writer_never_yields_a_torn_or_mixed_label(tmp_path: Path) -> None:
+    with rowport.Client(home=tmp_path / "home") as client:
+        ontology = client.create_ontology(
+            "notes", classifications=[{"type": "text", "name": "note"}], media_type="image"
+        )
+        rows = client.create_dataset("moving").create_data_rows(
+            [{"row_data": f"https://example.com/{n}.jpg"} for n in range(ROWS)]
+        )
+        project = client.create_project("moving", "image", ontology=ontology)
+        project.create_batch("all", data_rows=rows)
+        note = {"classifications": [{"name": "note", "text_answer": {"content": "clear"}}]}
+        labels = project.import_labels([{"data_row_id": r.uid, "annotations": note} for r in rows])
+        for label in labels:
+            label.add_review("Approve")
+        conn = _db(client)
+        stored = dict(conn.execute("SELECT id, annotations FROM labels").fetchall())
+        conn.close()
+        stop, wrote = threading.Event(), threading.Event()
+        versions: list[int] = []
+
+        def writer() -> None:
+            conn = sqlite3.connect(client.home / "catalog.db", isolation_level=None, timeout=30.0)
+            try:
+                version = 0
+                while not stop.is_set():
+                    version += 1
+                    for label in labels:  # a commit per label: the export's task writes get in
+                        _relabel(conn, label.uid, stored[label.uid], version)
+                        time.sleep(0)
+                    versions.append(version)
+                    wrote.set()
+            finally:
+                conn.close()
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        try:
+            assert wrote.wait(60)
+            seen: set[str] = set()
+            for _ in range(4):
+                task = finish(project.export(params=ALL_PARAMS))
+                exported = [out.json for out in task.get_buffered_stream()]
+                assert len(exported) == ROWS
+                for row in exported:
+                    (label,) = row["projects"][project.uid]["labels"]
+                    (answer,) = label["annotations"]["classifications"]
+                    (review,) = label["label_details"]["reviews"]
+                    assert answer["text_answer"]["content"] == review["created_by"], row
+                    seen.add(review["created_by"])
+        finally:
+            stop.set()
+            thread.join(60)
+        assert versions and stale_lists(client) == []
+        assert seen - {"v0", client.catalog.actor.user_email}  # the writer's versions were read

@@ -59,7 +59,7 @@ def _rows(db: Path) -> int:
 
 def test_an_import_on_a_full_disk_is_a_documented_error(rows_file: Path, tmp_path: Path) -> None:
     disk = tmp_path / "disk"
-    with tmpfs(disk, size="2m"):
+    with tmpfs(disk, size="3m"):  # a few batches of the rows fit
         home = disk / "home"
         done = _import(home, rows_file)
         assert done.returncode == 1, done.stderr
@@ -79,7 +79,7 @@ def test_an_import_on_a_full_disk_is_a_documented_error(rows_file: Path, tmp_pat
 
 def test_the_error_is_a_catalog_error(rows_file: Path, tmp_path: Path) -> None:
     disk = tmp_path / "disk"
-    with tmpfs(disk, size="2m"):
+    with tmpfs(disk, size="3m"):  # a few batches of the rows fit
         client = rowport.Client(disk / "home")
         try:
             with pytest.raises(rowport.errors.CatalogWriteError, match="database or disk is full"):

@@ -247,3 +247,42 @@ def test_maybe_commit_commits_by_size_before_the_interval(place: StreamPlace) ->
     with pytest.raises(InvalidInput, match="commit_bytes must be positive"):
         StreamWriter(join_place(place, "t"), commit_bytes=0)
     writer.close()
+
+
+def test_a_commit_fsyncs_its_part_index_folder_and_manifest_and_sync_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    synced: list[str] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    directory = tmp_path / "s"
+    writer = StreamWriter(directory)
+    writer.write_lines([b"{}"])
+    writer.commit()
+    # both files of the part before the folder (their names) and the manifest: no rename of
+    # a part between its fsync and the manifest's; the manifest's rename is not synced yet
+    assert synced == ["part-000000.ndjson", "part-000000.idx", "s", ".manifest.json.tmp"]
+    synced.clear()
+    writer.sync()
+    writer.sync()
+    assert synced == ["s"]  # once: the rename is durable
+    synced.clear()
+    writer.write_lines([b"{}"])
+    writer.commit()
+    writer.close()
+    assert synced == [
+        "part-000001.ndjson",
+        "part-000001.idx",
+        "s",
+        ".manifest.json.tmp",
+        ".manifest.json.tmp",
+        "s",
+    ]
+    assert StreamReader(directory).complete

@@ -1,7 +1,8 @@
 """Less in the way of the first row and of every batch: an export's first part is committed
-before its rows are counted (progress says "counting" until they are, and the count arrives
-in the task record), the task's status is not read once per batch, and the collector runs
-less often while exports run."""
+before its rows are counted and before its plan's state is computed (progress says "counting"
+until they are, and the count arrives in the task record; the state, computed in a snapshot
+taken as the export started, is the catalog's as it was then), the task's status is not read
+once per batch, and the collector runs less often while exports run."""
 
 from __future__ import annotations
 
@@ -15,21 +16,24 @@ from tasks_support import ROWS
 import rowport
 from rowport._gc import EXPORT_THRESHOLD
 from rowport._progress import render_progress
-from rowport.catalog import ExportPlan, SQLiteExportSource, TaskStatus
+from rowport.catalog import DeferredPlanState, ExportPlan, PlanState, SQLiteExportSource, TaskStatus
 from rowport.request import ExportKind, build_request
 from rowport.streams._manifest import read_manifest
 from rowport.tasks import TaskManager
+from rowport.tasks._checkpoint import Checkpoint
 
 TIMEOUT = 60.0
 
 
 class HeldCount:
-    """The catalog's source whose count waits until :attr:`release` is set."""
+    """The catalog's source whose count (and plan state, which counts the rows of a fresh
+    export) waits until :attr:`release` is set."""
 
     def __init__(self, inner: SQLiteExportSource) -> None:
         self.inner = inner
         self.release = threading.Event()
         self.counting = threading.Event()
+        self.computed = threading.Event()  # a held plan state was computed
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -38,6 +42,28 @@ class HeldCount:
         self.counting.set()
         assert self.release.wait(TIMEOUT)
         return self.inner.count(plan, stop)
+
+    def plan_state_later(self, plan: ExportPlan) -> DeferredPlanState:
+        return HeldState(self, self.inner.plan_state_later(plan))
+
+
+class HeldState:
+    """A deferred plan state that waits until its source's :attr:`HeldCount.release`."""
+
+    def __init__(self, source: HeldCount, inner: DeferredPlanState) -> None:
+        self.source = source
+        self.inner = inner
+
+    def __call__(self, stop: Any) -> PlanState | None:
+        self.source.counting.set()
+        assert self.source.release.wait(TIMEOUT)
+        try:
+            return self.inner(stop)
+        finally:
+            self.source.computed.set()
+
+    def cancel(self) -> None:
+        self.inner.cancel()
 
 
 def test_the_first_part_is_committed_before_the_rows_are_counted(
@@ -63,6 +89,51 @@ def test_the_first_part_is_committed_before_the_rows_are_counted(
     finally:
         source.release.set()
         manager.shutdown()
+
+
+def test_the_plan_state_computed_beside_is_the_catalogs_as_the_export_started(
+    client: rowport.Client, home: dict[str, Any], tmp_path: Path
+) -> None:
+    source = HeldCount(client.catalog.reads)
+    manager = TaskManager(client.catalog.tasks, source, tmp_path / "tasks", catalog=client.catalog)
+    request = build_request(ExportKind.PROJECT, scope_ids=(home["project"],))
+    before = client.catalog.reads.plan_state(client.catalog.reads.plan(request))
+    committed = threading.Event()
+    first_part = _wait_for_first_part(manager, committed, source)
+    batches = [0]
+
+    def step(rows: list[dict[str, Any]], context: Any) -> tuple[list[dict[str, Any]], list[Any]]:
+        batches[0] += 1
+        if batches[0] == 3:  # the rest of the export once the state is known
+            assert source.computed.wait(TIMEOUT)
+        return first_part(rows, context)
+
+    step.needs_json = False  # type: ignore[attr-defined]
+    try:
+        manager.steps = [step]
+        task = manager.start(request)
+        assert committed.wait(TIMEOUT)
+        # no checkpoint while the state is not known (a resume would start from the first row)
+        assert Checkpoint.read(manager.task_dir(task.uid)) is None
+        # a row of the plan changes after the export started, before its state is computed
+        with client.catalog.db.transaction() as conn:  # either backend
+            conn.execute(
+                "UPDATE data_rows SET updated_at = '2999-01-01T00:00:00.000+00:00'"
+                " WHERE rid = (SELECT MAX(data_row_rid) FROM project_data_rows"
+                " WHERE project_id = ?)",
+                (home["project"],),
+            )
+        source.release.set()
+        task.wait_till_done(timeout_seconds=TIMEOUT)
+        assert task.status is TaskStatus.COMPLETE
+    finally:
+        source.release.set()
+        manager.shutdown()
+    checkpoint = Checkpoint.read(manager.task_dir(task.uid))
+    assert checkpoint is not None and checkpoint.plan == before
+    after = client.catalog.reads.plan_state(client.catalog.reads.plan(request))
+    assert after.digest != before.digest  # so a resume would see the change
+    assert client.catalog.tasks.get_task(task.uid).rows_planned == ROWS
 
 
 def _wait_for_first_part(

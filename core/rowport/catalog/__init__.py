@@ -27,7 +27,9 @@ from rowport.catalog._organization import OrganizationStore
 from rowport.catalog._projects import ProjectStore
 from rowport.catalog._protocols import (
     FINAL_STATUSES,
+    LABELS_UNREADY,
     READABLE_STATUSES,
+    DeferredPlanState,
     ExportPlanSummary,
     ExportSource,
     PlanState,
@@ -47,6 +49,7 @@ __all__ = [
     "DATABASE_URL_ENV",
     "DEFAULT_HEARTBEAT",
     "FINAL_STATUSES",
+    "LABELS_UNREADY",
     "READABLE_STATUSES",
     "Activity",
     "Actor",
@@ -56,6 +59,7 @@ __all__ = [
     "CatalogCheck",
     "CheckStore",
     "Database",
+    "DeferredPlanState",
     "ExportPlan",
     "ExportPlanSummary",
     "ExportSource",

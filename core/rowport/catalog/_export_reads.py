@@ -20,7 +20,12 @@ from rowport.catalog._base import Actor, placeholders, select_in
 from rowport.catalog._datarows import RowStore
 from rowport.catalog._db import Database
 from rowport.catalog._models import ModelStore
-from rowport.catalog._plan_state import plan_state, restrict_plan, resume_plan
+from rowport.catalog._plan_state import (
+    SnapshotPlanState,
+    plan_state,
+    restrict_plan,
+    resume_plan,
+)
 from rowport.catalog._projects import ProjectStore
 from rowport.catalog._protocols import PlanState, SectionRow
 from rowport.catalog._section_sql import REVIEWS_SQL, select_list
@@ -486,6 +491,11 @@ class SQLiteExportSource:
     def plan_state(self, plan: ExportPlan) -> PlanState:
         """The plan's bound, count and change digest (see :mod:`._plan_state`)."""
         return plan_state(self.db.conn, plan)
+
+    def plan_state_later(self, plan: ExportPlan) -> SnapshotPlanState:
+        """The plan's state as the catalog is now, computed when called (see
+        :class:`SnapshotPlanState`)."""
+        return SnapshotPlanState(self.db, plan)
 
     def resume_plan(self, plan: ExportPlan, state: PlanState, after: int | None) -> ExportPlan:
         """``plan`` bounded as ``state`` was, starting after key ``after``."""

@@ -12,10 +12,11 @@ migration ``n`` is the same change on both backends and a migration appended to
   order SQLite's reads sort ties by.
 
 A migration whose SQL is SQLite's own (triggers) has its PostgreSQL text in
-:data:`_OVERRIDES`: migration 8, the stored sections, with :data:`PG_SECTIONS` (the same
-lists, built by string aggregation in each list's order; the bytes are SQLite's
-``json_group_array``'s) and plpgsql triggers. The functions the stores' SQL calls that
-PostgreSQL lacks (``json_valid``, ``json_extract``) are created by migration 1.
+:data:`_OVERRIDES`: migrations 8 and 10, the stored sections, with :data:`PG_SECTIONS` (the
+same lists, built by string aggregation in each list's order; the bytes are SQLite's
+``json_group_array``'s and ``group_concat``'s) and plpgsql triggers. The functions the
+stores' SQL calls that PostgreSQL lacks (``json_valid``, ``json_extract``) are created by
+migration 1.
 """
 
 from __future__ import annotations
@@ -26,8 +27,16 @@ import re
 import attrs
 
 from rowport.catalog._db import script_statements
+from rowport.catalog._protocols import LABELS_UNREADY
 from rowport.catalog._schema import MIGRATIONS
-from rowport.catalog._stored_sections import SECTIONS, StoredSection, backfill_sql, set_sql
+from rowport.catalog._stored_sections import (
+    LABEL_TEXT,
+    MIGRATION_SECTIONS,
+    SECTIONS,
+    StoredSection,
+    backfill_sql,
+    set_sql,
+)
 
 __all__ = ["PG_SECTIONS", "SCHEMA_TABLE", "pg_migrations", "pg_statements"]
 
@@ -100,7 +109,7 @@ def pg_statements(statement: str) -> list[str]:
     return [sql, *extra]
 
 
-# -- stored sections (migration 8) ---------------------------------------------------------
+# -- stored sections (migrations 8 and 10) ---------------------------------------------------------
 
 
 def _obj(*pairs: tuple[str, str]) -> str:
@@ -209,6 +218,15 @@ _PG_BUILDS = {
         )
         + " FROM reviews r WHERE r.label_id = {row})"
     ),
+    # SQLite's text with json_quote as rp_json (the same bytes), in the order of labels_row
+    "labels": (
+        "(SELECT CASE WHEN bool_and(json_valid(l.annotations)"
+        " AND json_valid(COALESCE(l.performance, '{{}}'))) = false"
+        f" THEN '{LABELS_UNREADY}' ELSE '[' || COALESCE(string_agg("
+        + LABEL_TEXT.replace("json_quote(", "rp_json(")
+        + ", ',' ORDER BY l.rid), '') || ']' END FROM labels l"
+        " WHERE l.data_row_id = {row} AND l.project_id = {project})"
+    ),
 }
 
 #: :data:`~rowport.catalog._stored_sections.SECTIONS` as PostgreSQL builds them: each
@@ -254,9 +272,13 @@ def _section_triggers(section: StoredSection) -> list[str]:
     return out
 
 
-def _sections_migration() -> list[str]:
+def _sections_migration(number: int) -> list[str]:
+    """Migration ``number``'s stored sections (``MIGRATION_SECTIONS``): their columns,
+    triggers and backfill."""
     out: list[str] = []
     for section in PG_SECTIONS:
+        if section.name not in MIGRATION_SECTIONS[number]:
+            continue
         out.append(f'ALTER TABLE {section.table} ADD COLUMN {section.column} TEXT COLLATE "C"')
         out += _section_triggers(section)
         out.append(backfill_sql(section))
@@ -264,7 +286,9 @@ def _sections_migration() -> list[str]:
 
 
 #: Migrations whose PostgreSQL statements are written here, by number.
-_OVERRIDES = {8: _sections_migration}
+_OVERRIDES = {
+    number: functools.partial(_sections_migration, number) for number in MIGRATION_SECTIONS
+}
 
 
 @functools.cache

@@ -11,20 +11,21 @@ export: no JSON, no sections.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from rowport.catalog._base import placeholders
-from rowport.catalog._db import Connection
+from rowport.catalog._db import Connection, Database
 from rowport.catalog._protocols import PlanState
 
 if TYPE_CHECKING:
     from rowport.catalog._export_reads import ExportPlan
 
-__all__ = ["plan_state", "restrict_plan", "resume_plan"]
+__all__ = ["SnapshotPlanState", "plan_state", "restrict_plan", "resume_plan"]
 
 _AGGREGATE = (
     "SELECT COUNT(*), COALESCE(SUM(d.rid), 0), COALESCE(MAX(d.updated_at), ''),"
@@ -57,6 +58,38 @@ def plan_state(conn: Connection, plan: ExportPlan) -> PlanState:
         row = conn.execute(sql, (*plan.params, plan.start_after, plan.max_rid)).fetchone()
     digest = hashlib.sha256("|".join(map(str, row)).encode()).hexdigest()[:32]
     return PlanState(bound=plan.max_rid, rows=int(row[0]), digest=digest)
+
+
+class SnapshotPlanState:
+    """:func:`plan_state` of the catalog as it was when this was made (the
+    :class:`~rowport.catalog.DeferredPlanState` of the catalog source): a read snapshot is
+    taken at once, on a connection of its own (SQLite: a WAL read transaction; PostgreSQL: a
+    ``REPEATABLE READ`` one), and the aggregate runs in it when called."""
+
+    def __init__(self, db: Database, plan: ExportPlan) -> None:
+        self._db = db
+        self._plan = plan
+        self._conn = db.snapshot()
+
+    def __call__(self, stop: Callable[[], bool]) -> PlanState | None:
+        """The state; None when ``stop()`` is true first, or :meth:`cancel` interrupted it."""
+        try:
+            if stop():
+                return None
+            return plan_state(self._conn, self._plan)
+        except sqlite3.OperationalError:
+            if stop():
+                return None  # interrupted: the export ended
+            raise
+        finally:
+            self._db.release(self._conn)
+
+    def cancel(self) -> None:
+        """Interrupt the aggregate if it runs (``Connection.interrupt`` is thread-safe)."""
+        try:
+            self._conn.interrupt()
+        except sqlite3.ProgrammingError:
+            pass  # already released
 
 
 def resume_plan(plan: ExportPlan, state: PlanState, after: int | None) -> ExportPlan:

@@ -37,7 +37,7 @@ from psycopg import errors as pg_errors
 from psycopg.adapt import Dumper, Loader
 from psycopg.pq import TransactionStatus
 
-from rowport.catalog._db import Connection, Cursor, Database
+from rowport.catalog._db import Connection, Cursor, Database, SnapshotConnection
 from rowport.catalog._pg_schema import SCHEMA_TABLE, pg_migrations
 
 __all__ = ["WRITE_LOCK", "PgConnection", "PostgresDatabase", "redact", "translate"]
@@ -216,6 +216,16 @@ class PgConnection:
                 cursor.executemany(text, [tuple(row) for row in parameters])
         return cursor
 
+    def interrupt(self) -> None:
+        """Cancel the statement running on it, from any thread (sqlite3's ``interrupt``): it
+        fails with :class:`sqlite3.OperationalError`; a closed connection runs nothing."""
+        if self.raw.closed:
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+        try:
+            self.raw.cancel()
+        except psycopg.Error:
+            pass  # nothing is running, or the server is gone: nothing to cancel
+
     def close(self) -> None:
         """Close the connection (its transaction, if any, is rolled back)."""
         try:
@@ -290,6 +300,24 @@ class PostgresDatabase(Database):
             yield conn
         finally:
             self._forget(conn)
+
+    def snapshot(self) -> PgConnection:
+        """A connection of its own in a ``REPEATABLE READ`` transaction whose snapshot is taken
+        now (by its first read): its reads see the catalog as it is at this call, whatever is
+        written meanwhile, on any thread. Give it back with :meth:`release`."""
+        conn = self._new()
+        try:
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            conn.execute("SELECT 1").fetchall()  # the snapshot's read
+        except BaseException:
+            self._forget(conn)
+            raise
+        return conn
+
+    def release(self, conn: SnapshotConnection) -> None:
+        """Close a connection of :meth:`snapshot`."""
+        assert isinstance(conn, PgConnection)
+        self._forget(conn)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

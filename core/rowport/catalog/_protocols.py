@@ -19,7 +19,9 @@ from rowport.request import ExportRequest, PlanLayout, ProjectInfo
 
 __all__ = [
     "FINAL_STATUSES",
+    "LABELS_UNREADY",
     "READABLE_STATUSES",
+    "DeferredPlanState",
     "ExportPlanSummary",
     "ExportSource",
     "PlanState",
@@ -32,6 +34,10 @@ __all__ = [
     "TaskStatus",
     "TaskStore",
 ]
+
+#: A plan row's ``labels`` text when the labels cannot be written as stored (one holds stored
+#: JSON that is not valid): the assembler reads them, and reports the row.
+LABELS_UNREADY = "!"
 
 
 class TaskStatus(str, Enum):
@@ -242,7 +248,10 @@ class ExportSource(Protocol[PlanT]):
         self, plan: PlanT, batch_size: int, layout: PlanLayout
     ) -> Iterator[Sequence[SectionRow]]:
         """The plan's rows ``batch_size`` at a time, each with the columns of ``layout``; a
-        row's ``rid`` column is its key in the plan (keys ascend)."""
+        row's ``rid`` column is its key in the plan (keys ascend). Each section column is the
+        JSON array text the export writes; ``labels`` (the scope project's, written with
+        label_details and performance_details) is :data:`LABELS_UNREADY` when a label's stored
+        JSON is not valid (the assembler then reads that row's labels with read_labels)."""
         ...
 
     def read_queue(
@@ -329,6 +338,20 @@ class TaskHistory(Protocol):
         ...
 
 
+class DeferredPlanState(Protocol):
+    """A plan's state as the catalog was when this was made, computed later (on another
+    thread, beside the export): see :meth:`ResumableSource.plan_state_later`."""
+
+    def __call__(self, stop: Callable[[], bool]) -> PlanState | None:
+        """The state (once: this releases what it held); None when ``stop()`` was true
+        before it was computed or :meth:`cancel` interrupted it."""
+        ...
+
+    def cancel(self) -> None:
+        """Stop a computation under way (thread-safe; nothing when none runs)."""
+        ...
+
+
 @runtime_checkable
 class ResumableSource(Protocol[PlanT]):
     """What resuming and retrying need beside an :class:`ExportSource`: a plan's state (to tell
@@ -336,6 +359,12 @@ class ResumableSource(Protocol[PlanT]):
 
     def plan_state(self, plan: PlanT) -> PlanState:
         """The plan's bound, row count and change digest (see :class:`PlanState`)."""
+        ...
+
+    def plan_state_later(self, plan: PlanT) -> DeferredPlanState:
+        """:meth:`plan_state` of the catalog as it is now (a read snapshot taken now, in which
+        it is computed when called): the runner computes it beside the export, so that reading
+        every row of the plan does not delay the first one."""
         ...
 
     def resume_plan(self, plan: PlanT, state: PlanState, after: int | None) -> PlanT:

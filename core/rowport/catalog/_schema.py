@@ -6,7 +6,7 @@ records how far a database has come. Never edit a released migration: append a n
 
 from __future__ import annotations
 
-from rowport.catalog._stored_sections import migration_sql
+from rowport.catalog._stored_sections import MIGRATION_SECTIONS, migration_sql
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the whole catalog
@@ -286,7 +286,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 8: per-row list sections stored ready to write (attachments, metadata, embeddings, a
     # project's workflow history), kept by triggers and backfilled: see _stored_sections
-    migration_sql(),
+    migration_sql(*MIGRATION_SECTIONS[8]),
     # 9: one entry per label content shared by every plugin that checks it (a JSON object of
     # each plugin's findings, with a digest of its version and what it checked against): one
     # read and one written row per label, not one per plugin (what was remembered is dropped)
@@ -298,4 +298,7 @@ MIGRATIONS: tuple[str, ...] = (
         checked_ts REAL NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 10: a queue entry's labels stored ready to write, like the lists of 8 (see
+    # _stored_sections): a project export concatenates them instead of reading each label
+    migration_sql(*MIGRATION_SECTIONS[10]),
 )

@@ -2,8 +2,11 @@
 
 A row's ``attachments``, ``metadata_fields`` and ``embeddings`` are kept as JSON array text in
 ``data_rows`` (``attachments_json`` ...), its workflow history in a project in
-``project_data_rows.history_json``, and a label's reviews in ``labels.reviews_json``: NULL for
-an empty list. SQLite triggers rebuild a row's
+``project_data_rows.history_json``, a label's reviews in ``labels.reviews_json``, and a queue
+entry's labels (as a project export writes them with label_details and performance_details,
+reviews included) in ``project_data_rows.labels_json``: NULL for an empty list,
+``LABELS_UNREADY`` for labels one of which holds stored JSON that is not valid (the export
+then reads them, and reports the row). SQLite triggers rebuild a row's
 text from its section rows whenever one of them is inserted, deleted or updated (and when a
 metadata schema or an embedding it names changes), inside the writer's own transaction, so
 every write path (ingest, metadata, attachments, embeddings, batches, workflow moves, raw
@@ -11,16 +14,23 @@ SQL) keeps it exact, and a reader sees the text and the rows it was built from c
 together (a concurrent export never reads a torn or mixed section).
 
 Each section's text is built by one SQL expression (:data:`SECTIONS`), the one the export
-used to run per row, so the bytes are the same; :func:`rebuild_sql` runs it from scratch (to
-check the stored text). These strings make migration 8 (``_schema.MIGRATIONS``): changing one
-means a new migration that recreates the triggers and rebuilds the column.
+used to run per row (for labels: the bytes orjson writes, ``json_quote`` escaping strings as
+orjson does), so the bytes are the same; :func:`rebuild_sql` runs it from scratch (to check
+the stored text). These strings make migrations 8 and 10 (``_schema.MIGRATIONS``): changing
+one means a new migration that recreates the triggers and rebuilds the column.
 """
 
 from __future__ import annotations
 
 import attrs
+import orjson
+
+from rowport.catalog._protocols import LABELS_UNREADY
+from rowport.request import default_performance
 
 __all__ = [
+    "LABEL_TEXT",
+    "MIGRATION_SECTIONS",
     "SECTIONS",
     "StoredSection",
     "backfill_sql",
@@ -29,6 +39,23 @@ __all__ = [
     "rebuild_statements",
     "set_sql",
 ]
+
+# A label's ``performance_details`` when it has none stored (as the assembler writes it).
+# (braces doubled: the text is part of a build, which str.format fills)
+_DEFAULT_PERFORMANCE = orjson.dumps(default_performance()).decode().replace("{", "{{")
+_DEFAULT_PERFORMANCE = _DEFAULT_PERFORMANCE.replace("}", "}}")
+#: One label as the export writes it with label_details and performance_details: its strings
+#: quoted by json_quote (the bytes orjson writes), its stored JSON concatenated as stored.
+LABEL_TEXT = (
+    "'{{\"label_kind\":' || json_quote(l.label_kind) || ',\"version\":' || json_quote(l.version)"
+    ' || \',"id":\' || json_quote(l.id) || \',"label_details":{{"created_at":\''
+    " || json_quote(l.created_at) || ',\"updated_at\":' || json_quote(l.updated_at)"
+    " || ',\"created_by\":' || json_quote(l.created_by) || ',\"content_last_updated_at\":'"
+    " || json_quote(l.content_last_updated_at) || ',\"reviews\":'"
+    " || COALESCE(l.reviews_json, '[]') || '}},\"performance_details\":'"
+    f" || COALESCE(l.performance, '{_DEFAULT_PERFORMANCE}') || ',\"annotations\":'"
+    " || l.annotations || '}}'"
+)
 
 
 @attrs.frozen
@@ -162,7 +189,31 @@ SECTIONS: tuple[StoredSection, ...] = (
         sources=("reviews",),
         source_key="label_id",
     ),
+    # a queue entry's labels, in creation order, as a project export writes them with
+    # label_details and performance_details (the reviews above are in them: built after)
+    StoredSection(
+        name="labels",
+        table="project_data_rows",
+        column="labels_json",
+        build=(
+            "(SELECT CASE WHEN MIN(json_valid(l.annotations)"
+            " AND json_valid(COALESCE(l.performance, '{{}}'))) = 0"
+            f" THEN '{LABELS_UNREADY}' ELSE '[' || COALESCE(group_concat({LABEL_TEXT}, ','), '')"
+            " || ']' END FROM labels l INDEXED BY labels_row"
+            " WHERE l.data_row_id = {row} AND l.project_id = {project})"
+        ),
+        sources=("labels",),
+        per_project=True,
+    ),
 )
+
+
+#: The sections each migration added, by the migration's number (8 the first five, 10 the
+#: labels): the SQLite and the PostgreSQL migrations are built from it.
+MIGRATION_SECTIONS: dict[int, tuple[str, ...]] = {
+    8: ("attachments", "metadata_fields", "embeddings", "workflow_history", "reviews"),
+    10: ("labels",),
+}
 
 
 def set_sql(section: StoredSection, row: str, project: str = "") -> str:
@@ -220,10 +271,13 @@ def backfill_sql(section: StoredSection) -> str:
     return f"{set_sql(section, row, project)} WHERE {found}"
 
 
-def migration_sql() -> str:
-    """Migration 8: the stored columns, the triggers that keep them, and their backfill."""
+def migration_sql(*names: str) -> str:
+    """The migration that adds the sections ``names``: their stored columns, the triggers
+    that keep them, and their backfill (migration 8 added the first five, 10 the labels)."""
     out: list[str] = []
     for section in SECTIONS:
+        if section.name not in names:
+            continue
         out.append(f"ALTER TABLE {section.table} ADD COLUMN {section.column} TEXT")
         out.extend(_triggers(section))
         out.append(backfill_sql(section))

@@ -16,7 +16,7 @@ from typing import Any, Generic
 import attrs
 import orjson
 
-from rowport.catalog import ExportSource, PlanT, SectionRow
+from rowport.catalog import LABELS_UNREADY, ExportSource, PlanT, SectionRow
 from rowport.media_types import MediaType
 from rowport.request import (
     HISTORY_ROW,
@@ -30,6 +30,7 @@ from rowport.request import (
     PlanLayout,
     ProjectInfo,
     SectionSource,
+    default_performance,
 )
 
 __all__ = ["RowAssembler", "problem", "sections_read_by"]
@@ -65,6 +66,9 @@ class _Parsers:
     labels: _Parse  # project labels' annotations
     details: _Parse  # label details (reviews), performance details, workflow history
     runs: _Parse  # model run labels' and predictions' annotations
+    #: no step reads any section of these rows: a queue entry's stored labels text is written
+    #: as it is (a step that reads nothing never looks at a label)
+    labels_text: bool
 
     @classmethod
     def of(cls, wanted: Sections, lists: Sequence[str]) -> _Parsers:
@@ -77,6 +81,7 @@ class _Parsers:
             labels=json_of("annotations", "projects"),
             details=json_of("projects"),
             runs=json_of("annotations", "experiments"),
+            labels_text=wanted is not None and not wanted,
         )
 
 
@@ -97,20 +102,6 @@ def problem(
         "code": code,
         "message": message,
         "details": details or {},
-    }
-
-
-def _default_performance() -> dict[str, Any]:
-    return {
-        "seconds_to_create": 0,
-        "seconds_to_review": 0,
-        "skipped": False,
-        "performance_details_v2": {
-            "seconds_to_create": 0,
-            "seconds_to_review": 0,
-            "seconds_to_rework": 0,
-            "seconds_total": 0,
-        },
     }
 
 
@@ -281,7 +272,8 @@ class RowAssembler(Generic[PlanT]):
         i_created, i_updated, i_created_by = at["created_at"], at["updated_at"], at["created_by"]
         i_content, i_reviews = at["content_last_updated_at"], at["reviews"]
         i_performance = at["performance"]
-        for r in source.read_labels(ids, self.projects, reviews=p.label_details):
+        stored, read = self._stored_labels(ids, base, kinds)
+        for r in source.read_labels(read, self.projects, reviews=p.label_details) if read else ():
             if not r[i_valid]:
                 broken[r[i_row]] = f"label {r[i_id]} has stored JSON that is not valid"
                 continue
@@ -302,9 +294,7 @@ class RowAssembler(Generic[PlanT]):
             if p.performance_details:
                 performance = r[i_performance]
                 label["performance_details"] = (
-                    parse.details(performance)
-                    if performance is not None
-                    else _default_performance()
+                    parse.details(performance) if performance is not None else default_performance()
                 )
             label["annotations"] = parse.labels(r[i_annotations])
             labels[(r[i_row], r[i_project])].append(label)
@@ -351,7 +341,7 @@ class RowAssembler(Generic[PlanT]):
             info = self._project(project_id)
             section: dict[str, Any] = {
                 "name": info.name,
-                "labels": labels.get((row_id, project_id), []),
+                "labels": stored.get(row_id) or labels.get((row_id, project_id), []),
             }
             if p.project_details:
                 section["project_details"] = {
@@ -370,6 +360,31 @@ class RowAssembler(Generic[PlanT]):
                 section["project_tags"] = info.tags
             out[row_id][project_id] = section
         return out
+
+    def _stored_labels(
+        self,
+        ids: Sequence[str],
+        base: Sequence[SectionRow] | None,
+        kinds: Mapping[str, _Parsers],
+    ) -> tuple[dict[str, orjson.Fragment], Sequence[str]]:
+        """The labels of the scope project written as the plan rows carry them (``{row id:
+        text}``: rows no step reads, whose labels are all readable), and the ids of the rows
+        whose labels are read and built here instead (all of ``ids`` when the plan carries
+        none)."""
+        at = self.layout.positions
+        i_labels = at.get("labels")
+        if base is None or i_labels is None:
+            return {}, ids
+        i_id, fragment, none = at["id"], orjson.Fragment, self._none
+        stored: dict[str, orjson.Fragment] = {}
+        read: list[str] = []
+        for r in base:
+            text = r[i_labels]
+            if text != LABELS_UNREADY and kinds.get(r[i_id], none).labels_text:
+                stored[r[i_id]] = fragment(text)
+            else:
+                read.append(r[i_id])
+        return stored, read
 
     def _experiments(
         self, ids: Sequence[str], broken: dict[str, str], parsers: Mapping[str, _Parsers]

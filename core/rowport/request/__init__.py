@@ -44,6 +44,7 @@ from rowport.request._sections import (
     SECTION_LAYOUTS,
     ProjectInfo,
     RowLayout,
+    default_performance,
 )
 
 __all__ = [
@@ -83,4 +84,5 @@ __all__ = [
     "SectionSource",
     "WorkflowStatus",
     "build_request",
+    "default_performance",
 ]

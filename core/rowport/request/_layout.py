@@ -45,8 +45,12 @@ QUEUE_COLUMNS = (
     "consensus_count",
     "ontology_id",
 )
-# Per-row lists the catalog builds as JSON array text, last, in this order when asked for.
-PLAN_SECTIONS = ("attachments", "metadata_fields", "embeddings", "workflow_history")
+# Per-row lists the catalog builds as JSON array text, last, in this order when asked for
+# (``workflow_history`` and ``labels`` are the row's in the scope project: ``labels`` as written
+# with label_details and performance_details, or the catalog's ``LABELS_UNREADY``).
+PLAN_SECTIONS = ("attachments", "metadata_fields", "embeddings", "workflow_history", "labels")
+# The plan sections that are a project's, not the row's own lists.
+_PROJECT_SECTIONS = ("workflow_history", "labels")
 
 
 def _positions(columns: tuple[str, ...]) -> Mapping[str, int]:
@@ -56,7 +60,8 @@ def _positions(columns: tuple[str, ...]) -> Mapping[str, int]:
 @attrs.frozen
 class PlanLayout:
     """The columns of one export's plan rows: the data row's, the queue's (``queue``), then
-    one JSON array per name in ``sections`` (``workflow_history`` needs ``queue``)."""
+    one JSON array per name in ``sections`` (``workflow_history`` and ``labels`` need
+    ``queue``)."""
 
     queue: bool = False
     sections: tuple[str, ...] = ()
@@ -69,8 +74,9 @@ class PlanLayout:
             raise ValueError(
                 f"unknown plan sections {unknown}; allowed: {', '.join(PLAN_SECTIONS)}"
             )
-        if "workflow_history" in self.sections and not self.queue:
-            raise ValueError("the workflow_history section needs the queue columns (queue=True)")
+        for name in _PROJECT_SECTIONS:
+            if name in self.sections and not self.queue:
+                raise ValueError(f"the {name} section needs the queue columns (queue=True)")
         columns = DATA_ROW_COLUMNS + (QUEUE_COLUMNS if self.queue else ()) + self.sections
         object.__setattr__(self, "columns", columns)
         object.__setattr__(self, "positions", _positions(columns))
@@ -86,10 +92,11 @@ class PlanLayout:
             "metadata_fields": p.metadata_fields,
             "embeddings": p.embeddings,
             "workflow_history": queue and p.project_details,
+            "labels": queue and p.label_details and p.performance_details,
         }
         return cls(queue=queue, sections=tuple(name for name in PLAN_SECTIONS if wanted[name]))
 
     @property
     def list_sections(self) -> tuple[str, ...]:
-        """The sections that become a row's own lists (all but ``workflow_history``)."""
-        return tuple(name for name in self.sections if name != "workflow_history")
+        """The sections that become a row's own lists (all but the project's)."""
+        return tuple(name for name in self.sections if name not in _PROJECT_SECTIONS)

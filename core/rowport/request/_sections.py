@@ -26,6 +26,7 @@ __all__ = [
     "SECTION_LAYOUTS",
     "ProjectInfo",
     "RowLayout",
+    "default_performance",
 ]
 
 
@@ -115,3 +116,18 @@ class ProjectInfo(NamedTuple):
 
     name: str
     tags: list[dict[str, Any]]
+
+
+def default_performance() -> dict[str, Any]:
+    """A label's ``performance_details`` when none is stored (a new dict each call)."""
+    return {
+        "seconds_to_create": 0,
+        "seconds_to_review": 0,
+        "skipped": False,
+        "performance_details_v2": {
+            "seconds_to_create": 0,
+            "seconds_to_review": 0,
+            "seconds_to_rework": 0,
+            "seconds_total": 0,
+        },
+    }

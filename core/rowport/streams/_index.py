@@ -22,7 +22,7 @@ _NATIVE_LITTLE = sys.byteorder == "little"
 
 
 def index_bytes(offsets: array[int]) -> bytes:
-    """The bytes of the index of ``offsets`` (an ``array('Q')``)."""
+    """The index file's bytes for ``offsets`` (an ``array('Q')``)."""
     return (offsets if _NATIVE_LITTLE else _swapped(offsets)).tobytes()
 
 

@@ -220,13 +220,18 @@ def is_plain_name(name: str) -> bool:
 
 
 def write_manifest(
-    directory: StreamPlace, manifest: StreamManifest, *, durable: bool = True
+    directory: StreamPlace,
+    manifest: StreamManifest,
+    *,
+    durable: bool = True,
+    sync: bool = True,
 ) -> None:
     """Replace ``directory``'s manifest atomically (locally: temp file, rename; on object
-    storage: one PUT) and, when ``durable``, durably (the file and the directory fsynced). A
-    manifest a crash may lose without harm (an empty stream's: a missing manifest reads as
-    one) needs no fsync."""
+    storage: one PUT) and, when ``durable``, durably (the file and the directory fsynced;
+    without ``sync`` the caller syncs the folder later, and a crash before may bring back the
+    previous manifest). A manifest a crash may lose without harm (an empty stream's: a missing
+    manifest reads as one) needs no fsync."""
     storage = open_storage(directory)
     storage.put(MANIFEST_NAME, orjson.dumps(manifest.to_dict()) + b"\n", durable=durable)
-    if durable:
+    if durable and sync:
         storage.sync()

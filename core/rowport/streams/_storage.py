@@ -3,8 +3,9 @@
 A :class:`StreamStorage` is one stream's folder. The writer, the reader, ``verify``, ``rewind``
 and the server go through it, so the same manifest, parts and line indexes work on both:
 
-- :class:`LocalStorage`: a directory; parts are written under a temp name, fsynced and renamed
-  (the calls the streams made before there was a seam, so local streams cost what they did).
+- :class:`LocalStorage`: a directory; parts and their indexes are written under their own
+  names and fsynced (no rename: unlisted until the manifest names them), the manifest under a
+  temp name, fsynced and renamed.
 - :class:`ObjectStorage`: an ``s3://bucket/prefix`` through fsspec and s3fs; each part, index and
   manifest is one PUT, which S3 makes visible whole or not at all, and reads are ranged GETs.
 
@@ -53,7 +54,8 @@ _BUFFER_SIZE = 1 << 20
 
 
 class PartSink(Protocol):
-    """A part (or index) being written: invisible to readers until :meth:`seal` returns."""
+    """A part (or index) being written: invisible to readers until :meth:`seal` returns (and
+    locally until the manifest lists it: the file has its final name from the start)."""
 
     def write(self, data: bytes) -> None:
         """Append ``data``."""
@@ -285,8 +287,9 @@ class LocalStorage:
             yield mm
 
     def create(self, name: str) -> _LocalSink:
-        """A temp file ``.name.tmp`` behind a 1 MiB buffer, renamed to ``name`` when sealed."""
-        return _LocalSink(self.directory / f".{name}.tmp", self.directory / name)
+        """The file ``name`` behind a 1 MiB buffer, fsynced when sealed (no rename: a part or
+        index is unlisted, so unread, until the manifest names it)."""
+        return _LocalSink(self.directory / name)
 
     def put(self, name: str, data: bytes, *, durable: bool = True) -> None:
         """Write ``data`` to a temp file (fsynced when ``durable``) and rename it to ``name``."""
@@ -319,9 +322,9 @@ class LocalStorage:
 
 
 class _LocalSink:
-    def __init__(self, temp: Path, final: Path) -> None:
-        self.temp, self.final = temp, final
-        self._file = open(temp, "wb", buffering=_BUFFER_SIZE)  # noqa: SIM115
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = open(path, "wb", buffering=_BUFFER_SIZE)  # noqa: SIM115
 
     def write(self, data: bytes) -> None:
         self._file.write(data)
@@ -330,7 +333,6 @@ class _LocalSink:
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
-        os.replace(self.temp, self.final)
 
     def discard(self) -> None:
         try:
@@ -338,7 +340,7 @@ class _LocalSink:
         except OSError:
             pass  # the descriptor is closed even when the final flush fails
         try:
-            self.temp.unlink(missing_ok=True)
+            self.path.unlink(missing_ok=True)
         except OSError:
             pass  # the directory itself is gone or unreadable: nothing is left to free
 

@@ -1,6 +1,7 @@
-"""Appending to a stream: parts are written whole (locally under a temporary name, fsynced and
-renamed; on object storage one PUT each) and only then listed in the manifest, so a crash at any
-moment leaves a consistent prefix of whole lines.
+"""Appending to a stream: parts (and their line indexes) are written whole (locally under their
+own names and fsynced, no rename; on object storage one PUT each) and only then listed in the
+manifest (replaced atomically), so a crash at any moment leaves a consistent prefix of whole
+lines: a part the manifest does not list is ignored, and deleted on reopening.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ _plus_one = (1).__add__
 
 
 class PartWriter:
-    """The part being written: a sink (locally a temp file behind a 1 MiB buffer; on object
-    storage a buffer PUT when sealed), its line index and its hash."""
+    """The part being written: a sink (locally the part's own file, unlisted until committed,
+    behind a 1 MiB buffer; on object storage a buffer PUT when sealed), its line index and its
+    hash."""
 
     def __init__(self, directory: StreamPlace, index: int) -> None:
         self.index = index
@@ -68,13 +70,21 @@ class PartWriter:
         self._sha256.update(data)
 
     def seal(self, offset_start: int, line_start: int) -> PartInfo:
-        """Make the part durable under its final name and describe it for the manifest: the
-        part first, then its index (each whole: renamed, or one PUT)."""
-        self._sink.seal()
+        """Make the part and its index durable under their final names and describe the part
+        for the manifest. Locally both files are written before either is fsynced, and neither
+        is renamed: no metadata change comes between their fsyncs and the manifest's (each
+        would wait for a journal commit); on object storage each is one PUT, the part first."""
+        index = self.storage.create(self.index_name)
+        try:
+            index.write(index_bytes(self.offsets))
+            self._sink.seal()
+            index.seal()
+        except BaseException:
+            index.discard()
+            raise
         sha256 = self._sha256.hexdigest()
         # readers in this process need not hash it again
         remember_verified(self.storage, self.name, sha256)
-        self.storage.put(self.index_name, index_bytes(self.offsets))
         return PartInfo(
             index=self.index,
             file=self.name,
@@ -95,7 +105,7 @@ class PartWriter:
     def remove(self) -> None:
         """Delete what :meth:`seal` may have left of a part it could not finish."""
         self._sink.discard()
-        for name in (self.name, self.index_name, f".{self.index_name}.tmp"):
+        for name in (self.name, self.index_name):
             try:
                 self.storage.delete(name)
             except OSError:
@@ -203,6 +213,7 @@ class StreamWriter:
         self._next_index = manifest.parts[-1].index + 1 if manifest.parts else 0
         self._part: PartWriter | None = None
         self._closed = False
+        self._unsynced = False  # the last commit's manifest rename is not yet durable
         _remove_uncommitted(storage, manifest)
 
     # -- state ---------------------------------------------------------------------------------
@@ -278,9 +289,13 @@ class StreamWriter:
             part.remove()
             raise
         self._next_index = part.index + 1
-        self.storage.sync()
+        self.storage.sync()  # the part's names (and the last commit's manifest), locally
         self._manifest = self._manifest.with_part(info)
-        write_manifest(self.storage, self._manifest)
+        # locally the rename is made durable by the next commit's fsync of the folder, by
+        # close() or by sync(): a crash before may lose this commit, never leave a listed part
+        # unsynced (on object storage the PUT is durable when it returns)
+        write_manifest(self.storage, self._manifest, sync=False)
+        self._unsynced = True
         return info
 
     def adopt(self, source: StreamPlace, manifest: StreamManifest) -> list[PartInfo]:
@@ -333,6 +348,13 @@ class StreamWriter:
             write_manifest(self.storage, current)
         return added
 
+    def sync(self) -> None:
+        """Make the last commit durable (its manifest's rename): before anything outside the
+        stream (a task's checkpoint) names what it committed."""
+        if self._unsynced:
+            self.storage.sync()
+            self._unsynced = False
+
     def maybe_commit(self) -> PartInfo | None:
         """Commit if the pending part holds ``commit_bytes`` (or ``part_max_bytes``) or is
         older than ``commit_interval`` seconds: call it after every batch. A commit costs a
@@ -356,6 +378,7 @@ class StreamWriter:
         self.commit()
         self._manifest = attrs.evolve(self._manifest, complete=True)
         write_manifest(self.storage, self._manifest)
+        self._unsynced = False
         self._closed = True
         return self._manifest
 

@@ -24,7 +24,9 @@ from rowport._gc import EXPORT_THRESHOLD, fewer_collections
 from rowport.catalog import (
     DEFAULT_HEARTBEAT,
     Catalog,
+    DeferredPlanState,
     ExportSource,
+    PlanState,
     PlanT,
     ResumableSource,
     TaskStatus,
@@ -183,6 +185,11 @@ class ExportRunner(Generic[PlanT]):
         self._hook_failures: dict[tuple[str, str], list[Any]] = {}
         self._counting = threading.Event()  # set: stop counting the plan (the export ended)
         self.timings = BatchTimings(directory)  # per-batch figures, in timings.ndjson
+        # a fresh export's plan state, computed beside the export (see _beside); until it is
+        # known no checkpoint is written (a resume then starts from the first row)
+        self._state_later: DeferredPlanState | None = None
+        self._plan_state: PlanState | None = None
+        self._beside_started = False
 
     def _notify(self, event: str, **kwargs: Any) -> None:
         if self.host is not None:
@@ -389,11 +396,18 @@ class ExportRunner(Generic[PlanT]):
         return StreamWriter.open(join_place(self.streams, name))
 
     def save_checkpoint(self, result: StreamWriter, errors: StreamWriter, after: int) -> None:
-        """Both streams hold every line of the rows done so far: record where that is."""
+        """Both streams hold every line of the rows done so far: record where that is (once
+        the plan's state is known: a checkpoint without it is no checkpoint)."""
         if self._resumable is None:
             return
+        plan = self._checkpoint.plan or self._plan_state
+        if plan is None:
+            return
+        result.sync()  # what the checkpoint names is durable before it is
+        errors.sync()
         self._checkpoint = attrs.evolve(
             self._checkpoint,
+            plan=plan,
             result_parts=len(result.manifest.parts),
             errors_parts=len(errors.manifest.parts),
             rows_done=self.rows_done,
@@ -434,16 +448,26 @@ class ExportRunner(Generic[PlanT]):
         for part in errors.manifest.parts[before:]:
             self.committed("errors", part)
 
-    def _count(self, plan: PlanT) -> None:
-        """Count the plan's rows beside the export (progress says "counting" until then)."""
+    def _beside(self, plan: PlanT, state_later: DeferredPlanState | None) -> None:
+        """Beside the export: the plan's state (which counts its rows too) of a fresh export
+        of a resumable source, else the count of an uncounted plan (progress says "counting"
+        until then)."""
+        stop = self._counting.is_set
+        total: int | None
         try:
-            total = self.source.count(plan, self._counting.is_set)
-        except Exception:  # the count only feeds progress: the export goes on without it
+            if state_later is not None:
+                state = state_later(stop)
+                if state is None:
+                    return
+                self._plan_state, total = state, state.rows
+            else:
+                total = self.source.count(plan, stop)
+        except Exception:  # progress and resume only: the export goes on without them
             logger.warning(
                 "could not count the rows of export task %s", self.task_id, exc_info=True
             )
             return
-        if total is not None and not self._counting.is_set():
+        if total is not None and self.rows_planned is None and not stop():
             self.rows_planned = total
 
     def _export(self, result: StreamWriter, errors: StreamWriter) -> None:
@@ -452,12 +476,13 @@ class ExportRunner(Generic[PlanT]):
         self.timings.planned(planning, self.timings.clock())
         self.rows_planned = plan.total
         if self.resume_from is None and self._resumable is not None:
-            self._checkpoint = Checkpoint(plan=self._resumable.plan_state(plan))
-            self._checkpoint.write(self.directory)
+            # the catalog as it is before the first row is read: what a resume compares with
+            self._state_later = self._resumable.plan_state_later(plan)
         try:
             if self.executor is None:
                 self._stream(plan, result, errors)
             else:
+                self._state_now()
                 export_sharded(
                     self, self.executor, plan, result, errors, shard_rows=self.shard_rows
                 )
@@ -465,6 +490,9 @@ class ExportRunner(Generic[PlanT]):
         finally:
             self._counting.set()
             self.timings.flush()
+            self._start_beside(plan)  # not started yet: it releases what the state holds
+            if self._state_later is not None:
+                self._state_later.cancel()
 
     def _finish_sharded(self) -> None:
         """After the last shard is merged: the resume's check, then a late cancel."""
@@ -473,12 +501,30 @@ class ExportRunner(Generic[PlanT]):
         if self.canceled():
             raise Canceled
 
-    def _count_beside(self, plan: PlanT) -> None:
-        """Start counting an uncounted plan on a thread of its own (after the first part is
-        committed, so that the count never competes with the first rows for a core)."""
-        if self.rows_planned is None:
+    def _state_now(self) -> None:
+        """The plan's state before any shard runs: shards merge whole, each with a checkpoint
+        that needs it, and a sharded export is not waited on for its first row."""
+        state_later, self._state_later = self._state_later, None
+        if state_later is None:
+            return
+        state = state_later(self._counting.is_set)
+        if state is not None:
+            self._plan_state = state
+            if self.rows_planned is None:
+                self.rows_planned = state.rows
+
+    def _start_beside(self, plan: PlanT) -> None:
+        """Start :meth:`_beside` on a thread of its own, once (after the first part is
+        committed, so that it never competes with the first rows for a core)."""
+        if self._beside_started:
+            return
+        self._beside_started = True
+        if self._state_later is not None or self.rows_planned is None:
             threading.Thread(
-                target=self._count, args=(plan,), name=f"count-{self.task_id}", daemon=True
+                target=self._beside,
+                args=(plan, self._state_later),
+                name=f"count-{self.task_id}",
+                daemon=True,
             ).start()
 
     def record_progress(self, rows_done: int) -> None:
@@ -526,7 +572,7 @@ class ExportRunner(Generic[PlanT]):
             if self.rows_done == 0:
                 # the first rows are readable at once; later parts commit by size (or age)
                 parts = (result.commit(), errors.commit())
-                self._count_beside(plan)
+                self._start_beside(plan)
             else:
                 parts = (result.maybe_commit(), errors.maybe_commit())
             self.rows_done += len(base)
