@@ -91,6 +91,19 @@ def measure(rows: int, base: Path, *, show: bool = False) -> dict[str, Any]:
     }
 
 
+def compare(rows: int, work: Path) -> list[str]:
+    """What ``benchmarks/scale.py`` prints: both backends on ``rows`` rows under ``work``."""
+    out = measure(rows, work)
+    return [
+        *(
+            f"{name:9} ingest {out[name]['ingest']:7.1f} s   export {out[name]['export']:7.1f} s"
+            for name in ("sqlite", "postgres")
+        ),
+        f"postgres / sqlite: ingest {out['ingest_ratio']:.2f}x the time,"
+        f" export {out['export_ratio']:.2f}x the time; byte-identical: {out['identical']}",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)

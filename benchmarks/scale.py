@@ -50,7 +50,7 @@ TARGET_TWO = 1.6  # throughput with two workers over one
 #: returning the lines to print (PostgreSQL vs SQLite ingest and export; S3 vs local reads)
 BACKEND_BENCHMARKS = {
     "catalog_backends": "PostgreSQL vs SQLite: ingest and export",
-    "stream_backends": "S3 (SeaweedFS) vs local disk: stream reads",
+    "storage": "S3 (SeaweedFS) vs local disk: stream reads",
 }
 
 

@@ -77,17 +77,15 @@ def measure(lines: int = 200_000, row_bytes: int = 600) -> dict[str, dict[str, f
     return {"local": local, "s3": s3}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=200_000)
-    parser.add_argument("--row-bytes", type=int, default=600)
-    args = parser.parse_args()
-    found = measure(args.lines, args.row_bytes)
+def report(lines: int, found: dict[str, dict[str, float]]) -> list[str]:
+    """The lines that show ``found`` (from :func:`measure` of ``lines`` lines)."""
     local, s3 = found["local"], found["s3"]
-    print(
-        f"{args.lines:,} lines, {local['size_mb']:.0f} MB: {local['parts']:.0f} local parts,"
-        f" {s3['parts']:.0f} S3 parts (at most 8 MiB each)"
-    )
+    out = [
+        f"{lines:,} lines, {local['size_mb']:.0f} MB: {local['parts']:.0f} local parts,"
+        f" {s3['parts']:.0f} S3 parts (at most 8 MiB each)",
+        "",
+        f"{'':36}{'local':>12}{'S3':>12}  S3 / local",
+    ]
     rows: list[tuple[str, str, Callable[[float], str]]] = [
         ("write (maybe_commit/batch)", "write", _seconds),
         ("whole-stream read (iter_lines)", "read", _seconds),
@@ -96,15 +94,30 @@ def main() -> None:
         ("offset_of_line(middle)", "offset_of_line", _ms),
         ("time to first byte (new reader)", "first_byte", _ms),
     ]
-    print(f"\n{'':36}{'local':>12}{'S3':>12}  S3 / local")
     for name, key, show in rows:
         ratio = s3[key] / local[key]
-        print(f"{name:36}{show(local[key]):>12}{show(s3[key]):>12}  {ratio:,.1f}x")
+        out.append(f"{name:36}{show(local[key]):>12}{show(s3[key]):>12}  {ratio:,.1f}x")
     mb = local["size_mb"]
-    print(
-        f"\nread throughput: local {mb / local['read']:,.0f} MB/s, S3 {mb / s3['read']:,.0f} MB/s"
-        f" ({s3['read'] / local['read']:.1f}x the time)"
-    )
+    out += [
+        "",
+        f"read throughput: local {mb / local['read']:,.0f} MB/s, S3 {mb / s3['read']:,.0f} MB/s"
+        f" ({s3['read'] / local['read']:.1f}x the time)",
+    ]
+    return out
+
+
+def compare(rows: int, work: Path) -> list[str]:
+    """What ``benchmarks/scale.py`` prints: local and S3 streams of ``rows`` lines (``work``
+    is not needed: the figures are taken in a folder of their own)."""
+    return report(rows, measure(rows))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=200_000)
+    parser.add_argument("--row-bytes", type=int, default=600)
+    args = parser.parse_args()
+    print("\n".join(report(args.lines, measure(args.lines, args.row_bytes))))
 
 
 def _seconds(value: float) -> str:
