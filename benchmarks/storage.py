@@ -14,27 +14,15 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from rowport.streams import StreamPlace, StreamReader, StreamWriter
+from rowport.streams import StreamPlace, StreamReader
 from rowport.testing_s3 import start_seaweed
 
 sys.path.insert(0, str(Path(__file__).parent))
-from streams import batches, make_pool, timed
-
-
-def write(place: StreamPlace, pool: list[bytes], lines: int) -> float:
-    """Seconds to write the stream as the runner does (``maybe_commit`` after each batch)."""
-    started = time.perf_counter()
-    writer = StreamWriter(place)
-    for batch in batches(pool, lines):
-        writer.write_lines(batch)
-        writer.maybe_commit()
-    writer.close()
-    return time.perf_counter() - started
+from streams import make_pool, timed, write_stream
 
 
 def read_all(place: StreamPlace) -> int:
@@ -49,7 +37,7 @@ def first_byte(place: StreamPlace) -> bytes:
 
 def figures(place: StreamPlace, pool: list[bytes], lines: int) -> dict[str, float]:
     """Write, then read ``lines`` rows at ``place``: seconds of each measurement."""
-    result = {"write": write(place, pool, lines)}
+    result = {"write": write_stream(place, pool, lines)}
     reader = StreamReader(place)
     last, near_end = lines - 1, reader.total_size - 10
     result["parts"] = len(reader.manifest.parts)

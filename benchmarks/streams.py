@@ -24,7 +24,7 @@ from pathlib import Path
 
 import orjson
 
-from rowport.streams import StreamReader, StreamWriter
+from rowport.streams import StreamPlace, StreamReader, StreamWriter
 
 BATCH = 100
 POOL = 1000
@@ -67,7 +67,7 @@ def write_floor(path: Path, pool: list[bytes], lines: int) -> float:
     return time.perf_counter() - started
 
 
-def write_stream(directory: Path, pool: list[bytes], lines: int) -> float:
+def write_stream(directory: StreamPlace, pool: list[bytes], lines: int) -> float:
     """Seconds to write the stream as the runner does: ``maybe_commit`` after every batch."""
     started = time.perf_counter()
     writer = StreamWriter(directory)

@@ -38,16 +38,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item not in set(dropped)]
 
 
+def started_cluster() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1, stopped and removed when the generator
+    ends (a fixture's body: ``yield from started_cluster()``)."""
+    if find_pg_bin() is None:
+        pytest.skip("needs: postgresql-15 (initdb and pg_ctl for the PostgreSQL catalog tests)")
+    with PostgresCluster() as cluster:
+        yield cluster
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PostgresCluster]:
     """A PostgreSQL cluster of the session on 127.0.0.1 (stopped and removed at its end)."""
-    if find_pg_bin() is None:
-        pytest.skip("needs: postgresql-15 (initdb and pg_ctl for the PostgreSQL catalog tests)")
-    cluster = PostgresCluster().start()
-    try:
-        yield cluster
-    finally:
-        cluster.remove()
+    yield from started_cluster()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

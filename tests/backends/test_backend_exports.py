@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from catalog_backends import started_cluster
 
 import rowport
 from rowport import FileConverter
@@ -202,15 +203,7 @@ def test_a_second_writer_waits_for_the_first_at_the_write_lock(
 @pytest.fixture
 def own_cluster() -> Iterator[PostgresCluster]:
     """A cluster of this test's own, to restart."""
-    from rowport.catalog.pg_cluster import find_pg_bin
-
-    if find_pg_bin() is None:
-        pytest.skip("needs: postgresql-15 (initdb and pg_ctl for the PostgreSQL catalog tests)")
-    cluster = PostgresCluster().start()
-    try:
-        yield cluster
-    finally:
-        cluster.remove()
+    yield from started_cluster()
 
 
 class _Gate:
