@@ -54,8 +54,12 @@ class Heartbeats:
             self._beating.pop(task_id, None)
 
     def stop(self) -> None:
-        """End the thread (within one interval; this does not wait for it)."""
+        """End the thread and wait for it (it wakes at once): a beat must not be written
+        while the catalog it writes to is being closed."""
         self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_futures
 from pathlib import Path
 from typing import Any, Generic
 
@@ -533,6 +534,11 @@ class TaskManager(Generic[PlanT]):
                     if interrupt_running:
                         self._interrupted.add(task_id)
                     self.cancel(task_id)
+        if wait:
+            # wait on the futures, not the threads: on Python < 3.13 a Thread.join() cut short
+            # by Ctrl-C marks a still-running thread as stopped (gh-90882), so a second
+            # shutdown would return at once and the catalog be closed under a running export
+            wait_for_futures(list(self._futures.values()))
         self._executor.shutdown(wait=wait)
         if wait:
             self._heartbeats.stop()

@@ -190,6 +190,7 @@ class ExportRunner(Generic[PlanT]):
         self._state_later: DeferredPlanState | None = None
         self._plan_state: PlanState | None = None
         self._beside_started = False
+        self._beside_thread: threading.Thread | None = None
 
     def _notify(self, event: str, **kwargs: Any) -> None:
         if self.host is not None:
@@ -493,6 +494,10 @@ class ExportRunner(Generic[PlanT]):
             self._start_beside(plan)  # not started yet: it releases what the state holds
             if self._state_later is not None:
                 self._state_later.cancel()
+            if self._beside_thread is not None:
+                # ends at once now (stopped, its query interrupted): it must not outlive the
+                # export, which may be the last thing before the catalog is closed
+                self._beside_thread.join()
 
     def _finish_sharded(self) -> None:
         """After the last shard is merged: the resume's check, then a late cancel."""
@@ -520,12 +525,13 @@ class ExportRunner(Generic[PlanT]):
             return
         self._beside_started = True
         if self._state_later is not None or self.rows_planned is None:
-            threading.Thread(
+            self._beside_thread = threading.Thread(
                 target=self._beside,
                 args=(plan, self._state_later),
                 name=f"count-{self.task_id}",
                 daemon=True,
-            ).start()
+            )
+            self._beside_thread.start()
 
     def record_progress(self, rows_done: int) -> None:
         """Record the rows done so far (and tell the plugins, once the plan is counted)."""
