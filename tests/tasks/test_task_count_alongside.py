@@ -136,6 +136,63 @@ def test_the_plan_state_computed_beside_is_the_catalogs_as_the_export_started(
     assert client.catalog.tasks.get_task(task.uid).rows_planned == ROWS
 
 
+class LongState:
+    """A deferred plan state read as SQLite reads it: an interrupt that comes before its read
+    began is lost (``sqlite3_interrupt`` with no statement running does nothing); one that
+    comes while it reads ends it. The first interrupt is let in before the read begins."""
+
+    def __init__(self, inner: DeferredPlanState) -> None:
+        self.inner = inner
+        self.running = threading.Event()
+        self.interrupted = threading.Event()
+        self.stopped_reading = False  # an interrupt ended the read
+        self.returned = threading.Event()
+
+    def __call__(self, stop: Any) -> PlanState | None:
+        self.inner(lambda: True)  # lets the snapshot go: this read stands in for its own
+        self.running.set()
+        assert self.interrupted.wait(TIMEOUT)  # the runner's first interrupt, before the read
+        self.interrupted.clear()
+        self.stopped_reading = self.interrupted.wait(10.0)  # a read of a large plan's rows
+        self.returned.set()
+        return None
+
+    def cancel(self) -> None:
+        self.interrupted.set()
+
+
+def test_an_ended_export_interrupts_its_plan_state_read_until_it_stops_and_waits_for_it(
+    client: rowport.Client, home: dict[str, Any], tmp_path: Path
+) -> None:
+    # the read runs on a connection of the catalog: a runner that ended before it stopped
+    # would leave it reading a catalog its client may close at once (a crash); an interrupt
+    # that came too early would leave it reading a 10,000,000-row plan to its end
+    states: list[LongState] = []
+    made = threading.Event()
+
+    class Source(HeldCount):
+        def plan_state_later(self, plan: ExportPlan) -> DeferredPlanState:
+            states.append(LongState(self.inner.plan_state_later(plan)))
+            made.set()
+            return states[-1]
+
+    source = Source(client.catalog.reads)
+    manager = TaskManager(client.catalog.tasks, source, tmp_path / "tasks", catalog=client.catalog)
+    try:
+        request = build_request(ExportKind.PROJECT, scope_ids=(home["project"],))
+        task = manager.start(request)
+        assert made.wait(TIMEOUT) and states[0].running.wait(TIMEOUT)  # after the first part
+        task.cancel()
+        task.wait_till_done(timeout_seconds=TIMEOUT)
+        assert task.status is TaskStatus.CANCELED
+        assert states[0].returned.is_set()  # the runner waited for the read to stop ...
+        assert states[0].stopped_reading  # ... interrupting it again once it had begun
+    finally:
+        for state in states:
+            state.interrupted.set()
+        manager.shutdown()
+
+
 def _wait_for_first_part(
     manager: TaskManager, committed: threading.Event, source: HeldCount
 ) -> Any:
