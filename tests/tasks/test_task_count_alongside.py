@@ -18,6 +18,7 @@ from rowport._gc import EXPORT_THRESHOLD
 from rowport._progress import render_progress
 from rowport.catalog import DeferredPlanState, ExportPlan, PlanState, SQLiteExportSource, TaskStatus
 from rowport.request import ExportKind, build_request
+from rowport.streams import StreamReader
 from rowport.streams._manifest import read_manifest
 from rowport.tasks import TaskManager
 from rowport.tasks._checkpoint import Checkpoint
@@ -264,3 +265,62 @@ def test_the_runner_reads_the_task_status_with_progress_not_every_batch(
     # the collector's youngest generation waits longer while an export runs, and not after
     assert {t[0] for t in thresholds} == {EXPORT_THRESHOLD}
     assert gc.get_threshold()[0] != EXPORT_THRESHOLD
+
+
+class RecordReads(StatusReads):
+    """The catalog's task store, counting its reads of a task's record as well."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.records = 0
+
+    def get_task(self, task_id: str) -> Any:
+        self.records += 1
+        return self.inner.get_task(task_id)
+
+
+def test_a_follower_in_the_runners_process_reads_no_task_record_per_poll(
+    client: rowport.Client, home: dict[str, Any], tmp_path: Path, monkeypatch: Any
+) -> None:
+    # its runner's done event tells it the task ended: polling costs a stat of the manifest,
+    # not a catalog read (which takes the GIL from the runner's first rows as often)
+    store = RecordReads(client.catalog.tasks)
+    manager = TaskManager(store, client.catalog.reads, tmp_path / "tasks", catalog=client.catalog)
+    polls = [0]
+    held = threading.Event()
+    release = threading.Event()
+    refresh = StreamReader.refresh
+
+    def counted(reader: StreamReader) -> bool:
+        if held.is_set():
+            polls[0] += 1
+            if polls[0] == 50:
+                release.set()  # the follower polled 50 times while the runner was held
+        return refresh(reader)
+
+    monkeypatch.setattr(StreamReader, "refresh", counted)
+    batches = [0]
+
+    def step(rows: list[dict[str, Any]], context: Any) -> tuple[list[dict[str, Any]], list[Any]]:
+        batches[0] += 1
+        if batches[0] == 2:
+            held.set()
+            assert release.wait(TIMEOUT)
+        return rows, []
+
+    step.needs_json = False  # type: ignore[attr-defined]
+    manager.steps = [step]
+    try:
+        request = build_request(ExportKind.PROJECT, scope_ids=(home["project"],))
+        task = manager.start(request)
+        lines = task.stream(follow=True, poll_interval=0.001)
+        next(lines)
+        before = store.records
+        rest = list(lines)
+        assert task.status is TaskStatus.COMPLETE
+    finally:
+        release.set()
+        manager.shutdown()
+    assert len(rest) == ROWS - 1
+    assert polls[0] >= 50
+    assert store.records - before < 10  # the end's, not one a poll

@@ -273,10 +273,12 @@ class ExportTask:
     def _follow(
         self, reader: StreamSource, start_line: int, poll_interval: float, timeout: float | None
     ) -> Iterator[JsonConverterOutput]:
+        # a runner in this process sets its done event as it ends: no status read per poll
+        done = self._backend.done_event(self._uid)
         lines = reader.follow(
             start_line,
             poll_interval=poll_interval,
-            stop=lambda: self.status.is_final,
+            stop=done.is_set if done is not None else lambda: self.status.is_final,
             timeout=timeout,
         )
         yield from JsonConverter().convert(lines, total_size=0, total_lines=0)
