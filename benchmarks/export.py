@@ -750,6 +750,13 @@ def run_export(
     per-batch timings.
     """
     runner_module.BatchTimings = BatchTimings if timings else NoTimings  # type: ignore[misc]
+    try:
+        return _export_and_wait(home, plugins, batch)
+    finally:
+        runner_module.BatchTimings = BatchTimings  # type: ignore[misc]
+
+
+def _export_and_wait(home: Path, plugins: PluginHost | None, batch: str | None) -> dict[str, Any]:
     with rowport.Client(home, plugins=plugins or core_plugins()) as client:
         project = client.get_project(PROJECT_ID)
         filters = {"batch_ids": [BATCH_IDS[batch]]} if batch else None
