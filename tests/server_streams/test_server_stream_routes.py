@@ -88,6 +88,28 @@ def test_a_part_answers_multi_range_and_if_range(server, http, task_id, reader):
     assert stale.status_code == 200 and stale.content == data
 
 
+def test_a_multi_range_body_is_well_formed_with_overlaps_merged(server, http, task_id, reader):
+    part = reader.manifest.parts[0]
+    data = reader.storage.read(part.file)
+    asked = {"Range": "bytes=100-109,0-4,3-7"}
+    multi = http.get(url(server, task_id, "/parts/0"), headers=asked)
+    boundary = multi.headers["content-type"].partition("boundary=")[2]
+    assert int(multi.headers["content-length"]) == len(multi.content)
+    pieces = multi.content.split(f"--{boundary}".encode())
+    assert pieces[0] == b"" and pieces[-1] == b"--"
+    ranges = []
+    for piece in pieces[1:-1]:
+        head, _, body = piece.partition(b"\r\n\r\n")
+        assert b"Content-Type: application/x-ndjson" in head and body.endswith(b"\r\n")
+        first, last = head.rpartition(b"bytes ")[2].split(b"/")[0].split(b"-")
+        ranges.append((int(first), int(last)))
+        assert body[:-2] == data[int(first) : int(last) + 1]
+    assert ranges == [(0, 7), (100, 109)]
+    head = http.head(url(server, task_id, "/parts/0"), headers=asked)
+    assert head.status_code == 206 and head.content == b""
+    assert head.headers["content-length"] == multi.headers["content-length"]
+
+
 def test_a_range_past_the_end_of_a_part_is_416_json(server, http, task_id, reader):
     size = reader.manifest.parts[0].size
     response = http.get(url(server, task_id, "/parts/0"), headers={"Range": f"bytes={size}-"})

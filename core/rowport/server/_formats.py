@@ -15,7 +15,8 @@ from starlette.routing import BaseRoute, Route
 
 from rowport.errors import NotFound
 from rowport.formats import SERVED_DIR, served_reports
-from rowport.server._streams import PartResponse, StreamError, TaskResolver, TaskStreams, contained
+from rowport.server._ranged import RangedBody
+from rowport.server._streams import StreamError, TaskResolver, TaskStreams, contained, ranged
 
 __all__ = ["DOWNLOAD_PATH", "format_docs", "format_routes"]
 
@@ -25,7 +26,7 @@ DOWNLOAD_PATH = "/tasks/{task_id}/formats/{name}"
 def format_routes(resolve_task: TaskResolver) -> list[BaseRoute]:
     """The download route (relative to ``/api/v1``)."""
 
-    def locate(request: Request) -> tuple[str, str]:
+    def locate(request: Request) -> tuple[RangedBody, str]:
         task = TaskStreams.of(resolve_task(request, request.path_params["task_id"]))
         name = request.path_params["name"]
         written = {r["format"]: r for r in served_reports(task.folder)}
@@ -34,14 +35,14 @@ def format_routes(resolve_task: TaskResolver) -> list[BaseRoute]:
         path = contained(task.folder, task.folder / SERVED_DIR / f"{name}.zip")
         if not path.is_file():
             raise NotFound("format", name)
-        return str(path), name
+        return RangedBody.of_file(path), name
 
     async def download(request: Request) -> Response:
         try:
-            path, name = await anyio.to_thread.run_sync(locate, request)
+            body, name = await anyio.to_thread.run_sync(locate, request)
         except StreamError as exc:
             return exc.response()
-        return PartResponse(path, media_type="application/zip", filename=f"{name}.zip")
+        return ranged(request, body, media_type="application/zip", filename=f"{name}.zip")
 
     return [Route(DOWNLOAD_PATH, download, methods=["GET", "HEAD"])]
 

@@ -24,33 +24,35 @@ Routes, relative to ``/api/v1`` (below, ``S`` is ``/tasks/{task_id}/streams/{str
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import stat
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import anyio
 import attrs
 import orjson
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
-from starlette.types import Message, Receive, Scope, Send
 
 from rowport.catalog import TaskRecord
 from rowport.server._errors import error_response
+from rowport.server._ranged import (
+    RangedBody,
+    RangeUnsatisfiable,
+    if_range_holds,
+    parse_ranges,
+    ranged_response,
+)
 from rowport.streams import StreamReader, open_part
 from rowport.streams._manifest import PartInfo, StreamManifest, part_file_name
 from rowport.streams._reader import check_line, check_offset
 from rowport.streams._storage import (
     LocalStorage,
     StreamPlace,
-    StreamStorage,
     join_place,
     open_storage,
 )
@@ -59,15 +61,15 @@ from rowport.tasks import ExportTask, StreamType, TaskManager
 __all__ = [
     "CHUNK_SIZE",
     "PREFIX",
-    "PartResponse",
     "StreamError",
     "TaskResolver",
     "TaskStreams",
+    "ranged",
     "stream_docs",
     "stream_routes",
 ]
 
-CHUNK_SIZE = 1 << 20  # 1 MiB: the 64 KiB default of FileResponse was 2-5x slower
+CHUNK_SIZE = 1 << 20  # 1 MiB: 64 KiB reads (Starlette FileResponse's) were 2-5x slower
 POLL_INTERVAL = 0.1  # seconds between manifest checks while following
 PING_AFTER = 1.0  # seconds without an event before a keep-alive comment
 EVENT_BATCH_LINES = 2000  # rows read per thread hop while following
@@ -291,14 +293,10 @@ class _Handlers:
         try:
             target = await self._open(request)
             index = _whole(request.path_params["index"], "part index")
-            part = _part(target, index)
-            storage = target.reader.storage
-            if isinstance(storage, LocalStorage):
-                path = await anyio.to_thread.run_sync(_part_path, target, part)
-                return PartResponse(path, media_type="application/x-ndjson")
+            body = await anyio.to_thread.run_sync(_part_body, target, _part(target, index))
         except StreamError as exc:
             return exc.response()
-        return ObjectPartResponse(storage, part)
+        return ranged(request, body, media_type="application/x-ndjson")
 
     async def content(self, request: Request) -> Response:
         try:
@@ -367,92 +365,45 @@ def _part_path(target: _Target, part: PartInfo) -> Path:
     return contained(target.task.folder, Path(target.reader.storage.path_of(part.file)))
 
 
-class PartResponse(FileResponse):
-    """A part file with Range, If-Range, HEAD and multi-range (Starlette's), read 1 MiB at a
-    time; its own 400 and 416 answers come as the API's JSON errors."""
+def _part_body(target: _Target, part: PartInfo) -> RangedBody:
+    """Committed part ``part`` as a ranged body, its ``ETag`` from its sha256 (on local disk and
+    object storage alike): read from its file (with its ``Last-Modified``), or with ranged GETs
+    of its object once it was checked against the manifest, as readers check parts."""
+    storage = target.reader.storage
+    etag = f'"{part.sha256[:32]}"'
+    if isinstance(storage, LocalStorage):
+        path = _part_path(target, part)
+        return attrs.evolve(RangedBody.of_file(path), etag=etag)
+    return RangedBody(size=part.size, etag=etag, open=partial(open_part, storage, part))
 
-    chunk_size = CHUNK_SIZE
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await super().__call__(scope, receive, _json_errors(send))
-
-
-class ObjectPartResponse(PartResponse):
-    """A part on object storage, answered as :class:`PartResponse` answers a file (Range,
-    If-Range on the part's sha256, HEAD, multi-range): each range is read with ranged GETs of
-    the part's object (checked against the manifest first, as readers check parts)."""
-
-    def __init__(self, storage: StreamStorage, part: PartInfo) -> None:
-        size_only = os.stat_result((stat.S_IFREG | 0o644, 0, 0, 0, 0, 0, part.size, 0, 0, 0))
-        super().__init__(
-            storage.path_of(part.file),
-            headers={"etag": f'"{part.sha256[:32]}"'},
-            media_type="application/x-ndjson",
-            stat_result=size_only,
+def ranged(
+    request: Request, body: RangedBody, *, media_type: str, filename: str | None = None
+) -> Response:
+    """``body`` answered with Range, If-Range, HEAD and multi-range, read 1 MiB at a time; a bad
+    or unsatisfiable range is the API's JSON error (a 416 carries ``Content-Range``)."""
+    try:
+        return ranged_response(
+            body,
+            request.headers,
+            method=request.method,
+            media_type=media_type,
+            chunk_size=CHUNK_SIZE,
+            filename=filename,
         )
-        self._storage, self._part = storage, part
-
-    @asynccontextmanager
-    async def _open_file(self) -> AsyncIterator[_ThreadedFile]:  # type: ignore[override]
-        f = await anyio.to_thread.run_sync(open_part, self._storage, self._part)
-        try:
-            yield _ThreadedFile(f)
-        finally:
-            await anyio.to_thread.run_sync(f.close)
-
-
-class _ThreadedFile:
-    """A blocking file read from a worker thread (the file API FileResponse reads with)."""
-
-    def __init__(self, f: BinaryIO) -> None:
-        self._f = f
-
-    async def seek(self, offset: int) -> int:
-        return await anyio.to_thread.run_sync(self._f.seek, offset)
-
-    async def read(self, size: int) -> bytes:
-        return await anyio.to_thread.run_sync(self._f.read, size)
-
-
-def _json_errors(send: Send) -> Send:
-    """Rewrite the plain-text 400/416 FileResponse sends into ``{"error": ...}`` bodies."""
-    pending: dict[str, Any] = {}
-
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start" and message["status"] in (400, 416):
-            pending.update(message)
-            return
-        if pending and message["type"] == "http.response.body":
-            status = pending["status"]
-            text = bytes(message.get("body", b"")).decode("utf-8", "replace")
-            headers = {
-                k.decode("latin-1"): v.decode("latin-1")
-                for k, v in pending["headers"]
-                if k.lower() == b"content-range"
-            }
-            if status == 416:
-                code, text = "range_not_satisfiable", _unsatisfiable(headers)
-            else:
-                code, text = "invalid_input", f"{text}; {_PART_RANGES}"
-            response = error_response(status, code, text)
-            response.headers.update(headers)
-            pending.clear()
-            await send(
-                {"type": "http.response.start", "status": status, "headers": response.raw_headers}
-            )
-            await send({"type": "http.response.body", "body": response.body})
-            return
-        await send(message)
-
-    return wrapped
+    except RangeUnsatisfiable:
+        return StreamError(
+            416,
+            "range_not_satisfiable",
+            f"the range is outside the {'part' if filename is None else 'file'}'s"
+            f" {body.size} bytes",
+            headers={"Content-Range": f"bytes */{body.size}"},
+        ).response()
+    except ValueError as exc:
+        return StreamError(400, "invalid_input", f"{exc}; {_PART_RANGES}").response()
 
 
 _PART_RANGES = "a part takes Range: bytes=a-b, bytes=a- or bytes=-n, several joined by commas"
-
-
-def _unsatisfiable(headers: dict[str, str]) -> str:
-    size = headers.get("content-range", "bytes */?").rpartition("/")[2]
-    return f"the range is outside the part's {size} bytes"
 
 
 def _not_found(kind: str, id: object, message: str) -> StreamError:
@@ -493,9 +444,8 @@ def _span(request: Request, reader: StreamReader) -> tuple[int, int, bool]:
     total = reader.total_size
     offset, line = _query_int(request, "offset"), _query_int(request, "line")
     http_range = request.headers.get("range")
-    if http_range is not None and request.headers.get("if-range") not in (
-        None,
-        _etag(reader.manifest),
+    if http_range is not None and not if_range_holds(
+        request.headers.get("if-range"), _etag(reader.manifest)
     ):
         http_range = None  # the stream changed since the client's copy: send it whole
     asked = (("offset", offset), ("line", line), ("Range", http_range))
@@ -530,24 +480,18 @@ def _parse_range(header: str, total: int) -> tuple[int, int]:
             f"Range {header!r} is not one byte range: /content takes bytes=a-b, bytes=a- or"
             " bytes=-n (use /parts/{index} for multi-range)",
         )
-    first, last = match.groups()
-    unsatisfiable = StreamError(
-        416,
-        "range_not_satisfiable",
-        f"Range {header!r} is outside the stream's {total} bytes",
-        headers={"Content-Range": f"bytes */{total}"},
-    )
-    if not first:
-        if not last or int(last) == 0 or total == 0:
-            raise unsatisfiable
-        return max(total - int(last), 0), total - 1
-    start = int(first)
-    end = total - 1 if not last else min(int(last), total - 1)
-    if start >= total:
-        raise unsatisfiable
-    if end < start:
-        raise StreamError(400, "invalid_input", f"Range {header!r} ends before it starts")
-    return start, end
+    try:
+        ((start, end),) = parse_ranges(header, total)
+    except RangeUnsatisfiable:
+        raise StreamError(
+            416,
+            "range_not_satisfiable",
+            f"Range {header!r} is outside the stream's {total} bytes",
+            headers={"Content-Range": f"bytes */{total}"},
+        ) from None
+    except ValueError as exc:
+        raise StreamError(400, "invalid_input", str(exc)) from None
+    return start, end - 1
 
 
 def _etag(manifest: StreamManifest) -> str:
