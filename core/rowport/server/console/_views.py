@@ -30,6 +30,8 @@ __all__ = [
     "TaskView",
     "error_groups",
     "preview_lines",
+    "stream_totals",
+    "task_kind",
     "task_progress",
     "task_summary",
     "task_view",
@@ -91,16 +93,29 @@ def _age(created_at: str) -> str:
     return f"{max(seconds, 0):.0f} s"
 
 
-def task_summary(task: ExportTask) -> dict[str, Any]:
-    """One row of the tasks page: the record as JSON, its kind, streams' totals and age."""
+def task_kind(task: ExportTask) -> str:
+    """The export kind of ``task``'s request (``""`` when it has none)."""
+    request = task._record.metadata.get("request") or {}
+    return str(request.get("kind", ""))
+
+
+def stream_totals(task: ExportTask) -> dict[str, int]:
+    """``task``'s streams' totals as the tasks page shows them (two manifests read)."""
+    result, errors = _reader(task, "result"), _reader(task, "errors")
+    return {
+        "result_lines": result.total_lines,
+        "result_bytes": result.total_size,
+        "error_lines": errors.total_lines,
+    }
+
+
+def task_summary(task: ExportTask, totals: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """One row of the tasks page: the record as JSON, its kind, streams' totals (``totals``
+    when they were read already, see :func:`stream_totals`) and age."""
     record = task._record
     data = task_to_json(record)
-    request = record.metadata.get("request") or {}
-    data["kind"] = str(request.get("kind", ""))
-    result, errors = _reader(task, "result"), _reader(task, "errors")
-    data["result_lines"] = result.total_lines
-    data["result_bytes"] = result.total_size
-    data["error_lines"] = errors.total_lines
+    data["kind"] = task_kind(task)
+    data.update(stream_totals(task) if totals is None else totals)
     data["age"] = _age(record.created_at)
     return data
 
