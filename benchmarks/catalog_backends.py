@@ -26,11 +26,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from export import ALL_PARAMS, PROJECT_ID, core_plugins, make_row
+from export import PROJECT_ID, core_plugins, make_row
 
 import rowport
 from rowport.catalog import DATABASE_URL_ENV
 from rowport.catalog.pg_cluster import PostgresCluster
+from rowport.testing import ALL_SECTIONS
 
 
 def _one(home: Path, rows: int, url: str | None) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def _one(home: Path, rows: int, url: str | None) -> dict[str, Any]:
             if report.failed:
                 raise SystemExit(f"import failed: {report.errors[:3]}")
             started = time.perf_counter()
-            task = client.get_project(PROJECT_ID).export(params=ALL_PARAMS)
+            task = client.get_project(PROJECT_ID).export(params=ALL_SECTIONS)
             task.wait_till_done(timeout_seconds=7200, check_frequency=0.05)
             export = time.perf_counter() - started
             if task.status != "COMPLETE":

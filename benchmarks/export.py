@@ -88,19 +88,11 @@ from rowport.plugins import PluginHost
 from rowport.streams import StreamReader
 from rowport.tasks import _runner as runner_module
 from rowport.tasks._timings import BatchTimings, read_timings
+from rowport.testing import ALL_SECTIONS
 
 PROJECT_ID = "cbenchexportproject000001"
 DATASET_ID = "cbenchexportdataset000001"
 BATCH_IDS = {"small": "cbenchexportbatch00000001", "large": "cbenchexportbatch00000002"}
-ALL_PARAMS = {
-    "attachments": True,
-    "metadata_fields": True,
-    "embeddings": True,
-    "data_row_details": True,
-    "project_details": True,
-    "label_details": True,
-    "performance_details": True,
-}
 TARGET_RATIO = 0.8  # export rows/s over the floor's
 TARGET_CPU_RATE = 25_000  # export rows per CPU second
 TARGET_FIRST_ROW_S = 0.050
@@ -547,7 +539,7 @@ def check_builder(base: Path, small_rows: bool = False) -> bool:
     lines = []
     for home in (fast, imported):
         with rowport.Client(home, plugins=core_plugins()) as client:
-            task = client.get_project(PROJECT_ID).export(params=ALL_PARAMS)
+            task = client.get_project(PROJECT_ID).export(params=ALL_SECTIONS)
             task.wait_till_done(timeout_seconds=600)
             stream = StreamReader(client._tasks.stream_dir(task.uid, "result"))
             lines.append([line.data for line in stream.iter_lines(0)])
@@ -762,7 +754,7 @@ def _export_and_wait(home: Path, plugins: PluginHost | None, batch: str | None) 
         filters = {"batch_ids": [BATCH_IDS[batch]]} if batch else None
         cpu = time.process_time()
         started = time.perf_counter()
-        task = project.export(params=ALL_PARAMS, filters=filters)
+        task = project.export(params=ALL_SECTIONS, filters=filters)
         # the in-process done event wakes the wait at once; the frequency only bounds polling
         task.wait_till_done(timeout_seconds=3600, check_frequency=0.05)
         elapsed = time.perf_counter() - started
@@ -816,7 +808,7 @@ def time_first_row(home: Path, batch: str | None = None) -> dict[str, float]:
             project = client.get_project(PROJECT_ID)
             filters = {"batch_ids": [BATCH_IDS[batch]]} if batch else None
             called = time.time()
-            task = project.export(params=ALL_PARAMS, filters=filters)
+            task = project.export(params=ALL_SECTIONS, filters=filters)
             follower.stdin.write(f"{client._tasks.stream_dir(task.uid, 'result')}\n")
             follower.stdin.flush()
             seen = float(follower.stdout.readline())
@@ -868,7 +860,7 @@ def child_memory(home: Path, batch: str | None) -> dict[str, Any]:
             str(home),
             PROJECT_ID,
             BATCH_IDS[batch] if batch else "",
-            json.dumps(ALL_PARAMS),
+            json.dumps(dict(ALL_SECTIONS)),
             str(Path(__file__).parent),
         ],
         check=True,
@@ -890,7 +882,7 @@ def profile_export(home: Path, batch: str | None, top: int = 25) -> str:
         executor = client._tasks._executor  # the worker that will run the export
         executor.submit(profiler.enable).result()
         filters = {"batch_ids": [BATCH_IDS[batch]]} if batch else None
-        task = client.get_project(PROJECT_ID).export(params=ALL_PARAMS, filters=filters)
+        task = client.get_project(PROJECT_ID).export(params=ALL_SECTIONS, filters=filters)
         task.wait_till_done(timeout_seconds=3600, check_frequency=0.01)
         executor.submit(profiler.disable).result()
     out = io.StringIO()

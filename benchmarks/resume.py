@@ -41,6 +41,7 @@ import export as export_bench
 import rowport
 from rowport.streams import StreamReader
 from rowport.streams import _verify as verify_module
+from rowport.testing import ALL_SECTIONS
 
 TARGET_RATIO = 0.15
 
@@ -79,7 +80,7 @@ def timed_resume(
     """Seconds to resume an export stopped at ``at``, and the row it resumed from; with
     ``new_process``, this process's record of the parts it wrote is cleared first."""
     client._tasks.steps = [StopAt(int(rows * at))]
-    task = client.get_project(export_bench.PROJECT_ID).export(params=export_bench.ALL_PARAMS)
+    task = client.get_project(export_bench.PROJECT_ID).export(params=ALL_SECTIONS)
     task.wait_till_done(timeout_seconds=3600, check_frequency=0.05)
     assert task.status == "FAILED", task.status
     if new_process:
@@ -98,7 +99,7 @@ def one_run(home: Path, rows: int, at: float) -> dict[str, float]:
     """Seconds of a full export and of both resumes from ``at``, and their ratios."""
     with rowport.Client(home, plugins=export_bench.core_plugins()) as client:
         started = time.perf_counter()
-        full = client.get_project(export_bench.PROJECT_ID).export(params=export_bench.ALL_PARAMS)
+        full = client.get_project(export_bench.PROJECT_ID).export(params=ALL_SECTIONS)
         full.wait_till_done(timeout_seconds=3600, check_frequency=0.05)
         full_seconds = time.perf_counter() - started
         assert full.status == "COMPLETE", full.errors_message

@@ -44,6 +44,7 @@ from resume import digest
 
 import rowport
 from rowport.tasks._executors import DaskExecutor, ProcessExecutor, ShardExecutor
+from rowport.testing import ALL_SECTIONS
 
 TARGET_TWO = 1.6  # throughput with two workers over one
 #: the others' backend comparisons, each a module of benchmarks/ with ``compare(rows, work)``
@@ -60,7 +61,7 @@ def timed_export(home: Path, executor: ShardExecutor | None) -> tuple[float, str
         home, plugins=export_bench.core_plugins(), executor=executor or "local"
     ) as client:
         started = time.perf_counter()
-        task = client.get_project(export_bench.PROJECT_ID).export(params=export_bench.ALL_PARAMS)
+        task = client.get_project(export_bench.PROJECT_ID).export(params=ALL_SECTIONS)
         task.wait_till_done(timeout_seconds=3600, check_frequency=0.05)
         seconds = time.perf_counter() - started
         assert task.status == "COMPLETE", task.errors_message

@@ -43,11 +43,11 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from export import ALL_PARAMS, PROJECT_ID, build
+from export import PROJECT_ID, build
 
 import rowport
 from rowport.errors import RowportError
-from rowport.testing import SDK_VERSION, RowportServer, sdk_python, start_server
+from rowport.testing import ALL_SECTIONS, SDK_VERSION, RowportServer, sdk_python, start_server
 
 READER = Path(__file__).with_name("sdk_reader.py")
 FILE_QUERY = (
@@ -155,7 +155,7 @@ def run(server: RowportServer, python: Path, rows: int, runs: int) -> None:
     endpoint = server.url + "/graphql"
     with rowport.Client(server.url, api_key=token) as remote:
         started = time.perf_counter()
-        task = remote.get_project(PROJECT_ID).export(params=ALL_PARAMS)
+        task = remote.get_project(PROJECT_ID).export(params=ALL_SECTIONS)
         task.wait_till_done()
         exported = time.perf_counter() - started
         size = task.get_total_file_size(rowport.StreamType.RESULT) or 0

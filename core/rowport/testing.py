@@ -16,6 +16,8 @@ exactly the plugins a test names;
 :func:`collecting_sink` is an in-memory sink to pass to ``export(sinks=...)`` or
 :class:`~rowport.sinks.SinkDelivery`; :func:`sdk_python` is a virtual environment holding the
 reference SDK (``labelbox``), for scripts that run it against ``rowport serve``.
+:data:`ALL_SECTIONS` is the params of a project export with every section on
+(``project.export(params=ALL_SECTIONS)``; ``{**ALL_SECTIONS, "predictions": True}`` for more).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import attrs
@@ -46,6 +49,7 @@ from rowport.request import ExportRequest, build_request
 from rowport.sinks import BaseSink, SinkFatalError
 
 __all__ = [
+    "ALL_SECTIONS",
     "CollectingSink",
     "MediaServer",
     "PluginRun",
@@ -68,6 +72,24 @@ __all__ = [
     "serve_media",
     "start_server",
 ]
+
+#: Every section of a project export on: each row's attachments, metadata fields, embeddings and
+#: details, and its project's details, labels' details and performance details (read-only;
+#: not ``interpolated_frames``, the run sections or the catalog scope params).
+ALL_SECTIONS: Mapping[str, bool] = MappingProxyType(
+    dict.fromkeys(
+        (
+            "attachments",
+            "metadata_fields",
+            "embeddings",
+            "data_row_details",
+            "project_details",
+            "label_details",
+            "performance_details",
+        ),
+        True,
+    )
+)
 
 _ROW_DATA = {
     "image": "https://example.com/images/{n}.jpg",

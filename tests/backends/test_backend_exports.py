@@ -28,15 +28,10 @@ from rowport.catalog._schema import MIGRATIONS
 from rowport.catalog.pg_cluster import PostgresCluster
 from rowport.demo import build_demo
 from rowport.errors import InvalidInput
+from rowport.testing import ALL_SECTIONS
 
 EVERYTHING = {
-    "attachments": True,
-    "metadata_fields": True,
-    "embeddings": True,
-    "data_row_details": True,
-    "project_details": True,
-    "label_details": True,
-    "performance_details": True,
+    **ALL_SECTIONS,
     "interpolated_frames": True,
     "all_projects": True,
     "all_model_runs": True,

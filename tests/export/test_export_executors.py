@@ -167,11 +167,18 @@ def test_the_error_policy_is_judged_across_shards_as_one_process_would(
     assert outcomes[1] == outcomes[0]
 
 
-def _gated(gate: Path, row: int) -> dict[str, Any]:
-    """Options whose plugin stops at row ``row`` (external id ``image-ROW``) until the test
-    acts."""
+def _gated_export(
+    client: rowport.Client, catalog: dict[str, Any], gate: Path, row: int
+) -> tuple[ExportTask, int]:
+    """An export whose plugin stops at row ``row`` (external id ``image-ROW``) until the test
+    acts, once a worker has stopped there; and that worker's pid."""
     gate.mkdir()
-    return {"executor_test": {"bad_every": 7, "gate": str(gate), "gate_row": f"image-{row}"}}
+    options = {"executor_test": {"bad_every": 7, "gate": str(gate), "gate_row": f"image-{row}"}}
+    task = client.get_project(catalog["project"]).export(
+        params={"label_details": True, "project_details": True}, plugin_options=options
+    )
+    _wait_for(gate / "ready")
+    return task, int((gate / "ready").read_text())
 
 
 def _wait_for(path: Path) -> None:
@@ -189,12 +196,7 @@ def test_a_shard_whose_worker_died_runs_again(
     _, result, errors = _local_export(catalog, "project")
     with _client(catalog, executor) as client:
         # row 575: in the third shard, while the other worker runs the others
-        options = _gated(tmp_path / "gate", 575)
-        task = client.get_project(catalog["project"]).export(
-            params={"label_details": True, "project_details": True}, plugin_options=options
-        )
-        _wait_for(tmp_path / "gate" / "ready")
-        pid = int((tmp_path / "gate" / "ready").read_text())
+        task, pid = _gated_export(client, catalog, tmp_path / "gate", 575)
         assert pid != os.getpid()
         os.kill(pid, signal.SIGKILL)  # the worker dies in the middle of its shard
         _done(task)
@@ -210,11 +212,7 @@ def test_a_cancel_stops_every_shard_and_a_resume_completes_the_export(
     _, result, errors = _local_export(catalog, "project")
     with _client(catalog, executor) as client:
         # row 50: in the first batch of the first shard, which stops at its next batch
-        options = _gated(tmp_path / "gate", 50)
-        task = client.get_project(catalog["project"]).export(
-            params={"label_details": True, "project_details": True}, plugin_options=options
-        )
-        _wait_for(tmp_path / "gate" / "ready")
+        task, _ = _gated_export(client, catalog, tmp_path / "gate", 50)
         assert task.cancel()
         (tmp_path / "gate" / "release").touch()
         _done(task)

@@ -20,6 +20,7 @@ from export_support import cuid, finish, generated_row
 import rowport
 from rowport import DataRow, ExportTask
 from rowport.catalog import _db
+from rowport.testing import ALL_SECTIONS
 
 PROJECT = cuid("cgenproject", 1)
 RUNS = [cuid("cgenrun", 1), cuid("cgenrun", 2)]
@@ -102,25 +103,16 @@ def _counting(real: Callable[..., Any], name: str, counts: Counts) -> Callable[.
     return wrapper
 
 
-ALL = {
-    "attachments": True,
-    "metadata_fields": True,
-    "embeddings": True,
-    "data_row_details": True,
-}
 EXPORTS: dict[str, Callable[[rowport.Client, list[str]], ExportTask]] = {
     "project": lambda c, ids: c.get_project(PROJECT).export(
-        params={**ALL, "project_details": True, "label_details": True, "performance_details": True},
+        params=ALL_SECTIONS,
         filters={"data_row_ids": ids},
     ),
     "data_rows": lambda c, ids: DataRow.export(
         c,
         data_rows=ids,
         params={
-            **ALL,
-            "project_details": True,
-            "label_details": True,
-            "performance_details": True,
+            **ALL_SECTIONS,
             "predictions": True,
             "model_run_details": True,
             "all_projects": True,
@@ -128,7 +120,15 @@ EXPORTS: dict[str, Callable[[rowport.Client, list[str]], ExportTask]] = {
         },
     ),
     "dataset": lambda c, ids: c.get_dataset(cuid("cgendataset", 1)).export(
-        params={**ALL, "all_projects": True, "all_model_runs": True, "predictions": True},
+        params={
+            "attachments": True,
+            "metadata_fields": True,
+            "embeddings": True,
+            "data_row_details": True,
+            "all_projects": True,
+            "all_model_runs": True,
+            "predictions": True,
+        },
         filters={"data_row_ids": ids},
     ),
 }

@@ -14,6 +14,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,16 +43,8 @@ from rowport.catalog._stored_sections import (
     rebuild_sql,
     rebuild_statements,
 )
+from rowport.testing import ALL_SECTIONS
 
-ALL_PARAMS = {
-    "attachments": True,
-    "metadata_fields": True,
-    "embeddings": True,
-    "data_row_details": True,
-    "project_details": True,
-    "label_details": True,
-    "performance_details": True,
-}
 STORED_VERSION = 8  # the migration that added the stored lists
 LABELS_VERSION = 10  # the migration that added a queue entry's stored labels
 
@@ -94,9 +87,9 @@ def exports(rich: RichCatalog, path: Path) -> dict[str, bytes]:
     """The project, dataset and catalog exports with every param, byte for byte."""
     catalog = rich.client.get_catalog()
     tasks = {
-        "project": rich.project.export(params=ALL_PARAMS),
-        "dataset": rich.alpha.export(params={**ALL_PARAMS, "all_projects": True}),
-        "catalog": catalog.export(params={**ALL_PARAMS, "all_projects": True}),
+        "project": rich.project.export(params=ALL_SECTIONS),
+        "dataset": rich.alpha.export(params={**ALL_SECTIONS, "all_projects": True}),
+        "catalog": catalog.export(params={**ALL_SECTIONS, "all_projects": True}),
     }
     return {name: result_bytes(task, path / f"{name}.ndjson") for name, task in tasks.items()}
 
@@ -295,7 +288,7 @@ def test_an_unreadable_label_is_an_errors_line_and_the_rest_are_written(
     rich: RichCatalog, tmp_path: Path
 ) -> None:
     _break_a_label(rich)
-    task = finish(rich.project.export(params=ALL_PARAMS))
+    task = finish(rich.project.export(params=ALL_SECTIONS))
     rows = [out.json for out in task.get_buffered_stream()]
     (error,) = [out.json for out in task.get_buffered_stream(stream_type=rowport.StreamType.ERRORS)]
     assert error["code"] == "ROW_ASSEMBLY_FAILED" and error["data_row"]["id"] == rich.rows[1].uid
@@ -316,7 +309,7 @@ def test_labels_are_built_when_a_step_reads_a_section(rich: RichCatalog, tmp_pat
     expected = exports(rich, tmp_path / "plain")["project"]
     rich.client._tasks.steps = [step]
     try:
-        out = result_bytes(rich.project.export(params=ALL_PARAMS), tmp_path / "stepped.ndjson")
+        out = result_bytes(rich.project.export(params=ALL_SECTIONS), tmp_path / "stepped.ndjson")
     finally:
         rich.client._tasks.steps = []
     assert out == expected
@@ -388,6 +381,51 @@ def test_the_migration_backfills_an_existing_catalog(
 ROWS = 250  # more than two batches of the runner
 
 
+@contextmanager
+def _rewriting(
+    client: rowport.Client, commit: Callable[[sqlite3.Connection, int], None]
+) -> Iterator[list[int]]:
+    """A thread that calls ``commit(conn, version)`` for versions 1, 2, ... on a connection of
+    its own until the block ends; the block starts once version 1 is written and gets the
+    versions written so far."""
+    stop, wrote = threading.Event(), threading.Event()
+    versions: list[int] = []
+
+    def writer() -> None:
+        conn = sqlite3.connect(client.home / "catalog.db", isolation_level=None, timeout=30.0)
+        try:
+            version = 0
+            while not stop.is_set():
+                version += 1
+                commit(conn, version)
+                versions.append(version)
+                wrote.set()
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert wrote.wait(60)
+        yield versions
+    finally:
+        stop.set()
+        thread.join(60)
+
+
+def _seen_in_exports(
+    export: Callable[[], rowport.ExportTask], seen_in: Callable[[dict[str, Any]], set[str]]
+) -> set[str]:
+    """Four exports of all rows: each row's values as ``seen_in`` checks and gives them."""
+    seen: set[str] = set()
+    for _ in range(4):
+        exported = [out.json for out in finish(export()).get_buffered_stream()]
+        assert len(exported) == ROWS
+        for row in exported:
+            seen |= seen_in(row)
+    return seen
+
+
 def _versioned(conn: sqlite3.Connection, row_id: str, version: int) -> None:
     """Give a row two attachments and a ``camera`` value of ``version``, in one commit."""
     conn.execute("BEGIN IMMEDIATE")
@@ -423,40 +461,21 @@ def test_a_concurrent_writer_never_yields_a_torn_or_mixed_row(tmp_path: Path) ->
             ]
         )
         ids = [row.uid for row in rows]
-        stop, wrote = threading.Event(), threading.Event()
-        versions: list[int] = []
 
-        def writer() -> None:
-            conn = sqlite3.connect(client.home / "catalog.db", isolation_level=None, timeout=30.0)
-            try:
-                version = 0
-                while not stop.is_set():
-                    version += 1
-                    for row_id in ids:  # a commit per row: the export's task writes get in
-                        _versioned(conn, row_id, version)
-                        time.sleep(0)  # let the export's threads run between commits
-                    versions.append(version)
-                    wrote.set()
-            finally:
-                conn.close()
+        def rewrite(conn: sqlite3.Connection, version: int) -> None:
+            for row_id in ids:  # a commit per row: the export's task writes get in
+                _versioned(conn, row_id, version)
+                time.sleep(0)  # let the export's threads run between commits
 
-        thread = threading.Thread(target=writer)
-        thread.start()
-        try:
-            assert wrote.wait(60)
-            seen: set[str] = set()
-            for _ in range(4):
-                task = finish(dataset.export(params={"attachments": True, "metadata_fields": True}))
-                exported = [out.json for out in task.get_buffered_stream()]
-                assert len(exported) == ROWS
-                for row in exported:
-                    values = {a["value"] for a in row["attachments"]}
-                    values.add(row["metadata_fields"][0]["value"])
-                    assert len(row["attachments"]) == 2 and len(values) == 1, row
-                    seen |= values
-        finally:
-            stop.set()
-            thread.join(60)
+        def seen_in(row: dict[str, Any]) -> set[str]:
+            values = {a["value"] for a in row["attachments"]}
+            values.add(row["metadata_fields"][0]["value"])
+            assert len(row["attachments"]) == 2 and len(values) == 1, row
+            return values
+
+        params = {"attachments": True, "metadata_fields": True}
+        with _rewriting(client, rewrite) as versions:
+            seen = _seen_in_exports(lambda: dataset.export(params=params), seen_in)
         assert versions and stale_lists(client) == []
         assert seen - {"v0"}  # the exports did read rows the writer wrote
 
@@ -490,40 +509,20 @@ def test_a_concurrent_label_writer_never_yields_a_torn_or_mixed_label(tmp_path: 
         conn = _db(client)
         stored = dict(conn.execute("SELECT id, annotations FROM labels").fetchall())
         conn.close()
-        stop, wrote = threading.Event(), threading.Event()
-        versions: list[int] = []
 
-        def writer() -> None:
-            conn = sqlite3.connect(client.home / "catalog.db", isolation_level=None, timeout=30.0)
-            try:
-                version = 0
-                while not stop.is_set():
-                    version += 1
-                    for label in labels:  # a commit per label: the export's task writes get in
-                        _relabel(conn, label.uid, stored[label.uid], version)
-                        time.sleep(0)
-                    versions.append(version)
-                    wrote.set()
-            finally:
-                conn.close()
+        def rewrite(conn: sqlite3.Connection, version: int) -> None:
+            for label in labels:  # a commit per label: the export's task writes get in
+                _relabel(conn, label.uid, stored[label.uid], version)
+                time.sleep(0)
 
-        thread = threading.Thread(target=writer)
-        thread.start()
-        try:
-            assert wrote.wait(60)
-            seen: set[str] = set()
-            for _ in range(4):
-                task = finish(project.export(params=ALL_PARAMS))
-                exported = [out.json for out in task.get_buffered_stream()]
-                assert len(exported) == ROWS
-                for row in exported:
-                    (label,) = row["projects"][project.uid]["labels"]
-                    (answer,) = label["annotations"]["classifications"]
-                    (review,) = label["label_details"]["reviews"]
-                    assert answer["text_answer"]["content"] == review["created_by"], row
-                    seen.add(review["created_by"])
-        finally:
-            stop.set()
-            thread.join(60)
+        def seen_in(row: dict[str, Any]) -> set[str]:
+            (label,) = row["projects"][project.uid]["labels"]
+            (answer,) = label["annotations"]["classifications"]
+            (review,) = label["label_details"]["reviews"]
+            assert answer["text_answer"]["content"] == review["created_by"], row
+            return {review["created_by"]}
+
+        with _rewriting(client, rewrite) as versions:
+            seen = _seen_in_exports(lambda: project.export(params=ALL_SECTIONS), seen_in)
         assert versions and stale_lists(client) == []
         assert seen - {"v0", client.catalog.actor.user_email}  # the writer's versions were read

@@ -8,6 +8,7 @@ import pytest
 
 from rowport.errors import InvalidExportRequest
 from rowport.request import ExportKind, ExportParams, build_request
+from rowport.testing import ALL_SECTIONS
 
 ALL_PARAMS = (
     "attachments",
@@ -180,3 +181,11 @@ def test_enabled_lists_true_booleans_in_declaration_order() -> None:
     params = _build(ExportKind.PROJECT, label_details=True, attachments=True, embeddings=False)
     assert params.enabled() == ["attachments", "label_details"]
     assert ExportParams().enabled() == []
+
+
+def test_all_sections_turns_on_every_section_of_a_project_export_but_video_frames() -> None:
+    request = build_request(ExportKind.PROJECT, scope_ids=["p"], params=ALL_SECTIONS)
+    sections = {name for name in ALLOWED[ExportKind.PROJECT] if name != "media_type_override"}
+    assert set(request.params.enabled()) == sections - {"interpolated_frames"} == set(ALL_SECTIONS)
+    with pytest.raises(TypeError):
+        ALL_SECTIONS["attachments"] = False  # type: ignore[index]
