@@ -9,8 +9,8 @@ import orjson
 import pytest
 
 from rowport.errors import InvalidInput
-from rowport.streams import StreamManifest, StreamReader
-from rowport.streams._storage import StreamPlace, open_storage
+from rowport.streams import StreamManifest, StreamReader, StreamWriter, _verify, open_part
+from rowport.streams._storage import StreamPlace, join_place, open_storage
 
 StreamFactory = Callable[..., tuple[StreamPlace, list[bytes]]]
 
@@ -73,3 +73,19 @@ def test_a_manifest_missing_a_key_is_rejected_by_name() -> None:
     del data["total_size"]
     with pytest.raises(InvalidInput, match="missing the key 'total_size'"):
         StreamManifest.from_dict(data)
+
+
+def test_a_part_is_served_from_the_bytes_its_check_read(
+    place: StreamPlace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # three 1 MiB read-ahead blocks: a second download would fetch the part again
+    directory = join_place(place, "result")
+    writer = StreamWriter(directory, part_max_bytes=8 << 20)
+    writer.write_lines([orjson.dumps({"n": n, "pad": "x" * 1000}) for n in range(3000)])
+    (part,) = writer.close().parts
+    storage = open_storage(directory)
+    written = storage.read(part.file)
+    monkeypatch.setattr(_verify, "_VERIFIED", {})  # as in a process that did not write it
+    with open_part(directory, part) as f:
+        storage.put(part.file, written.replace(b'"n":', b'"N":'))  # replaced after the check
+        assert f.read() == written

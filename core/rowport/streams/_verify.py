@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import threading
 from array import array
 from collections.abc import Hashable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from rowport.errors import StreamCorrupted
 from rowport.streams._index import read_index
@@ -17,6 +18,7 @@ from rowport.streams._storage import LocalStorage, StreamPlace, StreamStorage, o
 __all__ = ["open_part", "part_path", "remember_verified", "verify_stream"]
 
 _CHUNK = 1 << 20
+_SPOOL_MAX = 16 << 20  # a downloaded part's bytes kept in memory up to this, past it on disk
 # Parts whose sha256 this process computed (written or checked them), by file identity (see
 # StreamStorage.identity): locally device, inode, size, mtime and ctime (any write to a file
 # changes its ctime, which no one can set back); on object storage URL, size and ETag. A part
@@ -49,7 +51,9 @@ def open_part(directory: StreamPlace, part: PartInfo, *, buffering: int = 0) -> 
     size and sha256 were checked against the manifest: the size always (one ``fstat``, or the
     HEAD of the object), the sha256 once per process and file version (one sequential read of
     the part; a part this process wrote, or checked before and that did not change since, is
-    not read again).
+    not read again). A part on object storage whose sha256 was checked here is then read from
+    the bytes that were downloaded to check it (in memory, or a temporary file past 16 MiB),
+    not with more ranged GETs.
 
     :raises StreamCorrupted: the file is missing, outside the folder, or not the part listed.
     """
@@ -65,16 +69,38 @@ def open_part(directory: StreamPlace, part: PartInfo, *, buffering: int = 0) -> 
         if size != part.size:
             raise StreamCorrupted(path, f"holds {size} bytes, the manifest says {part.size}")
         if _VERIFIED.get(identity) != part.sha256:
-            digest = hashlib.file_digest(f, "sha256").hexdigest()  # type: ignore[arg-type]
+            if isinstance(storage, LocalStorage):
+                digest = hashlib.file_digest(f, "sha256").hexdigest()  # type: ignore[arg-type]
+                f.seek(0)
+            else:
+                remote = f
+                digest, f = _downloaded(remote)
+                remote.close()
             if digest != part.sha256:
                 raise StreamCorrupted(path, f"sha256 {digest} differs from the manifest's")
             with _VERIFIED_LOCK:
                 _VERIFIED[identity] = digest
-            f.seek(0)
     except BaseException:
         f.close()
         raise
     return f
+
+
+def _downloaded(f: BinaryIO) -> tuple[str, BinaryIO]:
+    """The sha256 of an object read whole (one sequential download), and the bytes it read, at
+    their start: a part checked so is served from the bytes that were checked, not from more
+    ranged GETs (a second download, of an object that may have been replaced since)."""
+    copy = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)  # noqa: SIM115 (returned open)
+    try:
+        sha256 = hashlib.sha256()
+        while chunk := f.read(_CHUNK):
+            sha256.update(chunk)
+            copy.write(chunk)
+        copy.seek(0)
+    except BaseException:
+        copy.close()
+        raise
+    return sha256.hexdigest(), cast(BinaryIO, copy)
 
 
 def verify_stream(
