@@ -367,8 +367,8 @@ def _part_path(target: _Target, part: PartInfo) -> Path:
 
 def _part_body(target: _Target, part: PartInfo) -> RangedBody:
     """Committed part ``part`` as a ranged body, its ``ETag`` from its sha256 (on local disk and
-    object storage alike): read from its file (with its ``Last-Modified``), or with ranged GETs
-    of its object once it was checked against the manifest, as readers check parts."""
+    object storage alike): read from its file (with its ``Last-Modified``), or from its object
+    once it was checked against the manifest, as readers check parts (``open_part``)."""
     storage = target.reader.storage
     etag = f'"{part.sha256[:32]}"'
     if isinstance(storage, LocalStorage):
