@@ -7,7 +7,6 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import requests
 
@@ -18,29 +17,6 @@ from rowport.tasks._remote import parse_events
 
 ROWS = 240  # rows of the served project: three batches, so three parts
 READY_LIMIT = 120.0  # seconds to wait for the server, a batch, a line: generous (loaded box)
-HOLD_LIMIT = 600.0  # seconds a Gate holds a batch at most
-
-
-class Gate:
-    """A pipeline step that holds each batch until the test lets it pass."""
-
-    needs_json = False
-
-    def __init__(self) -> None:
-        self.entered = threading.Semaphore(0)
-        self.release = threading.Semaphore(0)
-
-    def __call__(self, rows: list[Any], context: Any) -> tuple[list[Any], list[Any]]:
-        self.entered.release()
-        self.release.acquire(timeout=HOLD_LIMIT)  # the limit only stops a forgotten gate
-        return rows, []
-
-    def wait_entered(self) -> None:
-        assert self.entered.acquire(timeout=READY_LIMIT), "no batch reached the gate"
-
-    def let_through(self, batches: int = 1) -> None:
-        for _ in range(batches):
-            self.release.release()
 
 
 def result_reader(home: Path, task_id: str) -> StreamReader:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_support import READY_LIMIT, ROWS, Gate
+from batch_gate import Gate
+from server_support import READY_LIMIT, ROWS
 
 import rowport
 from rowport import ExportTask, FileConverter, JsonConverter, StreamType

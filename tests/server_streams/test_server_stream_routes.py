@@ -8,7 +8,8 @@ from typing import Any
 import orjson
 import pytest
 import requests
-from server_support import ROWS, Gate, events, result_reader
+from batch_gate import Gate
+from server_support import ROWS, events, result_reader
 
 import rowport
 from rowport import ExportTask

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from batch_gate import Gate
 from catalog_backends import database_env
-from tasks_support import ROWS, Gate
+from tasks_support import ROWS
 
 import rowport
 from rowport.catalog import DATABASE_URL_ENV

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -14,38 +13,6 @@ from rowport.streams import StreamReader
 ROWS = 450  # five batches of 100
 BATCH = 100  # the runner's assembly batch
 WAIT_LIMIT = 120.0  # seconds to wait for a condition: generous, a loaded machine is slow
-HOLD_LIMIT = 600.0  # seconds a Gate holds a batch at most
-
-
-class Gate:
-    """A pipeline step that holds each batch until the test lets it pass."""
-
-    needs_json = False
-
-    def __init__(self) -> None:
-        self.entered = threading.Semaphore(0)
-        self.release = threading.Semaphore(0)
-        self.open = False
-
-    def __call__(self, rows: list[dict[str, Any]], context: Any) -> tuple[list[Any], list[Any]]:
-        self.entered.release()
-        if not self.open:
-            # the limit only stops a forgotten gate hanging the suite (fixtures open it)
-            self.release.acquire(timeout=HOLD_LIMIT)
-        return rows, []
-
-    def wait_entered(self, batches: int = 1) -> None:
-        """Block until ``batches`` more batches have reached the gate."""
-        for _ in range(batches):
-            assert self.entered.acquire(timeout=WAIT_LIMIT), "no batch reached the gate"
-
-    def let_through(self, batches: int = 1) -> None:
-        for _ in range(batches):
-            self.release.release()
-
-    def open_all(self) -> None:
-        self.open = True
-        self.let_through(100)
 
 
 class FlagEveryRow:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tasks_support import ROWS, Gate
+from batch_gate import Gate
+from tasks_support import ROWS
 
 import rowport
 from rowport.server.console._views import throughput
