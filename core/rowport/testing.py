@@ -10,7 +10,8 @@
         assert run.problems == []
 
 :func:`make_client` and :func:`build_catalog` give a real catalog in a temporary directory;
-:func:`make_project` queues rows of your own in a project, :func:`labels_of` and
+:func:`make_project` queues rows of your own in a project, :func:`box_label` is a label of one
+box and a ``quality`` answer to import on a row, :func:`labels_of` and
 :func:`objects_of` read an exported row's labels back; :func:`host_with` is a plugin host with
 exactly the plugins a test names;
 :func:`collecting_sink` is an in-memory sink to pass to ``export(sinks=...)`` or
@@ -45,7 +46,13 @@ from rowport.client import Client
 from rowport.errors import RowportError
 from rowport.media_types import MediaType
 from rowport.plugins import ExportContext, PluginHost, RaisedProblem, load
-from rowport.request import ExportRequest, build_request
+from rowport.request import (
+    PARAMS_BY_KIND,
+    ExportKind,
+    ExportParams,
+    ExportRequest,
+    build_request,
+)
 from rowport.sinks import BaseSink, SinkFatalError
 
 __all__ = [
@@ -54,6 +61,7 @@ __all__ = [
     "MediaServer",
     "PluginRun",
     "RowportServer",
+    "box_label",
     "build_catalog",
     "by_global_key",
     "collecting_sink",
@@ -77,18 +85,13 @@ __all__ = [
 #: details, and its project's details, labels' details and performance details (read-only;
 #: not ``interpolated_frames``, the run sections or the catalog scope params).
 ALL_SECTIONS: Mapping[str, bool] = MappingProxyType(
-    dict.fromkeys(
-        (
-            "attachments",
-            "metadata_fields",
-            "embeddings",
-            "data_row_details",
-            "project_details",
-            "label_details",
-            "performance_details",
-        ),
-        True,
-    )
+    {
+        field.name: True
+        for field in attrs.fields(ExportParams)
+        if field.type in (bool, "bool")
+        and field.name in PARAMS_BY_KIND[ExportKind.PROJECT]
+        and field.name != "interpolated_frames"
+    }
 )
 
 _ROW_DATA = {
@@ -213,6 +216,26 @@ def make_project(
     project = client.create_project(f"{media} project", media, ontology)
     project.create_batch("batch", data_rows=rows)
     return project, rows, ontology
+
+
+def box_label(row: Any, **extra: Any) -> dict[str, Any]:
+    """A label spec to import on ``row`` (a data row or its id): one ``box`` bounding box and a
+    ``quality`` radio answer ``good``, by feature name, plus any ``extra`` keys."""
+    return {
+        "data_row_id": row if isinstance(row, str) else row.uid,
+        "annotations": {
+            "objects": [
+                {
+                    "name": "box",
+                    "annotation_kind": "ImageBoundingBox",
+                    "bounding_box": {"top": 1.0, "left": 2.0, "height": 3.0, "width": 4.0},
+                }
+            ],
+            "classifications": [{"name": "quality", "radio_answer": {"name": "good"}}],
+            "relationships": [],
+        },
+        **extra,
+    }
 
 
 def labels_of(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from rowport import testing
 from rowport.client import Client
 from rowport.entities import DataRow, Dataset, Ontology, Project
 
@@ -45,26 +46,6 @@ def table_counts(client: Client) -> dict[str, int]:
         return {n: conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in names}
     finally:
         conn.close()
-
-
-def make_box_label(row: DataRow | str, **extra: Any) -> dict[str, Any]:
-    """A label with one box (answered by name) and one radio classification."""
-    row_id = row if isinstance(row, str) else row.uid
-    return {
-        "data_row_id": row_id,
-        "annotations": {
-            "objects": [
-                {
-                    "name": "box",
-                    "annotation_kind": "ImageBoundingBox",
-                    "bounding_box": {"top": 1.0, "left": 2.0, "height": 3.0, "width": 4.0},
-                }
-            ],
-            "classifications": [{"name": "quality", "radio_answer": {"name": "good"}}],
-            "relationships": [],
-        },
-        **extra,
-    }
 
 
 @pytest.fixture
@@ -121,7 +102,7 @@ def counts(client: Client) -> Callable[[], dict[str, int]]:
 @pytest.fixture
 def box_label() -> Callable[..., dict[str, Any]]:
     """Build a label spec for a row: one box and a ``quality`` answer, by feature name."""
-    return make_box_label
+    return testing.box_label
 
 
 @pytest.fixture

@@ -10,28 +10,12 @@ import pytest
 from rowport import DataRow, Dataset, Label, Project
 from rowport.client import Client
 from rowport.errors import CatalogError, InvalidInput, NotFound
+from rowport.testing import box_label
 
 TOOLS: list[dict[str, Any]] = [{"tool": "bbox", "name": "box"}]
 QUALITY: list[dict[str, Any]] = [
     {"type": "radio", "name": "quality", "options": [{"name": "good"}, {"name": "bad"}]}
 ]
-
-
-def _box(row: DataRow) -> dict[str, Any]:
-    return {
-        "data_row_id": row.uid,
-        "annotations": {
-            "objects": [
-                {
-                    "name": "box",
-                    "annotation_kind": "ImageBoundingBox",
-                    "bounding_box": {"top": 1.0, "left": 2.0, "height": 3.0, "width": 4.0},
-                }
-            ],
-            "classifications": [{"name": "quality", "radio_answer": {"name": "good"}}],
-            "relationships": [],
-        },
-    }
 
 
 def _rows(dataset: Dataset, n: int = 3) -> list[DataRow]:
@@ -92,7 +76,7 @@ def test_projects_batches_labels_reviews_and_workflow_moves(client: Client) -> N
     batch = project.create_batch("first", global_keys=["img-0", "img-1"], priority=2)
     assert (batch.size, batch.priority) == (2, 2)
     assert [b.name for b in project.batches()] == ["first"]
-    labels = project.import_labels([_box(rows[0])])
+    labels = project.import_labels([box_label(rows[0])])
     assert isinstance(labels[0], Label)
     review = labels[0].add_review("Approve")
     assert review in labels[0].reviews
@@ -111,12 +95,12 @@ def test_models_runs_predictions_and_splits(client: Client) -> None:
     rows = _rows(client.create_dataset("d"))
     project = _project(client)
     project.create_batch("b", data_rows=rows)
-    label = project.import_labels([_box(rows[0])])[0]
+    label = project.import_labels([box_label(rows[0])])[0]
     model = client.create_model("detector", ontology=project.ontology_id)
     run = model.create_model_run("run 1")
     run.upsert_data_rows(global_keys=["img-0", "img-1"])
     run.add_labels([label])
-    ids = run.add_predictions([{**_box(rows[1]), "data_row_id": rows[1].uid}])
+    ids = run.add_predictions([{**box_label(rows[1]), "data_row_id": rows[1].uid}])
     run.assign_split([rows[0]], "training")
     assert len(ids) == 1
     assert [m.name for m in client.get_models()] == ["detector"]
