@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import click
+from docblocks import SHELL, extract_blocks
 
 from rowport.cli import main
 
@@ -63,3 +64,20 @@ def test_the_plugins_sample_is_what_rowport_plugins_prints(tmp_path: Path) -> No
         check=True,
     ).stdout
     assert _builtin_blocks(sample.group(1)) == _builtin_blocks(printed)
+
+
+def test_the_readme_puts_rowport_on_path_before_its_first_rowport_command() -> None:
+    # the doc test runs blocks with the venv's bin/ on PATH; a new user's shell has no
+    # rowport until the venv is activated (``rowport: command not found`` otherwise)
+    readme = CLI_MD.parents[1] / "README.md"
+    lines = [
+        line.split("#", 1)[0].strip()
+        for block in extract_blocks(readme)
+        if block.lang in SHELL and block.no_run is None
+        for line in block.source.splitlines()
+    ]
+    first = next(i for i, line in enumerate(lines) if re.search(r"(^|[\s$(])rowport\b", line))
+    assert lines[first].startswith(".venv/bin/rowport") or any(
+        line.startswith(("source .venv/bin/activate", ". .venv/bin/activate"))
+        for line in lines[:first]
+    ), f"README.md runs {lines[first]!r} before rowport is on PATH"
