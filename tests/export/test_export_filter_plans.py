@@ -184,6 +184,53 @@ def test_id_lists_are_resolved_once_and_pages_seek_their_keys(
         assert "SEARCH d USING INTEGER PRIMARY KEY (rowid=?)" in page
 
 
+@pytest.mark.parametrize(
+    "filters", [{}, {"data_row_ids": [timed_row_id(0), timed_row_id(3)]}], ids=["none", "ids"]
+)
+def test_a_project_page_reads_queue_entries_only_for_project_details(
+    timed: TimedCatalog, filters: dict[str, Any]
+) -> None:
+    reads = timed.client.catalog.reads
+    for details, reads_entries in ((False, False), (True, True)):
+        params = {"project_details": details}
+        request = build_request(
+            ExportKind.PROJECT, scope_ids=(TIMED_PROJECT,), filters=filters, params=params
+        )
+        plan = reads.plan(request)
+        page = joined(reads.explain_plan(plan, layout=PlanLayout.for_request(request))["page"])
+        # without project_details nothing of the entry is written: the page stays in the
+        # project's ordered index (and the data rows), no entry or batch record is read
+        assert ("COVERING INDEX project_data_rows_order" not in page) is reads_entries
+        assert ("batches" in page) is reads_entries
+
+
+@pytest.mark.parametrize("kind", [ExportKind.PROJECT, ExportKind.DATASET])
+@pytest.mark.parametrize(
+    "filters",
+    [{"data_row_ids": [timed_row_id(0), timed_row_id(3)]}, {"label_created_at": SINCE}],
+    ids=["ids", "label_created_at"],
+)
+def test_the_state_of_a_listed_plan_reads_the_rows_state_index_alone(
+    timed: TimedCatalog, kind: ExportKind, filters: dict[str, Any]
+) -> None:
+    plan, plans = reads_and_plan(timed, kind, filters)
+    assert plan.keys is not None and plan.keys_in_scope
+    state = joined(plans["state"])
+    # many rows a page, not a table page per row; the keys were listed from the scope
+    assert "COVERING INDEX data_rows_state (rid=?)" in state
+    assert "project_data_rows" not in state and "PRIMARY KEY" not in state
+
+
+def test_a_plan_restricted_to_given_keys_checks_its_scope_in_its_state(
+    timed: TimedCatalog,
+) -> None:
+    reads = timed.client.catalog.reads
+    request = build_request(ExportKind.PROJECT, scope_ids=(TIMED_PROJECT,))
+    plan = reads.restrict_plan(reads.plan(request), [1, 2])
+    assert not plan.keys_in_scope  # a retry's keys: they may have left the project since
+    assert "project_data_rows_order" in joined(reads.explain_plan(plan)["state"])
+
+
 COMBINATIONS: list[tuple[ExportKind, dict[str, Any]]] = [
     (ExportKind.PROJECT, {}),
     (ExportKind.PROJECT, {"workflow_status": "InReview", "batch_ids": [BATCHES["B1"]]}),

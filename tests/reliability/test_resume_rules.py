@@ -97,6 +97,51 @@ def test_a_row_leaving_the_plan_is_named_as_a_count(client, home):
         task.resume()
 
 
+def _failed_listed_export(client: rowport.Client, home: dict[str, Any]) -> rowport.ExportTask:
+    """A failed export of every other row of the project by an id list (a plan that lists its
+    keys: its state reads the listed rows in their state index)."""
+    use_small_parts(client, [FlagSome(), FailOnce(4)])
+    ids = home["ids"]["data_rows"][::2]
+    task = client.get_project(home["project"]).export(filters={"data_row_ids": ids})
+    task.wait_till_done(timeout_seconds=WAIT_LIMIT)
+    assert task.status == "FAILED"
+    return task
+
+
+def test_an_id_list_export_resumes_where_it_failed(client, home):
+    task = _failed_listed_export(client, home)
+    task.resume()
+    task.wait_till_done(timeout_seconds=WAIT_LIMIT)
+    assert task.status == "COMPLETE", task.errors_message
+    first, second = task.attempts
+    assert 0 < second.resumed_from_row == first.rows_done < ROWS // 2
+    listed = set(home["ids"]["data_rows"][::2])
+    rows = [
+        orjson.loads(line) for line in stream_bytes(_folder(client, task) / "result").splitlines()
+    ]
+    assert [row["data_row"]["id"] for row in rows] == [
+        i for i in home["ids"]["data_rows"] if i in listed
+    ]
+
+
+def test_an_id_list_export_refuses_the_resume_when_a_listed_row_changed(client, home):
+    task = _failed_listed_export(client, home)
+    client.get_data_row(home["ids"]["data_rows"][-2]).update(external_id="changed-2")
+    with pytest.raises(TaskChanged, match=r"updated, deleted or replaced"):
+        task.resume()
+
+
+def test_an_id_list_export_names_a_listed_row_that_left_the_project(client, home):
+    task = _failed_listed_export(client, home)
+    with client.catalog.db.transaction() as conn:  # no API removes a queued row: SQL does
+        conn.execute(
+            "DELETE FROM project_data_rows WHERE data_row_id = ?", (home["ids"]["data_rows"][2],)
+        )
+    half = ROWS // 2
+    with pytest.raises(TaskChanged, match=f"{half:,} rows up to key .* has {half - 1:,} now"):
+        task.resume()
+
+
 def test_a_complete_or_running_task_is_not_resumed(client, home, tmp_path):
     use_small_parts(client, [FlagSome()])
     task = client.get_project(home["project"]).export()

@@ -25,6 +25,7 @@ from rowport.catalog._plan_state import (
     plan_state,
     restrict_plan,
     resume_plan,
+    state_reads,
 )
 from rowport.catalog._projects import ProjectStore
 from rowport.catalog._protocols import PlanState, SectionRow
@@ -136,6 +137,14 @@ _EXISTS_SQL: dict[ScopeEntity, tuple[str, str]] = {
 }
 
 
+def _page_select(plan: ExportPlan, layout: PlanLayout) -> str:
+    """The SELECT ... FROM of a page of ``plan`` in ``layout`` (the batch record only with the
+    queue columns: without them a project's page reads its ordered index, not its entries)."""
+    select = ", ".join(PLAN_COLUMN_SQL[name] for name in layout.columns)
+    joins = " LEFT JOIN batches b ON b.id = p.batch_id" if layout.queue else ""
+    return f"SELECT {select} FROM {plan.from_sql}{joins}"
+
+
 def _keys_page(plan: ExportPlan, select: str, page: Sequence[int]) -> tuple[str, list[Any]]:
     """The read of one page of a plan's listed keys: a seek per key on the scope index."""
     col = plan.order_column
@@ -173,6 +182,9 @@ class ExportPlan:
     #: the condition (and its parameters) that, with ``order_column IN (keys)``, selects a
     #: page of ``keys``: the scope table's own scope, or nothing for ``data_rows`` itself
     key_scope: tuple[str, list[Any]] = ("1", [])
+    #: ``keys`` were listed from the scope when the plan was made (not given, as a retry's
+    #: are): the plan's state reads those rows alone, without checking the scope again
+    keys_in_scope: bool = False
     #: the read (and its parameters) that counted the plan or listed its keys
     planned: tuple[str, Sequence[Any]] = ("SELECT 1", ())
     #: the key the first page starts after (a resumed plan's last exported key)
@@ -321,6 +333,7 @@ class SQLiteExportSource:
             missing=missing,
             keys=keys,
             key_scope=key_scope,
+            keys_in_scope=keys is not None,
             planned=planned,
         )
 
@@ -439,9 +452,7 @@ class SQLiteExportSource:
         """The plan's rows, ``batch_size`` at a time, with the columns of ``layout`` (every
         data row column the export writes; the queue columns of the scope project with
         ``layout.queue``; then one JSON array text per name in ``layout.sections``)."""
-        select = ", ".join(PLAN_COLUMN_SQL[name] for name in layout.columns)
-        joins = " LEFT JOIN batches b ON b.id = p.batch_id" if layout.queue else ""
-        select = f"SELECT {select} FROM {plan.from_sql}{joins}"
+        select = _page_select(plan, layout)
         if plan.keys is not None:
             for start in range(0, len(plan.keys), batch_size):
                 page = plan.keys[start : start + batch_size]
@@ -509,18 +520,29 @@ class SQLiteExportSource:
         """``plan`` narrowed to ``keys``."""
         return restrict_plan(plan, keys)
 
-    def explain_plan(self, plan: ExportPlan, batch_size: int = 100) -> dict[str, list[str]]:
+    def explain_plan(
+        self, plan: ExportPlan, batch_size: int = 100, layout: PlanLayout | None = None
+    ) -> dict[str, list[str]]:
         """SQLite's query plan (the ``EXPLAIN QUERY PLAN`` details) of the read that counted
-        or listed ``plan`` (``"plan"``) and of a page of its rows (``"page"``), to check which
-        indexes an export walks."""
-        select = f"SELECT d.rid, d.id FROM {plan.from_sql}"
+        or listed ``plan`` (``"plan"``), of a page of its rows (``"page"``: of ``layout``'s
+        columns, else of the keys and ids alone) and of (the first read of) its state
+        (``"state"``), to check which indexes an export walks."""
+        if layout is None:
+            select = f"SELECT d.rid, d.id FROM {plan.from_sql}"
+        else:
+            select = _page_select(plan, layout)
         if plan.keys is not None:
             # a page of no keys is never read; explain one of a key instead
             keys = plan.keys[:batch_size] or [0]
             page: tuple[str, Sequence[Any]] = _keys_page(plan, select, keys)
         else:
             page = (_keyset_page(plan, select), (*plan.params, 0, plan.max_rid, batch_size))
-        return {"plan": self._explain(*plan.planned), "page": self._explain(*page)}
+        state = next(state_reads(plan), ("SELECT 1", []))  # no key: no read
+        return {
+            "plan": self._explain(*plan.planned),
+            "page": self._explain(*page),
+            "state": self._explain(*state),
+        }
 
     def _explain(self, sql: str, params: Sequence[Any]) -> list[str]:
         rows = self.db.conn.execute(f"EXPLAIN QUERY PLAN {sql}", tuple(params))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -25,37 +25,52 @@ from rowport.catalog._protocols import PlanState
 if TYPE_CHECKING:
     from rowport.catalog._export_reads import ExportPlan
 
-__all__ = ["SnapshotPlanState", "plan_state", "restrict_plan", "resume_plan"]
+__all__ = ["SnapshotPlanState", "plan_state", "restrict_plan", "resume_plan", "state_reads"]
 
 _AGGREGATE = (
     "SELECT COUNT(*), COALESCE(SUM(d.rid), 0), COALESCE(MAX(d.updated_at), ''),"
     " COALESCE(SUM(CAST(d.last_activity_ts * 1000 AS INTEGER)), 0)"
 )
 _SLICE = 500  # keys per IN (...) of a listed plan's aggregate
+# The aggregate of keys listed from the scope (every plan key is a data row's rid), read in
+# the rows' state index: what it reads of a row, many rows a page (a table page holds a few
+# dozen rows, so keys spread over the catalog read a page each there)
+_LISTED = f"{_AGGREGATE} FROM data_rows d INDEXED BY data_rows_state WHERE d.rid IN ({{}})"
+
+
+def state_reads(plan: ExportPlan) -> Iterator[tuple[str, list[Any]]]:
+    """The aggregates (SQL and parameters) whose sum is the state of ``plan``'s rows after
+    ``start_after``: one per slice of listed keys, else one over the plan's key range."""
+    col = plan.order_column
+    if plan.keys is None:
+        where = " AND ".join(plan.where) or "1"
+        sql = f"{_AGGREGATE} FROM {plan.from_sql} WHERE {where} AND {col} > ? AND {col} <= ?"
+        yield sql, [*plan.params, plan.start_after, plan.max_rid]
+        return
+    keys = [key for key in plan.keys if plan.start_after < key <= plan.max_rid]
+    scope, args = plan.key_scope
+    for start in range(0, len(keys), _SLICE):
+        page = keys[start : start + _SLICE]
+        marks = placeholders(len(page))
+        if plan.keys_in_scope:
+            # listed from the scope when the plan was made: the scope is not read again (a
+            # row that left it since is not in the plan made again for a resume, whose
+            # state then differs)
+            yield _LISTED.format(marks), page
+        else:
+            sql = f"{_AGGREGATE} FROM {plan.from_sql} WHERE {scope} AND {col} IN ({marks})"
+            yield sql, [*args, *page]
 
 
 def plan_state(conn: Connection, plan: ExportPlan) -> PlanState:
     """The plan's bound, how many rows it covers after ``start_after`` and their digest."""
-    col = plan.order_column
-    if plan.keys is not None:
-        keys = [key for key in plan.keys if plan.start_after < key <= plan.max_rid]
-        count = total = activity = 0
-        latest = ""
-        for start in range(0, len(keys), _SLICE):
-            page = keys[start : start + _SLICE]
-            scope, args = plan.key_scope
-            where = f"{scope} AND {col} IN ({placeholders(len(page))})"
-            sql = f"{_AGGREGATE} FROM {plan.from_sql} WHERE {where}"
-            n, s, u, a = conn.execute(sql, [*args, *page]).fetchone()
-            count, total, activity = count + n, total + s, activity + a
-            latest = max(latest, u)
-        row: tuple[Any, ...] = (count, total, latest, activity)
-    else:
-        sql = (
-            f"{_AGGREGATE} FROM {plan.from_sql} WHERE {' AND '.join(plan.where) or '1'}"
-            f" AND {col} > ? AND {col} <= ?"
-        )
-        row = conn.execute(sql, (*plan.params, plan.start_after, plan.max_rid)).fetchone()
+    count = total = activity = 0
+    latest = ""
+    for sql, params in state_reads(plan):
+        n, s, u, a = conn.execute(sql, params).fetchone()
+        count, total, activity = count + n, total + s, activity + a
+        latest = max(latest, u)
+    row = (count, total, latest, activity)
     digest = hashlib.sha256("|".join(map(str, row)).encode()).hexdigest()[:32]
     return PlanState(bound=plan.max_rid, rows=int(row[0]), digest=digest)
 
@@ -108,6 +123,5 @@ def resume_plan(plan: ExportPlan, state: PlanState, after: int | None) -> Export
 def restrict_plan(plan: ExportPlan, keys: Sequence[int]) -> ExportPlan:
     """``plan`` narrowed to ``keys`` (its pages seek them in order)."""
     ordered = array("q", sorted(set(keys)))
-    return attrs.evolve(
-        plan, keys=ordered, total=len(ordered), max_rid=ordered[-1] if ordered else 0
-    )
+    last = ordered[-1] if ordered else 0
+    return attrs.evolve(plan, keys=ordered, total=len(ordered), max_rid=last, keys_in_scope=False)

@@ -301,4 +301,10 @@ MIGRATIONS: tuple[str, ...] = (
     # 10: a queue entry's labels stored ready to write, like the lists of 8 (see
     # _stored_sections): a project export concatenates them instead of reading each label
     migration_sql(*MIGRATION_SECTIONS[10]),
+    # 11: what the state of a plan reads of each row, by key (see _plan_state): a plan that
+    # lists its keys (an id list, a label date filter) reads it here, hundreds of rows a page,
+    # where the table holds a few dozen (a spread id list read a table page per row)
+    """
+    CREATE INDEX data_rows_state ON data_rows (rid, updated_at, last_activity_ts);
+    """,
 )

@@ -174,9 +174,9 @@ class RowAssembler(Generic[PlanT]):
         i_external, i_row_data, i_media_type = at["external_id"], at["row_data"], at["media_type"]
         parsers, unknown = self._parsers, self._unknown
         kinds = {r[i_id]: parsers.get(r[i_media_type], unknown) for r in base}
-        queued = self.layout.queue
+        entries = self.layout.entries
         projects = (
-            self._projects(ids, base if queued else None, broken, kinds)
+            self._projects(ids, base if entries else None, broken, kinds)
             if self.show_projects
             else None
         )
@@ -247,7 +247,8 @@ class RowAssembler(Generic[PlanT]):
         if base is None:
             return self.source.read_queue(ids, self.projects), QUEUE_ROW.positions, None
         at = self.layout.positions
-        in_plan = {"data_row_id": at["id"], **{name: at[name] for name in QUEUE_COLUMNS}}
+        queue = QUEUE_COLUMNS if self.layout.queue else ()  # with project_details only
+        in_plan = {"data_row_id": at["id"], **{name: at[name] for name in queue}}
         return base, in_plan, self.request.scope_ids[0]
 
     def _projects(
@@ -325,25 +326,27 @@ class RowAssembler(Generic[PlanT]):
                     }
                 )
         queue, at, scope_project = self._queue(ids, base)
-        default_ontology = self._ontology(scope_project) if scope_project is not None else None
-        # plan entries have no project_id column: they are all in scope_project
+        # plan entries have no project_id column: they are all in scope_project (and carry
+        # the queue columns only with project_details, the one place they are written)
         i_row, i_project = at["data_row_id"], at.get("project_id", -1)
-        i_ontology, i_task, i_task_name = at["ontology_id"], at["task_id"], at["task_name"]
-        i_batch, i_batch_name, i_status = at["batch_id"], at["batch_name"], at["workflow_status"]
-        i_priority, i_selected = at["priority"], at["selected_label_id"]
-        i_consensus = at["consensus_count"]
+        if p.project_details:
+            default_ontology = self._ontology(scope_project) if scope_project is not None else None
+            i_ontology, i_task, i_task_name = at["ontology_id"], at["task_id"], at["task_name"]
+            i_batch, i_batch_name = at["batch_id"], at["batch_name"]
+            i_status, i_priority = at["workflow_status"], at["priority"]
+            i_selected, i_consensus = at["selected_label_id"], at["consensus_count"]
         for q in queue:
             row_id = q[i_row]
-            if scope_project is not None:  # the plan's entries: all in the scope project
-                project_id, ontology = scope_project, q[i_ontology] or default_ontology
-            else:
-                project_id, ontology = q[i_project], q[i_ontology]
+            project_id = scope_project if scope_project is not None else q[i_project]
             info = self._project(project_id)
             section: dict[str, Any] = {
                 "name": info.name,
                 "labels": stored.get(row_id) or labels.get((row_id, project_id), []),
             }
             if p.project_details:
+                ontology = q[i_ontology]
+                if scope_project is not None:  # an entry's own ontology, else the project's
+                    ontology = ontology or default_ontology
                 section["project_details"] = {
                     "ontology_id": ontology,
                     "task_id": q[i_task],

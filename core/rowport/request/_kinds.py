@@ -109,7 +109,7 @@ class KindSpec:
     entity: ScopeEntity | None
     projects_from: SectionSource
     runs_from: SectionSource
-    queue_columns: bool  # the plan carries the scope project's queue columns per row
+    queue_columns: bool  # the plan rows are the scope project's queue entries (PlanLayout)
     params: frozenset[str]
     filters: frozenset[str]
 

@@ -33,7 +33,9 @@ DATA_ROW_COLUMNS = (
     "created_by",
     "attributes_valid",
 )
-# A project export's plan carries the row's queue state in the project next.
+# A project export's plan rows are the project's queue entries; with project_details they carry
+# the entry's queue state next (without, the read of a page stays in the project's ordered
+# index and the data rows: no entry or batch record is read).
 QUEUE_COLUMNS = (
     "batch_id",
     "batch_name",
@@ -60,11 +62,13 @@ def _positions(columns: tuple[str, ...]) -> Mapping[str, int]:
 @attrs.frozen
 class PlanLayout:
     """The columns of one export's plan rows: the data row's, the queue's (``queue``), then
-    one JSON array per name in ``sections`` (``workflow_history`` and ``labels`` need
-    ``queue``)."""
+    one JSON array per name in ``sections``. ``entries``: the plan rows are the scope
+    project's queue entries (a project export; ``queue`` implies it), which
+    ``workflow_history`` and ``labels`` need."""
 
     queue: bool = False
     sections: tuple[str, ...] = ()
+    entries: bool = attrs.field(default=attrs.Factory(lambda self: self.queue, takes_self=True))
     columns: tuple[str, ...] = attrs.field(init=False)
     positions: Mapping[str, int] = attrs.field(init=False, eq=False)
 
@@ -74,27 +78,34 @@ class PlanLayout:
             raise ValueError(
                 f"unknown plan sections {unknown}; allowed: {', '.join(PLAN_SECTIONS)}"
             )
+        if self.queue and not self.entries:
+            raise ValueError("queue columns are the columns of queue entries (entries=True)")
         for name in _PROJECT_SECTIONS:
-            if name in self.sections and not self.queue:
-                raise ValueError(f"the {name} section needs the queue columns (queue=True)")
+            if name in self.sections and not self.entries:
+                raise ValueError(f"the {name} section needs queue entries (entries=True)")
         columns = DATA_ROW_COLUMNS + (QUEUE_COLUMNS if self.queue else ()) + self.sections
         object.__setattr__(self, "columns", columns)
         object.__setattr__(self, "positions", _positions(columns))
 
     @classmethod
     def for_request(cls, request: ExportRequest) -> PlanLayout:
-        """The layout an export of ``request`` reads: queue columns when its kind's plan carries
-        them, and the per-row lists its params ask for."""
+        """The layout an export of ``request`` reads: queue entries when its kind's plan rows are
+        entries, their queue columns when ``project_details`` shows them, and the per-row
+        lists its params ask for."""
         p = request.params
-        queue = KIND_SPECS[request.kind].queue_columns
+        entries = KIND_SPECS[request.kind].queue_columns
         wanted = {
             "attachments": p.attachments,
             "metadata_fields": p.metadata_fields,
             "embeddings": p.embeddings,
-            "workflow_history": queue and p.project_details,
-            "labels": queue and p.label_details and p.performance_details,
+            "workflow_history": entries and p.project_details,
+            "labels": entries and p.label_details and p.performance_details,
         }
-        return cls(queue=queue, sections=tuple(name for name in PLAN_SECTIONS if wanted[name]))
+        return cls(
+            queue=entries and p.project_details,
+            sections=tuple(name for name in PLAN_SECTIONS if wanted[name]),
+            entries=entries,
+        )
 
     @property
     def list_sections(self) -> tuple[str, ...]:
