@@ -104,7 +104,7 @@ class Client:
         self._api_key = api_key
         self._home = Path(target).expanduser().absolute()
         self._home.mkdir(parents=True, exist_ok=True)
-        names: dict[str, str] = {}
+        names: dict[str, Any] = {}
         if user_email is not None:
             names["user_email"] = user_email
         if organization_name is not None:

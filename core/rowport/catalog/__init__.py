@@ -125,8 +125,10 @@ class Catalog:
         *,
         user_email: str = "admin@rowport.local",
         organization_name: str = "rowport",
+        database: Database | None = None,
     ) -> None:
-        self.db = open_database(path)
+        """``database`` is the catalog's open database, when not the one ``path`` names."""
+        self.db = open_database(path) if database is None else database
         self.actor = Actor.ensure(self.db, user_email, organization_name=organization_name)
         self.activity = Activity()
         self.organization = OrganizationStore(self.db, self.actor)

@@ -23,6 +23,7 @@ __all__ = [
     "Connection",
     "Cursor",
     "Database",
+    "connect_database",
     "database_url",
     "open_database",
     "script_statements",
@@ -90,6 +91,15 @@ def open_database(path: Path) -> Database:
             f"{DATABASE_URL_ENV} must be a postgresql://USER@HOST:PORT/DATABASE URL (or unset,"
             f" for the SQLite file in the home), got {url.split('://')[0]!r}://..."
         )
+    return connect_database(path, url)
+
+
+def connect_database(path: Path, url: str | None) -> Database:
+    """The SQLite file at ``path`` when ``url`` is None, else the PostgreSQL database at
+    ``url`` (``path`` naming it in messages), whatever ``ROWPORT_DATABASE_URL`` says: how a
+    shard worker opens the coordinator's catalog."""
+    if url is None:
+        return Database(path)
     try:
         from rowport.catalog._postgres import PostgresDatabase
     except ImportError as exc:
@@ -105,6 +115,8 @@ class Database:
 
     #: The backend's name, as ``rowport doctor`` and messages say it.
     backend = "sqlite"
+    #: The PostgreSQL database's URL (None: the SQLite file at ``path``).
+    url: str | None = None
 
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -476,8 +476,9 @@ class SQLiteExportSource:
         """``(after, last, rows)`` of each shard of ``plan``: runs of ``rows_per_shard`` plan
         rows in key order (the last one shorter), each the keys after ``after`` up to ``last``.
         A plan that lists its keys is cut in its list (no read); one that pages by key ranges
-        reads its keys once, a page of ``rows_per_shard`` at a time, with the pages' own
-        query (so a shard's pages are the plan's pages)."""
+        asks for the key ``rows_per_shard`` rows on, shard after shard, in the table it is
+        counted in (the database skips the rows: none is read out), and for the last and
+        count of the rest."""
         if rows_per_shard < 1:
             raise ValueError(f"rows_per_shard must be at least 1, got {rows_per_shard}")
         shards: list[tuple[int, int, int]] = []
@@ -489,15 +490,21 @@ class SQLiteExportSource:
                 shards.append((after, int(page[-1]), len(page)))
                 after = int(page[-1])
             return shards
-        sql = _keyset_page(plan, f"SELECT {plan.order_column} FROM {plan.from_sql}")
+        col = plan.order_column
+        where = f"{' AND '.join(plan.where) or '1'} AND {col} > ? AND {col} <= ?"
+        nth = f"SELECT {col} FROM {plan.counted_from} WHERE {where} ORDER BY {col} LIMIT 1 OFFSET ?"
+        rest = f"SELECT MAX({col}), COUNT(*) FROM {plan.counted_from} WHERE {where}"
+        conn = self.db.conn
         while True:
-            rows = self.db.conn.execute(
-                sql, (*plan.params, after, plan.max_rid, rows_per_shard)
-            ).fetchall()
-            if not rows:
+            row = conn.execute(nth, (*plan.params, after, plan.max_rid, rows_per_shard - 1))
+            found = row.fetchone()
+            if found is None:
+                last, left = conn.execute(rest, (*plan.params, after, plan.max_rid)).fetchone()
+                if left:
+                    shards.append((after, int(last), int(left)))
                 return shards
-            shards.append((after, int(rows[-1][0]), len(rows)))
-            after = int(rows[-1][0])
+            shards.append((after, int(found[0]), rows_per_shard))
+            after = int(found[0])
 
     def plan_state(self, plan: ExportPlan) -> PlanState:
         """The plan's bound, count and change digest (see :mod:`._plan_state`)."""

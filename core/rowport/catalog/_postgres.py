@@ -248,6 +248,7 @@ class PostgresDatabase(Database):
     for messages only."""
 
     backend = "postgresql"
+    url: str
 
     def __init__(self, url: str, path: Path) -> None:
         self.url = url

@@ -15,9 +15,11 @@ string, an ``s3://`` URL or a storage; :func:`open_storage` turns one into a sto
 
 from __future__ import annotations
 
+import errno
 import io
 import mmap
 import os
+import shutil
 import threading
 from collections.abc import Hashable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -131,6 +133,14 @@ class StreamStorage(Protocol):
 
     def delete(self, name: str) -> None:
         """Delete ``name`` (a missing one is fine)."""
+
+    def take(self, source: StreamStorage, name: str, as_name: str) -> None:
+        """Make ``source``'s file ``name`` this folder's ``as_name``, whole: a rename on one
+        disk, a server-side copy on one object store (its bytes never pass through this
+        process), else a copy. ``source``'s file may be gone after (a rename)."""
+
+    def remove(self) -> None:
+        """Delete the folder and everything under it (a missing one is fine)."""
 
     def sync(self) -> None:
         """Make renames in the folder durable (a no-op on object storage)."""
@@ -312,6 +322,23 @@ class LocalStorage:
         """Unlink ``name`` (missing is fine)."""
         (self.directory / name).unlink(missing_ok=True)
 
+    def take(self, source: StreamStorage, name: str, as_name: str) -> None:
+        """Rename ``source``'s ``name`` to ``as_name`` when both are on this disk (its data
+        was made durable when it was sealed; :meth:`sync` makes the rename durable), else
+        copy it here."""
+        if isinstance(source, LocalStorage):
+            try:
+                os.rename(source.directory / name, self.directory / as_name)
+                return
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+        _copy(source, name, self, as_name)
+
+    def remove(self) -> None:
+        """Delete the folder with everything under it (missing is fine)."""
+        shutil.rmtree(self.directory, ignore_errors=True)
+
     def sync(self) -> None:
         """fsync the folder (a no-op where folders cannot be opened)."""
         fsync_directory(self.directory)
@@ -343,6 +370,17 @@ class _LocalSink:
             self.path.unlink(missing_ok=True)
         except OSError:
             pass  # the directory itself is gone or unreadable: nothing is left to free
+
+
+def _copy(source: StreamStorage, name: str, target: StreamStorage, as_name: str) -> None:
+    """``source``'s ``name`` written whole to ``target`` as ``as_name`` (through this process)."""
+    sink = target.create(as_name)
+    try:
+        sink.write(source.read(name))
+        sink.seal()
+    except BaseException:
+        sink.discard()
+        raise
 
 
 def fsync_directory(directory: Path) -> None:
@@ -527,6 +565,21 @@ class ObjectStorage:
         """Delete ``name`` (missing is fine)."""
         try:
             self.fs.rm_file(self._key(name))
+        except FileNotFoundError:
+            pass
+
+    def take(self, source: StreamStorage, name: str, as_name: str) -> None:
+        """A server-side copy (``CopyObject``) of ``source``'s ``name`` when it lies on the
+        same store, else one GET and one PUT."""
+        if isinstance(source, ObjectStorage) and source.fs is self.fs:
+            self.fs.copy(source._key(name), self._key(as_name))
+            return
+        _copy(source, name, self, as_name)
+
+    def remove(self) -> None:
+        """Delete every object under the prefix (batched deletes)."""
+        try:
+            self.fs.rm(self.root, recursive=True)
         except FileNotFoundError:
             pass
 

@@ -301,10 +301,14 @@ class StreamWriter:
     def adopt(self, source: StreamPlace, manifest: StreamManifest) -> list[PartInfo]:
         """Append the committed parts of another stream (``source``, described by ``manifest``:
         a shard's) after what this one holds: what is pending is committed first, then each
-        part and its index are written into this stream's storage under their next numbers,
-        in order, and the manifest is replaced once. Returns the new parts.
+        part and its index are taken into this stream's storage under their next numbers, in
+        order (:meth:`StreamStorage.take`: renamed on one disk, copied server-side on one
+        object store; a line index holds offsets within its part, so it is taken as it is),
+        and the manifest is replaced once. Returns the new parts; ``source`` may have lost
+        them (a rename).
 
-        :raises StreamCorrupted: a part of ``source`` does not have its manifest's size.
+        :raises StreamCorrupted: a part of ``source`` is missing or does not have its
+            manifest's size.
         """
         if self._closed:
             raise RowportError(f"the writer of {self.directory} is closed")
@@ -314,15 +318,15 @@ class StreamWriter:
         current = self._manifest
         for part in manifest.parts:
             try:
-                data = origin.read(part.file)
+                size = origin.size(part.file)
             except FileNotFoundError:
                 raise StreamCorrupted(
                     origin.path_of(part.file), "missing: the shard's manifest lists it"
                 ) from None
-            if len(data) != part.size:
+            if size != part.size:
                 raise StreamCorrupted(
                     origin.path_of(part.file),
-                    f"holds {len(data)} bytes, the shard's manifest says {part.size}",
+                    f"holds {size} bytes, the shard's manifest says {part.size}",
                 )
             index = self._next_index
             info = attrs.evolve(
@@ -335,10 +339,8 @@ class StreamWriter:
                     start=current.total_lines, end=current.total_lines + part.line_count - 1
                 ),
             )
-            sink = self.storage.create(info.file)
-            sink.write(data)
-            sink.seal()
-            self.storage.put(info.index_file, origin.read(part.index_file))
+            self.storage.take(origin, part.file, info.file)
+            self.storage.take(origin, part.index_file, info.index_file)
             self._next_index = index + 1
             current = current.with_part(info)
             added.append(info)

@@ -93,8 +93,14 @@ class WorkerLost(Exception):
     """The process running a shard ended without its outcome (killed, out of memory)."""
 
 
-def _child(function: Callable[[Any], Any], argument: Any, conn: Connection) -> None:
-    """In a worker process: ``function(argument)``, or the error it raised, sent back."""
+def _child(
+    function: Callable[[Any], Any], argument: Any, conn: Connection, environ: dict[str, str]
+) -> None:
+    """In a worker process: ``function(argument)``, or the error it raised, sent back; run in
+    the coordinator's environment as it was when the shard was handed out (the forkserver's
+    is the one it started with: object storage keys and endpoints set later would be lost)."""
+    os.environ.clear()
+    os.environ.update(environ)
     try:
         conn.send((True, function(argument)))
     except BaseException as exc:
@@ -132,7 +138,10 @@ class ProcessExecutor:
         process ends without an answer."""
         receive, send = self._context.Pipe(duplex=False)
         process = self._context.Process(
-            target=_child, args=(function, argument, send), name="rowport-shard", daemon=True
+            target=_child,
+            args=(function, argument, send, dict(os.environ)),
+            name="rowport-shard",
+            daemon=True,
         )
         process.start()
         send.close()

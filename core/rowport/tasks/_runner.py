@@ -484,7 +484,9 @@ class ExportRunner(Generic[PlanT]):
             if self.executor is None:
                 self._stream(plan, result, errors)
             else:
-                self._state_now()
+                # the plan's state beside the shards, as beside a local export: a merge before
+                # it is known writes no checkpoint (a resume then starts from the first row)
+                self._start_beside(plan)
                 export_sharded(
                     self, self.executor, plan, result, errors, shard_rows=self.shard_rows
                 )
@@ -501,18 +503,6 @@ class ExportRunner(Generic[PlanT]):
             self.before_close()
         if self.canceled():
             raise Canceled
-
-    def _state_now(self) -> None:
-        """The plan's state before any shard runs: shards merge whole, each with a checkpoint
-        that needs it, and a sharded export is not waited on for its first row."""
-        state_later, self._state_later = self._state_later, None
-        if state_later is None:
-            return
-        state = state_later(self._counting.is_set)
-        if state is not None:
-            self._plan_state = state
-            if self.rows_planned is None:
-                self.rows_planned = state.rows
 
     def _start_beside(self, plan: PlanT) -> None:
         """Start :meth:`_beside` on a thread of its own, once (after the first part is

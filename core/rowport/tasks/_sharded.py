@@ -4,9 +4,11 @@ their parts merged into the task's streams in key order.
 The plan is cut into runs of whole batches (a multiple of the runner's batch size, so every
 batch a shard reads is the batch one process would have read: the same rows, the same ERRORS
 lines in the same order). Each shard runs on a worker (:func:`~rowport.tasks._shards.run_shard`)
-and writes two streams of its own under ``TASK/shards/AFTER-LAST/``; it returns its manifests and
+and writes two streams of its own under ``shards/AFTER-LAST/`` beside the task's streams (on
+their storage: the task's folder, or its prefix on object storage); it returns its manifests and
 per-batch counts. The coordinator merges the shards in key order as soon as each one's
-predecessors are merged: their parts are renamed into the task's streams (no byte is copied), a
+predecessors are merged: their parts are taken into the task's streams whole (renamed on a
+disk, copied server-side on object storage: the coordinator's work is per part, not per byte), a
 checkpoint is written after each shard (a resume keeps the merged shards, and the finished ones
 not merged yet), progress is recorded, and the error policy's ratio is judged batch by batch over
 the merged rows, as one process would. A shard whose worker died runs again; a cancel stops
@@ -15,10 +17,8 @@ every shard at its next batch, and the streams keep the merged prefix.
 
 from __future__ import annotations
 
-import shutil
 from concurrent.futures import CancelledError, Future, wait
 from itertools import islice
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -28,9 +28,11 @@ from rowport.errors import InvalidInput
 from rowport.plugins._model import ErrorPolicy
 from rowport.plugins._step import ErrorPolicyExceeded, PluginStep, ratio_exceeded
 from rowport.streams import PartInfo, StreamManifest, StreamReader, StreamWriter
+from rowport.streams._storage import StreamStorage, join_place, open_storage
 from rowport.tasks._executors import ShardExecutor
 from rowport.tasks._pipeline import Canceled, missing_lines
 from rowport.tasks._shards import (
+    OUTCOME_NAME,
     CatalogRef,
     ShardOutcome,
     ShardSpec,
@@ -105,7 +107,7 @@ def export_sharded(
         raise InvalidInput(
             f"shard_rows must be a multiple of the batch size {runner.batch_size}, got {per}"
         )
-    shards_dir = runner.directory / "shards"
+    shards = open_storage(join_place(runner.streams, "shards"))
     plugins = host_spec(plugin_steps[0].host) if plugin_steps else None
     specs = [
         ShardSpec(
@@ -116,7 +118,7 @@ def export_sharded(
             after=after,
             last=last,
             rows=rows,
-            directory=str(shards_dir / f"{after}-{last}"),
+            directory=shards.child(f"{after}-{last}").location,
             catalog=CatalogRef.of(runner.context.catalog),
             plugins=plugins,
             batch_size=runner.batch_size,
@@ -124,7 +126,7 @@ def export_sharded(
         for i, (after, last, rows) in enumerate(source.shard_bounds(plan, per))
     ]
     _Coordinator(runner, executor, specs, result, errors).run()
-    shutil.rmtree(shards_dir, ignore_errors=True)
+    shards.remove()
 
 
 class _Coordinator:
@@ -148,7 +150,7 @@ class _Coordinator:
 
     def run(self) -> None:
         for spec in self.specs:
-            kept = read_outcome(Path(spec.directory))
+            kept = read_outcome(spec.directory)
             if kept is not None and (kept.after, kept.last) == (spec.after, spec.last):
                 self.outcomes[spec.index] = kept  # a resume keeps a finished shard
             else:
@@ -209,23 +211,25 @@ class _Coordinator:
     def _merge(self, outcome: ShardOutcome) -> None:
         """Append a shard to the task's streams; raise when the export ends with it."""
         runner = self.runner
-        directory = Path(self.specs[outcome.index].directory)
+        shard = open_storage(self.specs[outcome.index].directory)
         for position, batch in enumerate(outcome.batches):
             seen, bad = self.counts.seen + batch.seen, self.counts.bad + batch.bad
             exceeded = ratio_exceeded(seen, bad, self.policy)
             if exceeded is not None:
                 # one process stops in this batch: the streams keep the batches before it
-                self._copy_batches(directory, outcome, position)
+                self._copy_batches(shard, outcome, position)
                 raise ErrorPolicyExceeded(exceeded)
             self.counts.seen, self.counts.bad = seen, bad
+        # the shard's parts leave its folder: it is no longer one a resume could keep
+        shard.delete(OUTCOME_NAME)
         for name, writer, manifest in (
             ("result", self.result, outcome.result),
             ("errors", self.errors, outcome.errors),
         ):
-            for part in writer.adopt(directory / name, manifest):
+            for part in writer.adopt(shard.child(name), manifest):
                 runner.committed(name, part)
         self._advance(outcome.rows, outcome.done_until if outcome.batches else None)
-        shutil.rmtree(directory, ignore_errors=True)
+        shard.remove()
         if outcome.status == "canceled":
             runner.cancel_event.set()
             raise Canceled
@@ -239,7 +243,7 @@ class _Coordinator:
             runner.save_checkpoint(self.result, self.errors, until)
         runner.record_progress(runner.rows_done)
 
-    def _copy_batches(self, directory: Path, outcome: ShardOutcome, count: int) -> None:
+    def _copy_batches(self, shard: StreamStorage, outcome: ShardOutcome, count: int) -> None:
         """Write the first ``count`` batches of a shard to the task's streams (line by line:
         the shard's parts hold more)."""
         kept = outcome.batches[:count]
@@ -247,7 +251,7 @@ class _Coordinator:
             ("result", self.result, sum(b.result_lines for b in kept)),
             ("errors", self.errors, sum(b.errors_lines for b in kept)),
         ):
-            reader = StreamReader(directory / name)
+            reader = StreamReader(shard.child(name))
             source = (line.data for line in reader.iter_lines(0)) if lines else iter(())
             remaining = lines
             while remaining:

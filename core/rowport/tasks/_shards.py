@@ -1,7 +1,7 @@
 """One shard of a sharded export, as a worker runs it: a run of plan rows (contiguous keys in
 export order) read from the catalog, put through the plugins, written as two streams of its own
-beside the task's, and described by a small :class:`ShardOutcome` (its manifests and per-batch
-counts, never rows).
+beside the task's (on its storage: a local folder or object storage), and described by a small
+:class:`ShardOutcome` (its manifests and per-batch counts, never rows).
 
 A worker process (a child of the process executor, or a Dask worker) opens the catalog and the
 plugins itself, once per process, from the :class:`ShardSpec` it is handed; the coordinator
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import shutil
 import time
 import types
 from collections.abc import Callable
@@ -23,6 +22,7 @@ import attrs
 import orjson
 
 from rowport.catalog import Catalog, TaskStatus
+from rowport.catalog._db import connect_database
 from rowport.export import RowAssembler, sections_read_by
 from rowport.plugins import ExportContext, PluginHost
 from rowport.plugins._manager import LoadedPlugins, PluginSource
@@ -31,6 +31,7 @@ from rowport.plugins._step import PluginStep
 from rowport.request import ExportRequest, PlanLayout
 from rowport.streams import StreamManifest, StreamWriter
 from rowport.streams._manifest import read_manifest
+from rowport.streams._storage import StreamPlace, open_storage
 
 __all__ = [
     "OUTCOME_NAME",
@@ -49,19 +50,23 @@ _STATUS_EVERY = 0.25  # seconds between reads of the task's status (a cancel) in
 
 @attrs.frozen
 class CatalogRef:
-    """How a worker opens the catalog: its location and who acts."""
+    """How a worker opens the catalog: the SQLite file's path, or the PostgreSQL database's
+    URL (which may hold a password: it is left out of the repr), and who acts."""
 
-    url: str
+    path: str
     user_email: str
+    url: str | None = attrs.field(default=None, repr=False)
 
     @classmethod
     def of(cls, catalog: Catalog) -> CatalogRef:
         """The reference of an open catalog."""
-        return cls(url=str(catalog.db.path), user_email=catalog.user_email)
+        return cls(path=str(catalog.db.path), user_email=catalog.user_email, url=catalog.db.url)
 
     def open(self) -> Catalog:
-        """The catalog, opened in this process."""
-        return Catalog(Path(self.url), user_email=self.user_email)
+        """The catalog, opened in this process (the coordinator's backend, whatever this
+        process's ``ROWPORT_DATABASE_URL`` says)."""
+        path = Path(self.path)
+        return Catalog(path, user_email=self.user_email, database=connect_database(path, self.url))
 
 
 #: the plugins of the coordinator, as a worker registers them again, in order: a module by its
@@ -121,6 +126,8 @@ class ShardSpec:
     after: int
     last: int
     rows: int
+    #: the shard's folder, where the task's streams are: a path, or an ``s3://`` URL (so a
+    #: worker on another host needs no disk shared with the coordinator)
     directory: str
     catalog: CatalogRef
     plugins: HostSpec | None
@@ -193,15 +200,16 @@ class ShardOutcome:
         )
 
 
-def read_outcome(directory: Path) -> ShardOutcome | None:
+def read_outcome(place: StreamPlace) -> ShardOutcome | None:
     """A finished shard's outcome kept in its folder (a resume keeps the shard), if it is
     whole: complete, and both streams' manifests as it says; else None."""
     try:
-        outcome = ShardOutcome.from_dict(orjson.loads((directory / OUTCOME_NAME).read_bytes()))
+        storage = open_storage(place)
+        outcome = ShardOutcome.from_dict(orjson.loads(storage.read(OUTCOME_NAME)))
         if outcome.status != "complete":
             return None
         for name, manifest in (("result", outcome.result), ("errors", outcome.errors)):
-            if read_manifest(directory / name) != manifest:
+            if read_manifest(storage.child(name)) != manifest:
                 return None
     except Exception:
         return None
@@ -226,9 +234,9 @@ def run_shard(spec: ShardSpec) -> ShardOutcome:
     """Run one shard to its end in this process (the executors' task function)."""
     catalog, host = _open(spec)
     request = ExportRequest.from_dict(spec.request)
-    directory = Path(spec.directory)
-    shutil.rmtree(directory, ignore_errors=True)  # an earlier attempt's leftovers
-    directory.mkdir(parents=True)
+    storage = open_storage(spec.directory)
+    storage.remove()  # an earlier attempt's leftovers
+    storage.prepare()
     steps: list[PluginStep] = []
     if host is not None:
         # the error ratio is judged by the coordinator across shards, in key order
@@ -252,14 +260,13 @@ def run_shard(spec: ShardSpec) -> ShardOutcome:
         return tasks.current_status(spec.task_id) is not TaskStatus.IN_PROGRESS
 
     with (
-        StreamWriter(directory / "result") as result,
-        StreamWriter(directory / "errors") as errors,
+        StreamWriter(storage.child("result")) as result,
+        StreamWriter(storage.child("errors")) as errors,
     ):
         outcome = _run(spec, catalog, request, steps, context, result, errors, stopped)
     outcome = attrs.evolve(outcome, result=result.manifest, errors=errors.manifest)
-    temp = directory / f".{OUTCOME_NAME}.tmp"
-    temp.write_bytes(orjson.dumps(outcome.to_dict()))
-    os.replace(temp, directory / OUTCOME_NAME)
+    # not fsynced: a shard whose outcome a crash lost runs again
+    storage.put(OUTCOME_NAME, orjson.dumps(outcome.to_dict()), durable=False)
     return outcome
 
 
