@@ -1,7 +1,8 @@
 """Sharded exports: the same request run locally (one process), as shards on the process
 executor and as shards on a Dask cluster gives byte-identical RESULT and ERRORS streams; a
 worker killed mid-shard runs its shard again; a cancel stops every shard and leaves a prefix of
-the local export, which a resume completes.
+the local export, which a resume completes. Every test runs on the SQLite catalog and on a
+PostgreSQL one (``backend``): the workers open the coordinator's catalog, whatever theirs is.
 
 The catalog has 1,150 rows and the shards 200 (six shards, the last shorter), so shard borders
 fall inside the plan, and a plugin reports a problem on every seventh row (ERRORS lines in every
@@ -19,17 +20,15 @@ from typing import Any
 
 import executor_plugin
 import pytest
+from catalog_backends import database_env
 
 import rowport
 from rowport import DataRow
+from rowport.catalog import DATABASE_URL_ENV
 from rowport.streams import StreamReader
 from rowport.tasks import ExportTask
 from rowport.tasks._executors import DaskExecutor, ProcessExecutor, ShardExecutor
 from rowport.testing import build_catalog, make_client
-
-# the shards open the catalog by its SQLite path (CatalogRef); sharding a PostgreSQL catalog
-# needs its source's shard_bounds and a reference by URL (see the branch's merge notes)
-pytestmark = pytest.mark.sqlite_only
 
 ROWS = 1_150
 SHARD_ROWS = 200
@@ -38,11 +37,29 @@ BAD = {"executor_test": {"bad_every": 7}}
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    base = tmp_path_factory.mktemp("sharded")
-    with make_client(base, plugins=[executor_plugin]) as client:
-        made = build_catalog(client, rows=ROWS)
-    return {**made, "base": base}
+def catalog(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, backend: str
+) -> Iterator[dict[str, Any]]:
+    """The module's catalog on ``backend`` (its environment in ``"env"``)."""
+    base = tmp_path_factory.mktemp(f"sharded-{backend}")
+    env = database_env(request, backend)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(DATABASE_URL_ENV, raising=False)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        with make_client(base, plugins=[executor_plugin]) as client:
+            made = build_catalog(client, rows=ROWS)
+    yield {**made, "base": base, "env": env}
+    if DATABASE_URL_ENV in env:
+        request.getfixturevalue("pg_cluster").drop(env[DATABASE_URL_ENV])
+
+
+@pytest.fixture(autouse=True)
+def _on_its_backend(catalog: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every client of a test opens the module's catalog on its backend."""
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    for name, value in catalog["env"].items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture(scope="module")
@@ -107,16 +124,17 @@ REQUESTS: dict[str, Callable[[rowport.Client, dict[str, Any]], ExportTask]] = {
         plugin_options=BAD, on_row_error="skip"
     ),
 }
-_local: dict[str, tuple[str, bytes, bytes]] = {}
+_local: dict[tuple[Path, str], tuple[str, bytes, bytes]] = {}
 
 
 def _local_export(catalog: dict[str, Any], name: str) -> tuple[str, bytes, bytes]:
-    """The embedded export of request ``name``: its status and streams (once per module)."""
-    if name not in _local:
+    """The embedded export of request ``name``: its status and streams (once per catalog)."""
+    key = (catalog["base"], name)
+    if key not in _local:
         with _client(catalog, None) as client:
             task = _done(REQUESTS[name](client, catalog))
-            _local[name] = (task.status, *_streams(client, task))
-    return _local[name]
+            _local[key] = (task.status, *_streams(client, task))
+    return _local[key]
 
 
 @pytest.mark.parametrize("name", sorted(REQUESTS))
