@@ -1,12 +1,14 @@
 """Sharded exports past one machine: shards written through the stream storage (on S3, a
 SeaweedFS server: a worker needs no disk shared with the coordinator) and a PostgreSQL catalog
 opened by the workers give the embedded export's bytes; a plan state that cannot be computed
-leaves a sharded export going, without resume, as it leaves a local one.
+leaves a sharded export going, without resume, as it leaves a local one; a sharded export's
+timings name the local export's batches.
 
 The embedded export is the SQLite catalog's, run in one process on local disk. The same rows
 (exported with every part, imported with their ids) make a SQLite and a PostgreSQL catalog
 (the suite's ``backend``), each exported on every executor and storage: every RESULT and ERRORS
-stream must be the reference's, byte for byte.
+stream must be the reference's, byte for byte, and the batches in its timings (their rows and
+RESULT bytes) the reference's.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import executor_plugin
 import pytest
@@ -35,6 +37,7 @@ from rowport.tasks import ExportTask
 from rowport.tasks._checkpoint import CHECKPOINT_NAME
 from rowport.tasks._executors import DaskExecutor, ProcessExecutor, ShardExecutor
 from rowport.tasks._shards import OUTCOME_NAME
+from rowport.tasks._timings import read_timings
 from rowport.testing import build_catalog, make_client
 
 ROWS = 1_150
@@ -137,12 +140,11 @@ def _export(
     storage: str | None = None,
     *,
     gate: Path | None = None,
-) -> tuple[bytes, bytes, bool]:
+) -> Exported:
     """The project's export of ``home`` on ``executor`` with its streams on ``storage`` (an
-    ``s3://`` prefix; None: the home's folder): RESULT, ERRORS and whether the task has a
-    checkpoint (it can be resumed). With ``gate`` (a folder), the first shard stops at its
-    row 50 until the other worker has finished a shard, whose files are then checked to be
-    on ``storage`` only."""
+    ``s3://`` prefix; None: the home's folder). With ``gate`` (a folder), the first shard
+    stops at its row 50 until the other worker has finished a shard, whose files are then
+    checked to be on ``storage`` only."""
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
     for name, value in home["env"].items():
         monkeypatch.setenv(name, value)
@@ -176,26 +178,38 @@ def _export(
         if storage is not None:
             assert not (client.home / "tasks" / task.uid / "shards").exists()
             assert not (client.home / "tasks" / task.uid / "result").exists()
-        checkpoint = (client.home / "tasks" / task.uid / CHECKPOINT_NAME).exists()
-        return (
+        folder = client.home / "tasks" / task.uid
+        return Exported(
             _stream(join_place(place, "result")),
             _stream(join_place(place, "errors")),
-            checkpoint,
+            (folder / CHECKPOINT_NAME).exists(),
+            [(t["rows"], t["bytes"]) for t in read_timings(folder) if t["kind"] == "batch"],
         )
 
 
-_embedded: dict[str, tuple[bytes, bytes, bool]] = {}
+class Exported(NamedTuple):
+    """What an export gave: its streams, whether the task has a checkpoint (it can be
+    resumed), and each batch's rows and RESULT bytes in its timings (in key order)."""
+
+    result: bytes
+    errors: bytes
+    checkpoint: bool
+    batches: list[tuple[int, int]]
 
 
-def _reference(
-    sqlite_home: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> tuple[bytes, bytes, bool]:
+_embedded: dict[str, Exported] = {}
+
+
+def _reference(sqlite_home: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Exported:
     """The embedded export: SQLite, one process, local disk (once per module)."""
     if "bytes" not in _embedded:
         _embedded["bytes"] = _export(sqlite_home, monkeypatch, None)
-    result, errors, checkpoint = _embedded["bytes"]
-    assert result.count(b"\n") == ROWS and errors.count(b"\n") > ROWS // 8 and checkpoint
-    return result, errors, checkpoint
+    found = _embedded["bytes"]
+    assert found.result.count(b"\n") == ROWS and found.errors.count(b"\n") > ROWS // 8
+    assert found.checkpoint
+    assert len(found.batches) == -(-ROWS // 100)
+    assert sum(size for _, size in found.batches) == len(found.result)
+    return found
 
 
 @pytest.fixture
@@ -285,13 +299,13 @@ def test_a_sharded_export_whose_plan_state_fails_goes_on_without_resume(
     def broken(*args: Any) -> Any:
         raise sqlite3.OperationalError("disk I/O error")
 
-    result, errors, _ = _reference(sqlite_home, monkeypatch)
+    reference = _reference(sqlite_home, monkeypatch)
     home: dict[str, Any] = request.getfixturevalue(f"{backend}_home")
     monkeypatch.setattr(_plan_state, "plan_state", broken)
     for executor in (None, process_executor):
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="rowport.tasks._runner"):
-            assert _export(home, monkeypatch, executor) == (result, errors, False)
+            assert _export(home, monkeypatch, executor) == reference._replace(checkpoint=False)
             # the state is read on a thread beside the export
             _wait_for(lambda: "disk I/O error" in caplog.text)
         assert "could not count the rows of export task" in caplog.text

@@ -228,6 +228,7 @@ class _Coordinator:
         ):
             for part in writer.adopt(shard.child(name), manifest):
                 runner.committed(name, part)
+        self._timed(outcome, len(outcome.batches))
         self._advance(outcome.rows, outcome.done_until if outcome.batches else None)
         shard.remove()
         if outcome.status == "canceled":
@@ -261,7 +262,14 @@ class _Coordinator:
             part: PartInfo | None = writer.commit()
             self.runner.committed(name, part)
         if kept:
+            self._timed(outcome, count)
             self._advance(sum(b.rows for b in kept), _last_key_before(outcome, count))
+
+    def _timed(self, outcome: ShardOutcome, count: int) -> None:
+        """Record the timings of the first ``count`` batches of a merged shard."""
+        timings = self.runner.timings
+        timings.shard_batches(outcome.timings[:count], outcome.started_at)
+        timings.flush()
 
 
 def _last_key_before(outcome: ShardOutcome, count: int) -> int | None:

@@ -164,6 +164,10 @@ class ShardOutcome:
     done_until: int = 0
     error: str | None = None
     pid: int = 0
+    #: when the shard began (:func:`time.time_ns`) and each batch's ``(rows, size, start,
+    #: read, plugins, encode, write)`` in ns since then (see ``BatchTimings.shard_batches``)
+    started_at: int = 0
+    timings: tuple[tuple[int, ...], ...] = ()
 
     @property
     def rows(self) -> int:
@@ -182,6 +186,8 @@ class ShardOutcome:
             "batches": [attrs.astuple(b) for b in self.batches],
             "done_until": self.done_until,
             "error": self.error,
+            "started_at": self.started_at,
+            "timings": self.timings,
         }
 
     @classmethod
@@ -197,6 +203,8 @@ class ShardOutcome:
             batches=tuple(BatchCounts(*map(int, b)) for b in data["batches"]),
             done_until=int(data["done_until"]),
             error=data["error"],
+            started_at=int(data.get("started_at", 0)),
+            timings=tuple(tuple(map(int, t)) for t in data.get("timings", ())),
         )
 
 
@@ -288,15 +296,21 @@ def _run(
     assembler = RowAssembler(source, request, layout, sections=sections_read_by(steps))
     key = layout.positions["rid"]
     batches: list[BatchCounts] = []
+    timings: list[tuple[int, ...]] = []
     done_until = spec.after
     status, error = "complete", None
+    started_at, clock = time.time_ns(), time.perf_counter_ns
+    began = mark = clock()  # each batch's time starts where the last one's ended
     try:
         for base in source.iter_batches(spec.plan, spec.batch_size, layout):
             if stopped():
                 status = "canceled"
                 break
             seen = [(s.rows_seen, s.rows_with_problems) for s in steps]
-            encoded, problems, *_ = run_batch(assembler, steps, context, base, time.perf_counter_ns)
+            encoded, problems, read, plugged, dumped = run_batch(
+                assembler, steps, context, base, clock
+            )
+            size = result.total_size
             result.write_lines(encoded)
             errors.write_lines(problems)
             counted = [
@@ -315,6 +329,10 @@ def _run(
             done_until = int(base[-1][key])
             result.maybe_commit()
             errors.maybe_commit()
+            written = clock()
+            marks = (mark, read, plugged, dumped, written)
+            timings.append((len(base), result.total_size - size, *(t - began for t in marks)))
+            mark = written
         for step in steps:
             step.finish()
     except Exception as exc:  # the task fails with it, once the shards before are merged
@@ -331,4 +349,6 @@ def _run(
         done_until=done_until,
         error=error,
         pid=os.getpid(),
+        started_at=started_at,
+        timings=tuple(timings),
     )

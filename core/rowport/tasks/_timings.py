@@ -13,6 +13,10 @@ progress (a few times a second) and when the export ends. Each line is one JSON 
   ``read`` (the batch's plan rows and section reads, assembled into rows), ``plugins`` (the
   row steps), ``encode`` (JSON) and ``write`` (the streams, their commits and delivery).
 
+A sharded export's batches are timed by its shards (in their processes, on their hosts) and
+recorded as the coordinator merges them, in key order: their ``at`` is placed by the wall
+clock, so the batches of shards that ran at once overlap.
+
 The file is informational: nothing reads it back to run an export, and losing it (a full disk)
 loses only the figures, never a row. :func:`read_timings` reads it.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +46,7 @@ class BatchTimings:
     def __init__(self, directory: Path) -> None:
         self.path = directory / TIMINGS_FILE
         self.started = self.clock()
+        self.started_at = time.time_ns()  # the same moment on the wall clock (for shards)
         self._batches = 0
         self._pending: list[tuple[int, int, int, int, int, int, int, int]] = []
         self._lines: list[bytes] = []
@@ -58,6 +64,14 @@ class BatchTimings:
         at the end of its read, plugins, encode and write stages. Costs one tuple."""
         self._pending.append((self._batches, rows, size, start, read, plugins, encode, write))
         self._batches += 1
+
+    def shard_batches(self, batches: Sequence[tuple[int, ...]], started_at: int) -> None:
+        """Batches a shard timed in its own process, maybe on another host: each ``(rows,
+        size, start, read, plugins, encode, write)``, the clock readings in nanoseconds since
+        the shard began, at ``started_at`` on the wall clock (:func:`time.time_ns`)."""
+        base = self.started + (started_at - self.started_at)
+        for rows, size, *marks in batches:
+            self.batch(rows, size, *(base + mark for mark in marks))
 
     def flush(self) -> None:
         """Append what was recorded since the last flush (best effort: a disk that cannot take
