@@ -197,14 +197,12 @@ class Exported(NamedTuple):
     batches: list[tuple[int, int]]
 
 
-_embedded: dict[str, Exported] = {}
-
-
-def _reference(sqlite_home: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Exported:
-    """The embedded export: SQLite, one process, local disk (once per module)."""
-    if "bytes" not in _embedded:
-        _embedded["bytes"] = _export(sqlite_home, monkeypatch, None)
-    found = _embedded["bytes"]
+@pytest.fixture(scope="module")
+def reference(sqlite_home: dict[str, Any]) -> Exported:
+    """The embedded export: SQLite, one process, local disk (made with the rows it is of:
+    pytest may make the module's fixtures again for the suite's other backend)."""
+    with pytest.MonkeyPatch.context() as patch:
+        found = _export(sqlite_home, patch, None)
     assert found.result.count(b"\n") == ROWS and found.errors.count(b"\n") > ROWS // 8
     assert found.checkpoint
     assert len(found.batches) == -(-ROWS // 100)
@@ -252,7 +250,7 @@ def _put_back(saved: dict[str, dict[str, str | None]], dask_worker: Any = None) 
 def test_sharded_exports_on_s3_are_byte_identical_to_the_embedded_export(
     request: pytest.FixtureRequest,
     backend: str,
-    sqlite_home: dict[str, Any],
+    reference: Exported,
     seaweed: Any,
     s3_url: str,
     worker_env: Callable[[ShardExecutor, dict[str, str]], None],
@@ -262,7 +260,6 @@ def test_sharded_exports_on_s3_are_byte_identical_to_the_embedded_export(
 ) -> None:
     """The shards write their parts to object storage and the coordinator copies them into the
     task's streams there (server-side): no shard folder on local disk, none left on S3."""
-    reference = _reference(sqlite_home, monkeypatch)
     home: dict[str, Any] = request.getfixturevalue(f"{backend}_home")
     executor: ShardExecutor = request.getfixturevalue(f"{chosen}_executor")
     worker_env(executor, seaweed.env())
@@ -273,12 +270,11 @@ def test_sharded_exports_on_s3_are_byte_identical_to_the_embedded_export(
 def test_exports_of_each_catalog_backend_are_byte_identical_to_the_embedded_export(
     request: pytest.FixtureRequest,
     backend: str,
-    sqlite_home: dict[str, Any],
+    reference: Exported,
     monkeypatch: pytest.MonkeyPatch,
     chosen: str,
 ) -> None:
     """The workers open the coordinator's catalog (a PostgreSQL one by its URL)."""
-    reference = _reference(sqlite_home, monkeypatch)
     home: dict[str, Any] = request.getfixturevalue(f"{backend}_home")
     executor = None if chosen == "local" else request.getfixturevalue(f"{chosen}_executor")
     assert _export(home, monkeypatch, executor) == reference
@@ -287,7 +283,7 @@ def test_exports_of_each_catalog_backend_are_byte_identical_to_the_embedded_expo
 def test_a_sharded_export_whose_plan_state_fails_goes_on_without_resume(
     request: pytest.FixtureRequest,
     backend: str,
-    sqlite_home: dict[str, Any],
+    reference: Exported,
     process_executor: ProcessExecutor,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
@@ -299,7 +295,6 @@ def test_a_sharded_export_whose_plan_state_fails_goes_on_without_resume(
     def broken(*args: Any) -> Any:
         raise sqlite3.OperationalError("disk I/O error")
 
-    reference = _reference(sqlite_home, monkeypatch)
     home: dict[str, Any] = request.getfixturevalue(f"{backend}_home")
     monkeypatch.setattr(_plan_state, "plan_state", broken)
     for executor in (None, process_executor):
