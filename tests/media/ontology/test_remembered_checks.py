@@ -135,9 +135,11 @@ def test_remembering_can_be_turned_off(project: Any, walks: list[int]) -> None:
     assert project.client.catalog.checks.forget() == 0  # nothing was stored
 
 
-def _stored(project: Any) -> dict[bytes, dict[str, Any]]:
+def _stored(project: Any) -> dict[int, dict[str, Any]]:
     conn = project.client.catalog.db.conn
-    return {k: orjson.loads(v) for k, v in conn.execute("SELECT key, found FROM label_checks")}
+    return {
+        k: orjson.loads(v) for k, v in conn.execute("SELECT label_rid, found FROM label_rid_checks")
+    }
 
 
 def test_plugins_share_one_entry_per_label_and_forget_only_their_own(
