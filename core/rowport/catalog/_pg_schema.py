@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 import attrs
 
@@ -307,7 +308,7 @@ def _label_rid_checks() -> list[str]:
 
 
 #: Migrations whose PostgreSQL statements are written here, by number.
-_OVERRIDES = {
+_OVERRIDES: dict[int, Callable[[], list[str]]] = {
     **{number: functools.partial(_sections_migration, number) for number in MIGRATION_SECTIONS},
     12: _label_rid_checks,
 }

@@ -141,9 +141,9 @@ def remembered(
         k for k in dict.fromkeys(keys) if type(k) is bytes and k not in entries and k not in pending
     ]
     if unread:
-        known = context.catalog.checks.recall(unread)  # type: ignore[arg-type]
+        known = context.catalog.checks.recall(unread)
         for digest in unread:
-            raw = known.get(digest)  # type: ignore[call-overload]
+            raw = known.get(digest)
             entries[digest] = _loads(raw) if raw is not None else {}
     tags: dict[str, str] = {}
     out: list[list[Any]] = []
