@@ -35,9 +35,9 @@ import attrs
 from rowport import hookimpl
 from rowport.plugins import ExportContext, Problem, parsed, peek, remembered
 from rowport_plugins._media import (
-    Box,
     MediaError,
     MediaFetcher,
+    box_values,
     declarations,
     fetch_mode,
     fill_media_attributes,
@@ -220,14 +220,14 @@ def check_object(obj: Any, bounds: Bounds | None) -> Finding | None:
     kind = _kind(obj)
     if kind == "ImageBoundingBox":
         raw = obj.get("bounding_box")
-        parsed_box = Box.parse(raw)
+        parsed_box = box_values(raw)
         if parsed_box is None:
             return Finding(
                 "GEOMETRY_MALFORMED",
                 "bounding_box must be {top, left, height, width} with finite numbers",
                 raw,
             )
-        top, left, height, width = parsed_box.as_tuple()
+        top, left, height, width = parsed_box
         if height <= 0 or width <= 0:
             return Finding("BBOX_INVALID", "height and width must be > 0", raw)
         if bounds is not None and not bounds.holds(left, left + width, top, top + height):
@@ -302,8 +302,7 @@ def clip_object(obj: dict[str, Any], bounds: Bounds) -> bool:
     kind = _kind(obj)
     w, h = bounds.width, bounds.height
     if kind == "ImageBoundingBox":
-        found = Box.parse(obj["bounding_box"])
-        top, left, height, width = found.as_tuple() if found else (0.0, 0.0, 0.0, 0.0)
+        top, left, height, width = box_values(obj["bounding_box"]) or (0.0, 0.0, 0.0, 0.0)
         x0, y0 = max(left, 0.0), max(top, 0.0)
         x1, y1 = min(left + width, w), min(top + height, h)
         if x1 <= x0 or y1 <= y0:

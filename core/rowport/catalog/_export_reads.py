@@ -29,7 +29,7 @@ from rowport.catalog._plan_state import (
 )
 from rowport.catalog._projects import ProjectStore
 from rowport.catalog._protocols import PlanState, SectionRow
-from rowport.catalog._section_sql import REVIEWS_SQL, select_list
+from rowport.catalog._section_sql import CHECKS_JOIN, CHECKS_SQL, REVIEWS_SQL, select_list
 from rowport.catalog._stored_sections import SECTIONS
 from rowport.request import (
     DATA_ROW_COLUMNS,
@@ -593,13 +593,24 @@ class SQLiteExportSource:
         return self.db.conn.execute(sql + " ORDER BY seq", args).fetchall()
 
     def read_labels(
-        self, ids: Sequence[str], projects: Sequence[str] | None, *, reviews: bool = False
+        self,
+        ids: Sequence[str],
+        projects: Sequence[str] | None,
+        *,
+        reviews: bool = False,
+        checks: bool = False,
     ) -> list[SectionRow]:
         """The rows' labels (:data:`~rowport.request.LABEL_ROW`), in creation order for each
         row and project (the index's order: no sort); ``reviews`` is a JSON array of the
-        label's reviews with ``reviews``, else None."""
-        columns = select_list(LABEL_ROW, reviews=REVIEWS_SQL) if reviews else select_list(LABEL_ROW)
-        sql = f"SELECT {columns} FROM labels WHERE data_row_id IN ({placeholders(len(ids))})"
+        label's reviews with ``reviews``, else None; ``checks`` the label's remembered checks
+        with ``checks`` (None when it has none)."""
+        replace = {"reviews": REVIEWS_SQL} if reviews else {}
+        if checks:
+            replace["checks"] = CHECKS_SQL
+        sql = (
+            f"SELECT {select_list(LABEL_ROW, **replace)} FROM labels"
+            f"{CHECKS_JOIN if checks else ''} WHERE data_row_id IN ({placeholders(len(ids))})"
+        )
         args: list[Any] = list(ids)
         if projects is not None:
             sql += f" AND project_id IN ({placeholders(len(projects))})"

@@ -12,7 +12,8 @@ migration ``n`` is the same change on both backends and a migration appended to
   order SQLite's reads sort ties by.
 
 A migration whose SQL is SQLite's own (triggers) has its PostgreSQL text in
-:data:`_OVERRIDES`: migrations 8 and 10, the stored sections, with :data:`PG_SECTIONS` (the
+:data:`_OVERRIDES`: migration 12 (remembered checks, dropped by a trigger), and migrations 8
+and 10, the stored sections, with :data:`PG_SECTIONS` (the
 same lists, built by string aggregation in each list's order; the bytes are SQLite's
 ``json_group_array``'s and ``group_concat``'s) and plpgsql triggers. The functions the
 stores' SQL calls that PostgreSQL lacks (``json_valid``, ``json_extract``) are created by
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 import attrs
 
@@ -285,9 +287,30 @@ def _sections_migration(number: int) -> list[str]:
     return out
 
 
+def _label_rid_checks() -> list[str]:
+    """Migration 12: remembered checks by label rid, and the trigger that drops a label's
+    entry when the label is inserted, deleted, or its rid or annotations change."""
+    body = (
+        "IF TG_OP <> 'INSERT' THEN DELETE FROM label_rid_checks WHERE label_rid = OLD.rid;"
+        " END IF; IF TG_OP <> 'DELETE' THEN"
+        " DELETE FROM label_rid_checks WHERE label_rid = NEW.rid; END IF;"
+    )
+    return [
+        "CREATE TABLE label_rid_checks (label_rid BIGINT PRIMARY KEY, found BYTEA NOT NULL,"
+        " checked_ts DOUBLE PRECISION NOT NULL)",
+        *_function(
+            "rp_labels_label_rid_checks",
+            "labels",
+            "INSERT OR DELETE OR UPDATE OF rid, annotations",
+            body,
+        ),
+    ]
+
+
 #: Migrations whose PostgreSQL statements are written here, by number.
-_OVERRIDES = {
-    number: functools.partial(_sections_migration, number) for number in MIGRATION_SECTIONS
+_OVERRIDES: dict[int, Callable[[], list[str]]] = {
+    **{number: functools.partial(_sections_migration, number) for number in MIGRATION_SECTIONS},
+    12: _label_rid_checks,
 }
 
 

@@ -63,7 +63,7 @@ _PLAIN_INSERT = re.compile(
     r"^\s*INSERT INTO (\w+) \(([\w\s,]+)\) VALUES \(((?:%s,\s*)*%s)\)\s*;?\s*$", re.I
 )
 #: The key of each table a statement replaces rows of (``INSERT OR REPLACE``).
-_CONFLICT_KEYS = {"label_checks": ("key",)}
+_CONFLICT_KEYS = {"label_checks": ("key",), "label_rid_checks": ("label_rid",)}
 
 
 def _code(part: str) -> str:

@@ -269,10 +269,16 @@ class ExportSource(Protocol[PlanT]):
         ...
 
     def read_labels(
-        self, ids: Sequence[str], projects: Sequence[str] | None, *, reviews: bool = False
+        self,
+        ids: Sequence[str],
+        projects: Sequence[str] | None,
+        *,
+        reviews: bool = False,
+        checks: bool = False,
     ) -> Sequence[SectionRow]:
         """The rows' labels (:data:`~rowport.request.LABEL_ROW`) in creation order per row and
-        project; the ``reviews`` column holds a JSON array text only when ``reviews``."""
+        project; the ``reviews`` column holds a JSON array text only when ``reviews``, the
+        ``checks`` column the label's remembered checks (JSON bytes) only when ``checks``."""
         ...
 
     def read_run_rows(self, ids: Sequence[str], runs: Sequence[str] | None) -> Sequence[SectionRow]:

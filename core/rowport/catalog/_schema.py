@@ -307,4 +307,20 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX data_rows_state ON data_rows (rid, updated_at, last_activity_ts);
     """,
+    # 12: what plugins found checking a project label, by the label's rid (an export reads it
+    # in the same query as the label); the triggers drop an entry when its label is written
+    # (a changed label is checked again), and a new label never finds a stale one
+    """
+    CREATE TABLE label_rid_checks (
+        label_rid INTEGER PRIMARY KEY,
+        found BLOB NOT NULL,
+        checked_ts REAL NOT NULL
+    );
+    CREATE TRIGGER labels_label_rid_checks_insert AFTER INSERT ON labels
+    BEGIN DELETE FROM label_rid_checks WHERE label_rid = NEW.rid; END;
+    CREATE TRIGGER labels_label_rid_checks_update AFTER UPDATE OF rid, annotations ON labels
+    BEGIN DELETE FROM label_rid_checks WHERE label_rid IN (OLD.rid, NEW.rid); END;
+    CREATE TRIGGER labels_label_rid_checks_delete AFTER DELETE ON labels
+    BEGIN DELETE FROM label_rid_checks WHERE label_rid = OLD.rid; END;
+    """,
 )

@@ -17,11 +17,15 @@ from rowport.request import (
     RowLayout,
 )
 
-__all__ = ["REVIEWS_SQL", "SECTION_COLUMN_SQL", "select_list"]
+__all__ = ["CHECKS_JOIN", "CHECKS_SQL", "REVIEWS_SQL", "SECTION_COLUMN_SQL", "select_list"]
 
 #: The ``reviews`` column of :data:`LABEL_ROW` when a read asks for reviews: the label's
 #: stored list (see ``_stored_sections``).
 REVIEWS_SQL = "COALESCE(labels.reviews_json, '[]')"
+#: The ``checks`` column of :data:`LABEL_ROW` when a read asks for remembered checks, and the
+#: join that reads them (one primary key seek per label; see ``_checks``).
+CHECKS_SQL = "c.found"
+CHECKS_JOIN = " LEFT JOIN label_rid_checks c ON c.label_rid = labels.rid"
 
 # read_queue reads ``project_data_rows q`` with its batch ``b`` and project ``pr``.
 _QUEUE_SQL = {
@@ -44,6 +48,8 @@ _LABEL_SQL = {
     **{name: name for name in LABEL_ROW.columns},
     "json_valid": "json_valid(annotations) AND json_valid(COALESCE(performance, '{}'))",
     "reviews": "NULL",
+    "rid": "labels.rid",
+    "checks": "NULL",
 }
 # read_run_rows reads ``model_run_data_rows m`` with its run ``r`` and model ``md``.
 _RUN_SQL = {

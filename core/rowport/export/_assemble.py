@@ -17,6 +17,7 @@ import attrs
 import orjson
 
 from rowport.catalog import LABELS_UNREADY, ExportSource, PlanT, SectionRow
+from rowport.export._labels import CatalogLabel
 from rowport.media_types import MediaType
 from rowport.request import (
     HISTORY_ROW,
@@ -69,6 +70,9 @@ class _Parsers:
     #: no step reads any section of these rows: a queue entry's stored labels text is written
     #: as it is (a step that reads nothing never looks at a label)
     labels_text: bool
+    #: a step looks at these rows: their project labels are :class:`CatalogLabel` objects,
+    #: with the checks remembered for them (read with the labels)
+    checks: bool
 
     @classmethod
     def of(cls, wanted: Sections, lists: Sequence[str]) -> _Parsers:
@@ -82,6 +86,7 @@ class _Parsers:
             details=json_of("projects"),
             runs=json_of("annotations", "experiments"),
             labels_text=wanted is not None and not wanted,
+            checks=wanted is None or bool(wanted),
         )
 
 
@@ -131,6 +136,8 @@ class RowAssembler(Generic[PlanT]):
         else:
             self._parsers = {m: _Parsers.of(names, lists) for m, names in sections.items()}
         self._unknown = self._parsers.get("", self._none)  # rows of no known media type
+        # remembered checks are read with the labels when a step looks at some rows' labels
+        self._checks = sections is not None and any(p.checks for p in self._parsers.values())
         spec = KIND_SPECS[request.kind]
         self.projects = spec.projects(request)
         self.runs = spec.runs(request)
@@ -272,18 +279,30 @@ class RowAssembler(Generic[PlanT]):
         i_kind, i_version, i_annotations = at["label_kind"], at["version"], at["annotations"]
         i_created, i_updated, i_created_by = at["created_at"], at["updated_at"], at["created_by"]
         i_content, i_reviews = at["content_last_updated_at"], at["reviews"]
-        i_performance = at["performance"]
+        i_performance, i_rid, i_checks = at["performance"], at["rid"], at["checks"]
         stored, read = self._stored_labels(ids, base, kinds)
-        for r in source.read_labels(read, self.projects, reviews=p.label_details) if read else ():
+        labels_read = (
+            source.read_labels(read, self.projects, reviews=p.label_details, checks=self._checks)
+            if read
+            else ()
+        )
+        for r in labels_read:
             if not r[i_valid]:
                 broken[r[i_row]] = f"label {r[i_id]} has stored JSON that is not valid"
                 continue
             parse = kinds.get(r[i_row], self._none)
-            label: dict[str, Any] = {
-                "label_kind": r[i_kind],
-                "version": r[i_version],
-                "id": r[i_id],
-            }
+            label: dict[str, Any]
+            if parse.checks:
+                label = CatalogLabel(
+                    r[i_rid],
+                    r[i_annotations],
+                    r[i_checks],
+                    label_kind=r[i_kind],
+                    version=r[i_version],
+                    id=r[i_id],
+                )
+            else:
+                label = {"label_kind": r[i_kind], "version": r[i_version], "id": r[i_id]}
             if p.label_details:
                 label["label_details"] = {
                     "created_at": r[i_created],

@@ -1,14 +1,17 @@
 """Checks of labels that are not repeated: what plugins found on a label, remembered in the
-catalog by the label's content, with what each plugin checked it against and its version.
+catalog with what each plugin checked it against and its version.
 
 The first export of a label pays for the checks; the next exports of the same, unchanged label
-read what was found (possibly nothing) instead. The catalog holds one entry per label content,
-shared by every plugin that remembers checks of it: one read per batch and one written row per
-new label, however many plugins check it. A changed label (its annotations) is another entry; a
-changed ``against`` (an ontology's version, an image's size and the plugin's options) or a new
-plugin version no longer matches the plugin's part of the entry, so the check runs again (and
-replaces that part). ``plugin_options["checks"]["cache"] = False`` turns remembering off for an
-export (every label is checked, nothing is stored).
+read what was found (possibly nothing) instead. The catalog holds one entry per label, shared
+by every plugin that remembers checks of it: a project label's by its rid, read in the same
+query as the label (the assembler hands it over in a :class:`~rowport.export.CatalogLabel`;
+the catalog drops it when the label changes), any other label's by a digest of its
+annotations (one read per batch). A label costs one written row when it is first checked,
+however many plugins check it. A changed ``against`` (an ontology's version, an image's size
+and the plugin's options) or a new plugin version no longer matches the plugin's part of the
+entry, so the check runs again (and replaces that part).
+``plugin_options["checks"]["cache"] = False`` turns remembering off for an export (every label
+is checked, nothing is stored).
 """
 
 from __future__ import annotations
@@ -19,34 +22,38 @@ from typing import Any
 
 import orjson
 
+from rowport.export import CatalogLabel
 from rowport.plugins._model import ExportContext
 
-__all__ = ["flush_checks", "remembered"]
+__all__ = ["flush_checks", "forget_batch", "remembered"]
 
 _dumps = orjson.dumps
 _loads = orjson.loads
 _sha256 = hashlib.sha256
 _DIGESTS = "rowport.plugins.checks.digests"
 _DIGESTS_KEPT = 1024  # labels whose content digest is kept (for the next plugin of a batch)
-_ENTRIES = "rowport.plugins.checks.entries"
-_ENTRIES_KEPT = 8192  # entries kept in memory (read or new) before they are dropped
+_ENTRIES = "rowport.plugins.checks.entries"  # the entries of the batch's labels
 _PENDING = "rowport.plugins.checks.pending"
 _PENDING_MAX = 4096  # new or changed entries kept in memory before one transaction writes them
 
 #: a label's entry: plugin name -> [a digest of its version and ``against``, its findings]
 _Entry = dict[str, list[Any]]
+#: an entry's key: a catalog label's rid, or a digest of another label's annotations
+_Key = int | bytes
 
 
-def _content_digests(
-    context: ExportContext, labels: Sequence[tuple[Mapping[str, Any], str]]
-) -> list[bytes]:
-    """A digest of each label's annotations (parsed or stored JSON alike), computed once per
-    label for every plugin that remembers checks of it (before one of them parses it)."""
+def _keys(context: ExportContext, labels: Sequence[tuple[Mapping[str, Any], str]]) -> list[_Key]:
+    """Each label's key: a :class:`CatalogLabel`'s rid, else a digest of its annotations
+    (parsed or stored JSON alike), computed once per label for every plugin that remembers
+    checks of it (before one of them parses it)."""
     memo: dict[int, tuple[Any, bytes]] | None = context.state.get(_DIGESTS)
     if memo is None or len(memo) >= _DIGESTS_KEPT:
         memo = context.state[_DIGESTS] = {}
-    out: list[bytes] = []
+    out: list[_Key] = []
     for label, _ in labels:
+        if type(label) is CatalogLabel:
+            out.append(label.rid)
+            continue
         found = memo.get(id(label))
         if found is not None and found[0] is label:
             out.append(found[1])
@@ -62,29 +69,47 @@ def _enabled(context: ExportContext) -> bool:
     return not (isinstance(options, Mapping) and options.get("cache") is False)
 
 
-def _state(context: ExportContext) -> tuple[dict[bytes, _Entry], set[bytes]]:
-    """The entries this export read or made (by content digest), and the digests of those not
-    written yet."""
+def _state(
+    context: ExportContext,
+) -> tuple[dict[_Key, _Entry], dict[_Key, tuple[_Entry, str | None]]]:
+    """The entries of the batch's labels (by key), and those not written yet, each with the
+    annotations a catalog label was checked with (None for a digest's entry)."""
     state = context.state
-    entries: dict[bytes, _Entry] | None = state.get(_ENTRIES)
+    entries: dict[_Key, _Entry] | None = state.get(_ENTRIES)
     if entries is None:
         entries = state[_ENTRIES] = {}
-        state[_PENDING] = set()
-    pending: set[bytes] = state[_PENDING]
+    pending: dict[_Key, tuple[_Entry, str | None]] | None = state.get(_PENDING)
+    if pending is None:
+        pending = state[_PENDING] = {}
     return entries, pending
+
+
+def forget_batch(context: ExportContext) -> None:
+    """Drop the entries read for a batch (the plugin step does it once a batch is done; what
+    is not written yet stays until :func:`flush_checks`)."""
+    context.state.pop(_ENTRIES, None)
+    context.state.pop(_DIGESTS, None)
 
 
 def flush_checks(context: ExportContext) -> None:
     """Write the findings :func:`remembered` keeps in memory (the plugin step does it at the
     end of an export, and :func:`remembered` every few thousand labels)."""
-    if _ENTRIES not in context.state:
+    pending: dict[_Key, tuple[_Entry, str | None]] | None = context.state.get(_PENDING)
+    if not pending:
         return
-    entries, pending = _state(context)
-    if pending:
-        # in key order: the table's B-tree takes sorted keys a page at a time (about a third
-        # cheaper than the random order of the digests)
-        context.catalog.checks.remember({key: _dumps(entries[key]) for key in sorted(pending)})
-        pending.clear()
+    # in key order: the tables' B-trees take sorted keys a page at a time (about a third
+    # cheaper than random order)
+    by_content = {
+        key: _dumps(entry)
+        for key, (entry, _) in sorted((k, v) for k, v in pending.items() if type(k) is bytes)
+    }
+    by_rid = [
+        (key, text, _dumps(entry))
+        for key, (entry, text) in sorted((k, v) for k, v in pending.items() if type(k) is int)
+        if text is not None
+    ]
+    context.catalog.checks.remember(by_content, by_rid)
+    pending.clear()
 
 
 def remembered(
@@ -101,8 +126,8 @@ def remembered(
         what its remembered findings are kept under.
     :param labels: ``(label, against)`` per label: the label as the row holds it (its
         ``annotations`` parsed, or still stored JSON when the plugin did not declare
-        ``annotations``: they hash the same, and ``check`` may parse them with
-        :func:`rowport.plugins.parsed` for the labels it does check), and a string for what it
+        ``annotations``: they hash the same, and ``check`` may read them with
+        :func:`rowport.plugins.peek` for the labels it does check), and a string for what it
         is checked against.
     :param check: ``check(i)`` checks ``labels[i]``: a JSON-serialisable list of findings
         (``[]``: none), which is what this returns for it on the next export.
@@ -111,11 +136,10 @@ def remembered(
     if not _enabled(context):
         return [check(i) for i in range(len(labels))]
     entries, pending = _state(context)
-    if len(entries) >= _ENTRIES_KEPT:
-        flush_checks(context)
-        entries.clear()
-    digests = _content_digests(context, labels)
-    unread = [d for d in dict.fromkeys(digests) if d not in entries]
+    keys = _keys(context, labels)
+    unread = [
+        k for k in dict.fromkeys(keys) if type(k) is bytes and k not in entries and k not in pending
+    ]
     if unread:
         known = context.catalog.checks.recall(unread)
         for digest in unread:
@@ -123,12 +147,20 @@ def remembered(
             entries[digest] = _loads(raw) if raw is not None else {}
     tags: dict[str, str] = {}
     out: list[list[Any]] = []
-    for i, (_, against) in enumerate(labels):
+    for i, (label, against) in enumerate(labels):
         tag = tags.get(against)
         if tag is None:
             tag = tags[against] = _sha256(f"{version}\0{against}".encode()).hexdigest()[:24]
-        digest = digests[i]
-        entry = entries[digest]
+        key = keys[i]
+        entry = entries.get(key)
+        if entry is None:
+            waiting = pending.get(key)
+            if waiting is not None:  # checked earlier in this export, not written yet
+                entry = waiting[0]
+            else:  # a catalog label: its entry was read with it
+                raw = label.checks  # type: ignore[attr-defined]
+                entry = _loads(raw) if raw is not None else {}
+            entries[key] = entry
         mine = entry.get(plugin)
         if mine is not None and mine[0] == tag:
             out.append(mine[1])
@@ -136,7 +168,7 @@ def remembered(
         found = check(i)
         _dumps(found)  # not JSON-serialisable: fails here, in the plugin that found it
         entry[plugin] = [tag, found]
-        pending.add(digest)
+        pending[key] = (entry, label.text if type(label) is CatalogLabel else None)
         out.append(found)
     if len(pending) >= _PENDING_MAX:
         flush_checks(context)

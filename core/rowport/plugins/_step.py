@@ -7,7 +7,7 @@ from typing import Any
 
 from rowport.errors import RowportError
 from rowport.media_types import MediaType
-from rowport.plugins._checks import flush_checks
+from rowport.plugins._checks import flush_checks, forget_batch
 from rowport.plugins._host import PluginHost, RaisedProblem
 from rowport.plugins._model import ErrorPolicy, ExportContext
 from rowport.plugins._sections import forget_peeked
@@ -80,6 +80,7 @@ class PluginStep:
                     f"on_row_error=fail: {first.plugin} raised {first.problem.code} in data row"
                     f" {kept[first.problem.index]['data_row']['id']}: {first.problem.message}"
                 )
+        forget_batch(context)
         self.rows_seen += len(rows)
         self.rows_with_problems += len(bad)
         exceeded = ratio_exceeded(self.rows_seen, self.rows_with_problems, self.policy)

@@ -69,7 +69,9 @@ HISTORY_ROW = RowLayout(
 )
 #: ``read_labels``: one label; ``annotations`` and ``performance`` are stored JSON text,
 #: ``json_valid`` is 0 when either is corrupt, ``reviews`` a JSON array text (None unless the
-#: read asked for reviews).
+#: read asked for reviews), ``rid`` the label's key in the catalog and ``checks`` what plugins
+#: found checking it (remembered JSON bytes; None unless the read asked for checks, or when
+#: nothing is remembered).
 LABEL_ROW = RowLayout(
     "labels",
     (
@@ -86,6 +88,8 @@ LABEL_ROW = RowLayout(
         "performance",
         "json_valid",
         "reviews",
+        "rid",
+        "checks",
     ),
 )
 #: ``read_run_rows``: a row's membership in one model run, with the run's model.

@@ -32,7 +32,7 @@ from rowport_plugins._media._attributes import (
 )
 from rowport_plugins._media._cache import BoundedCache, cache_for, read_once
 from rowport_plugins._media._fetch import Media, MediaError, MediaFetcher, local_path
-from rowport_plugins._media._geometry import BOX_KEYS, Box
+from rowport_plugins._media._geometry import BOX_KEYS, Box, box_values
 from rowport_plugins._media._options import (
     FETCH_MODES,
     SOURCES,
@@ -60,6 +60,7 @@ __all__ = [
     "Media",
     "MediaError",
     "MediaFetcher",
+    "box_values",
     "cache_for",
     "count_option",
     "cut",

@@ -1,8 +1,11 @@
 """Checks of labels are remembered in the catalog: the next export of an unchanged label reads
-what was found; a changed label, ontology or plugin version checks it again."""
+what was found; a changed label, ontology or plugin version checks it again. A project label's
+entry is kept by its rid, read with the label and dropped by the catalog when the label
+changes: on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -11,9 +14,11 @@ import pytest
 import rowport
 import rowport_plugins.image
 import rowport_plugins.ontology
-from rowport import StreamType
+from rowport import FileConverter, StreamType
 from rowport.catalog import OntologyStore
-from rowport.testing import make_client
+from rowport.export import CatalogLabel
+from rowport.plugins import PluginHost
+from rowport.testing import host_with, labels_of, make_client
 
 BOTH = [{"tool": "bbox", "name": "car"}, {"tool": "bbox", "name": "truck"}]
 CARS = [{"tool": "bbox", "name": "car"}]
@@ -42,7 +47,7 @@ def walks(project: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 @pytest.fixture
-def project(tmp_path: Any) -> Any:
+def project(tmp_path: Any, catalog_backend: str) -> Any:
     client = make_client(tmp_path, plugins=[rowport_plugins.ontology])
     both = client.create_ontology("both", tools=BOTH)
     rows = client.create_dataset("d").create_data_rows(
@@ -135,13 +140,15 @@ def test_remembering_can_be_turned_off(project: Any, walks: list[int]) -> None:
     assert project.client.catalog.checks.forget() == 0  # nothing was stored
 
 
-def _stored(project: Any) -> dict[bytes, dict[str, Any]]:
+def _stored(project: Any) -> dict[int, dict[str, Any]]:
     conn = project.client.catalog.db.conn
-    return {k: orjson.loads(v) for k, v in conn.execute("SELECT key, found FROM label_checks")}
+    return {
+        k: orjson.loads(v) for k, v in conn.execute("SELECT label_rid, found FROM label_rid_checks")
+    }
 
 
 def test_plugins_share_one_entry_per_label_and_forget_only_their_own(
-    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, catalog_backend: str
 ) -> None:
     client = make_client(tmp_path, plugins=[rowport_plugins.ontology, rowport_plugins.image])
     boxes = client.create_ontology("cars", tools=CARS)
@@ -182,3 +189,133 @@ def test_plugins_share_one_entry_per_label_and_forget_only_their_own(
     assert len(geometry) == 4
     assert len(_stored(project)) == 2
     client.close()
+
+
+def _entries(project: Any) -> dict[str, int]:
+    """``{global key: label rid}`` of the labels that have a remembered entry."""
+    conn = project.client.catalog.db.conn
+    return dict(
+        conn.execute(
+            "SELECT d.global_key, l.rid FROM label_rid_checks c JOIN labels l"
+            " ON l.rid = c.label_rid JOIN data_rows d ON d.id = l.data_row_id"
+        ).fetchall()
+    )
+
+
+def test_the_catalog_drops_an_entry_when_its_label_changes_or_goes(
+    project: Any, walks: list[int]
+) -> None:
+    _codes(project)
+    assert set(_entries(project)) == {"k0", "k1", "k2"}
+    client: rowport.Client = project.client
+    k1, k2 = (client.get_data_row_by_global_key(k).uid for k in ("k1", "k2"))
+    with client.catalog.db.transaction() as conn:
+        conn.execute("UPDATE labels SET created_by = 'someone' WHERE data_row_id = ?", (k1,))
+    assert set(_entries(project)) == {"k0", "k1", "k2"}  # not its annotations: kept
+    with client.catalog.db.transaction() as conn:
+        conn.execute(
+            "UPDATE labels SET annotations = replace(annotations, '\"truck\"', '\"car\"')"
+            " WHERE data_row_id = ?",
+            (k1,),
+        )
+        conn.execute("DELETE FROM labels WHERE data_row_id = ?", (k2,))
+    assert set(_entries(project)) == {"k0"}
+    count = project.client.catalog.db.conn.execute("SELECT COUNT(*) FROM label_rid_checks")
+    assert count.fetchone()[0] == 1  # the deleted label's entry went with it
+    assert _codes(project) == {"k0": ["UNKNOWN_FEATURE"]}  # k1 now names the car
+    assert len(walks) == 4  # the changed label only
+
+
+def test_a_new_label_never_reads_an_entry_left_under_its_rid(
+    project: Any, walks: list[int]
+) -> None:
+    _codes(project)
+    catalog = project.client.catalog
+    conn = catalog.db.conn
+    (last,) = conn.execute("SELECT MAX(rid) FROM labels").fetchone()
+    k0 = project.client.get_data_row_by_global_key("k0")
+    with catalog.db.transaction() as write:  # k0's entry (a finding) under the next label's rid
+        write.execute(
+            "INSERT INTO label_rid_checks (label_rid, found, checked_ts) SELECT ?, found, 0"
+            " FROM label_rid_checks WHERE label_rid = (SELECT rid FROM labels"
+            " WHERE data_row_id = ?)",
+            (last + 1, k0.uid),
+        )
+    project.import_labels([{"data_row_id": k0.uid, "annotations": {"objects": [_box("car")]}}])
+    assert conn.execute("SELECT MAX(rid) FROM labels").fetchone()[0] == last + 1
+    # the new label (a car) is checked, and has no problem: the entry under its rid was dropped
+    assert _codes(project) == {"k0": ["UNKNOWN_FEATURE"], "k1": ["UNKNOWN_FEATURE"]}
+    assert len(walks) == 5  # the import's check of the new label, then the export's
+
+
+def test_a_label_changed_while_it_is_checked_is_not_remembered(
+    project: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = project.client.catalog
+    k2 = project.client.get_data_row_by_global_key("k2")
+    real = OntologyStore.check_annotations
+    walked: list[int] = []
+
+    def meanwhile(annotations: Any, *args: Any, **kwargs: Any) -> Any:
+        if not walked:  # another writer changes k2's label after the export read it
+            with catalog.db.transaction() as conn:
+                conn.execute(
+                    "UPDATE labels SET annotations = replace(annotations, '\"car\"',"
+                    " '\"truck\"') WHERE data_row_id = ?",
+                    (k2.uid,),
+                )
+        walked.append(1)
+        return real(annotations, *args, **kwargs)
+
+    monkeypatch.setattr(OntologyStore, "check_annotations", staticmethod(meanwhile))
+    assert _codes(project) == {"k0": ["UNKNOWN_FEATURE"], "k1": ["UNKNOWN_FEATURE"]}
+    # what was found for k2's old annotations is not kept for its new ones
+    assert set(_entries(project)) == {"k0", "k1"}
+    assert _codes(project) == {k: ["UNKNOWN_FEATURE"] for k in ("k0", "k1", "k2")}
+    assert len(walked) == 4
+
+
+def _result_bytes(home: Path, project_id: str, host: PluginHost, path: Path) -> bytes:
+    """The RESULT of a project export with ``host``'s plugins, as the FileConverter writes it."""
+    client = rowport.Client(home, plugins=host)
+    try:
+        task = client.get_project(project_id).export(params={"label_details": True})
+        task.wait_till_done(timeout_seconds=120)
+        assert task.status == "COMPLETE", task.errors_message
+        task.get_stream(FileConverter(path)).start()
+        return path.read_bytes()
+    finally:
+        client.close()
+
+
+def test_plugins_get_the_labels_as_before_and_the_rows_stay_byte_identical(
+    project: Any, tmp_path: Path
+) -> None:
+    seen: list[Any] = []
+
+    class Records:
+        @rowport.hookimpl
+        def rowport_declare_sections(self) -> list[str]:
+            return ["data_row"]
+
+        @rowport.hookimpl
+        def rowport_validate_rows(self, rows: list[Any], context: Any) -> None:
+            seen.extend(
+                label for row in rows for s in row["projects"].values() for label in s["labels"]
+            )
+
+    home, project_id = project.client.home, project.uid
+    project.client.close()
+    # no plugin: the queue entries' stored labels text; a plugin: labels read one by one
+    plain = _result_bytes(home, project_id, host_with(), tmp_path / "plain.ndjson")
+    recorded = _result_bytes(home, project_id, host_with(Records()), tmp_path / "read.ndjson")
+    assert recorded == plain
+    written = [label for line in plain.splitlines() for label in labels_of(orjson.loads(line))]
+    assert [type(label) for label in seen] == [CatalogLabel] * 3
+    # the same keys in the same order, and the same values (stored JSON, undeclared, is a
+    # Fragment of the same text)
+    assert [list(label) for label in seen] == [list(label) for label in written]
+    assert [orjson.loads(orjson.dumps(label)) for label in seen] == written
+    assert [label.text for label in seen] == [
+        orjson.dumps(label["annotations"]).decode() for label in written
+    ]
