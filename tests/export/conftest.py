@@ -24,6 +24,7 @@ from export_support import (
 )
 
 import rowport
+from rowport.tasks._executors import DaskExecutor, ProcessExecutor
 
 
 @pytest.fixture(scope="session")
@@ -85,3 +86,19 @@ def samples() -> Path:
 def _catalog_backend(catalog_backend: str) -> str:
     """Every test of this suite runs on each catalog backend (``catalog_backends``)."""
     return catalog_backend
+
+
+@pytest.fixture(scope="module")
+def process_executor() -> Iterator[ProcessExecutor]:
+    """Two worker processes for a module's sharded exports."""
+    executor = ProcessExecutor(2)
+    yield executor
+    executor.close()
+
+
+@pytest.fixture(scope="module")
+def dask_executor(dask_cluster: Any) -> Iterator[DaskExecutor]:
+    """A Dask executor on the session's LocalCluster, for a module's sharded exports."""
+    executor = DaskExecutor(dask_cluster.scheduler_address)
+    yield executor
+    executor.close()

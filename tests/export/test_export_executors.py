@@ -27,7 +27,7 @@ from rowport import DataRow
 from rowport.catalog import DATABASE_URL_ENV
 from rowport.streams import StreamReader
 from rowport.tasks import ExportTask
-from rowport.tasks._executors import DaskExecutor, ProcessExecutor, ShardExecutor
+from rowport.tasks._executors import ProcessExecutor, ShardExecutor
 from rowport.testing import build_catalog, make_client
 
 ROWS = 1_150
@@ -60,20 +60,6 @@ def _on_its_backend(catalog: dict[str, Any], monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
     for name, value in catalog["env"].items():
         monkeypatch.setenv(name, value)
-
-
-@pytest.fixture(scope="module")
-def process_executor() -> Iterator[ProcessExecutor]:
-    executor = ProcessExecutor(2)
-    yield executor
-    executor.close()
-
-
-@pytest.fixture(scope="module")
-def dask_executor(dask_cluster: Any) -> Iterator[DaskExecutor]:
-    executor = DaskExecutor(dask_cluster.scheduler_address)
-    yield executor
-    executor.close()
 
 
 @pytest.fixture(params=["local", "process", "dask"])

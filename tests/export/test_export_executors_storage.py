@@ -87,20 +87,6 @@ def postgres_home(
     pg_cluster.drop(url)
 
 
-@pytest.fixture(scope="module")
-def process_executor() -> Iterator[ProcessExecutor]:
-    executor = ProcessExecutor(2)
-    yield executor
-    executor.close()
-
-
-@pytest.fixture(scope="module")
-def dask_executor(dask_cluster: Any) -> Iterator[DaskExecutor]:
-    executor = DaskExecutor(dask_cluster.scheduler_address)
-    yield executor
-    executor.close()
-
-
 def _done(task: ExportTask) -> ExportTask:
     task.wait_till_done(timeout_seconds=WAIT, check_frequency=0.05)
     assert task.status == "COMPLETE", task.errors_message
