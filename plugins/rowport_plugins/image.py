@@ -388,7 +388,7 @@ def _label_objects(label: dict[str, Any], context: ExportContext | None = None) 
 # annotations are parsed here, for the labels whose findings are not remembered and for
 # the rows whose bounds this plugin computes or clips to
 rowport_declare_media_types, rowport_declare_sections = declarations(
-    NAME, ("data_row", "media_attributes")
+    NAME, ("data_row", "media_attributes", "labels")
 )
 
 
@@ -409,7 +409,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
         if known is None:
             bounds = Bounds(size[0], size[1], tolerance) if size is not None else None
             known = sizes[size] = (bounds, repr(bounds))
-        for _, _, path, label in iter_labels(row):
+        for _, _, path, label in iter_labels(row, context):
             places.append((index, path, label, known[0]))
             labels.append((label, known[1]))
 

@@ -51,7 +51,7 @@ def _index(context: ExportContext, kind: str, owner: str) -> OntologyIndex | Non
 @hookimpl(trylast=True)
 def rowport_declare_sections() -> list[str]:
     # annotations are parsed here, only for the labels whose findings are not remembered
-    return ["data_row"]
+    return ["data_row", "labels"]
 
 
 @hookimpl(trylast=True)
@@ -61,7 +61,7 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
     places: list[tuple[int, str, str, str, Any, OntologyIndex]] = []
     labels: list[tuple[Any, str]] = []
     for index, row in enumerate(rows):
-        for kind, owner, path, label in iter_labels(row):
+        for kind, owner, path, label in iter_labels(row, context):
             known = (kind, owner)
             ontology = indexes[known] if known in indexes else _index(context, kind, owner)
             if ontology is not None:

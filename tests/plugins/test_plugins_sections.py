@@ -132,11 +132,11 @@ def test_an_unknown_section_is_refused_at_load() -> None:
     class Wrong:
         @hookimpl
         def rowport_declare_sections(self) -> list[str]:
-            return ["labels"]
+            return ["data_row", "label"]
 
     loaded = load(builtins=False, autoload=False, block=())
     loaded.pm.register(Wrong(), name="wrong")
-    with pytest.raises(PluginLoadError, match=r"'wrong'.*unknown section.*'labels'.*allowed"):
+    with pytest.raises(PluginLoadError, match=r"'wrong'.*unknown section.*'label'.*allowed"):
         PluginHost(loaded)
 
 

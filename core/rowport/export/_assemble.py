@@ -39,6 +39,8 @@ __all__ = ["RowAssembler", "problem", "sections_read_by"]
 _loads = orjson.loads
 _Parse = Callable[[Any], Any]
 Sections = Collection[str] | None  # section names (rowport.plugins.SECTIONS); None: all
+#: the sections whose readers read labels (and so the checks remembered for them)
+_LABEL_READERS = ("labels", "annotations", "projects", "experiments")
 
 
 def sections_read_by(steps: Iterable[object]) -> dict[str, Sections]:
@@ -70,8 +72,8 @@ class _Parsers:
     #: no step reads any section of these rows: a queue entry's stored labels text is written
     #: as it is (a step that reads nothing never looks at a label)
     labels_text: bool
-    #: a step looks at these rows: their project labels are :class:`CatalogLabel` objects,
-    #: with the checks remembered for them (read with the labels)
+    #: a step reads these rows' labels: their project labels are :class:`CatalogLabel`
+    #: objects, with the checks remembered for them (read with the labels)
     checks: bool
 
     @classmethod
@@ -86,7 +88,7 @@ class _Parsers:
             details=json_of("projects"),
             runs=json_of("annotations", "experiments"),
             labels_text=wanted is not None and not wanted,
-            checks=wanted is None or bool(wanted),
+            checks=wanted is None or any(n in wanted for n in _LABEL_READERS),
         )
 
 

@@ -34,6 +34,9 @@ _DIGESTS = "rowport.plugins.checks.digests"
 _DIGESTS_KEPT = 1024  # labels whose content digest is kept (for the next plugin of a batch)
 _ENTRIES = "rowport.plugins.checks.entries"  # the entries of the batch's labels
 _PENDING = "rowport.plugins.checks.pending"
+_PARSED = "rowport.plugins.checks.parsed"  # catalog labels' entries, parsed, by their bytes
+_PARSED_KEPT = 256
+_SHARED = "\0shared"  # in a parsed entry shared by labels (no plugin has this name)
 _PENDING_MAX = 4096  # new or changed entries kept in memory before one transaction writes them
 
 #: a label's entry: plugin name -> [a digest of its version and ``against``, its findings]
@@ -62,6 +65,21 @@ def _keys(context: ExportContext, labels: Sequence[tuple[Mapping[str, Any], str]
         memo[id(label)] = (label, digest)
         out.append(digest)
     return out
+
+
+def _parsed_entry(context: ExportContext, raw: bytes) -> _Entry:
+    """A catalog label's entry, parsed: once per export for every label stored with the same
+    bytes (most labels of a project have the same entry: every plugin found nothing, against
+    the same ontology version and image size). The parsed entry is shared, marked
+    :data:`_SHARED`: :func:`remembered` copies it before it changes it."""
+    memo: dict[bytes, _Entry] | None = context.state.get(_PARSED)
+    if memo is None or len(memo) >= _PARSED_KEPT:
+        memo = context.state[_PARSED] = {}
+    entry = memo.get(raw)
+    if entry is None:
+        entry = memo[raw] = _loads(raw)
+        entry[_SHARED] = True
+    return entry
 
 
 def _enabled(context: ExportContext) -> bool:
@@ -159,7 +177,7 @@ def remembered(
                 entry = waiting[0]
             else:  # a catalog label: its entry was read with it
                 raw = label.checks  # type: ignore[attr-defined]
-                entry = _loads(raw) if raw is not None else {}
+                entry = _parsed_entry(context, raw) if raw is not None else {}
             entries[key] = entry
         mine = entry.get(plugin)
         if mine is not None and mine[0] == tag:
@@ -167,6 +185,9 @@ def remembered(
             continue
         found = check(i)
         _dumps(found)  # not JSON-serialisable: fails here, in the plugin that found it
+        if entry.get(_SHARED):  # parsed once for every label stored with the same entry
+            entry = {k: v for k, v in entry.items() if k != _SHARED}
+            entries[key] = entry
         entry[plugin] = [tag, found]
         pending[key] = (entry, label.text if type(label) is CatalogLabel else None)
         out.append(found)

@@ -18,7 +18,7 @@ from rowport.errors import InvalidInput, PluginLoadError, RowportError
 from rowport.media_types import MediaType
 from rowport.plugins._manager import LoadedPlugins, PluginSource, load
 from rowport.plugins._model import ExportContext, Problem
-from rowport.plugins._output import unserialisable_values
+from rowport.plugins._output import encode_rows, unserialisable_values
 from rowport.plugins._sections import check_sections, union_of
 
 __all__ = ["HookFailure", "PluginHost", "PluginInfo", "RaisedProblem"]
@@ -172,10 +172,17 @@ class PluginHost:
         rows: list[dict[str, Any]],
         context: ExportContext,
         media_type: str,
+        encoded: list[bytes] | None = None,
         **extra: Any,
     ) -> list[RaisedProblem]:
+        """Call each implementation of ``hook`` that a batch of ``media_type`` reaches. After
+        a hook that changes rows, the rows must still be JSON: checked after each
+        implementation, and after the last one (with ``encoded``, a list) by encoding them
+        into ``encoded``, once, as their RESULT lines (see :func:`encode_rows`)."""
         out: list[RaisedProblem] = []
-        for impl in self._impls(hook, media_type):
+        impls = self._impls(hook, media_type)
+        last = len(impls) - 1
+        for n, impl in enumerate(impls):
             name = self.plugin_name(impl.plugin)
             try:
                 found = impl.function(
@@ -184,11 +191,15 @@ class PluginHost:
                 out.extend(self._checked(name, stage, found, len(rows)))
             except Exception:
                 out.extend(self._isolate(impl, name, stage, rows, context, **extra))
-            if stage != "validate":  # the hooks that change rows must leave them JSON
-                out.extend(
-                    RaisedProblem(plugin=name, stage=stage, problem=problem)
-                    for problem in unserialisable_values(name, stage, rows)
-                )
+            if stage == "validate":
+                continue
+            # the hooks that change rows must leave them JSON
+            if n == last and encoded is not None:
+                lines, problems = encode_rows(name, stage, rows)
+                encoded.extend(lines)
+            else:
+                problems = unserialisable_values(name, stage, rows)
+            out.extend(RaisedProblem(plugin=name, stage=stage, problem=p) for p in problems)
         return out
 
     @staticmethod
@@ -248,10 +259,20 @@ class PluginHost:
         return self._call_rows("rowport_validate_rows", "validate", rows, context, media_type)
 
     def transform(
-        self, media_type: str, rows: list[dict[str, Any]], context: ExportContext
+        self,
+        media_type: str,
+        rows: list[dict[str, Any]],
+        context: ExportContext,
+        *,
+        encoded: list[bytes] | None = None,
     ) -> list[RaisedProblem]:
-        """Run the transform hooks for a batch of one media type (rows change in place)."""
-        return self._call_rows("rowport_transform_rows", "transform", rows, context, media_type)
+        """Run the transform hooks for a batch of one media type (rows change in place).
+        With ``encoded`` (an empty list) and at least one transform hook, the rows are left
+        encoded there as their RESULT lines, one per row (their ``"_media_type"`` taken out),
+        once the last hook is done: nothing may change them after that."""
+        return self._call_rows(
+            "rowport_transform_rows", "transform", rows, context, media_type, encoded=encoded
+        )
 
     def probe(
         self,

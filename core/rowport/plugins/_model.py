@@ -41,6 +41,8 @@ class ExportContext:
     :ivar catalog: the catalog, to read entities (or cache media attributes).
     :ivar options: per-plugin options of this export (``plugin_options`` in the request).
     :ivar state: scratch space plugins may use across batches of one export.
+    :ivar batch: scratch space for one batch: emptied once every plugin saw the batch (what
+        plugins share about its rows, keyed by a row's ``id()``, lives as long as the rows).
     """
 
     task_id: str
@@ -48,6 +50,7 @@ class ExportContext:
     catalog: Catalog
     options: dict[str, Any] = attrs.field(factory=dict)
     state: dict[str, Any] = attrs.field(factory=dict)
+    batch: dict[str, Any] = attrs.field(factory=dict)
 
     @property
     def params(self) -> Any:

@@ -11,7 +11,7 @@ import orjson
 
 from rowport.plugins._model import Problem
 
-__all__ = ["PLUGIN_OUTPUT_INVALID", "unserialisable_values"]
+__all__ = ["PLUGIN_OUTPUT_INVALID", "encode_rows", "unserialisable_values"]
 
 PLUGIN_OUTPUT_INVALID = "PLUGIN_OUTPUT_INVALID"
 
@@ -24,21 +24,49 @@ def unserialisable_values(name: str, stage: str, rows: list[dict[str, Any]]) -> 
         return []
     except TypeError:
         pass
-    problems = []
+    problems: list[Problem] = []
     for index, row in enumerate(rows):
-        for path, value, error in _remove_bad(row, ""):
-            kind = type(value).__name__
-            problems.append(
-                Problem(
-                    index=index,
-                    code=PLUGIN_OUTPUT_INVALID,
-                    message=(
-                        f"plugin {name!r} set {path} to a {kind} in {stage}, which JSON cannot"
-                        f" hold ({error}); the value was left out of the row"
-                    ),
-                    details={"key": path, "type": kind},
-                )
+        problems.extend(_removed(name, stage, index, row))
+    return problems
+
+
+def encode_rows(
+    name: str, stage: str, rows: list[dict[str, Any]]
+) -> tuple[list[bytes], list[Problem]]:
+    """Each of ``rows`` encoded as its RESULT line (without its ``"_media_type"``, which is
+    taken out of the row), after plugin ``name`` was the last to change them: the check of
+    :func:`unserialisable_values` and the row's encoding in one ``orjson`` call per row, so
+    the rows are not encoded twice. A value that is not JSON is removed and described, and
+    its row encoded without it."""
+    dumps = orjson.dumps
+    encoded: list[bytes] = []
+    problems: list[Problem] = []
+    for index, row in enumerate(rows):
+        row.pop("_media_type", None)
+        try:
+            encoded.append(dumps(row))
+        except TypeError:
+            problems.extend(_removed(name, stage, index, row))
+            encoded.append(dumps(row))
+    return encoded, problems
+
+
+def _removed(name: str, stage: str, index: int, row: dict[str, Any]) -> list[Problem]:
+    """Remove the values of ``row`` that JSON cannot hold; a problem for each."""
+    problems = []
+    for path, value, error in _remove_bad(row, ""):
+        kind = type(value).__name__
+        problems.append(
+            Problem(
+                index=index,
+                code=PLUGIN_OUTPUT_INVALID,
+                message=(
+                    f"plugin {name!r} set {path} to a {kind} in {stage}, which JSON cannot"
+                    f" hold ({error}); the value was left out of the row"
+                ),
+                details={"key": path, "type": kind},
             )
+        )
     return problems
 
 

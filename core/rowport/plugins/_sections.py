@@ -33,6 +33,9 @@ SECTIONS: dict[str, str] = {
     "attachments": "the row's attachments list",
     "metadata_fields": "the row's metadata fields list",
     "embeddings": "the row's embeddings list",
+    "labels": "every label and prediction (projects and experiments), their annotations"
+    " left as stored JSON unless annotations is declared too (read them with peek), each"
+    " project label with the checks remembered for it (see remembered)",
     "annotations": "the annotations of every label and prediction (projects and experiments)",
     "projects": "everything stored in project sections: label annotations, label details"
     " (reviews), performance details, workflow history",

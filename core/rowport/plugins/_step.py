@@ -30,6 +30,11 @@ class PluginStep:
         self.rows_seen = 0
         self.rows_with_problems = 0
         self._context: ExportContext | None = None
+        #: the RESULT lines of the last batch's rows that transform hooks reached, by the
+        #: ``id`` of the row (kept, not dropped): the last check that a transform left them
+        #: JSON encoded them, and nothing changes them after it (this is the pipeline's last
+        #: step), so the runner writes these instead of encoding the rows again
+        self.encoded: dict[int, bytes] = {}
         # per media type, the stored JSON the assembler parses: the sections the plugins a
         # batch of that type reaches declared (none for a type no plugin looks at)
         self.sections: dict[str, frozenset[str] | None] = {
@@ -41,12 +46,14 @@ class PluginStep:
         self, rows: list[dict[str, Any]], context: ExportContext
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         self._context = context
+        self.encoded = {}
         groups: dict[str, list[int]] = defaultdict(list)
         for i, row in enumerate(rows):
             groups[row.get("_media_type", "")].append(i)
         dropped: set[int] = set()
         bad: set[int] = set()
         out_problems: list[dict[str, Any]] = []
+        lines: dict[int, bytes] = {}
         for media_type, positions in groups.items():
             if not self.host.has_row_hooks(media_type):
                 continue
@@ -68,7 +75,10 @@ class PluginStep:
             kept_positions = [i for i in positions if i not in dropped]
             if not kept:
                 continue
-            changed = self.host.transform(media_type, kept, context)
+            encoded: list[bytes] = []
+            changed = self.host.transform(media_type, kept, context, encoded=encoded)
+            if encoded:
+                lines.update(zip(kept_positions, encoded, strict=True))
             for raised in changed:
                 out_problems.append(_problem_line(raised, kept))
                 bad.add(kept_positions[raised.problem.index])
@@ -81,12 +91,14 @@ class PluginStep:
                     f" {kept[first.problem.index]['data_row']['id']}: {first.problem.message}"
                 )
         forget_batch(context)
+        context.batch.clear()
         self.rows_seen += len(rows)
         self.rows_with_problems += len(bad)
         exceeded = ratio_exceeded(self.rows_seen, self.rows_with_problems, self.policy)
         if exceeded is not None:
             raise ErrorPolicyExceeded(exceeded)
         kept_rows = [row for i, row in enumerate(rows) if i not in dropped] if dropped else rows
+        self.encoded = {id(rows[i]): line for i, line in lines.items() if i not in dropped}
         return kept_rows, out_problems
 
     def finish(self) -> None:

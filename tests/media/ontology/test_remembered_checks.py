@@ -17,7 +17,7 @@ import rowport_plugins.ontology
 from rowport import FileConverter, StreamType
 from rowport.catalog import OntologyStore
 from rowport.export import CatalogLabel
-from rowport.plugins import PluginHost
+from rowport.plugins import PluginHost, Problem, remembered
 from rowport.testing import host_with, labels_of, make_client
 
 BOTH = [{"tool": "bbox", "name": "car"}, {"tool": "bbox", "name": "truck"}]
@@ -296,7 +296,7 @@ def test_plugins_get_the_labels_as_before_and_the_rows_stay_byte_identical(
     class Records:
         @rowport.hookimpl
         def rowport_declare_sections(self) -> list[str]:
-            return ["data_row"]
+            return ["data_row", "labels"]
 
         @rowport.hookimpl
         def rowport_validate_rows(self, rows: list[Any], context: Any) -> None:
@@ -319,3 +319,97 @@ def test_plugins_get_the_labels_as_before_and_the_rows_stay_byte_identical(
     assert [label.text for label in seen] == [
         orjson.dumps(label["annotations"]).decode() for label in written
     ]
+
+
+def test_a_plugin_that_does_not_declare_labels_gets_plain_labels_remembered_by_content(
+    project: Any, tmp_path: Path
+) -> None:
+    """Only a plugin that declares ``labels`` (or a section holding them) has the labels' checks
+    read with them; one that declares only ``data_row`` still sees the labels, as plain dicts,
+    and :func:`remembered` keeps what it found by their content."""
+    seen: list[Any] = []
+    walked: list[int] = []
+
+    class DataRowOnly:
+        @rowport.hookimpl
+        def rowport_declare_sections(self) -> list[str]:
+            return ["data_row"]
+
+        @rowport.hookimpl
+        def rowport_validate_rows(self, rows: list[Any], context: Any) -> None:
+            labels = [
+                label for row in rows for s in row["projects"].values() for label in s["labels"]
+            ]
+            seen.extend(labels)
+
+            def check(i: int) -> list[Any]:
+                walked.append(i)
+                return []
+
+            remembered(
+                context,
+                plugin="data_row_only",
+                version="1",
+                labels=[(x, "") for x in labels],
+                check=check,
+            )
+
+    home, project_id = project.client.home, project.uid
+    project.client.close()
+    plain = _result_bytes(home, project_id, host_with(), tmp_path / "plain.ndjson")
+    for n in range(2):
+        out = tmp_path / f"read{n}.ndjson"
+        assert _result_bytes(home, project_id, host_with(DataRowOnly()), out) == plain
+    assert [type(label) for label in seen] == [dict] * 6
+    assert len(walked) == 3  # the second export read what the first found, by content
+
+
+def test_labels_stored_with_the_same_entry_keep_their_own_findings(project: Any) -> None:
+    """k0's and k1's labels are stored with the same entry (the same finding), parsed once and
+    shared: a plugin that then finds something on k0's label only must not find it on k1's."""
+    assert _codes(project) == {"k0": ["UNKNOWN_FEATURE"], "k1": ["UNKNOWN_FEATURE"]}
+    client: rowport.Client = project.client
+    k0 = client.get_data_row_by_global_key("k0").uid
+    flagged = client.catalog.db.conn.execute(
+        "SELECT id FROM labels WHERE data_row_id = ?", (k0,)
+    ).fetchone()[0]
+    entries = client.catalog.db.conn.execute("SELECT DISTINCT found FROM label_rid_checks")
+    assert len(entries.fetchall()) == 2  # k0 and k1 share one, k2 has its own
+
+    class Flags:
+        @rowport.hookimpl
+        def rowport_declare_sections(self) -> list[str]:
+            return ["data_row", "labels"]
+
+        @rowport.hookimpl
+        def rowport_validate_rows(self, rows: list[Any], context: Any) -> list[Problem]:
+            places = [
+                (index, label)
+                for index, row in enumerate(rows)
+                for section in row["projects"].values()
+                for label in section["labels"]
+            ]
+            found = remembered(
+                context,
+                plugin="flags",
+                version="1",
+                labels=[(label, "") for _, label in places],
+                check=lambda i: [["FLAGGED"]] if places[i][1]["id"] == flagged else [],
+            )
+            return [
+                Problem(index=index, code=code, message="flagged")
+                for (index, _), findings in zip(places, found, strict=True)
+                for (code,) in findings
+            ]
+
+    home, project_id = client.home, project.uid
+    client.close()
+    flags = rowport.Client(home, plugins=host_with(rowport_plugins.ontology, Flags()))
+    try:
+        for _ in range(2):  # checked, then read back from the catalog
+            assert _codes(flags.get_project(project_id)) == {
+                "k0": ["FLAGGED", "UNKNOWN_FEATURE"],
+                "k1": ["UNKNOWN_FEATURE"],
+            }
+    finally:
+        flags.close()
