@@ -226,6 +226,14 @@ class Database:
         """How many migrations this database has applied."""
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
+    def close_thread(self) -> None:
+        """Close this thread's connection, if it has one (a thread that ends and will not
+        come back, so its connection is not kept until :meth:`close`)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            self.release(conn)
+
     def close(self) -> None:
         """Close every connection this object opened."""
         with self._all_lock:

@@ -289,6 +289,13 @@ class PostgresDatabase(Database):
         """This thread's connection (autocommit outside :meth:`transaction`)."""
         return self._pg()
 
+    def close_thread(self) -> None:
+        """Close this thread's connection, if it has one."""
+        conn: PgConnection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            self._forget(conn)
+
     def connect(self) -> PgConnection:
         """A new connection of the caller's own (autocommit; the caller closes it)."""
         return PgConnection(self.url)

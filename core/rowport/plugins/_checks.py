@@ -17,6 +17,8 @@ is checked, nothing is stored).
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -25,7 +27,9 @@ import orjson
 from rowport.export import CatalogLabel
 from rowport.plugins._model import ExportContext
 
-__all__ = ["flush_checks", "forget_batch", "remembered"]
+__all__ = ["flush_checks", "forget_batch", "remembered", "wait_for_checks"]
+
+logger = logging.getLogger(__name__)
 
 _dumps = orjson.dumps
 _loads = orjson.loads
@@ -37,7 +41,8 @@ _PENDING = "rowport.plugins.checks.pending"
 _PARSED = "rowport.plugins.checks.parsed"  # catalog labels' entries, parsed, by their bytes
 _PARSED_KEPT = 256
 _SHARED = "\0shared"  # in a parsed entry shared by labels (no plugin has this name)
-_PENDING_MAX = 4096  # new or changed entries kept in memory before one transaction writes them
+_PENDING_MAX = 2048  # new or changed entries kept in memory before one transaction writes them
+_WRITING = "rowport.plugins.checks.writing"  # the thread writing the last entries handed over
 
 #: a label's entry: plugin name -> [a digest of its version and ``against``, its findings]
 _Entry = dict[str, list[Any]]
@@ -110,8 +115,12 @@ def forget_batch(context: ExportContext) -> None:
 
 
 def flush_checks(context: ExportContext) -> None:
-    """Write the findings :func:`remembered` keeps in memory (the plugin step does it at the
-    end of an export, and :func:`remembered` every few thousand labels)."""
+    """Hand the findings :func:`remembered` keeps in memory to a thread that writes them (the
+    plugin step does it at the end of an export, then waits for it with
+    :func:`wait_for_checks`; :func:`remembered` every few thousand labels). The writes are
+    the catalog's own work, so they run beside the export's (on another core): one at a
+    time, in order. A write that fails loses only what it remembers (those labels are checked
+    again next time), with a warning: never a row."""
     pending: dict[_Key, tuple[_Entry, str | None]] | None = context.state.get(_PENDING)
     if not pending:
         return
@@ -126,8 +135,35 @@ def flush_checks(context: ExportContext) -> None:
         for key, (entry, text) in sorted((k, v) for k, v in pending.items() if type(k) is int)
         if text is not None
     ]
-    context.catalog.checks.remember(by_content, by_rid)
     pending.clear()
+    wait_for_checks(context)
+    catalog = context.catalog
+
+    def write() -> None:
+        try:
+            catalog.checks.remember(by_content, by_rid)
+        except Exception as exc:
+            logger.warning(
+                "export %s: the checks of %d labels could not be remembered (they are checked"
+                " again next time): %s",
+                context.task_id,
+                len(by_content) + len(by_rid),
+                exc,
+            )
+        finally:
+            catalog.db.close_thread()
+
+    thread = threading.Thread(target=write, name=f"rowport-checks-{context.task_id}")
+    context.state[_WRITING] = thread
+    thread.start()
+
+
+def wait_for_checks(context: ExportContext) -> None:
+    """Wait until the findings handed over by :func:`flush_checks` are written (the plugin
+    step does it when the export ends, however it ends)."""
+    thread: threading.Thread | None = context.state.pop(_WRITING, None)
+    if thread is not None:
+        thread.join()
 
 
 def remembered(

@@ -7,7 +7,7 @@ from typing import Any
 
 from rowport.errors import RowportError
 from rowport.media_types import MediaType
-from rowport.plugins._checks import flush_checks, forget_batch
+from rowport.plugins._checks import flush_checks, forget_batch, wait_for_checks
 from rowport.plugins._host import PluginHost, RaisedProblem
 from rowport.plugins._model import ErrorPolicy, ExportContext
 from rowport.plugins._sections import forget_peeked
@@ -106,9 +106,16 @@ class PluginStep:
         on small exports too, once every row was seen."""
         if self._context is not None:
             flush_checks(self._context)
+            wait_for_checks(self._context)
         exceeded = ratio_exceeded(self.rows_seen, self.rows_with_problems, self.policy, end=True)
         if exceeded is not None:
             raise ErrorPolicyExceeded(exceeded)
+
+    def close(self) -> None:
+        """The export ended, whichever way: wait for the findings still being written (see
+        :func:`~rowport.plugins.flush_checks`), so nothing of it outlives the export."""
+        if self._context is not None:
+            wait_for_checks(self._context)
 
 
 def ratio_exceeded(seen: int, bad: int, policy: ErrorPolicy, *, end: bool = False) -> str | None:

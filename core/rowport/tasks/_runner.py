@@ -73,7 +73,9 @@ class BatchStep(Protocol):
     have ``needs_json = False`` when it never looks inside stored JSON (annotations, media
     attributes), or ``sections`` naming the sections whose stored JSON it reads
     (:data:`rowport.plugins.SECTIONS`; None: all): stored JSON no step reads is passed through
-    without parsing.
+    without parsing. A step may also have ``finish()``, called once every batch went through
+    it (before the task completes: what it raises fails the task), and ``close()``, called when
+    the export ends, however it ends (to stop what it runs beside the export).
     """
 
     def __call__(
@@ -265,7 +267,10 @@ class ExportRunner(Generic[PlanT]):
                 if self.delivery is not None:
                     self.delivery.open(self.context, self.cancel_event)
                 with fewer_collections(EXPORT_THRESHOLD):
-                    self._export(result, errors)
+                    try:
+                        self._export(result, errors)
+                    finally:  # before the task's end is recorded, however it ends
+                        self._close_steps()
                 return self._complete(result, errors)
             except _Superseded as ended:
                 self._close_streams(writers, "the task was ended elsewhere")
@@ -285,6 +290,16 @@ class ExportRunner(Generic[PlanT]):
             beats.unregister(self.task_id)
             if self.heartbeats is None:
                 beats.stop()
+
+    def _close_steps(self) -> None:
+        """Let each step end what it runs beside the export (a plugin step's check writes)."""
+        for step in self.steps:
+            close = getattr(step, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:  # the task has ended already: its status stands
+                    logger.exception("export %s: a step failed to close", self.task_id)
 
     def _not_started(self) -> TaskStatus:
         """The task was canceled while queued (or ended elsewhere): it never runs."""

@@ -338,6 +338,9 @@ def _run(
     except Exception as exc:  # the task fails with it, once the shards before are merged
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         # the lines of the batch that raised were not written: the streams hold whole batches
+    finally:
+        for step in steps:
+            step.close()  # the checks still being written, whichever way the shard ended
     return ShardOutcome(
         index=spec.index,
         after=spec.after,

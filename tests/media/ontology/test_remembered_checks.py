@@ -5,6 +5,8 @@ changes: on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +14,12 @@ import orjson
 import pytest
 
 import rowport
+import rowport.plugins._checks
 import rowport_plugins.image
 import rowport_plugins.ontology
 from rowport import FileConverter, StreamType
 from rowport.catalog import OntologyStore
+from rowport.catalog._checks import CheckStore
 from rowport.export import CatalogLabel
 from rowport.plugins import PluginHost, Problem, remembered
 from rowport.testing import host_with, labels_of, make_client
@@ -413,3 +417,70 @@ def test_labels_stored_with_the_same_entry_keep_their_own_findings(project: Any)
             }
     finally:
         flags.close()
+
+
+def _check_writers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("rowport-checks-")]
+
+
+def test_findings_are_written_beside_the_export_and_nothing_outlives_it(
+    project: Any, walks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Findings are handed to a writer thread every few labels (here: every label); when the
+    export is COMPLETE they are all in the catalog, the thread has ended and its connection is
+    closed."""
+    monkeypatch.setattr(rowport.plugins._checks, "_PENDING_MAX", 1)
+    catalog = project.client.catalog
+    assert _codes(project) == {"k0": ["UNKNOWN_FEATURE"], "k1": ["UNKNOWN_FEATURE"]}
+    assert _check_writers() == []
+    count = catalog.db.conn.execute("SELECT count(*) FROM label_rid_checks").fetchone()[0]
+    assert count == 3
+    assert _codes(project) == {"k0": ["UNKNOWN_FEATURE"], "k1": ["UNKNOWN_FEATURE"]}
+    assert len(walks) == 3  # the second export read them all
+    connections = len(_connections(catalog))
+    assert catalog.checks.forget() == 3
+    count = catalog.db.conn.execute("SELECT count(*) FROM label_rid_checks").fetchone()[0]
+    assert count == 0
+    assert _codes(project) == {"k0": ["UNKNOWN_FEATURE"], "k1": ["UNKNOWN_FEATURE"]}
+    assert len(walks) == 6  # checked and written again: by writers that closed their connection
+    assert len(_connections(catalog)) == connections
+    assert _check_writers() == []
+
+
+def _connections(catalog: Any) -> list[Any]:
+    """The connections the catalog's database has open (either backend)."""
+    db = catalog.db
+    return list(db._all if hasattr(db, "_all") else db._conns)
+
+
+def test_findings_that_cannot_be_written_are_a_warning_and_checked_again(
+    project: Any,
+    walks: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError("database or disk is full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(CheckStore, "remember", full)
+        with caplog.at_level(logging.WARNING, logger="rowport.plugins._checks"):
+            assert _codes(project) == {"k0": ["UNKNOWN_FEATURE"], "k1": ["UNKNOWN_FEATURE"]}
+    assert "the checks of 3 labels could not be remembered" in caplog.text
+    assert "database or disk is full" in caplog.text
+    assert _check_writers() == []
+    assert _codes(project) == {"k0": ["UNKNOWN_FEATURE"], "k1": ["UNKNOWN_FEATURE"]}
+    assert len(walks) == 6  # nothing was remembered: every label was checked again
+
+
+def test_a_failed_export_waits_for_the_findings_it_handed_over(
+    project: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """on_row_error=fail stops the export at the first problem, after the first label's
+    findings were handed over: the task is FAILED and no writer is left running."""
+    monkeypatch.setattr(rowport.plugins._checks, "_PENDING_MAX", 1)
+    task = project.export(on_row_error="fail")
+    task.wait_till_done(timeout_seconds=120)
+    assert task.status == "FAILED"
+    assert "UNKNOWN_FEATURE" in task.errors_message
+    assert _check_writers() == []
