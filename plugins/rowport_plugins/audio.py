@@ -44,6 +44,7 @@ from rowport_plugins._media import (
     probe_media_attributes,
     read_once,
     reads,
+    unreadable,
 )
 
 __all__ = [
@@ -201,15 +202,8 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
         if reads(context, {} if duration is None else row["media_attributes"], _REQUIRED):
             probed = _probe(row, context)
             if isinstance(probed, MediaError):
-                source = str(row["data_row"]["row_data"])
-                problems.append(
-                    Problem(
-                        index=index,
-                        code=probed.code,
-                        message=f"cannot read the audio's attributes: {probed.message}",
-                        details={"source": source if len(source) <= 200 else source[:200] + "..."},
-                    )
-                )
+                what, source = "the audio's attributes", row["data_row"]["row_data"]
+                problems.append(unreadable(index, what, probed.code, probed.message, source))
             else:
                 duration = float(probed["duration_ms"])
         for _, _, where, label in iter_labels(row):

@@ -34,7 +34,8 @@ from rowport_plugins._media import (
     cache_for,
     cut,
     declarations,
-    entity_span_problem,
+    entity_details,
+    entity_text_problem,
     fetch_enabled,
     fetch_mode,
     fetcher,
@@ -218,17 +219,7 @@ def _check_entity(
     where: str,
     conversation: Conversation,
 ) -> Problem | None:
-    name = obj.get("name")
-    label_name = f"{where} ({name})" if name else where
-    details: dict[str, Any] = {
-        "label_id": label.get("id"),
-        "feature_id": obj.get("feature_id"),
-        "name": name,
-        "path": where,
-        "message_id": None,
-        "start": None,
-        "end": None,
-    }
+    label_name, details = entity_details(obj, label, where, message_id=None, start=None, end=None)
 
     def problem(code: str, reason: str) -> Problem:
         return Problem(index=index, code=code, message=f"{label_name}: {reason}", details=details)
@@ -247,10 +238,7 @@ def _check_entity(
             "ENTITY_INVALID",
             "conversational_location needs a message_id string and a location {start, end}",
         )
-    start: Any = location.get("start")
-    end: Any = location.get("end")
-    token: Any = location.get("token")
-    details["start"], details["end"] = start, end
+    details["start"], details["end"] = location.get("start"), location.get("end")
     content = conversation.contents.get(message_id)
     if content is None:
         details["message_ids"] = _some_ids(conversation)
@@ -258,20 +246,14 @@ def _check_entity(
             "MESSAGE_NOT_FOUND", f"message_id {message_id!r} names no message of the conversation"
         )
     details["text_length"] = len(content)
-    span = entity_span_problem(start, end, len(content))
-    if span is not None:
-        code, reason = span
-        return problem(code, reason.replace("the text", f"message {message_id!r}"))
-    if token is not None:
-        expected = content[start : end + 1]
-        if token != expected:
-            details["token"], details["expected"] = token, expected
-            return problem(
-                "TOKEN_MISMATCH",
-                f"token {cut(str(token), 60)!r} is not the text of message {message_id!r} at"
-                f" [{start}, {end}] ({cut(expected, 60)!r})",
-            )
-    return None
+    found = entity_text_problem(
+        location,
+        content,
+        details,
+        of=f"the text of message {message_id!r}",
+        within=f"message {message_id!r}",
+    )
+    return None if found is None else problem(*found)
 
 
 def _some_ids(conversation: Conversation, limit: int = 20) -> list[str]:

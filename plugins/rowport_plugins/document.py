@@ -38,7 +38,6 @@ from rowport_plugins._formats.pdf import Pages, page_sizes
 from rowport_plugins._media import (
     MediaError,
     MediaFetcher,
-    cut,
     declarations,
     fetch_enabled,
     fetch_mode,
@@ -50,6 +49,7 @@ from rowport_plugins._media import (
     plugin_options,
     probe_media_attributes,
     read_once,
+    unreadable,
 )
 from rowport_plugins._media import tolerance as option_tolerance
 
@@ -181,14 +181,8 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
         ):
             pages = _pages(row, context)
             if isinstance(pages, MediaError):
-                problems.append(
-                    Problem(
-                        index=index,
-                        code=pages.code,
-                        message=f"cannot read the PDF: {pages.message}",
-                        details={"source": cut(str(row["data_row"]["row_data"]))},
-                    )
-                )
+                source = row["data_row"]["row_data"]
+                problems.append(unreadable(index, "the PDF", pages.code, pages.message, source))
             else:
                 known = _Known(count=len(pages), sizes=pages)
         for label, where, obj in objects:

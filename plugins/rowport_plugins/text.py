@@ -33,9 +33,10 @@ from rowport_plugins._media import (
     MediaError,
     MediaFetcher,
     cache_for,
-    cut,
     declarations,
+    entity_details,
     entity_span_problem,
+    entity_text_problem,
     extension,
     fetch_enabled,
     fetcher,
@@ -48,6 +49,7 @@ from rowport_plugins._media import (
     probe_media_attributes,
     read_text,
     source_option,
+    unreadable,
 )
 
 __all__ = [
@@ -146,48 +148,20 @@ def _check_entity(
     text: str,
 ) -> Problem | None:
     location = obj.get("location")
-    name = obj.get("name")
-    details: dict[str, Any] = {
-        "label_id": label.get("id"),
-        "feature_id": obj.get("feature_id"),
-        "name": name,
-        "path": where,
-        "start": None,
-        "end": None,
-        "text_length": len(text),
-    }
-    label_name = f"{where} ({name})" if name else where
+    label_name, details = entity_details(
+        obj, label, where, start=None, end=None, text_length=len(text)
+    )
     if not isinstance(location, Mapping):
-        return Problem(
-            index=index,
-            code="ENTITY_INVALID",
-            message=f"{label_name}: a TextEntity needs a location {{start, end, token}}",
-            details=details,
+        found: tuple[str, str] | None = (
+            "ENTITY_INVALID",
+            "a TextEntity needs a location {start, end, token}",
         )
-    start: Any = location.get("start")
-    end: Any = location.get("end")
-    token: Any = location.get("token")
-    details["start"], details["end"] = start, end
-    span = entity_span_problem(start, end, len(text))
-    if span is None and token is not None and not isinstance(token, str):
-        span = ("ENTITY_INVALID", f"token must be a string, got {type(token).__name__}")
-    if span is not None:
-        code, reason = span
-        return Problem(index=index, code=code, message=f"{label_name}: {reason}", details=details)
-    expected = text[start : end + 1]
-    if token is not None and token != expected:
-        details["token"] = token
-        details["expected"] = expected
-        return Problem(
-            index=index,
-            code="TOKEN_MISMATCH",
-            message=(
-                f"{label_name}: token {cut(token, 60)!r} is not the text at [{start}, {end}]"
-                f" ({cut(expected, 60)!r})"
-            ),
-            details=details,
-        )
-    return None
+    else:
+        found = entity_text_problem(location, text, details)
+    if found is None:
+        return None
+    code, reason = found
+    return Problem(index=index, code=code, message=f"{label_name}: {reason}", details=details)
 
 
 # -- hooks -------------------------------------------------------------------------------------
@@ -207,13 +181,9 @@ def rowport_validate_rows(rows: list[dict[str, Any]], context: ExportContext) ->
         text = _text(row, context)
         if isinstance(text, _Unread):
             if text.code is not None:
+                source = row["data_row"]["row_data"]
                 problems.append(
-                    Problem(
-                        index=index,
-                        code=text.code,
-                        message=f"cannot read the row's text: {text.message}",
-                        details={"source": cut(str(row["data_row"]["row_data"]))},
-                    )
+                    unreadable(index, "the row's text", text.code, text.message, source)
                 )
             continue
         for label, where, obj in entities:

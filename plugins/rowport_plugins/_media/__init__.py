@@ -45,7 +45,12 @@ from rowport_plugins._media._options import (
     source_option,
     tolerance,
 )
-from rowport_plugins._media._problems import entity_span_problem, unreadable
+from rowport_plugins._media._problems import (
+    entity_details,
+    entity_span_problem,
+    entity_text_problem,
+    unreadable,
+)
 from rowport_plugins._media._references import extension, is_reference, is_url, read_text
 from rowport_plugins._media._rows import MEDIA_SECTIONS, declarations, iter_labels, iter_objects
 from rowport_plugins._media._values import cut, is_int, is_number, number_text
@@ -65,7 +70,9 @@ __all__ = [
     "count_option",
     "cut",
     "declarations",
+    "entity_details",
     "entity_span_problem",
+    "entity_text_problem",
     "extension",
     "fetch_enabled",
     "fetch_mode",

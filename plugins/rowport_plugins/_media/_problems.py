@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rowport.plugins import Problem
-from rowport_plugins._media._fetch import MediaError
 from rowport_plugins._media._values import cut, is_int
 
-__all__ = ["entity_span_problem", "unreadable"]
+__all__ = ["entity_details", "entity_span_problem", "entity_text_problem", "unreadable"]
 
 
-def unreadable(index: int, error: MediaError, source: Any, **details: Any) -> Problem:
-    """The problem of a row whose media could not be read: the error's code and message, and
-    the source (cut for messages)."""
+def unreadable(index: int, what: str, code: str, message: str, source: Any) -> Problem:
+    """The problem of row ``index`` whose media could not be read: ``cannot read <what>:
+    <message>`` (``what``: ``"the PDF"``, ``"the row's text"``...), with the error's ``code``
+    and the ``source`` it was read from (cut for messages)."""
     return Problem(
         index=index,
-        code=error.code,
-        message=error.message,
-        details={"source": cut(str(source)), **details},
+        code=code,
+        message=f"cannot read {what}: {message}",
+        details={"source": cut(str(source))},
     )
 
 
@@ -36,5 +37,52 @@ def entity_span_problem(start: Any, end: Any, length: int) -> tuple[str, str] | 
         return (
             "ENTITY_OUT_OF_RANGE",
             f"end {end} (inclusive) is past the end of the text ({length} code points; {last})",
+        )
+    return None
+
+
+def entity_details(
+    obj: Mapping[str, Any], label: Mapping[str, Any], where: str, **more: Any
+) -> tuple[str, dict[str, Any]]:
+    """How an entity's problems name it (``<path> (<name>)``) and the details they start from:
+    its label, feature, name and path, then ``more`` (in the order given)."""
+    name = obj.get("name")
+    details: dict[str, Any] = {
+        "label_id": label.get("id"),
+        "feature_id": obj.get("feature_id"),
+        "name": name,
+        "path": where,
+        **more,
+    }
+    return (f"{where} ({name})" if name else where), details
+
+
+def entity_text_problem(
+    location: Mapping[str, Any],
+    text: str,
+    details: dict[str, Any],
+    *,
+    of: str = "the text",
+    within: str = "the text",
+) -> tuple[str, str] | None:
+    """``(code, reason)`` when an entity's ``location`` (``start``, ``end``, optional
+    ``token``) is not a span of ``text`` whose characters are its token, else None; records
+    ``start``/``end`` (and the ``token`` and ``expected`` text of a mismatch) in ``details``.
+    ``within`` names the text in span reasons (``message 'm1'``), ``of`` in a token's."""
+    start: Any = location.get("start")
+    end: Any = location.get("end")
+    token: Any = location.get("token")
+    details["start"], details["end"] = start, end
+    span = entity_span_problem(start, end, len(text))
+    if span is None and token is not None and not isinstance(token, str):
+        span = ("ENTITY_INVALID", f"token must be a string, got {type(token).__name__}")
+    if span is not None:
+        return span[0], span[1].replace("the text", within)
+    expected = text[start : end + 1]
+    if token is not None and token != expected:
+        details["token"], details["expected"] = token, expected
+        return (
+            "TOKEN_MISMATCH",
+            f"token {cut(token, 60)!r} is not {of} at [{start}, {end}] ({cut(expected, 60)!r})",
         )
     return None
