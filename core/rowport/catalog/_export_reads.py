@@ -154,11 +154,12 @@ def _keys_page(plan: ExportPlan, select: str, page: Sequence[int]) -> tuple[str,
 
 
 def _keyset_page(plan: ExportPlan, select: str) -> str:
-    """The read of the page after key ``?`` up to the planned bound ``?``, ``?`` rows long."""
+    """The read of the page after a key up to the planned bound (``plan.range_args``), ``?``
+    rows long."""
     col = plan.order_column
     return (
         f"{select} WHERE {' AND '.join(plan.where) or '1'}"
-        f" AND {col} > ? AND {col} <= ? ORDER BY {col} LIMIT ?"
+        f" AND {plan.key_range(plan.from_sql)} ORDER BY {col} LIMIT ?"
     )
 
 
@@ -191,6 +192,29 @@ class ExportPlan:
     start_after: int = 0
     #: the FROM of the count: the scope table alone unless a filter reads the data rows
     counted_from: str = "data_rows d"
+
+    def _joins_data_row(self, from_sql: str) -> bool:
+        col = self.order_column
+        return col != "d.rid" and f"d.rid = {col}" in from_sql
+
+    def key_range(self, from_sql: str) -> str:
+        """The condition of the plan's keys after one key up to another (their parameters:
+        :meth:`range_args`) in ``from_sql`` (the plan's FROM, or the one it is counted in).
+        Where that joins the data row ``d`` to the scope table on the key, the range bounds
+        ``d.rid`` too: PostgreSQL carries an equality through a join, not a range, so its
+        merge join walked ``data_rows`` from the first key to the page on every page (a page's
+        cost grew with its offset). The unary ``+`` keeps the copy out of SQLite's plan, a
+        check of the row it read by key."""
+        col = self.order_column
+        sql = f"{col} > ? AND {col} <= ?"
+        if self._joins_data_row(from_sql):
+            sql += " AND +d.rid > ? AND +d.rid <= ?"
+        return sql
+
+    def range_args(self, from_sql: str, after: int, last: int) -> list[int]:
+        """The parameters of :meth:`key_range` in ``from_sql``: the keys after ``after`` up to
+        ``last``."""
+        return [after, last, after, last] if self._joins_data_row(from_sql) else [after, last]
 
 
 class SQLiteExportSource:
@@ -369,10 +393,10 @@ class SQLiteExportSource:
         another thread); None when ``stop()`` turned true between two ranges."""
         if plan.total is not None:
             return plan.total
-        col = plan.order_column
+        counted = plan.counted_from
         sql = (
-            f"SELECT COUNT(*) FROM {plan.counted_from} WHERE {' AND '.join(plan.where) or '1'}"
-            f" AND {col} > ? AND {col} <= ?"
+            f"SELECT COUNT(*) FROM {counted} WHERE {' AND '.join(plan.where) or '1'}"
+            f" AND {plan.key_range(counted)}"
         )
         total = 0
         with self.db.reader() as conn:
@@ -380,7 +404,8 @@ class SQLiteExportSource:
                 if stop():
                     return None
                 high = min(low + _COUNT_SPAN, plan.max_rid)
-                total += int(conn.execute(sql, (*plan.params, low, high)).fetchone()[0])
+                args = (*plan.params, *plan.range_args(counted, low, high))
+                total += int(conn.execute(sql, args).fetchone()[0])
         return total
 
     @staticmethod
@@ -464,9 +489,8 @@ class SQLiteExportSource:
         sql = _keyset_page(plan, select)
         rid = layout.positions["rid"]
         while True:
-            rows = self.db.conn.execute(
-                sql, (*plan.params, last, plan.max_rid, batch_size)
-            ).fetchall()
+            bounds = plan.range_args(plan.from_sql, last, plan.max_rid)
+            rows = self.db.conn.execute(sql, (*plan.params, *bounds, batch_size)).fetchall()
             if not rows:
                 return
             last = rows[-1][rid]
@@ -490,16 +514,16 @@ class SQLiteExportSource:
                 shards.append((after, int(page[-1]), len(page)))
                 after = int(page[-1])
             return shards
-        col = plan.order_column
-        where = f"{' AND '.join(plan.where) or '1'} AND {col} > ? AND {col} <= ?"
-        nth = f"SELECT {col} FROM {plan.counted_from} WHERE {where} ORDER BY {col} LIMIT 1 OFFSET ?"
-        rest = f"SELECT MAX({col}), COUNT(*) FROM {plan.counted_from} WHERE {where}"
+        col, counted = plan.order_column, plan.counted_from
+        where = f"{' AND '.join(plan.where) or '1'} AND {plan.key_range(counted)}"
+        nth = f"SELECT {col} FROM {counted} WHERE {where} ORDER BY {col} LIMIT 1 OFFSET ?"
+        rest = f"SELECT MAX({col}), COUNT(*) FROM {counted} WHERE {where}"
         conn = self.db.conn
         while True:
-            row = conn.execute(nth, (*plan.params, after, plan.max_rid, rows_per_shard - 1))
-            found = row.fetchone()
+            bounds = (*plan.params, *plan.range_args(counted, after, plan.max_rid))
+            found = conn.execute(nth, (*bounds, rows_per_shard - 1)).fetchone()
             if found is None:
-                last, left = conn.execute(rest, (*plan.params, after, plan.max_rid)).fetchone()
+                last, left = conn.execute(rest, bounds).fetchone()
                 if left:
                     shards.append((after, int(last), int(left)))
                 return shards
@@ -543,7 +567,8 @@ class SQLiteExportSource:
             keys = plan.keys[:batch_size] or [0]
             page: tuple[str, Sequence[Any]] = _keys_page(plan, select, keys)
         else:
-            page = (_keyset_page(plan, select), (*plan.params, 0, plan.max_rid, batch_size))
+            bounds = plan.range_args(plan.from_sql, 0, plan.max_rid)
+            page = (_keyset_page(plan, select), (*plan.params, *bounds, batch_size))
         state = next(state_reads(plan), ("SELECT 1", []))  # no key: no read
         return {
             "plan": self._explain(*plan.planned),

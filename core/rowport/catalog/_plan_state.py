@@ -43,9 +43,9 @@ def state_reads(plan: ExportPlan) -> Iterator[tuple[str, list[Any]]]:
     ``start_after``: one per slice of listed keys, else one over the plan's key range."""
     col = plan.order_column
     if plan.keys is None:
-        where = " AND ".join(plan.where) or "1"
-        sql = f"{_AGGREGATE} FROM {plan.from_sql} WHERE {where} AND {col} > ? AND {col} <= ?"
-        yield sql, [*plan.params, plan.start_after, plan.max_rid]
+        where = f"{' AND '.join(plan.where) or '1'} AND {plan.key_range(plan.from_sql)}"
+        bounds = plan.range_args(plan.from_sql, plan.start_after, plan.max_rid)
+        yield f"{_AGGREGATE} FROM {plan.from_sql} WHERE {where}", [*plan.params, *bounds]
         return
     keys = [key for key in plan.keys if plan.start_after < key <= plan.max_rid]
     scope, args = plan.key_scope
