@@ -411,8 +411,10 @@ class SQLiteExportSource:
         unary ``+`` keeps SQLite from driving by an unordered index, and the label search
         probes the row's own labels (``labels_row_created``), never the project's labels by
         date. ``workflow_status`` and a single batch id drive by their own ``rid``-ordered
-        index. Id lists (``data_row_ids``, ``global_keys``) are not here: :meth:`plan`
-        resolves them to keys once."""
+        index, which holds the other of the two after the key (migration 13): a status with
+        batches is checked in the index walked, never in the queue entry. Id lists
+        (``data_row_ids``, ``global_keys``) are not here: :meth:`plan` resolves them to keys
+        once."""
         filters = request.filters
         project = KIND_SPECS[request.kind].entity is ScopeEntity.PROJECT
         if filters.last_activity_at is not None:
