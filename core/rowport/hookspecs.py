@@ -51,8 +51,9 @@ def rowport_declare_sections() -> Sequence[str]:
     Only the stored JSON of sections some plugin of the export declared is parsed for the row
     hooks; the rest reach them as :class:`orjson.Fragment` objects (written back byte for
     byte). The names (:data:`rowport.plugins.SECTIONS`): ``data_row``, ``media_attributes``,
-    ``attachments``, ``metadata_fields``, ``embeddings``, ``annotations`` (of every label and
-    prediction), ``projects``, ``experiments``. A plugin that does not implement it reads
+    ``attachments``, ``metadata_fields``, ``embeddings``, ``labels`` (the labels themselves,
+    annotations left stored, with their remembered checks), ``annotations`` (of every label
+    and prediction), ``projects``, ``experiments``. A plugin that does not implement it reads
     every section. A section a plugin did not declare can still be parsed where it is needed
     with :func:`rowport.plugins.parsed`.
 

@@ -135,6 +135,28 @@ def test_one_batch_seeks_its_own_rid_ordered_index(timed: TimedCatalog) -> None:
     assert "project_data_rows_batch (project_id=? AND batch_id=? AND data_row_rid>?" in page
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"workflow_status": "InReview", "batch_ids": [BATCHES["B1"]]},
+        {"workflow_status": "ToLabel", "batch_ids": [BATCHES["B2"], BATCHES["B3"]]},
+    ],
+    ids=["status+batch", "status+batches"],
+)
+def test_a_status_and_batches_are_checked_in_the_index_the_page_walks(
+    timed: TimedCatalog, filters: dict[str, Any]
+) -> None:
+    # migration 13: each queue index holds the other column after the key, so the queue
+    # entry (a wide record) is never read to check it: the walk, its count and its state
+    # read the index and (for the page and state) the data row alone
+    plans = explain(timed, ExportKind.PROJECT, filters)
+    walked = "COVERING INDEX project_data_rows_"
+    for read in ("plan", "page", "state"):
+        steps = plans[read]
+        assert walked in steps[0], (read, steps)
+        assert all(line.startswith(("SEARCH p ", "SEARCH d ")) for line in steps), (read, steps)
+
+
 def test_several_batches_walk_the_project_in_rid_order(timed: TimedCatalog) -> None:
     batches = {"batch_ids": [BATCHES["B1"], BATCHES["B3"]]}
     page = joined(explain(timed, ExportKind.PROJECT, batches)["page"])
@@ -178,10 +200,14 @@ def test_id_lists_are_resolved_once_and_pages_seek_their_keys(
     plan = reads.plan(request)
     assert plan.keys is not None and len(plan.keys) == plan.total
     page = joined(reads.explain_plan(plan)["page"])
+    # the keys were listed from the scope: a page seeks the data rows alone, by key
+    assert "SEARCH d USING INTEGER PRIMARY KEY (rowid=?)" in page
+    assert "project_data_rows" not in page and "data_rows_dataset" not in page
+    # with queue columns, a project's page reads each key's entry in the project
     if kind is ExportKind.PROJECT:
-        assert "project_data_rows_order (project_id=? AND data_row_rid=?)" in page
-    else:
-        assert "SEARCH d USING INTEGER PRIMARY KEY (rowid=?)" in page
+        layout = PlanLayout(queue=True)
+        page = joined(reads.explain_plan(plan, layout=layout)["page"])
+        assert "project_data_rows" in page and KEY_SEEK in page
 
 
 @pytest.mark.parametrize(
@@ -199,8 +225,12 @@ def test_a_project_page_reads_queue_entries_only_for_project_details(
         plan = reads.plan(request)
         page = joined(reads.explain_plan(plan, layout=PlanLayout.for_request(request))["page"])
         # without project_details nothing of the entry is written: the page stays in the
-        # project's ordered index (and the data rows), no entry or batch record is read
-        assert ("COVERING INDEX project_data_rows_order" not in page) is reads_entries
+        # project's ordered index (and the data rows), no entry or batch record is read; the
+        # listed keys of an id list were found in the project: its page reads the data rows
+        if filters and not details:
+            assert "project_data_rows" not in page and KEY_SEEK in page
+        else:
+            assert ("COVERING INDEX project_data_rows_order" not in page) is reads_entries
         assert ("batches" in page) is reads_entries
 
 
@@ -221,14 +251,16 @@ def test_the_state_of_a_listed_plan_reads_the_rows_state_index_alone(
     assert "project_data_rows" not in state and "PRIMARY KEY" not in state
 
 
-def test_a_plan_restricted_to_given_keys_checks_its_scope_in_its_state(
+def test_a_plan_restricted_to_given_keys_checks_its_scope_in_its_state_and_pages(
     timed: TimedCatalog,
 ) -> None:
     reads = timed.client.catalog.reads
     request = build_request(ExportKind.PROJECT, scope_ids=(TIMED_PROJECT,))
     plan = reads.restrict_plan(reads.plan(request), [1, 2])
     assert not plan.keys_in_scope  # a retry's keys: they may have left the project since
-    assert "project_data_rows_order" in joined(reads.explain_plan(plan)["state"])
+    plans = reads.explain_plan(plan)
+    assert "project_data_rows_order" in joined(plans["state"])
+    assert "project_data_rows_order" in joined(plans["page"])  # its pages check it too
 
 
 COMBINATIONS: list[tuple[ExportKind, dict[str, Any]]] = [

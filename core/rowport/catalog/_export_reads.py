@@ -137,16 +137,37 @@ _EXISTS_SQL: dict[ScopeEntity, tuple[str, str]] = {
 }
 
 
+def _rows_alone(plan: ExportPlan, layout: PlanLayout) -> bool:
+    """Whether a page of ``plan`` reads the data rows alone: its keys were listed from its
+    scope when it was made (every key is a data row's rid) and ``layout`` reads nothing of
+    the scope table (no queue columns or project sections)."""
+    return (
+        plan.keys is not None
+        and plan.keys_in_scope
+        and not layout.queue
+        and not any(name in layout.sections for name in ("workflow_history", "labels"))
+    )
+
+
 def _page_select(plan: ExportPlan, layout: PlanLayout) -> str:
     """The SELECT ... FROM of a page of ``plan`` in ``layout`` (the batch record only with the
-    queue columns: without them a project's page reads its ordered index, not its entries)."""
+    queue columns: without them a project's page reads its ordered index, not its entries;
+    a page of keys listed from the scope reads the data rows alone when it can)."""
     select = ", ".join(PLAN_COLUMN_SQL[name] for name in layout.columns)
+    if _rows_alone(plan, layout):
+        return f"SELECT {select} FROM data_rows d"
     joins = " LEFT JOIN batches b ON b.id = p.batch_id" if layout.queue else ""
     return f"SELECT {select} FROM {plan.from_sql}{joins}"
 
 
-def _keys_page(plan: ExportPlan, select: str, page: Sequence[int]) -> tuple[str, list[Any]]:
-    """The read of one page of a plan's listed keys: a seek per key on the scope index."""
+def _keys_page(
+    plan: ExportPlan, select: str, page: Sequence[int], alone: bool = False
+) -> tuple[str, list[Any]]:
+    """The read of one page of a plan's listed keys: a seek per key on the scope index (on
+    the data rows' key when the page reads them ``alone``)."""
+    if alone:
+        sql = f"{select} WHERE d.rid IN ({placeholders(len(page))}) ORDER BY d.rid"
+        return sql, list(page)
     col = plan.order_column
     scope, args = plan.key_scope
     sql = f"{select} WHERE {scope} AND {col} IN ({placeholders(len(page))}) ORDER BY {col}"
@@ -415,8 +436,10 @@ class SQLiteExportSource:
         unary ``+`` keeps SQLite from driving by an unordered index, and the label search
         probes the row's own labels (``labels_row_created``), never the project's labels by
         date. ``workflow_status`` and a single batch id drive by their own ``rid``-ordered
-        index. Id lists (``data_row_ids``, ``global_keys``) are not here: :meth:`plan`
-        resolves them to keys once."""
+        index, which holds the other of the two after the key (migration 13): a status with
+        batches is checked in the index walked, never in the queue entry. Id lists
+        (``data_row_ids``, ``global_keys``) are not here: :meth:`plan` resolves them to keys
+        once."""
         filters = request.filters
         project = KIND_SPECS[request.kind].entity is ScopeEntity.PROJECT
         if filters.last_activity_at is not None:
@@ -479,9 +502,10 @@ class SQLiteExportSource:
         ``layout.queue``; then one JSON array text per name in ``layout.sections``)."""
         select = _page_select(plan, layout)
         if plan.keys is not None:
+            alone = _rows_alone(plan, layout)
             for start in range(0, len(plan.keys), batch_size):
                 page = plan.keys[start : start + batch_size]
-                rows = self.db.conn.execute(*_keys_page(plan, select, page)).fetchall()
+                rows = self.db.conn.execute(*_keys_page(plan, select, page, alone)).fetchall()
                 if rows:
                     yield rows
             return
@@ -558,14 +582,15 @@ class SQLiteExportSource:
         or listed ``plan`` (``"plan"``), of a page of its rows (``"page"``: of ``layout``'s
         columns, else of the keys and ids alone) and of (the first read of) its state
         (``"state"``), to check which indexes an export walks."""
+        alone = _rows_alone(plan, layout or PlanLayout())
         if layout is None:
-            select = f"SELECT d.rid, d.id FROM {plan.from_sql}"
+            select = f"SELECT d.rid, d.id FROM {'data_rows d' if alone else plan.from_sql}"
         else:
             select = _page_select(plan, layout)
         if plan.keys is not None:
             # a page of no keys is never read; explain one of a key instead
             keys = plan.keys[:batch_size] or [0]
-            page: tuple[str, Sequence[Any]] = _keys_page(plan, select, keys)
+            page: tuple[str, Sequence[Any]] = _keys_page(plan, select, keys, alone)
         else:
             bounds = plan.range_args(plan.from_sql, 0, plan.max_rid)
             page = (_keyset_page(plan, select), (*plan.params, *bounds, batch_size))

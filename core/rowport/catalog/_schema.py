@@ -323,4 +323,17 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER labels_label_rid_checks_delete AFTER DELETE ON labels
     BEGIN DELETE FROM label_rid_checks WHERE label_rid = OLD.rid; END;
     """,
+    # 13: the queue's status and batch indexes (3) hold the other column after the key, so a
+    # page filtered by both (or by a status and several batches) checks the second in the
+    # index it walks, never in the queue entry (a wide record: it holds the stored lists)
+    """
+    DROP INDEX project_data_rows_status;
+    CREATE INDEX project_data_rows_status ON project_data_rows (
+        project_id, workflow_status, data_row_rid, batch_id
+    );
+    DROP INDEX project_data_rows_batch;
+    CREATE INDEX project_data_rows_batch ON project_data_rows (
+        project_id, batch_id, data_row_rid, workflow_status
+    );
+    """,
 )
