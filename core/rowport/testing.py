@@ -409,6 +409,7 @@ def run_plugin(
                 # report the index in ``rows``, not in the media type's batch
                 problem = attrs.evolve(raised.problem, index=indexes[raised.problem.index])
                 problems.append(attrs.evolve(raised, problem=problem))
+        context.batch.clear()  # as an export does once every plugin saw a batch
     return PluginRun(rows=rows, problems=problems)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from rowport import hookimpl
 from rowport.plugins._model import ErrorPolicy
 from rowport.plugins._step import PluginStep
-from rowport.testing import make_row
+from rowport.testing import make_row, run_plugin
 from rowport_plugins._media import iter_labels
 
 
@@ -54,3 +54,18 @@ def test_labels_are_listed_once_per_batch_and_the_batch_state_is_emptied(
     step([_row_with_label("l2")], ctx)
     assert [[label["id"] for *_, label in listed] for _, listed, _ in seen] == [["l2"]] * 2
     assert sorted((before for *_, before in seen), key=len) == [set(), {"rowport_plugins.labels"}]
+
+
+def test_a_listing_kept_for_another_row_under_the_same_id_is_not_used(ctx: Any) -> None:
+    """The listing is kept with its row: a row made after another died may get its id."""
+    row, other = _row_with_label("mine"), _row_with_label("other")
+    ctx.batch["rowport_plugins.labels"] = {id(row): (other, iter_labels(other))}
+    assert [label["id"] for *_, label in iter_labels(row, ctx)] == ["mine"]
+
+
+def test_run_plugin_empties_the_batch_state_after_each_batch(ctx: Any) -> None:
+    seen: list[tuple[str, Any, set[str]]] = []
+    run_plugin(Lists(seen, "a"), [_row_with_label("l1")], context=ctx)
+    assert ctx.batch == {}
+    run_plugin(Lists(seen, "a"), [_row_with_label("l2")], context=ctx)
+    assert [[label["id"] for *_, label in listed] for _, listed, _ in seen] == [["l1"], ["l2"]]

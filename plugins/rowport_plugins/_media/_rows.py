@@ -50,13 +50,13 @@ def iter_labels(
     read-only.
     """
     if context is not None:
-        memo: dict[int, list[Any]] | None = context.batch.get(_LABELS)
+        memo: dict[int, tuple[Mapping[str, Any], list[Any]]] | None = context.batch.get(_LABELS)
         if memo is None:
             memo = context.batch[_LABELS] = {}
         known = memo.get(id(row))
-        if known is None:
-            known = memo[id(row)] = iter_labels(row)
-        return known
+        if known is None or known[0] is not row:  # (the row itself: an id may be reused)
+            known = memo[id(row)] = (row, iter_labels(row))
+        return known[1]
     found: list[tuple[str, str, str, Mapping[str, Any]]] = []
     projects = row.get("projects")
     if projects:
