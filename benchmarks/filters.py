@@ -58,6 +58,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 import rowport
 from rowport.request import ExportKind, build_request
 
@@ -85,6 +87,80 @@ def stamp(n: int) -> tuple[str, float]:
 def cuid(prefix: str, n: int) -> str:
     """A 25-character id made of a readable prefix and a number."""
     return f"{prefix}{n:0{25 - len(prefix)}d}"
+
+
+@attrs.frozen(kw_only=True)
+class _Row:
+    """One row the benchmark writes: its number ``n`` (its stamps, URL and status), key, id,
+    global key, batch, and label id (None: no label)."""
+
+    n: int
+    rid: int
+    id: str
+    global_key: str
+    batch_id: str
+    label_id: str | None
+
+
+def _write_rows(
+    conn: sqlite3.Connection,
+    org: str,
+    created: str,
+    dataset_id: str,
+    project_id: str,
+    rows: list[_Row],
+) -> None:
+    """Insert ``rows`` into ``dataset_id``, queue them in ``project_id`` and label those with a
+    label id: each table's rows at once, in the order given."""
+    conn.executemany(
+        "INSERT INTO data_rows (rid, id, dataset_id, organization_id, global_key,"
+        " row_data, media_type, media_attributes, created_at, updated_at,"
+        " last_activity_at, last_activity_ts, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, 'image', ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                r.rid,
+                r.id,
+                dataset_id,
+                org,
+                r.global_key,
+                f"https://storage.example.com/bench/{r.n}.jpeg",
+                '{"height":1707,"width":2560,"asset_type":"image",'
+                '"mime_type":"image/jpeg","exif_rotation":"1"}',
+                created,
+                created,
+                *stamp(r.n),
+                USER,
+            )
+            for r in rows
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO project_data_rows (project_id, data_row_id, data_row_rid,"
+        " batch_id, workflow_status, priority, added_at) VALUES (?, ?, ?, ?, ?, 5, ?)",
+        [
+            (project_id, r.id, r.rid, r.batch_id, STATUSES[(r.n // 8 + r.n) % 4], created)
+            for r in rows
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO labels (id, project_id, data_row_id, label_kind, version,"
+        " annotations, created_at, created_ts, updated_at, created_by)"
+        " VALUES (?, ?, ?, 'Default', '1.0.0', ?, ?, ?, ?, ?)",
+        [
+            (
+                r.label_id,
+                project_id,
+                r.id,
+                '{"objects":[],"classifications":[],"relationships":[]}',
+                *stamp(r.n + 7),
+                stamp(r.n + 7)[0],
+                USER,
+            )
+            for r in rows
+            if r.label_id is not None
+        ],
+    )
 
 
 class Bench:
@@ -129,61 +205,22 @@ class Bench:
             )
             chunk = 20_000
             for start in range(0, self.rows, chunk):
-                span = range(start, min(start + chunk, self.rows))
-                conn.executemany(
-                    "INSERT INTO data_rows (rid, id, dataset_id, organization_id, global_key,"
-                    " row_data, media_type, media_attributes, created_at, updated_at,"
-                    " last_activity_at, last_activity_ts, created_by)"
-                    " VALUES (?, ?, ?, ?, ?, ?, 'image', ?, ?, ?, ?, ?, ?)",
+                _write_rows(
+                    conn,
+                    org,
+                    created,
+                    self.dataset_id,
+                    self.project_id,
                     [
-                        (
-                            n + 1,
-                            cuid("cbenchfilterrow", n),
-                            self.dataset_id,
-                            org,
-                            f"bench-{n}",
-                            f"https://storage.example.com/bench/{n}.jpeg",
-                            '{"height":1707,"width":2560,"asset_type":"image",'
-                            '"mime_type":"image/jpeg","exif_rotation":"1"}',
-                            created,
-                            created,
-                            *stamp(n),
-                            USER,
+                        _Row(
+                            n=n,
+                            rid=n + 1,
+                            id=cuid("cbenchfilterrow", n),
+                            global_key=f"bench-{n}",
+                            batch_id=self.batch_ids[n // 2 % 4],
+                            label_id=cuid("cbenchfilterlabel", n) if n % 2 == 0 else None,
                         )
-                        for n in span
-                    ],
-                )
-                conn.executemany(
-                    "INSERT INTO project_data_rows (project_id, data_row_id, data_row_rid,"
-                    " batch_id, workflow_status, priority, added_at) VALUES (?, ?, ?, ?, ?, 5, ?)",
-                    [
-                        (
-                            self.project_id,
-                            cuid("cbenchfilterrow", n),
-                            n + 1,
-                            self.batch_ids[n // 2 % 4],
-                            STATUSES[(n // 8 + n) % 4],
-                            created,
-                        )
-                        for n in span
-                    ],
-                )
-                conn.executemany(
-                    "INSERT INTO labels (id, project_id, data_row_id, label_kind, version,"
-                    " annotations, created_at, created_ts, updated_at, created_by)"
-                    " VALUES (?, ?, ?, 'Default', '1.0.0', ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            cuid("cbenchfilterlabel", n),
-                            self.project_id,
-                            cuid("cbenchfilterrow", n),
-                            '{"objects":[],"classifications":[],"relationships":[]}',
-                            *stamp(n + 7),
-                            stamp(n + 7)[0],
-                            USER,
-                        )
-                        for n in span
-                        if n % 2 == 0
+                        for n in range(start, min(start + chunk, self.rows))
                     ],
                 )
             self._fill_labelled(conn, org, created)
@@ -195,60 +232,23 @@ class Bench:
         rows, entries and labels sit on their pages as they would without it."""
         chunk = 20_000
         for start in range(0, self.rows, chunk):
-            span = [n for n in range(start, min(start + chunk, self.rows)) if n % 2 == 0]
-            conn.executemany(
-                "INSERT INTO data_rows (rid, id, dataset_id, organization_id, global_key,"
-                " row_data, media_type, media_attributes, created_at, updated_at,"
-                " last_activity_at, last_activity_ts, created_by)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'image', ?, ?, ?, ?, ?, ?)",
+            _write_rows(
+                conn,
+                org,
+                created,
+                self.labelled_dataset,
+                self.labelled_id,
                 [
-                    (
-                        self.rows + 1 + n // 2,
-                        cuid("cbenchlabelledrow", n),
-                        self.labelled_dataset,
-                        org,
-                        f"labelled-{n}",
-                        f"https://storage.example.com/bench/{n}.jpeg",
-                        '{"height":1707,"width":2560,"asset_type":"image",'
-                        '"mime_type":"image/jpeg","exif_rotation":"1"}',
-                        created,
-                        created,
-                        *stamp(n),
-                        USER,
+                    _Row(
+                        n=n,
+                        rid=self.rows + 1 + n // 2,
+                        id=cuid("cbenchlabelledrow", n),
+                        global_key=f"labelled-{n}",
+                        batch_id=self.labelled_batch,
+                        label_id=cuid("cbenchlabelledlabel", n),
                     )
-                    for n in span
-                ],
-            )
-            conn.executemany(
-                "INSERT INTO project_data_rows (project_id, data_row_id, data_row_rid,"
-                " batch_id, workflow_status, priority, added_at) VALUES (?, ?, ?, ?, ?, 5, ?)",
-                [
-                    (
-                        self.labelled_id,
-                        cuid("cbenchlabelledrow", n),
-                        self.rows + 1 + n // 2,
-                        self.labelled_batch,
-                        STATUSES[(n // 8 + n) % 4],
-                        created,
-                    )
-                    for n in span
-                ],
-            )
-            conn.executemany(
-                "INSERT INTO labels (id, project_id, data_row_id, label_kind, version,"
-                " annotations, created_at, created_ts, updated_at, created_by)"
-                " VALUES (?, ?, ?, 'Default', '1.0.0', ?, ?, ?, ?, ?)",
-                [
-                    (
-                        cuid("cbenchlabelledlabel", n),
-                        self.labelled_id,
-                        cuid("cbenchlabelledrow", n),
-                        '{"objects":[],"classifications":[],"relationships":[]}',
-                        *stamp(n + 7),
-                        stamp(n + 7)[0],
-                        USER,
-                    )
-                    for n in span
+                    for n in range(start, min(start + chunk, self.rows))
+                    if n % 2 == 0
                 ],
             )
 
