@@ -21,14 +21,18 @@ from rowport.catalog._datarows import RowStore
 from rowport.catalog._db import Database
 from rowport.catalog._models import ModelStore
 from rowport.catalog._plan_state import (
+    ACTIVITY_MS,
+    KnownPlanState,
     SnapshotPlanState,
+    listed_state,
     plan_state,
     restrict_plan,
     resume_plan,
+    state_of,
     state_reads,
 )
 from rowport.catalog._projects import ProjectStore
-from rowport.catalog._protocols import PlanState, SectionRow
+from rowport.catalog._protocols import DeferredPlanState, PlanState, SectionRow
 from rowport.catalog._section_sql import CHECKS_JOIN, CHECKS_SQL, REVIEWS_SQL, select_list
 from rowport.catalog._stored_sections import SECTIONS
 from rowport.request import (
@@ -149,6 +153,18 @@ def _rows_alone(plan: ExportPlan, layout: PlanLayout) -> bool:
     )
 
 
+def _reads_rows(scan: str) -> bool:
+    """Whether a read of the FROM ``scan`` (a scope table, or one joined to ``data_rows d``)
+    reads each row's data row."""
+    return scan == "data_rows d" or " JOIN data_rows d " in f"{scan} "
+
+
+def _listed(order: str, scan: str) -> str:
+    """What a plan's listing pass selects of each row of ``scan``: its key, and where the pass
+    reads the data row anyway, what the row's state sums (``updated_at``, last activity)."""
+    return f"{order}, d.updated_at, {ACTIVITY_MS}" if _reads_rows(scan) else order
+
+
 def _page_select(plan: ExportPlan, layout: PlanLayout) -> str:
     """The SELECT ... FROM of a page of ``plan`` in ``layout`` (the batch record only with the
     queue columns: without them a project's page reads its ordered index, not its entries;
@@ -213,6 +229,9 @@ class ExportPlan:
     start_after: int = 0
     #: the FROM of the count: the scope table alone unless a filter reads the data rows
     counted_from: str = "data_rows d"
+    #: ``(keys, state)``: the state of ``keys`` (the object listed), read by the pass that
+    #: listed them when it read their data rows anyway (see ``_plan_state.listed_state``)
+    listed_state: tuple[Sequence[int], PlanState] | None = None
 
     def _joins_data_row(self, from_sql: str) -> bool:
         col = self.order_column
@@ -334,6 +353,7 @@ class SQLiteExportSource:
         sql_where = " AND ".join(where) or "1"
         keys: Sequence[int] | None
         total: int | None
+        state: PlanState | None = None
         counted = from_sql
         if given is not None:  # a data rows export takes no filters: its rows are the keys
             keys, total, max_rid = given, len(given), given[-1] if given else 0
@@ -341,9 +361,10 @@ class SQLiteExportSource:
         elif listed and len(where) == scoped + 1:
             # the id list alone: its keys in the scope table, without reading the data rows
             clause, args = key_scope
-            sql = f"SELECT {order} FROM {from_sql.split(' JOIN ')[0]} WHERE {clause}"
+            scan = from_sql.split(" JOIN ")[0]
+            sql = f"SELECT {_listed(order, scan)} FROM {scan} WHERE {clause}"
             planned = (f"{sql} AND {where[-1]} ORDER BY {order}", [*args, *rids.values()])
-            keys, total, max_rid = self._list_keys(*planned)
+            keys, total, max_rid, state = self._list_keys(*planned, with_state=_reads_rows(scan))
         else:
             # A project's or run's entry names an existing data row (a foreign key): the pass
             # reads the data row only for a filter on it
@@ -354,8 +375,13 @@ class SQLiteExportSource:
                 # an id list, or a label probe per row: one pass lists the matching keys (which
                 # counts them), so the pages seek these keys instead of re-reading the id list
                 # or probing the whole scope again
-                planned = (f"SELECT {order} FROM {scan} WHERE {sql_where} ORDER BY {order}", params)
-                keys, total, max_rid = self._list_keys(*planned)
+                planned = (
+                    f"SELECT {_listed(order, scan)} FROM {scan} WHERE {sql_where} ORDER BY {order}",
+                    params,
+                )
+                keys, total, max_rid, state = self._list_keys(
+                    *planned, with_state=_reads_rows(scan)
+                )
             else:
                 # the other filters are cheap column checks on the index the pages walk anyway:
                 # nothing is read before the first page. The plan is bounded by the scope's
@@ -380,20 +406,40 @@ class SQLiteExportSource:
             key_scope=key_scope,
             keys_in_scope=keys is not None,
             planned=planned,
+            listed_state=None if keys is None or state is None else (keys, state),
         )
 
-    def _list_keys(self, sql: str, params: Sequence[Any]) -> tuple[Sequence[int] | None, int, int]:
-        """``(keys, count, last key)`` of ``sql``'s rows (one key each, in order), read in one
-        pass. Past :data:`KEY_LIST_LIMIT` rows the keys are not kept (the pass only counts the
-        rest): the plan then pages by key ranges, filtering as it goes."""
+    def _list_keys(
+        self, sql: str, params: Sequence[Any], *, with_state: bool = False
+    ) -> tuple[Sequence[int] | None, int, int, PlanState | None]:
+        """``(keys, count, last key, state)`` of ``sql``'s rows (one key each, in order), read
+        in one pass. Past :data:`KEY_LIST_LIMIT` rows the keys are not kept (the pass only
+        counts the rest): the plan then pages by key ranges, filtering as it goes. With
+        ``with_state`` each row also gives its ``updated_at`` and last activity (see
+        :func:`_listed`), and ``state`` is the listed rows' state, read in the same pass (the
+        pass reads their data rows anyway; a second read of them would cost a page each when
+        they are far apart); else None."""
         cursor = self.db.conn.execute(sql, params)
-        keys = array("q", (int(row[0]) for row in itertools.islice(cursor, KEY_LIST_LIMIT)))
+        if not with_state:
+            keys = array("q", (int(row[0]) for row in itertools.islice(cursor, KEY_LIST_LIMIT)))
+            state = None
+        else:
+            keys = array("q")
+            latest, activity = "", 0
+            for key, updated, stamp in itertools.islice(cursor, KEY_LIST_LIMIT):
+                keys.append(key)
+                if updated is not None and updated > latest:
+                    latest = updated
+                if stamp is not None:
+                    activity += stamp
         if len(keys) < KEY_LIST_LIMIT:
-            return keys, len(keys), keys[-1] if keys else 0
+            if with_state:
+                state = state_of(keys[-1] if keys else 0, len(keys), sum(keys), latest, activity)
+            return keys, len(keys), keys[-1] if keys else 0, state
         count, last = len(keys), keys[-1]
-        for (key,) in cursor:
-            count, last = count + 1, int(key)
-        return None, count, last
+        for row in cursor:
+            count, last = count + 1, int(row[0])
+        return None, count, last, None
 
     def _last_key(
         self, entity: ScopeEntity | None, scope: Sequence[str], from_sql: str, order: str
@@ -558,9 +604,12 @@ class SQLiteExportSource:
         """The plan's bound, count and change digest (see :mod:`._plan_state`)."""
         return plan_state(self.db.conn, plan)
 
-    def plan_state_later(self, plan: ExportPlan) -> SnapshotPlanState:
+    def plan_state_later(self, plan: ExportPlan) -> DeferredPlanState:
         """The plan's state as the catalog is now, computed when called (see
-        :class:`SnapshotPlanState`)."""
+        :class:`SnapshotPlanState`); the state its listing pass read, when it did."""
+        known = listed_state(plan)
+        if known is not None:
+            return KnownPlanState(known)
         return SnapshotPlanState(self.db, plan)
 
     def resume_plan(self, plan: ExportPlan, state: PlanState, after: int | None) -> ExportPlan:

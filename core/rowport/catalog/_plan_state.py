@@ -25,11 +25,23 @@ from rowport.catalog._protocols import PlanState
 if TYPE_CHECKING:
     from rowport.catalog._export_reads import ExportPlan
 
-__all__ = ["SnapshotPlanState", "plan_state", "restrict_plan", "resume_plan", "state_reads"]
+__all__ = [
+    "ACTIVITY_MS",
+    "KnownPlanState",
+    "SnapshotPlanState",
+    "listed_state",
+    "plan_state",
+    "restrict_plan",
+    "resume_plan",
+    "state_of",
+    "state_reads",
+]
 
+#: a data row's last-activity stamp in ms, as the state sums it
+ACTIVITY_MS = "CAST(d.last_activity_ts * 1000 AS INTEGER)"
 _AGGREGATE = (
     "SELECT COUNT(*), COALESCE(SUM(d.rid), 0), COALESCE(MAX(d.updated_at), ''),"
-    " COALESCE(SUM(CAST(d.last_activity_ts * 1000 AS INTEGER)), 0)"
+    f" COALESCE(SUM({ACTIVITY_MS}), 0)"
 )
 _SLICE = 500  # keys per IN (...) of a listed plan's aggregate
 # The aggregate of keys listed from the scope (every plan key is a data row's rid), read in
@@ -63,16 +75,37 @@ def state_reads(plan: ExportPlan) -> Iterator[tuple[str, list[Any]]]:
 
 
 def plan_state(conn: Connection, plan: ExportPlan) -> PlanState:
-    """The plan's bound, how many rows it covers after ``start_after`` and their digest."""
+    """The plan's bound, how many rows it covers after ``start_after`` and their digest (as
+    the pass that listed its keys read it, when it did: see :func:`listed_state`)."""
+    known = listed_state(plan)
+    if known is not None:
+        return known
     count = total = activity = 0
     latest = ""
     for sql, params in state_reads(plan):
         n, s, u, a = conn.execute(sql, params).fetchone()
         count, total, activity = count + n, total + s, activity + a
         latest = max(latest, u)
+    return state_of(plan.max_rid, count, total, latest, activity)
+
+
+def state_of(bound: int, count: int, total: int, latest: str, activity: int) -> PlanState:
+    """The state of rows up to key ``bound``: ``count`` of them, whose keys sum to ``total``,
+    latest ``updated_at`` is ``latest`` ('' for none) and last-activity stamps (in ms, as
+    :data:`ACTIVITY_MS` reads them) sum to ``activity``."""
     row = (count, total, latest, activity)
     digest = hashlib.sha256("|".join(map(str, row)).encode()).hexdigest()[:32]
-    return PlanState(bound=plan.max_rid, rows=int(row[0]), digest=digest)
+    return PlanState(bound=bound, rows=int(count), digest=digest)
+
+
+def listed_state(plan: ExportPlan) -> PlanState | None:
+    """The state of ``plan`` read by the pass that listed its keys, while the plan still
+    covers those keys from the first (None otherwise: a resumed, narrowed or sharded plan
+    holds keys of its own, whose state is read)."""
+    known = plan.listed_state
+    if known is None or known[0] is not plan.keys or plan.start_after:
+        return None
+    return known[1]
 
 
 class SnapshotPlanState:
@@ -105,6 +138,20 @@ class SnapshotPlanState:
             self._conn.interrupt()
         except sqlite3.ProgrammingError:
             pass  # already released
+
+
+@attrs.frozen
+class KnownPlanState:
+    """The deferred state of a plan whose state is known already (see :func:`listed_state`):
+    nothing is read."""
+
+    state: PlanState
+
+    def __call__(self, stop: Callable[[], bool]) -> PlanState | None:
+        return None if stop() else self.state
+
+    def cancel(self) -> None:
+        """Nothing runs: nothing to interrupt."""
 
 
 def resume_plan(plan: ExportPlan, state: PlanState, after: int | None) -> ExportPlan:
