@@ -52,8 +52,8 @@ Targets: every plan under 1 s, and every ``ratio`` at least 0.8; a ratio that mi
 SQLite alone reads the case's rows at under 0.8 of its unfiltered rate (``floor`` < 0.8: rows
 far apart, each on catalog pages of its own, which neighbours share), is judged by ``vs floor``
 instead, at least 0.8 (``judged`` says which: ``rate``, ``floor``, or ``n/a`` for an export of
-one batch, whose time is under the timer's noise once the fixed cost is taken off). Prints a table and exits 1 when
-a target is missed (2 when the catalog could not be built).
+one batch, whose time is under the timer's noise once the fixed cost is taken off). Prints a
+table and exits 1 when a target is missed (2 when the catalog could not be built).
 """
 
 from __future__ import annotations

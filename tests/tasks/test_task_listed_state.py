@@ -1,8 +1,8 @@
-"""A plan that lists its keys in a pass that reads their data rows (an id list or label date
-on a dataset, a project filter on the data row) takes its state in that pass: the state is
-the one the aggregate would read, no snapshot connection is opened for it, a resume of such an
-export still tells an unchanged catalog from a changed one, and a plan narrowed or resumed
-reads its own state again."""
+"""A plan that lists its keys (an id list or a label date filter) takes its state in the pass
+that lists them (from the data rows where the pass reads them, else from their state index):
+the state is the one the aggregate would read, no snapshot connection is opened for it, a
+resume of such an export still tells an unchanged catalog from a changed one, and a plan
+narrowed or resumed reads its own state again."""
 
 from __future__ import annotations
 
@@ -41,6 +41,14 @@ def _requests(home: dict[str, Any], client: rowport.Client) -> dict[str, Any]:
                 "last_activity_at": ["2000-01-01", None],
             },
         ),
+        "project ids (the state index read)": build_request(
+            ExportKind.PROJECT, scope_ids=(home["project"],), filters={"data_row_ids": spread}
+        ),
+        "project label date (the state index read)": build_request(
+            ExportKind.PROJECT,
+            scope_ids=(home["project"],),
+            filters={"label_created_at": ["2000-01-01", None]},
+        ),
         "catalog keys": build_request(
             ExportKind.CATALOG,
             filters={"global_keys": [client.get_data_row(i).global_key for i in spread[:5]]},
@@ -53,7 +61,7 @@ def _aggregated(client: rowport.Client, plan: Any) -> Any:
     return client.catalog.reads.plan_state(attrs.evolve(plan, listed_state=None))
 
 
-def test_a_listing_pass_that_reads_the_data_rows_gives_the_aggregates_state(
+def test_a_listing_pass_gives_the_aggregates_state(
     client: rowport.Client, home: dict[str, Any]
 ) -> None:
     reads = client.catalog.reads
@@ -70,19 +78,17 @@ def test_a_listing_pass_that_reads_the_data_rows_gives_the_aggregates_state(
         assert later(lambda: True) is None  # stopped first: nothing, as a snapshot's
 
 
-def test_a_pass_that_reads_no_data_row_leaves_the_state_to_the_snapshot(
+def test_a_plan_that_lists_no_keys_leaves_the_state_to_the_snapshot(
     client: rowport.Client, home: dict[str, Any]
 ) -> None:
     reads = client.catalog.reads
-    ids = home["ids"]["data_rows"]
-    request = build_request(
-        ExportKind.PROJECT, scope_ids=(home["project"],), filters={"data_row_ids": ids[::7]}
-    )
-    plan = reads.plan(request)
-    assert plan.keys is not None and listed_state(plan) is None
-    later = reads.plan_state_later(plan)
-    assert isinstance(later, SnapshotPlanState)
-    assert later(lambda: False) == reads.plan_state(plan)
+    for filters in ({}, {"workflow_status": "ToLabel"}):
+        request = build_request(ExportKind.PROJECT, scope_ids=(home["project"],), filters=filters)
+        plan = reads.plan(request)
+        assert plan.keys is None and listed_state(plan) is None
+        later = reads.plan_state_later(plan)
+        assert isinstance(later, SnapshotPlanState)
+        assert later(lambda: False) == reads.plan_state(plan)
 
 
 def test_a_narrowed_or_resumed_plan_reads_its_own_state(

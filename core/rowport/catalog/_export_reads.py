@@ -153,16 +153,16 @@ def _rows_alone(plan: ExportPlan, layout: PlanLayout) -> bool:
     )
 
 
-def _reads_rows(scan: str) -> bool:
-    """Whether a read of the FROM ``scan`` (a scope table, or one joined to ``data_rows d``)
-    reads each row's data row."""
-    return scan == "data_rows d" or " JOIN data_rows d " in f"{scan} "
-
-
-def _listed(order: str, scan: str) -> str:
-    """What a plan's listing pass selects of each row of ``scan``: its key, and where the pass
-    reads the data row anyway, what the row's state sums (``updated_at``, last activity)."""
-    return f"{order}, d.updated_at, {ACTIVITY_MS}" if _reads_rows(scan) else order
+def _listing(order: str, scan: str) -> tuple[str, str]:
+    """What a plan's listing pass selects of each row of the FROM ``scan`` (a scope table, or
+    one joined to ``data_rows d``), and the FROM it reads: the row's key and what its state
+    sums (``updated_at``, last activity), so that the pass gives the plan's state too. Where
+    ``scan`` does not read the data rows, the rows' state index is joined, which holds both
+    (hundreds of rows a page): a second pass over the same keys for the state, beside the
+    export, cost as much again."""
+    if scan != "data_rows d" and " JOIN data_rows d " not in f"{scan} ":
+        scan = f"{scan} JOIN data_rows d INDEXED BY data_rows_state ON d.rid = {order}"
+    return f"{order}, d.updated_at, {ACTIVITY_MS}", scan
 
 
 def _page_select(plan: ExportPlan, layout: PlanLayout) -> str:
@@ -359,15 +359,15 @@ class SQLiteExportSource:
             keys, total, max_rid = given, len(given), given[-1] if given else 0
             planned = (f"SELECT d.rid FROM data_rows d WHERE {sql_where}", params)
         elif listed and len(where) == scoped + 1:
-            # the id list alone: its keys in the scope table, without reading the data rows
+            # the id list alone: its keys in the scope table (and their state: see _listing)
             clause, args = key_scope
-            scan = from_sql.split(" JOIN ")[0]
-            sql = f"SELECT {_listed(order, scan)} FROM {scan} WHERE {clause}"
+            select, scan = _listing(order, from_sql.split(" JOIN ")[0])
+            sql = f"SELECT {select} FROM {scan} WHERE {clause}"
             planned = (f"{sql} AND {where[-1]} ORDER BY {order}", [*args, *rids.values()])
-            keys, total, max_rid, state = self._list_keys(*planned, with_state=_reads_rows(scan))
+            keys, total, max_rid, state = self._list_keys(*planned)
         else:
             # A project's or run's entry names an existing data row (a foreign key): the pass
-            # reads the data row only for a filter on it
+            # reads the data row only for a filter on it (else its state alone: see _listing)
             scan = from_sql
             if not any(_DATA_ROW_COLUMN.search(clause) for clause in where):
                 scan = from_sql.split(" JOIN ")[0]
@@ -375,13 +375,12 @@ class SQLiteExportSource:
                 # an id list, or a label probe per row: one pass lists the matching keys (which
                 # counts them), so the pages seek these keys instead of re-reading the id list
                 # or probing the whole scope again
+                select, listed_from = _listing(order, scan)
                 planned = (
-                    f"SELECT {_listed(order, scan)} FROM {scan} WHERE {sql_where} ORDER BY {order}",
+                    f"SELECT {select} FROM {listed_from} WHERE {sql_where} ORDER BY {order}",
                     params,
                 )
-                keys, total, max_rid, state = self._list_keys(
-                    *planned, with_state=_reads_rows(scan)
-                )
+                keys, total, max_rid, state = self._list_keys(*planned)
             else:
                 # the other filters are cheap column checks on the index the pages walk anyway:
                 # nothing is read before the first page. The plan is bounded by the scope's
@@ -410,32 +409,25 @@ class SQLiteExportSource:
         )
 
     def _list_keys(
-        self, sql: str, params: Sequence[Any], *, with_state: bool = False
+        self, sql: str, params: Sequence[Any]
     ) -> tuple[Sequence[int] | None, int, int, PlanState | None]:
-        """``(keys, count, last key, state)`` of ``sql``'s rows (one key each, in order), read
-        in one pass. Past :data:`KEY_LIST_LIMIT` rows the keys are not kept (the pass only
-        counts the rest): the plan then pages by key ranges, filtering as it goes. With
-        ``with_state`` each row also gives its ``updated_at`` and last activity (see
-        :func:`_listed`), and ``state`` is the listed rows' state, read in the same pass (the
-        pass reads their data rows anyway; a second read of them would cost a page each when
-        they are far apart); else None."""
+        """``(keys, count, last key, state)`` of ``sql``'s rows (each its key, ``updated_at``
+        and last activity: see :func:`_listing`, in key order), read in one pass: ``state`` is
+        the listed rows' state, as :func:`plan_state` would read it now. Past
+        :data:`KEY_LIST_LIMIT` rows neither is kept (the pass only counts the rest): the plan
+        then pages by key ranges, filtering as it goes, and its state is read beside it."""
         cursor = self.db.conn.execute(sql, params)
-        if not with_state:
-            keys = array("q", (int(row[0]) for row in itertools.islice(cursor, KEY_LIST_LIMIT)))
-            state = None
-        else:
-            keys = array("q")
-            latest, activity = "", 0
-            for key, updated, stamp in itertools.islice(cursor, KEY_LIST_LIMIT):
-                keys.append(key)
-                if updated is not None and updated > latest:
-                    latest = updated
-                if stamp is not None:
-                    activity += stamp
+        keys = array("q")
+        latest, activity = "", 0
+        for key, updated, stamp in itertools.islice(cursor, KEY_LIST_LIMIT):
+            keys.append(key)
+            if updated is not None and updated > latest:
+                latest = updated
+            if stamp is not None:
+                activity += stamp
         if len(keys) < KEY_LIST_LIMIT:
-            if with_state:
-                state = state_of(keys[-1] if keys else 0, len(keys), sum(keys), latest, activity)
-            return keys, len(keys), keys[-1] if keys else 0, state
+            last = keys[-1] if keys else 0
+            return keys, len(keys), last, state_of(last, len(keys), sum(keys), latest, activity)
         count, last = len(keys), keys[-1]
         for row in cursor:
             count, last = count + 1, int(row[0])
