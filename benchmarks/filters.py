@@ -29,7 +29,7 @@ a dataset export takes) the dataset export:
   or more, as many as one CPU second holds, at most forty), in CPU seconds of this process (the
   runner thread and the waiting one), which other work on a shared machine moves far less than
   wall time (printed beside it). The per-row rate subtracts the fixed CPU cost of an export
-  (where the line through the exports of 1,000 and 2,000 neighbouring ids meets zero rows: a
+  (where the line through the exports of 101 to 2,000 neighbouring ids meets zero rows: a
   one-row export leaves out its second part, manifest and checkpoint, about 1 us a row of a
   2,000-row export), so a 2,000-row export is compared fairly with a 200,000-row one, and the
   CPU time of the plan (best of five or more), which has its own target: the plan's cost
@@ -336,17 +336,23 @@ def plan_seconds(
 
 def fixed_seconds(client: rowport.Client, scope: str, kind: ExportKind, bench: Bench) -> float:
     """The fixed CPU cost of an export of ``kind`` that writes more than one batch: where the
-    line through the CPU times of the exports of the first 1,000 and of the 2,000 neighbouring
-    ids (each less its plan) meets zero rows. A one-row export leaves out what such an export
-    does once more (its second part and manifest, its checkpoint): about 2 ms, 1 us a row of a
-    2,000-row export."""
+    least-squares line through the CPU times of the exports of the first 101 (two batches),
+    500, 1,000 and 2,000 neighbouring ids (each less its plan) meets zero rows. A one-row
+    export leaves out what such an export does once more (its second part and manifest, its
+    checkpoint): about 2 ms, 1 us a row of a 2,000-row export; a line through two points far
+    from zero moved by twice the noise of either."""
     points = []
-    for ids in (bench.adjacent_ids[: len(bench.adjacent_ids) // 2], bench.adjacent_ids):
-        filters = {"data_row_ids": ids}
+    count = len(bench.adjacent_ids)
+    for size in sorted({min(BATCH_SIZE + 1, count), count // 4, count // 2, count}):
+        filters = {"data_row_ids": bench.adjacent_ids[:size]}
         seconds, _, rows = export_seconds(client, scope, kind, filters)
         points.append((rows, seconds - plan_seconds(client, scope, kind, filters)[1]))
-    (small, small_s), (large, large_s) = points
-    return small_s - small * (large_s - small_s) / (large - small)
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum(
+        (x - mean_x) ** 2 for x, _ in points
+    )
+    return mean_y - slope * mean_x
 
 
 def written_keys(client: rowport.Client, scope: str, kind: ExportKind, filters: Any) -> list[int]:
