@@ -12,7 +12,7 @@ import attrs
 import pytest
 
 import rowport
-from rowport.catalog import TaskStatus
+from rowport.catalog import PlanState, TaskStatus
 from rowport.catalog._plan_state import KnownPlanState, SnapshotPlanState, listed_state
 from rowport.request import ExportKind, build_request
 from rowport.tasks._checkpoint import Checkpoint
@@ -91,14 +91,19 @@ def test_a_plan_that_lists_no_keys_leaves_the_state_to_the_snapshot(
         assert later(lambda: False) == reads.plan_state(plan)
 
 
+def _listed_plan(client: rowport.Client, home: dict[str, Any]) -> tuple[Any, PlanState]:
+    """The plan of the dataset id list, and its listed state."""
+    plan = client.catalog.reads.plan(_requests(home, client)["dataset ids"])
+    known = listed_state(plan)
+    assert known is not None
+    return plan, known
+
+
 def test_a_narrowed_or_resumed_plan_reads_its_own_state(
     client: rowport.Client, home: dict[str, Any]
 ) -> None:
     reads = client.catalog.reads
-    request = _requests(home, client)["dataset ids"]
-    plan = reads.plan(request)
-    known = listed_state(plan)
-    assert known is not None
+    plan, known = _listed_plan(client, home)
     narrowed = reads.restrict_plan(plan, list(plan.keys[:3]))
     assert listed_state(narrowed) is None
     assert reads.plan_state(narrowed).rows == 3
@@ -114,9 +119,7 @@ def test_the_state_is_the_catalogs_as_it_was_planned(
     client: rowport.Client, home: dict[str, Any]
 ) -> None:
     reads = client.catalog.reads
-    request = _requests(home, client)["dataset ids"]
-    plan = reads.plan(request)
-    known = listed_state(plan)
+    plan, known = _listed_plan(client, home)
     with client.catalog.db.transaction() as conn:  # either backend
         conn.execute(
             "UPDATE data_rows SET updated_at = '2999-01-01T00:00:00.000+00:00' WHERE rid = ?",
@@ -137,19 +140,12 @@ def test_a_resume_of_a_listed_export_tells_a_changed_catalog(
     assert task.status is TaskStatus.COMPLETE
     checkpoint = Checkpoint.read(client._tasks.task_dir(task.uid))
     assert checkpoint is not None and checkpoint.plan is not None
-    plan = client.catalog.reads.plan(
-        build_request(
-            ExportKind.DATASET, scope_ids=(dataset.uid,), filters={"data_row_ids": ids[::3]}
-        )
+    request = build_request(
+        ExportKind.DATASET, scope_ids=(dataset.uid,), filters={"data_row_ids": ids[::3]}
     )
+    plan = client.catalog.reads.plan(request)
     assert checkpoint.plan == listed_state(plan) == _aggregated(client, plan)
     if change:
         client.get_data_row(ids[3]).update(external_id="changed")
-    now = client.catalog.reads.plan_state(
-        client.catalog.reads.plan(
-            build_request(
-                ExportKind.DATASET, scope_ids=(dataset.uid,), filters={"data_row_ids": ids[::3]}
-            )
-        )
-    )
+    now = client.catalog.reads.plan_state(client.catalog.reads.plan(request))
     assert (now != checkpoint.plan) is change
