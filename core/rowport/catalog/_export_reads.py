@@ -230,7 +230,7 @@ class ExportPlan:
     #: the FROM of the count: the scope table alone unless a filter reads the data rows
     counted_from: str = "data_rows d"
     #: ``(keys, state)``: the state of ``keys`` (the object listed), read by the pass that
-    #: listed them when it read their data rows anyway (see ``_plan_state.listed_state``)
+    #: listed them (see ``_listing`` and ``_plan_state.listed_state``)
     listed_state: tuple[Sequence[int], PlanState] | None = None
 
     def _joins_data_row(self, from_sql: str) -> bool:
