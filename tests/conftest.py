@@ -98,6 +98,12 @@ def dask_cluster() -> Iterator[Any]:
         processes=True,
     )
     try:
+        # the cluster is returned before its workers have all joined the scheduler: a test
+        # that counts them (doctor's "2 worker(s)") must not race their start on a busy host
+        from distributed import Client
+
+        with Client(cluster) as client:
+            client.wait_for_workers(2, timeout=300)
         yield cluster
     finally:
         cluster.close()
