@@ -100,10 +100,24 @@ def dask_cluster() -> Iterator[Any]:
     try:
         # the cluster is returned before its workers have all joined the scheduler: a test
         # that counts them (doctor's "2 worker(s)") must not race their start on a busy host
-        from distributed import Client
-
-        with Client(cluster) as client:
-            client.wait_for_workers(2, timeout=300)
+        _wait_for_workers(cluster)
         yield cluster
     finally:
         cluster.close()
+
+
+def _wait_for_workers(cluster: Any, count: int = 2) -> None:
+    """Until ``count`` workers of ``cluster`` have joined its scheduler."""
+    from distributed import Client
+
+    with Client(cluster) as client:
+        client.wait_for_workers(count, timeout=300)
+
+
+@pytest.fixture
+def dask_worker_restarted(dask_cluster: Any) -> Iterator[None]:
+    """For a test that kills a worker of the session's cluster: after it, waits until the
+    nanny has started it again and it joined the scheduler (the tests after it, a gated
+    export among them, need both workers; a worker's restart takes seconds on a busy host)."""
+    yield
+    _wait_for_workers(dask_cluster)

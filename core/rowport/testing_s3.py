@@ -149,15 +149,29 @@ class SeaweedServer:
         self._wait_ready(timeout)
 
     def _wait_ready(self, timeout: float) -> None:
+        """Until the S3 API answers and every bucket exists: ``weed mini`` answers
+        ``/healthz`` before it has made the buckets (about 0.8 s before, seen here), and a
+        first request then finds no bucket. The filer, which holds them as folders under
+        ``/buckets``, tells without S3's signed requests."""
         import requests
 
         deadline = time.monotonic() + timeout
         assert self.process is not None
+        filer = f"http://127.0.0.1:{self.ports['filer']}/buckets"
+        waiting = [self.endpoint + "/healthz", *(f"{filer}/{name}/" for name in self.buckets)]
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"weed mini exited ({self.process.returncode}): {self.log()}")
             try:
-                if requests.get(self.endpoint + "/healthz", timeout=2).status_code == 200:
+                while (
+                    waiting
+                    and requests.get(
+                        waiting[0], headers={"Accept": "application/json"}, timeout=2
+                    ).status_code
+                    == 200
+                ):
+                    waiting.pop(0)
+                if not waiting:
                     return
             except requests.RequestException:
                 pass

@@ -197,6 +197,8 @@ def test_a_shard_whose_worker_died_runs_again(
     catalog: dict[str, Any], tmp_path: Path, request: pytest.FixtureRequest, chosen: str
 ) -> None:
     executor: ShardExecutor = request.getfixturevalue(f"{chosen}_executor")
+    if chosen == "dask":
+        request.getfixturevalue("dask_worker_restarted")
     _, result, errors = _local_export(catalog, "project")
     with _client(catalog, executor) as client:
         # row 575: in the third shard, while the other worker runs the others

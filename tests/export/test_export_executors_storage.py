@@ -209,6 +209,9 @@ def worker_env(
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         if isinstance(executor, DaskExecutor):
+            # on every worker: one that joins later (restarted after a test killed it) would
+            # write its shards without the store's keys
+            executor._client.wait_for_workers(2, timeout=300)
             saved = executor._client.run(_set_env, env)
             restore.append(lambda: executor._client.run(_put_back, saved))
 
