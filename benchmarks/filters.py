@@ -61,6 +61,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -341,18 +342,15 @@ def fixed_seconds(client: rowport.Client, scope: str, kind: ExportKind, bench: B
     export leaves out what such an export does once more (its second part and manifest, its
     checkpoint): about 2 ms, 1 us a row of a 2,000-row export; a line through two points far
     from zero moved by twice the noise of either."""
-    points = []
+    written: list[int] = []
+    spent: list[float] = []
     count = len(bench.adjacent_ids)
     for size in sorted({min(BATCH_SIZE + 1, count), count // 4, count // 2, count}):
         filters = {"data_row_ids": bench.adjacent_ids[:size]}
         seconds, _, rows = export_seconds(client, scope, kind, filters)
-        points.append((rows, seconds - plan_seconds(client, scope, kind, filters)[1]))
-    mean_x = sum(x for x, _ in points) / len(points)
-    mean_y = sum(y for _, y in points) / len(points)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum(
-        (x - mean_x) ** 2 for x, _ in points
-    )
-    return mean_y - slope * mean_x
+        written.append(rows)
+        spent.append(seconds - plan_seconds(client, scope, kind, filters)[1])
+    return statistics.linear_regression(written, spent).intercept
 
 
 def written_keys(client: rowport.Client, scope: str, kind: ExportKind, filters: Any) -> list[int]:
@@ -364,7 +362,7 @@ def written_keys(client: rowport.Client, scope: str, kind: ExportKind, filters: 
         return [int(key) for key in plan.keys]
     layout = PlanLayout()
     rid = layout.positions["rid"]
-    return [int(row[rid]) for page in reads.iter_batches(plan, 100, layout) for row in page]
+    return [int(row[rid]) for page in reads.iter_batches(plan, BATCH_SIZE, layout) for row in page]
 
 
 def floor_seconds(db: Path, keys: list[int], project: str | None) -> float:
@@ -378,8 +376,8 @@ def floor_seconds(db: Path, keys: list[int], project: str | None) -> float:
     def read() -> None:
         conn = sqlite3.connect(db)
         try:
-            for start in range(0, len(keys), 100):
-                page = keys[start : start + 100]
+            for start in range(0, len(keys), BATCH_SIZE):
+                page = keys[start : start + BATCH_SIZE]
                 marks = ",".join("?" * len(page))
                 rows = conn.execute(
                     f"SELECT * FROM data_rows WHERE rid IN ({marks}) ORDER BY rid", page

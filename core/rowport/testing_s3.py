@@ -159,17 +159,16 @@ class SeaweedServer:
         assert self.process is not None
         filer = f"http://127.0.0.1:{self.ports['filer']}/buckets"
         waiting = [self.endpoint + "/healthz", *(f"{filer}/{name}/" for name in self.buckets)]
+
+        def answers(url: str) -> bool:
+            json = {"Accept": "application/json"}
+            return requests.get(url, headers=json, timeout=2).status_code == 200
+
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"weed mini exited ({self.process.returncode}): {self.log()}")
             try:
-                while (
-                    waiting
-                    and requests.get(
-                        waiting[0], headers={"Accept": "application/json"}, timeout=2
-                    ).status_code
-                    == 200
-                ):
+                while waiting and answers(waiting[0]):
                     waiting.pop(0)
                 if not waiting:
                     return

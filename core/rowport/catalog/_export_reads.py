@@ -153,16 +153,16 @@ def _rows_alone(plan: ExportPlan, layout: PlanLayout) -> bool:
     )
 
 
-def _listing(order: str, scan: str) -> tuple[str, str]:
-    """What a plan's listing pass selects of each row of the FROM ``scan`` (a scope table, or
-    one joined to ``data_rows d``), and the FROM it reads: the row's key and what its state
-    sums (``updated_at``, last activity), so that the pass gives the plan's state too. Where
-    ``scan`` does not read the data rows, the rows' state index is joined, which holds both
-    (hundreds of rows a page): a second pass over the same keys for the state, beside the
+def _listing(order: str, scan: str, where: str) -> str:
+    """The read of a plan's listing pass: each row of the FROM ``scan`` (a scope table, or one
+    joined to ``data_rows d``) that matches ``where``, in key order, with its key and what its
+    state sums (``updated_at``, last activity), so that the pass gives the plan's state too.
+    Where ``scan`` does not read the data rows, the rows' state index is joined, which holds
+    both (hundreds of rows a page): a second pass over the same keys for the state, beside the
     export, cost as much again."""
     if scan != "data_rows d" and " JOIN data_rows d " not in f"{scan} ":
         scan = f"{scan} JOIN data_rows d INDEXED BY data_rows_state ON d.rid = {order}"
-    return f"{order}, d.updated_at, {ACTIVITY_MS}", scan
+    return f"SELECT {order}, d.updated_at, {ACTIVITY_MS} FROM {scan} WHERE {where} ORDER BY {order}"
 
 
 def _page_select(plan: ExportPlan, layout: PlanLayout) -> str:
@@ -361,9 +361,9 @@ class SQLiteExportSource:
         elif listed and len(where) == scoped + 1:
             # the id list alone: its keys in the scope table (and their state: see _listing)
             clause, args = key_scope
-            select, scan = _listing(order, from_sql.split(" JOIN ")[0])
-            sql = f"SELECT {select} FROM {scan} WHERE {clause}"
-            planned = (f"{sql} AND {where[-1]} ORDER BY {order}", [*args, *rids.values()])
+            table = from_sql.split(" JOIN ")[0]
+            sql = _listing(order, table, f"{clause} AND {where[-1]}")
+            planned = (sql, [*args, *rids.values()])
             keys, total, max_rid, state = self._list_keys(*planned)
         else:
             # A project's or run's entry names an existing data row (a foreign key): the pass
@@ -375,11 +375,7 @@ class SQLiteExportSource:
                 # an id list, or a label probe per row: one pass lists the matching keys (which
                 # counts them), so the pages seek these keys instead of re-reading the id list
                 # or probing the whole scope again
-                select, listed_from = _listing(order, scan)
-                planned = (
-                    f"SELECT {select} FROM {listed_from} WHERE {sql_where} ORDER BY {order}",
-                    params,
-                )
+                planned = (_listing(order, scan, sql_where), params)
                 keys, total, max_rid, state = self._list_keys(*planned)
             else:
                 # the other filters are cheap column checks on the index the pages walk anyway:
